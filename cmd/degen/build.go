@@ -1,0 +1,54 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/degen-dev/degen/generator"
+	"github.com/degen-dev/degen/generator/targets"
+	"github.com/degen-dev/degen/generator/writer"
+)
+
+func newBuildCmd(g *globals, stdout, stderr io.Writer) *cobra.Command {
+	var ef envFlags
+	cmd := &cobra.Command{
+		Use:   "build (--env NAME | --all)",
+		Short: "Generate out/ for the selected environments",
+		Long: `build loads the model, checks it, generates every artefact the selected
+environments list, and replaces out/ in one atomic swap: a crash or a kill
+leaves the previous out/ intact. Files of environments not selected stay as
+they are; files no longer generated are pruned; a file degen did not write is
+never overwritten. A build that changes nothing rewrites nothing.`,
+		Example: `  degen build --all
+  degen build --env prod
+  degen build --env dev,staging --dir ../model`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			envs, err := ef.selection()
+			if err != nil {
+				return err
+			}
+			return runBuild(g, envs, stdout, stderr)
+		},
+	}
+	ef.register(cmd)
+	return cmd
+}
+
+func runBuild(g *globals, envs []string, stdout, stderr io.Writer) error {
+	_, res, err := generator.Build(generator.Options{Dir: g.dir, Envs: envs, Targets: targets.All()})
+	if err != nil {
+		return err
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintln(stderr, w)
+	}
+	rep, err := writer.Write(g.outDir(), writer.Plan{Files: res.Files, Owners: res.Owners, Scope: res.Envs})
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", g.outDir(), err)
+	}
+	fmt.Fprintf(stdout, "built %v: %d files written, %d unchanged, %d pruned\n", res.Envs, len(rep.Written), len(rep.Unchanged), len(rep.Pruned))
+	return nil
+}

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/degen-dev/degen/generator"
+	"github.com/degen-dev/degen/generator/targets"
+	"github.com/degen-dev/degen/generator/writer"
+)
+
+func newCheckCmd(g *globals, stdout, stderr io.Writer) *cobra.Command {
+	var ef envFlags
+	cmd := &cobra.Command{
+		Use:   "check (--env NAME | --all)",
+		Short: "Fail when out/ does not match the model (the CI gate)",
+		Long: `check rebuilds in memory and compares with out/. It writes nothing.
+Exit 0 when out/ is up to date, 3 when it is stale (stale, missing and extra
+files are listed), 1 when the model is invalid.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			envs, err := ef.selection()
+			if err != nil {
+				return err
+			}
+			_, res, err := generator.Build(generator.Options{Dir: g.dir, Envs: envs, Targets: targets.All()})
+			if err != nil {
+				return err
+			}
+			d, err := writer.Compare(g.outDir(), writer.Plan{Files: res.Files, Owners: res.Owners, Scope: res.Envs})
+			if err != nil {
+				return err
+			}
+			if d.Clean() {
+				fmt.Fprintf(stdout, "out/ is up to date for %v (%d files)\n", res.Envs, len(res.Files))
+				return nil
+			}
+			for _, p := range d.Stale {
+				fmt.Fprintf(stdout, "stale:   out/%s\n", p)
+			}
+			for _, p := range d.Missing {
+				fmt.Fprintf(stdout, "missing: out/%s\n", p)
+			}
+			for _, p := range d.Extra {
+				fmt.Fprintf(stdout, "extra:   out/%s\n", p)
+			}
+			return &exitError{code: exitStale, err: fmt.Errorf("out/ is stale for %v: run degen build and commit out/", res.Envs)}
+		},
+	}
+	ef.register(cmd)
+	return cmd
+}

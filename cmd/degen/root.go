@@ -1,0 +1,145 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/degen-dev/degen/generator/load"
+)
+
+// Exit codes. They are part of degen's interface: CI scripts rely on them.
+const (
+	exitOK      = 0
+	exitFailure = 1 // invalid model, failed policy, failed write
+	exitUsage   = 2 // misuse of the command line
+	exitStale   = 3 // degen check: out/ does not match the model
+)
+
+// exitError carries an exit code up to Main.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErr(format string, args ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// globals are the flags every command shares.
+type globals struct {
+	// dir is the root of the model's CUE module.
+	dir string
+	// out is the output tree; empty means <dir>/out.
+	out string
+}
+
+func (g *globals) outDir() string {
+	if g.out != "" {
+		return g.out
+	}
+	return filepath.Join(g.dir, "out")
+}
+
+// Main runs degen with os.Args and returns the process exit code.
+func Main() int {
+	return run(os.Args[1:], os.Stdout, os.Stderr)
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	g := &globals{}
+	root := newRootCmd(g, stdout, stderr)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	code := exitFailure
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+	}
+	var unk *load.UnknownEnvError
+	if errors.As(err, &unk) {
+		code = exitUsage
+	}
+	base, _ := filepath.Abs(g.dir)
+	fmt.Fprint(stderr, load.Format(err, base))
+	return code
+}
+
+func newRootCmd(g *globals, stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "degen",
+		Short: "Compile one CUE model of a stack into GitOps manifests under out/",
+		Long: `degen compiles one CUE model (schema/, envs/, policies/) into the files a
+stack is deployed from: Docker Compose files and .env files, a Kustomize base
+with per-environment overlays, Terraform tfvars, Prometheus scrape configs and
+feature-flag files, all under out/. Those files are committed and reviewed as
+diffs; Argo CD or Flux deploy them from out/.
+
+Typical use, before every commit:
+
+  degen build --all        regenerate out/ for every environment
+  degen check --all        CI gate: fail when out/ is stale
+
+Exit codes: 0 success, 1 invalid model or failed check, 2 misuse of the
+command line, 3 out/ is stale (degen check).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &exitError{code: exitUsage, err: fmt.Errorf("%w (see degen --help)", err)}
+	})
+	root.PersistentFlags().StringVar(&g.dir, "dir", ".", "root of the model's CUE module (the directory holding cue.mod)")
+	root.PersistentFlags().StringVar(&g.out, "out", "", "output directory (default <dir>/out)")
+	root.AddCommand(
+		newBuildCmd(g, stdout, stderr),
+		newVetCmd(g, stdout, stderr),
+		newExportCmd(g, stdout),
+		newCheckCmd(g, stdout, stderr),
+		newVersionCmd(stdout),
+	)
+	return root
+}
+
+// envFlags are --env and --all, shared by the commands that select
+// environments.
+type envFlags struct {
+	envs []string
+	all  bool
+}
+
+func (f *envFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringSliceVar(&f.envs, "env", nil, "environment to process (repeat or comma-separate for several)")
+	cmd.Flags().BoolVar(&f.all, "all", false, "process every environment of the model")
+}
+
+// selection returns the environments to process, nil meaning all.
+func (f *envFlags) selection() ([]string, error) {
+	switch {
+	case f.all && len(f.envs) > 0:
+		return nil, usageErr("--env and --all exclude each other: give one")
+	case f.all:
+		return nil, nil
+	case len(f.envs) == 0:
+		return nil, usageErr("name the environments: --env NAME or --all")
+	}
+	return f.envs, nil
+}
+
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageErr("%s takes no arguments, got %q (see degen %s --help)", cmd.Name(), args, cmd.Name())
+	}
+	return nil
+}

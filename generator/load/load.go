@@ -1,0 +1,168 @@
+// Package load evaluates a degen CUE module and decodes its environments into
+// the typed model. Every error it returns is a CUE error list whose entries
+// keep their source positions; print it with Format.
+package load
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/cuecontext"
+	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/load"
+	"cuelang.org/go/cue/token"
+
+	"github.com/degen-dev/degen/generator/model"
+)
+
+// Options select what to load.
+type Options struct {
+	// Dir is the root of the CUE module (the directory holding cue.mod).
+	Dir string
+	// Envs are the environments to resolve; nil means all of them.
+	Envs []string
+}
+
+// UnknownEnvError is returned when a requested environment is not defined.
+type UnknownEnvError struct {
+	Name  string
+	Known []string
+}
+
+func (e *UnknownEnvError) Error() string {
+	return fmt.Sprintf("unknown environment %q: the model defines %v (use --env with one of them, or --all)", e.Name, e.Known)
+}
+
+// Load evaluates the module at opts.Dir and resolves the requested
+// environments. The returned error, if any, is either an *UnknownEnvError or
+// a CUE error list (cueerrors.Error) with positions.
+func Load(opts Options) (*model.Model, error) {
+	root, err := filepath.Abs(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(filepath.Join(root, "cue.mod")); err != nil {
+		return nil, fmt.Errorf("%s is not a degen model: no cue.mod directory (run degen in the repository root or pass --dir)", root)
+	}
+	ctx := cuecontext.New()
+	v, err := buildInstance(ctx, root)
+	if err != nil {
+		return nil, err
+	}
+	return resolve(root, v, opts.Envs)
+}
+
+// buildInstance loads and evaluates the model package.
+func buildInstance(ctx *cue.Context, root string) (cue.Value, error) {
+	insts := load.Instances([]string{model.EnvsPackage}, &load.Config{Dir: root})
+	if len(insts) != 1 {
+		return cue.Value{}, fmt.Errorf("loading %s: expected one package, found %d", model.EnvsPackage, len(insts))
+	}
+	if err := insts[0].Err; err != nil {
+		return cue.Value{}, err
+	}
+	v := ctx.BuildInstance(insts[0])
+	if err := v.Err(); err != nil {
+		return cue.Value{}, err
+	}
+	return v, nil
+}
+
+func resolve(root string, v cue.Value, want []string) (*model.Model, error) {
+	envsV := v.LookupPath(cue.ParsePath(model.PathEnvironments))
+	known, err := envNames(envsV)
+	if err != nil {
+		return nil, err
+	}
+	if len(known) == 0 {
+		pos := token.NoPos
+		if envsV.Exists() {
+			pos = envsV.Pos()
+		}
+		return nil, cueerrors.Newf(pos, "the model defines no environments: add one in envs/, e.g. environments: dev: {artefacts: [\"compose\"]}")
+	}
+	if want == nil {
+		want = known
+	}
+	m := &model.Model{Root: root, Envs: map[string]*model.Environment{}, Value: v}
+	var errs cueerrors.Error
+	for _, name := range want {
+		if !contains(known, name) {
+			return nil, &UnknownEnvError{Name: name, Known: known}
+		}
+		env, err := decodeEnv(envsV.LookupPath(cue.MakePath(cue.Str(name))))
+		if err != nil {
+			errs = cueerrors.Append(errs, cueerrors.Promote(err, ""))
+			continue
+		}
+		if err := Validate(env); err != nil {
+			errs = cueerrors.Append(errs, cueerrors.Promote(err, ""))
+			continue
+		}
+		m.Envs[name] = env
+	}
+	if errs != nil {
+		return nil, cueerrors.Sanitize(errs)
+	}
+	base, err := decodeBase(v)
+	if err != nil {
+		return nil, err
+	}
+	m.Base = base
+	return m, nil
+}
+
+func decodeBase(v cue.Value) (*model.Environment, error) {
+	def := v.LookupPath(cue.ParsePath(model.PathBase))
+	if !def.Exists() {
+		return nil, cueerrors.Newf(v.Pos(), "the model has no %s definition: envs/ must define the environment every environment unifies with", model.PathBase)
+	}
+	ctx := v.Context()
+	baseV := def.Unify(ctx.CompileString(fmt.Sprintf("{name: %q}", model.BaseName)))
+	env, err := decodeEnv(baseV)
+	if err != nil {
+		return nil, cueerrors.Promote(err, "")
+	}
+	dropDisabled(env)
+	return env, nil
+}
+
+func envNames(envsV cue.Value) ([]string, error) {
+	if !envsV.Exists() {
+		return nil, nil
+	}
+	it, err := envsV.Fields()
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for it.Next() {
+		names = append(names, it.Selector().Unquoted())
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+func decodeEnv(v cue.Value) (*model.Environment, error) {
+	if err := v.Validate(cue.Concrete(true), cue.Final()); err != nil {
+		return nil, err
+	}
+	env := &model.Environment{}
+	if err := v.Decode(env); err != nil {
+		return nil, err
+	}
+	env.Value = v
+	return env, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

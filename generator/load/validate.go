@@ -1,0 +1,298 @@
+package load
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+
+	"cuelang.org/go/cue"
+	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/token"
+
+	"github.com/degen-dev/degen/generator/model"
+)
+
+// Validate checks what the schema cannot say on its own: references between
+// services, networks, volumes, secrets, flags and topics, and the rules that
+// span several values. Disabled services are dropped first, together with
+// the dependencies on them. Each problem names the position of the value at
+// fault.
+func Validate(env *model.Environment) error {
+	dropDisabled(env)
+	v := &validator{env: env}
+	v.services()
+	v.hostPorts()
+	v.variables()
+	v.topics()
+	v.cycles()
+	if v.errs == nil {
+		return nil
+	}
+	return cueerrors.Sanitize(v.errs)
+}
+
+// dropDisabled removes services with enabled: false and dependencies on them.
+func dropDisabled(env *model.Environment) {
+	for name, s := range env.Services {
+		if !s.Enabled {
+			delete(env.Services, name)
+		}
+	}
+	for _, s := range env.Services {
+		for dep := range s.DependsOn {
+			if other, ok := env.Services[dep]; !ok && other == nil && disabledIn(env, dep) {
+				delete(s.DependsOn, dep)
+			}
+		}
+	}
+}
+
+// disabledIn reports whether name is a service of env's CUE value that was
+// dropped for enabled: false (and not a misspelt name).
+func disabledIn(env *model.Environment, name string) bool {
+	if !env.Value.Exists() {
+		return false
+	}
+	en := env.Value.LookupPath(cue.MakePath(cue.Str("services"), cue.Str(name), cue.Str("enabled")))
+	b, err := en.Bool()
+	return err == nil && !b
+}
+
+type validator struct {
+	env  *model.Environment
+	errs cueerrors.Error
+}
+
+// pos returns the position of the value at the given path selectors.
+func (v *validator) pos(sel ...cue.Selector) token.Pos {
+	val := v.env.Value.LookupPath(cue.MakePath(sel...))
+	for !val.Exists() && len(sel) > 0 {
+		sel = sel[:len(sel)-1]
+		val = v.env.Value.LookupPath(cue.MakePath(sel...))
+	}
+	return val.Pos()
+}
+
+func (v *validator) errorf(pos token.Pos, format string, args ...any) {
+	msg := fmt.Sprintf("environment %s: ", v.env.Name) + fmt.Sprintf(format, args...)
+	v.errs = cueerrors.Append(v.errs, cueerrors.Newf(pos, "%s", msg))
+}
+
+func svcSel(name string, rest ...string) []cue.Selector {
+	sel := []cue.Selector{cue.Str("services"), cue.Str(name)}
+	for _, r := range rest {
+		if i, err := strconv.Atoi(r); err == nil {
+			sel = append(sel, cue.Index(i))
+			continue
+		}
+		sel = append(sel, cue.Str(r))
+	}
+	return sel
+}
+
+func (v *validator) services() {
+	env := v.env
+	for _, name := range env.ServiceNames() {
+		s := env.Services[name]
+		for _, dep := range model.SortedKeys(s.DependsOn) {
+			if _, ok := env.Services[dep]; !ok {
+				v.errorf(v.pos(svcSel(name, "dependsOn", dep)...), "service %q depends on %q, which is not a service of this environment: add the service or remove the dependency", name, dep)
+			}
+		}
+		for i, n := range s.Networks {
+			if _, ok := env.Networks[n]; !ok {
+				v.errorf(v.pos(svcSel(name, "networks", strconv.Itoa(i))...), "service %q joins network %q, which is not defined: add it under networks or fix the name (defined: %v)", name, n, model.SortedKeys(env.Networks))
+			}
+		}
+		ports := map[string]bool{}
+		for i, p := range s.Ports {
+			if ports[p.Name] {
+				v.errorf(v.pos(svcSel(name, "ports", strconv.Itoa(i), "name")...), "service %q has two ports named %q: port names must be unique", name, p.Name)
+			}
+			ports[p.Name] = true
+		}
+		v.portRef(name, ports, s.Health != nil && s.Health.Port != "", func() string { return s.Health.Port }, "health", "port")
+		v.portRef(name, ports, s.Metrics != nil, func() string { return s.Metrics.Port }, "metrics", "port")
+		v.portRef(name, ports, s.Ingress != nil, func() string { return s.Ingress.Port }, "ingress", "port")
+		for i, m := range s.Mounts {
+			n := 0
+			for _, set := range []bool{m.Volume != "", m.HostPath != "", m.Config != ""} {
+				if set {
+					n++
+				}
+			}
+			if n != 1 {
+				v.errorf(v.pos(svcSel(name, "mounts", strconv.Itoa(i))...), "service %q mount of %s needs exactly one of volume, hostPath or config", name, m.Target)
+			}
+			if m.Volume != "" {
+				if _, ok := env.Volumes[m.Volume]; !ok {
+					v.errorf(v.pos(svcSel(name, "mounts", strconv.Itoa(i), "volume")...), "service %q mounts volume %q, which is not defined: add it under volumes", name, m.Volume)
+				}
+			}
+		}
+		for _, ev := range s.EnvNames() {
+			v.envVar(name, ev, s.Env[ev])
+		}
+		for i, t := range s.Consumes {
+			topic, ok := env.Topics[t]
+			if !ok {
+				v.errorf(v.pos(svcSel(name, "consumes", strconv.Itoa(i))...), "service %q consumes topic %q, which is not defined: add it under topics", name, t)
+				continue
+			}
+			if s.Autoscaling != nil && s.Autoscaling.MaxReplicas > topic.Partitions {
+				v.errorf(v.pos(svcSel(name, "autoscaling", "maxReplicas")...), "service %q scales to %d replicas but topic %q has %d partitions: consumers beyond the partition count sit idle; lower maxReplicas or raise the partitions", name, s.Autoscaling.MaxReplicas, t, topic.Partitions)
+			}
+		}
+		if s.Autoscaling != nil {
+			if s.Kind == "statefulset" && s.Autoscaling.CPUUtilization == 0 && s.Autoscaling.MemoryUtilization == 0 {
+				v.errorf(v.pos(svcSel(name, "autoscaling")...), "service %q autoscales without a metric: set cpuUtilization or memoryUtilization", name)
+			}
+			if s.Kind == "daemonset" || s.Kind == "job" {
+				v.errorf(v.pos(svcSel(name, "autoscaling")...), "service %q is a %s, which cannot autoscale: remove autoscaling or make it a deployment", name, s.Kind)
+			}
+		}
+	}
+}
+
+func (v *validator) portRef(svc string, ports map[string]bool, set bool, port func() string, field, sub string) {
+	if !set {
+		return
+	}
+	if p := port(); !ports[p] {
+		v.errorf(v.pos(svcSel(svc, field, sub)...), "service %q: %s uses port %q, which the service does not expose: add it to ports or use one of %v", svc, field, p, model.SortedKeys(ports))
+	}
+}
+
+func (v *validator) envVar(svc, name string, e model.EnvVar) {
+	n := 0
+	for _, set := range []bool{e.Value != nil, e.Secret != "", e.Flag != ""} {
+		if set {
+			n++
+		}
+	}
+	pos := v.pos(svcSel(svc, "env", name)...)
+	if n != 1 {
+		v.errorf(pos, "service %q: env %s needs exactly one of value, secret or flag", svc, name)
+		return
+	}
+	if e.Secret != "" {
+		if _, ok := v.env.Secrets[e.Secret]; !ok {
+			v.errorf(v.pos(svcSel(svc, "env", name, "secret")...), "service %q: env %s references secret %q, which is not defined: add it under secrets", svc, name, e.Secret)
+		}
+	}
+	if e.Flag != "" {
+		if _, ok := v.env.Flags[e.Flag]; !ok {
+			v.errorf(v.pos(svcSel(svc, "env", name, "flag")...), "service %q: env %s references flag %q, which is not defined: add it under flags", svc, name, e.Flag)
+		}
+	}
+	if e.Variable != "" && e.Value == nil {
+		v.errorf(pos, "service %q: env %s has a variable but no value", svc, name)
+	}
+}
+
+// hostPorts refuses two services publishing one host port: Compose would
+// fail at start with "port is already allocated".
+func (v *validator) hostPorts() {
+	type owner struct{ svc, port string }
+	seen := map[int]owner{}
+	for _, name := range v.env.ServiceNames() {
+		for i, p := range v.env.Services[name].Ports {
+			if p.HostPort == 0 {
+				continue
+			}
+			if o, ok := seen[p.HostPort]; ok {
+				v.errorf(v.pos(svcSel(name, "ports", strconv.Itoa(i), "hostPort")...), "service %q publishes host port %d, already published by %q (port %s): pick a free host port", name, p.HostPort, o.svc, o.port)
+				continue
+			}
+			seen[p.HostPort] = owner{name, p.Name}
+		}
+	}
+}
+
+// variables checks that a Compose variable carries one value in the
+// environment, since .env can hold only one.
+func (v *validator) variables() {
+	type use struct{ svc, env, value string }
+	seen := map[string]use{}
+	for _, name := range v.env.ServiceNames() {
+		s := v.env.Services[name]
+		for _, ev := range s.EnvNames() {
+			e := s.Env[ev]
+			if e.Variable == "" || e.Value == nil {
+				continue
+			}
+			if u, ok := seen[e.Variable]; ok && u.value != *e.Value {
+				v.errorf(v.pos(svcSel(name, "env", ev, "value")...), "variable %s is %q here but %q in %s.%s: one Compose variable carries one value", e.Variable, *e.Value, u.value, u.svc, u.env)
+				continue
+			}
+			seen[e.Variable] = use{name, ev, *e.Value}
+		}
+	}
+}
+
+func (v *validator) topics() {
+	for _, name := range model.SortedKeys(v.env.Topics) {
+		t := v.env.Topics[name]
+		if t.ReplicationFactor > v.env.Kafka.Brokers {
+			v.errorf(v.pos(cue.Str("topics"), cue.Str(name), cue.Str("replicationFactor")), "topic %q has replication factor %d but the environment runs %d brokers: lower it or add brokers", name, t.ReplicationFactor, v.env.Kafka.Brokers)
+		}
+		if s, ok := t.Config["min.insync.replicas"]; ok {
+			isr, err := strconv.Atoi(s)
+			if err != nil {
+				v.errorf(v.pos(cue.Str("topics"), cue.Str(name), cue.Str("config"), cue.Str("min.insync.replicas")), "topic %q: min.insync.replicas %q is not a number", name, s)
+			} else if isr > t.ReplicationFactor {
+				v.errorf(v.pos(cue.Str("topics"), cue.Str(name), cue.Str("config"), cue.Str("min.insync.replicas")), "topic %q: min.insync.replicas %d exceeds the replication factor %d, so no write could succeed", name, isr, t.ReplicationFactor)
+			}
+		}
+	}
+}
+
+// cycles refuses dependsOn cycles, which Compose cannot start.
+func (v *validator) cycles() {
+	const (
+		white = iota
+		grey
+		black
+	)
+	color := map[string]int{}
+	var stack []string
+	var visit func(string) bool
+	visit = func(n string) bool {
+		color[n] = grey
+		stack = append(stack, n)
+		s := v.env.Services[n]
+		deps := model.SortedKeys(s.DependsOn)
+		for _, d := range deps {
+			if _, ok := v.env.Services[d]; !ok {
+				continue
+			}
+			switch color[d] {
+			case grey:
+				i := len(stack) - 1
+				for stack[i] != d {
+					i--
+				}
+				cycle := append(append([]string{}, stack[i:]...), d)
+				v.errorf(v.pos(svcSel(n, "dependsOn", d)...), "dependsOn cycle %v: Compose cannot start any of these; remove one dependency", cycle)
+				return true
+			case white:
+				if visit(d) {
+					return true
+				}
+			}
+		}
+		stack = stack[:len(stack)-1]
+		color[n] = black
+		return false
+	}
+	names := v.env.ServiceNames()
+	sort.Strings(names)
+	for _, n := range names {
+		if color[n] == white {
+			stack = stack[:0]
+			if visit(n) {
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,15 @@
+package model
+
+// The CUE paths the Go code reads from a model. They are the contract between
+// schema/ and the generator; change them together.
+const (
+	// EnvsPackage is the directory of the model package, relative to the
+	// module root.
+	EnvsPackage = "./envs"
+	// PathEnvironments holds one resolved environment per name.
+	PathEnvironments = "environments"
+	// PathBase is the environment definition every environment unifies with.
+	PathBase = "#Base"
+	// BaseName is the name given to the base resolution (no delta).
+	BaseName = "base"
+)

@@ -1,0 +1,351 @@
+// Package model is the typed, resolved form of one environment of a degen
+// model: what every target reads. It is decoded from CUE by package load and
+// never refers back to files, so targets stay pure functions of it.
+package model
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"cuelang.org/go/cue"
+)
+
+// Model is a loaded CUE model: every requested environment, resolved.
+type Model struct {
+	// Root is the directory of the CUE module the model was loaded from.
+	Root string
+	// Envs are the resolved environments by name.
+	Envs map[string]*Environment
+	// Base is the model with no environment delta (#Base with only its
+	// defaults), the common ground of Kustomize bases and .env.example.
+	Base *Environment
+	// Value is the whole evaluated instance (envs package), for tools such as
+	// policies and explain that need CUE itself.
+	Value cue.Value
+}
+
+// EnvNames returns the names of the loaded environments, sorted.
+func (m *Model) EnvNames() []string {
+	names := make([]string, 0, len(m.Envs))
+	for n := range m.Envs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Environment is one resolved environment. Field names follow the CUE schema
+// in schema/schema.cue.
+type Environment struct {
+	Name       string              `json:"name"`
+	Namespace  string              `json:"namespace"`
+	Artefacts  []string            `json:"artefacts"`
+	Services   map[string]*Service `json:"services"`
+	Networks   map[string]Network  `json:"networks"`
+	Volumes    map[string]Volume   `json:"volumes"`
+	Flags      map[string]Flag     `json:"flags"`
+	Topics     map[string]Topic    `json:"topics"`
+	Buckets    map[string]Bucket   `json:"buckets"`
+	Secrets    map[string]Secret   `json:"secrets"`
+	Kafka      Kafka               `json:"kafka"`
+	Minio      Minio               `json:"minio"`
+	Monitoring Monitoring          `json:"monitoring"`
+	Kubernetes Kubernetes          `json:"kubernetes"`
+	Compose    Compose             `json:"compose"`
+	Params     map[string]any      `json:"params"`
+
+	// Value is this environment's CUE value, kept for positions (errors,
+	// explain) and policies. It is not safe for concurrent use.
+	Value cue.Value `json:"-"`
+}
+
+// Has reports whether the environment gets the named artefact.
+func (e *Environment) Has(artefact string) bool {
+	for _, a := range e.Artefacts {
+		if a == artefact {
+			return true
+		}
+	}
+	return false
+}
+
+// ServiceNames returns the service names, sorted.
+func (e *Environment) ServiceNames() []string { return SortedKeys(e.Services) }
+
+// Pos returns the CUE position of the value at path (CUE path syntax, e.g.
+// `services."graphql-api".replicas`), or the environment's own position when
+// the path does not exist.
+func (e *Environment) Pos(path string) Pos {
+	v := e.Value.LookupPath(cue.ParsePath(path))
+	if !v.Exists() {
+		return Pos{Value: e.Value}
+	}
+	return Pos{Value: v}
+}
+
+// Pos wraps a CUE value whose source position an error should name.
+type Pos struct{ Value cue.Value }
+
+// Service is one container workload.
+type Service struct {
+	Name          string                `json:"name"`
+	Group         string                `json:"group"`
+	Image         string                `json:"image"`
+	Kind          string                `json:"kind"`
+	Replicas      int                   `json:"replicas"`
+	Hostname      string                `json:"hostname"`
+	ContainerName string                `json:"containerName"`
+	Command       []string              `json:"command,omitempty"`
+	Entrypoint    []string              `json:"entrypoint,omitempty"`
+	Ports         []Port                `json:"ports"`
+	Env           map[string]EnvVar     `json:"env"`
+	Resources     Resources             `json:"resources"`
+	Health        *HealthCheck          `json:"health,omitempty"`
+	Mounts        []Mount               `json:"mounts"`
+	Networks      []string              `json:"networks"`
+	DependsOn     map[string]Dependency `json:"dependsOn"`
+	Metrics       *Metrics              `json:"metrics,omitempty"`
+	Autoscaling   *Autoscaling          `json:"autoscaling,omitempty"`
+	Ingress       *Ingress              `json:"ingress,omitempty"`
+	Consumes      []string              `json:"consumes"`
+	Restart       string                `json:"restart"`
+	Enabled       bool                  `json:"enabled"`
+}
+
+// Port returns the port with the given name.
+func (s *Service) Port(name string) (Port, bool) {
+	for _, p := range s.Ports {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Port{}, false
+}
+
+// EnvNames returns the service's environment variable names, sorted.
+func (s *Service) EnvNames() []string { return SortedKeys(s.Env) }
+
+// Stateful reports whether the service keeps state in volumes that must
+// survive a restart (statefulset workload).
+func (s *Service) Stateful() bool { return s.Kind == "statefulset" }
+
+// Port is a container port.
+type Port struct {
+	Name          string `json:"name"`
+	ContainerPort int    `json:"containerPort"`
+	HostPort      int    `json:"hostPort,omitempty"`
+	NodePort      int    `json:"nodePort,omitempty"`
+	Protocol      string `json:"protocol"`
+	AppProtocol   string `json:"appProtocol"`
+}
+
+// EnvVar is one environment variable: exactly one of Value, Secret or Flag.
+type EnvVar struct {
+	Value *string `json:"value,omitempty"`
+	// Secret names an entry of Environment.Secrets.
+	Secret string `json:"secret,omitempty"`
+	// Flag names an entry of Environment.Flags.
+	Flag string `json:"flag,omitempty"`
+	// Variable is the Compose interpolation variable that carries Value.
+	Variable string `json:"variable,omitempty"`
+}
+
+// Resources are Kubernetes-style requests and limits.
+type Resources struct {
+	Requests Quantities `json:"requests"`
+	Limits   Quantities `json:"limits"`
+}
+
+// Quantities are a CPU and a memory quantity, as Kubernetes writes them.
+type Quantities struct {
+	CPU    string `json:"cpu,omitempty"`
+	Memory string `json:"memory,omitempty"`
+}
+
+// HealthCheck is a container health check; see schema #HealthCheck.
+type HealthCheck struct {
+	Type                string   `json:"type"`
+	Path                string   `json:"path,omitempty"`
+	Port                string   `json:"port,omitempty"`
+	Command             []string `json:"command,omitempty"`
+	Interval            string   `json:"interval"`
+	Timeout             string   `json:"timeout"`
+	Retries             int      `json:"retries"`
+	StartPeriod         string   `json:"startPeriod,omitempty"`
+	InitialDelaySeconds int      `json:"initialDelaySeconds"`
+	PeriodSeconds       int      `json:"periodSeconds"`
+}
+
+// Mount is a volume mount: exactly one of Volume, HostPath or Config.
+type Mount struct {
+	Target      string `json:"target"`
+	ReadOnly    bool   `json:"readOnly"`
+	Volume      string `json:"volume,omitempty"`
+	HostPath    string `json:"hostPath,omitempty"`
+	Config      string `json:"config,omitempty"`
+	ComposeOnly bool   `json:"composeOnly"`
+}
+
+// Dependency is a start-order dependency.
+type Dependency struct {
+	Condition string `json:"condition"`
+}
+
+// Metrics is where Prometheus scrapes a service.
+type Metrics struct {
+	Port string `json:"port"`
+	Path string `json:"path"`
+}
+
+// Autoscaling is a horizontal pod autoscaler.
+type Autoscaling struct {
+	MinReplicas       int          `json:"minReplicas"`
+	MaxReplicas       int          `json:"maxReplicas"`
+	CPUUtilization    int          `json:"cpuUtilization,omitempty"`
+	MemoryUtilization int          `json:"memoryUtilization,omitempty"`
+	ScaleUp           *ScalePolicy `json:"scaleUp,omitempty"`
+	ScaleDown         *ScalePolicy `json:"scaleDown,omitempty"`
+}
+
+// ScalePolicy is one direction of an HPA behaviour.
+type ScalePolicy struct {
+	StabilizationWindowSeconds int `json:"stabilizationWindowSeconds"`
+	Percent                    int `json:"percent"`
+	PeriodSeconds              int `json:"periodSeconds"`
+}
+
+// Ingress routes a path of the environment's ingress host to a port.
+type Ingress struct {
+	Path string `json:"path"`
+	Port string `json:"port"`
+}
+
+// Network is a Compose network and a Kubernetes NetworkPolicy group.
+type Network struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Driver      string `json:"driver"`
+}
+
+// Volume is a named volume (Compose) or claim (Kubernetes).
+type Volume struct {
+	Name string `json:"name"`
+	Size string `json:"size"`
+}
+
+// Flag is a feature flag with this environment's value.
+type Flag struct {
+	Description string `json:"description"`
+	// Value is a bool, a string or a []any of strings.
+	Value  any    `json:"value"`
+	EnvVar string `json:"envVar"`
+}
+
+// String renders the flag value as an environment variable value: booleans
+// as true/false, lists comma-separated.
+func (f Flag) String() string {
+	switch v := f.Value.(type) {
+	case bool:
+		return fmt.Sprint(v)
+	case string:
+		return v
+	case []any:
+		parts := make([]string, len(v))
+		for i, p := range v {
+			parts[i] = fmt.Sprint(p)
+		}
+		return strings.Join(parts, ",")
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// Topic is a Kafka topic.
+type Topic struct {
+	Name              string            `json:"name"`
+	Partitions        int               `json:"partitions"`
+	ReplicationFactor int               `json:"replicationFactor"`
+	Config            map[string]string `json:"config"`
+}
+
+// Bucket is an object-store bucket.
+type Bucket struct {
+	Name      string     `json:"name"`
+	ACL       string     `json:"acl"`
+	Lifecycle *Lifecycle `json:"lifecycle,omitempty"`
+}
+
+// Lifecycle is a bucket expiration rule.
+type Lifecycle struct {
+	ID             string `json:"id"`
+	ExpirationDays int    `json:"expirationDays"`
+}
+
+// Secret is a reference to a secret; degen never sees its value.
+type Secret struct {
+	EnvVar      string `json:"envVar"`
+	Description string `json:"description"`
+	Key         string `json:"key"`
+}
+
+// Kafka is the environment's Kafka cluster.
+type Kafka struct {
+	Brokers           int      `json:"brokers"`
+	BootstrapServers  []string `json:"bootstrapServers"`
+	Partitions        int      `json:"partitions"`
+	ReplicationFactor int      `json:"replicationFactor"`
+	RetentionMs       int64    `json:"retentionMs"`
+}
+
+// Minio is the environment's object store.
+type Minio struct {
+	Endpoint string `json:"endpoint"`
+	RootUser string `json:"rootUser"`
+}
+
+// Monitoring holds Prometheus' global settings.
+type Monitoring struct {
+	ScrapeInterval     string `json:"scrapeInterval"`
+	EvaluationInterval string `json:"evaluationInterval"`
+}
+
+// Kubernetes holds namespace-wide settings.
+type Kubernetes struct {
+	SecretStore  string     `json:"secretStore"`
+	IngressHost  string     `json:"ingressHost"`
+	IngressClass string     `json:"ingressClass"`
+	Quota        Quota      `json:"quota"`
+	LimitRange   LimitRange `json:"limitRange"`
+}
+
+// Quota is the namespace ResourceQuota.
+type Quota struct {
+	CPU    string `json:"cpu"`
+	Memory string `json:"memory"`
+	Pods   int    `json:"pods"`
+}
+
+// LimitRange is the namespace LimitRange for containers.
+type LimitRange struct {
+	DefaultCPU           string `json:"defaultCPU"`
+	DefaultMemory        string `json:"defaultMemory"`
+	DefaultRequestCPU    string `json:"defaultRequestCPU"`
+	DefaultRequestMemory string `json:"defaultRequestMemory"`
+}
+
+// Compose holds Compose project settings.
+type Compose struct {
+	Project string `json:"project"`
+}
+
+// SortedKeys returns the keys of a string-keyed map in order: every map walk
+// that reaches output goes through it.
+func SortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

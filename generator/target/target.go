@@ -1,0 +1,71 @@
+// Package target defines what a degen target is: a pure function from a
+// resolved environment to files in memory. Targets never touch the disk;
+// package writer owns out/.
+package target
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/degen-dev/degen/generator/model"
+)
+
+// Input is what a target is given for one environment.
+type Input struct {
+	// Env is the resolved environment being generated.
+	Env *model.Environment
+	// Base is the model with no environment delta: the common ground for
+	// files shared by environments (a Kustomize base, .env.example).
+	Base *model.Environment
+}
+
+// File is one generated file.
+type File struct {
+	// Path is slash-separated and relative to out/, e.g.
+	// "kubernetes/overlays/prod/kustomization.yaml".
+	Path string
+	Data []byte
+	// Shared marks a file that does not belong to one environment (it is
+	// generated from Base): every environment that generates it must produce
+	// the same bytes.
+	Shared bool
+}
+
+// Warning is something a target could not carry faithfully, e.g. an
+// autoscaler in a Compose environment.
+type Warning struct {
+	Env     string
+	Target  string
+	Subject string // service or object the warning is about
+	Message string
+}
+
+func (w Warning) String() string {
+	s := fmt.Sprintf("warning: %s/%s", w.Env, w.Target)
+	if w.Subject != "" {
+		s += ": " + w.Subject
+	}
+	return s + ": " + w.Message
+}
+
+// Output is what a target returns.
+type Output struct {
+	Files    []File
+	Warnings []Warning
+}
+
+// Target generates the files of one artefact kind. Name is the artefact name
+// environments list in `artefacts` ("compose", "kubernetes", …).
+type Target interface {
+	Name() string
+	Generate(in Input) (Output, error)
+}
+
+// CheckPath refuses paths that would escape out/ or are not canonical.
+func CheckPath(p string) error {
+	if p == "" || strings.HasPrefix(p, "/") || path.Clean(p) != p || strings.HasPrefix(p, "../") || p == ".." || strings.Contains(p, "\\") {
+		return fmt.Errorf("generated path %q is not a clean path inside out/", p)
+	}
+	return nil
+}
