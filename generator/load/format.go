@@ -8,6 +8,8 @@ import (
 
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/token"
+
+	"github.com/degen-dev/degen/generator/model"
 )
 
 // Format renders err for a person, one problem per line, sorted and without
@@ -25,7 +27,7 @@ func Format(err error, root string) string {
 	}
 	var b strings.Builder
 	for _, e := range cueerrors.Errors(cueerrors.Sanitize(cerr)) {
-		positions := cueerrors.Positions(e)
+		positions := modelFirst(cueerrors.Positions(e))
 		msg, args := e.Msg()
 		text := fmt.Sprintf(msg, args...)
 		if p := e.Path(); len(p) > 0 {
@@ -50,4 +52,21 @@ func relPos(p token.Pos, root string) string {
 		file = "./" + filepath.ToSlash(rel)
 	}
 	return fmt.Sprintf("%s:%d:%d", file, p.Line(), p.Column())
+}
+
+// modelFirst orders positions so that those in the model's own files come
+// before those in schema/: the author's value is what to fix.
+func modelFirst(ps []token.Pos) []token.Pos {
+	out := make([]token.Pos, 0, len(ps))
+	for _, p := range ps {
+		if !model.InSchema(p) {
+			out = append(out, p)
+		}
+	}
+	for _, p := range ps {
+		if model.InSchema(p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }

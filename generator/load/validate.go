@@ -70,7 +70,7 @@ func (v *validator) pos(sel ...cue.Selector) token.Pos {
 		sel = sel[:len(sel)-1]
 		val = v.env.Value.LookupPath(cue.MakePath(sel...))
 	}
-	return val.Pos()
+	return model.DecidingPos(val)
 }
 
 func (v *validator) errorf(pos token.Pos, format string, args ...any) {
@@ -193,18 +193,24 @@ func (v *validator) envVar(svc, name string, e model.EnvVar) {
 // hostPorts refuses two services publishing one host port: Compose would
 // fail at start with "port is already allocated".
 func (v *validator) hostPorts() {
-	type owner struct{ svc, port string }
+	type owner struct {
+		svc, port string
+		index     int
+	}
 	seen := map[int]owner{}
 	for _, name := range v.env.ServiceNames() {
 		for i, p := range v.env.Services[name].Ports {
 			if p.HostPort == 0 {
 				continue
 			}
-			if o, ok := seen[p.HostPort]; ok {
-				v.errorf(v.pos(svcSel(name, "ports", strconv.Itoa(i), "hostPort")...), "service %q publishes host port %d, already published by %q (port %s): pick a free host port", name, p.HostPort, o.svc, o.port)
+			o, ok := seen[p.HostPort]
+			if !ok {
+				seen[p.HostPort] = owner{name, p.Name, i}
 				continue
 			}
-			seen[p.HostPort] = owner{name, p.Name}
+			// Both places are named: either may be the one to change.
+			v.errorf(v.pos(svcSel(name, "ports", strconv.Itoa(i), "hostPort")...), "service %q publishes host port %d, already published by %q (port %s): pick a free host port", name, p.HostPort, o.svc, o.port)
+			v.errorf(v.pos(svcSel(o.svc, "ports", strconv.Itoa(o.index), "hostPort")...), "service %q publishes host port %d, also published by %q (port %s): pick a free host port", o.svc, p.HostPort, name, p.Name)
 		}
 	}
 }
