@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// degenBinary returns a path that runs this test binary as degen (the name
+// testscript.Main dispatches on).
+func degenBinary(t *testing.T) string {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "degen")
+	if err := os.Symlink(self, bin); err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// copyTree copies the repository's model into dst.
+func copyModelTo(t *testing.T, dst string) {
+	t.Helper()
+	repo, _ := filepath.Abs("../..")
+	for _, d := range []string{"cue.mod", "schema", "envs", "policies"} {
+		src := filepath.Join(repo, d)
+		if _, err := os.Stat(src); err != nil {
+			continue
+		}
+		err := filepath.WalkDir(src, func(p string, e fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(repo, p)
+			if e.IsDir() {
+				return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// digest summarises a tree's names and contents.
+func digest(t *testing.T, dir string) string {
+	t.Helper()
+	var lines []string
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		s := sha256.Sum256(data)
+		lines = append(lines, rel+" "+hex.EncodeToString(s[:]))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(lines)
+	return strings.Join(lines, "\n")
+}
+
+// TestKillDuringBuild kills `degen build --all` with SIGKILL at random moments
+// and checks that out/ is, every time, exactly the previous tree or exactly
+// the new one: never a mix, never missing.
+func TestKillDuringBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills real processes; skipped with -short")
+	}
+	bin := degenBinary(t)
+	dir := t.TempDir()
+	copyModelTo(t, dir)
+	prod := filepath.Join(dir, "envs", "prod.cue")
+	orig, err := os.ReadFile(prod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := bytes.Replace(orig, []byte("kafka: partitions: 12"), []byte("kafka: partitions: 11"), 1)
+	if bytes.Equal(orig, changed) {
+		t.Fatal("envs/prod.cue no longer sets kafka: partitions: 12; update the test")
+	}
+	build := func() time.Duration {
+		start := time.Now()
+		cmd := exec.Command(bin, "build", "--all", "--dir", dir)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("build: %v\n%s", err, out)
+		}
+		return time.Since(start)
+	}
+	// The two states: A (original model) and B (changed).
+	os.WriteFile(prod, changed, 0o644)
+	build()
+	stateB := digest(t, filepath.Join(dir, "out"))
+	os.WriteFile(prod, orig, 0o644)
+	took := build()
+	stateA := digest(t, filepath.Join(dir, "out"))
+	if stateA == stateB {
+		t.Fatal("the model change does not change out/; the test would prove nothing")
+	}
+
+	rng := rand.New(rand.NewSource(1))
+	current := stateA
+	kills := 0
+	for i := 0; i < 25; i++ {
+		next, content := stateB, changed
+		if current == stateB {
+			next, content = stateA, orig
+		}
+		os.WriteFile(prod, content, 0o644)
+		cmd := exec.Command(bin, "build", "--all", "--dir", dir)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(rng.Int63n(int64(took) + 1)))
+		cmd.Process.Signal(syscall.SIGKILL)
+		err := cmd.Wait()
+		if err != nil {
+			kills++
+		}
+		got := digest(t, filepath.Join(dir, "out"))
+		switch got {
+		case current:
+		case next:
+			current = next
+		default:
+			t.Fatalf("iteration %d: out/ is neither the previous nor the new tree", i)
+		}
+	}
+	t.Logf("%d of 25 builds killed before they finished", kills)
+	if kills == 0 {
+		t.Fatal("no build was killed; the test proved nothing")
+	}
+	// The tree left behind is usable: a build after the kills succeeds.
+	build()
+	if got := digest(t, filepath.Join(dir, "out")); got != stateA && got != stateB {
+		t.Fatal(fmt.Sprintf("final build left an unknown tree"))
+	}
+}

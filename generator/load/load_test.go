@@ -1,0 +1,216 @@
+package load
+
+import (
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/degen-dev/degen/generator/model"
+)
+
+func loadDefault(t *testing.T, envs ...string) *model.Model {
+	t.Helper()
+	var want []string
+	if len(envs) > 0 {
+		want = envs
+	}
+	m, err := Load(Options{Dir: "../..", Envs: want})
+	if err != nil {
+		t.Fatalf("loading the default model: %s", Format(err, "../.."))
+	}
+	return m
+}
+
+// TestSeedLimits checks the local environment against the seed's §3.13
+// "Resource Limits Summary", row by row (Compose's 512 MB is 512Mi here).
+func TestSeedLimits(t *testing.T) {
+	local := loadDefault(t, "local").Envs["local"]
+	want := map[string][2]string{
+		"zookeeper":                  {"512Mi", "500m"},
+		"kafka-broker-1":             {"1Gi", "1"},
+		"kafka-broker-2":             {"1Gi", "1"},
+		"kafka-broker-3":             {"1Gi", "1"},
+		"schema-registry":            {"512Mi", "500m"},
+		"kafka-ui":                   {"256Mi", "500m"},
+		"flink-jobmanager":           {"1Gi", "1"},
+		"flink-taskmanager":          {"2Gi", "2"},
+		"minio":                      {"1Gi", "1"},
+		"iceberg-rest-catalog":       {"512Mi", "500m"},
+		"dagster-postgres":           {"256Mi", "500m"},
+		"dagster-webserver":          {"512Mi", "500m"},
+		"dagster-daemon":             {"512Mi", "500m"},
+		"prometheus":                 {"512Mi", "500m"},
+		"grafana":                    {"256Mi", "500m"},
+		"node-exporter":              {"64Mi", "250m"},
+		"openmetadata-mysql":         {"512Mi", "500m"},
+		"openmetadata-elasticsearch": {"1Gi", "1"},
+		"openmetadata":               {"1Gi", "1"},
+		"trade-generator":            {"256Mi", "500m"},
+		"kafka-consumer":             {"512Mi", "500m"},
+		"graphql-api":                {"512Mi", "500m"},
+		"superset-postgres":          {"256Mi", "500m"},
+		"superset-redis":             {"128Mi", "250m"},
+		"superset":                   {"1Gi", "1"},
+	}
+	for name, lim := range want {
+		s, ok := local.Services[name]
+		if !ok {
+			t.Errorf("service %s missing from local", name)
+			continue
+		}
+		if got := [2]string{s.Resources.Limits.Memory, s.Resources.Limits.CPU}; got != lim {
+			t.Errorf("%s limits = %v, want %v", name, got, lim)
+		}
+	}
+	// minio-init is the only container of §3.3–3.10 without a §3.13 row.
+	if len(local.Services) != len(want)+1 {
+		t.Errorf("local has %d services, want %d (§3.3–3.10 plus minio-init): %v", len(local.Services), len(want)+1, local.ServiceNames())
+	}
+}
+
+// TestSeedPorts checks the host ports of the seed's "Port Reference Table"
+// (plus the internal broker listeners §3.3 publishes).
+func TestSeedPorts(t *testing.T) {
+	local := loadDefault(t, "local").Envs["local"]
+	want := map[int]string{
+		2181: "zookeeper", 8000: "graphql-api", 8080: "kafka-ui", 8081: "schema-registry",
+		8082: "flink-jobmanager", 8088: "superset", 8181: "iceberg-rest-catalog", 8585: "openmetadata",
+		8765: "trade-generator", 9000: "minio", 9001: "minio", 9090: "prometheus",
+		9092: "kafka-broker-1", 9093: "kafka-broker-2", 9094: "kafka-broker-3", 9100: "node-exporter",
+		9200: "openmetadata-elasticsearch", 3000: "dagster-webserver", 3001: "grafana",
+		3306: "openmetadata-mysql", 5432: "dagster-postgres", 5433: "superset-postgres",
+		6123: "flink-jobmanager", 6379: "superset-redis",
+		29092: "kafka-broker-1", 29093: "kafka-broker-2", 29094: "kafka-broker-3",
+	}
+	got := map[int]string{}
+	for _, name := range local.ServiceNames() {
+		for _, p := range local.Services[name].Ports {
+			if p.HostPort != 0 {
+				got[p.HostPort] = name
+			}
+		}
+	}
+	for port, svc := range want {
+		if got[port] != svc {
+			t.Errorf("host port %d: published by %q, want %q", port, got[port], svc)
+		}
+	}
+	for port, svc := range got {
+		if _, ok := want[port]; !ok {
+			t.Errorf("host port %d published by %s is not in the seed", port, svc)
+		}
+	}
+}
+
+// TestSeedEnvironments checks the per-environment values of §4.3, §5.7, §7.1,
+// §7.2 and §7.4.
+func TestSeedEnvironments(t *testing.T) {
+	m := loadDefault(t)
+	type row struct {
+		partitions                  int
+		retentionMs                 int64
+		graphqlReplicas, tmReplicas int
+		logLevel                    string
+		brokerLimits                model.Quantities
+		anomaly                     bool
+		hasGenerator                bool
+		namespace                   string
+	}
+	want := map[string]row{
+		"dev":     {6, 604800000, 1, 1, "DEBUG", model.Quantities{CPU: "500m", Memory: "512Mi"}, true, true, "de-dev"},
+		"staging": {6, 604800000, 2, 2, "INFO", model.Quantities{CPU: "1", Memory: "1Gi"}, true, true, "de-staging"},
+		"prod":    {12, 2592000000, 3, 4, "WARNING", model.Quantities{CPU: "2", Memory: "4Gi"}, false, false, "de-prod"},
+	}
+	for name, w := range want {
+		e := m.Envs[name]
+		got := row{
+			e.Kafka.Partitions, e.Kafka.RetentionMs,
+			e.Services["graphql-api"].Replicas, e.Services["flink-taskmanager"].Replicas,
+			*e.Services["graphql-api"].Env["LOG_LEVEL"].Value,
+			e.Services["kafka-broker-1"].Resources.Limits,
+			e.Flags["enable_anomaly_detection"].Value.(bool),
+			e.Services["trade-generator"] != nil,
+			e.Namespace,
+		}
+		if got != w {
+			t.Errorf("%s:\n got  %+v\n want %+v", name, got, w)
+		}
+		if rt := e.Topics["raw-trades"]; rt.Partitions != w.partitions || rt.Config["retention.ms"] == "" {
+			t.Errorf("%s raw-trades = %+v", name, rt)
+		}
+	}
+	prod := m.Envs["prod"]
+	hpa := prod.Services["graphql-api"].Autoscaling
+	if hpa == nil || hpa.MinReplicas != 3 || hpa.MaxReplicas != 8 || hpa.CPUUtilization != 70 || hpa.MemoryUtilization != 80 {
+		t.Errorf("prod graphql-api HPA = %+v, want 3-8 at 70%% CPU / 80%% memory", hpa)
+	}
+	if c := prod.Services["kafka-consumer"]; c.Autoscaling == nil || c.Autoscaling.MaxReplicas != 6 {
+		t.Errorf("prod kafka-consumer HPA = %+v, want max 6", c.Autoscaling)
+	}
+	if _, ok := prod.Services["kafka-consumer"].DependsOn["trade-generator"]; ok {
+		t.Error("prod kafka-consumer still depends on the disabled trade-generator")
+	}
+	if ws := prod.Services["kafka-consumer"].Env["WS_URL"]; ws.Secret != "market-feed-url" {
+		t.Errorf("prod WS_URL = %+v, want the market-feed-url secret", ws)
+	}
+	if got := m.Envs["staging"].Flags["trade_generator_symbols"].String(); got != "AAPL,GOOGL,MSFT,AMZN,META,TSLA,NVDA,JPM,V,WMT" {
+		t.Errorf("staging symbols = %s", got)
+	}
+	if got := prod.Flags["trade_generator_symbols"].String(); got != "ALL" {
+		t.Errorf("prod symbols = %s", got)
+	}
+	if got := prod.Buckets["raw-data"].Lifecycle.ExpirationDays; got != 90 {
+		t.Errorf("prod raw-data expiration = %d, want 90", got)
+	}
+	if got := prod.Topics["dead-letter-queue"]; got.Partitions != 3 || got.Config["min.insync.replicas"] != "1" || got.Config["retention.ms"] != "604800000" {
+		t.Errorf("dead-letter-queue = %+v", got)
+	}
+	if got := prod.Topics["trade-aggregates"].Config; got["cleanup.policy"] != "compact" || got["retention.ms"] != "-1" {
+		t.Errorf("trade-aggregates config = %v", got)
+	}
+}
+
+// TestSeedNetworks checks §3.12: who joins which network.
+func TestSeedNetworks(t *testing.T) {
+	local := loadDefault(t, "local").Envs["local"]
+	members := map[string][]string{}
+	for _, name := range local.ServiceNames() {
+		for _, n := range local.Services[name].Networks {
+			members[n] = append(members[n], name)
+		}
+	}
+	want := map[string]string{
+		"de-governance": "openmetadata,openmetadata-elasticsearch,openmetadata-mysql",
+		"de-ingestion":  "dagster-daemon,flink-taskmanager,kafka-broker-1,kafka-broker-2,kafka-broker-3,kafka-consumer,kafka-ui,schema-registry,trade-generator,zookeeper",
+		"de-processing": "dagster-daemon,flink-jobmanager,flink-taskmanager,iceberg-rest-catalog,kafka-broker-1,kafka-broker-2,kafka-broker-3",
+		"de-serving":    "dagster-webserver,grafana,graphql-api,openmetadata,superset,superset-postgres,superset-redis",
+		"de-storage":    "dagster-daemon,dagster-postgres,dagster-webserver,flink-taskmanager,graphql-api,iceberg-rest-catalog,minio,minio-init,superset",
+	}
+	for n, w := range want {
+		sort.Strings(members[n])
+		if got := strings.Join(members[n], ","); got != w {
+			t.Errorf("%s:\n got  %s\n want %s", n, got, w)
+		}
+	}
+	// Every service with metrics can be reached by Prometheus.
+	for _, name := range local.ServiceNames() {
+		s := local.Services[name]
+		if s.Metrics == nil {
+			continue
+		}
+		found := false
+		for _, n := range s.Networks {
+			found = found || n == "de-monitoring"
+		}
+		if !found {
+			t.Errorf("%s exposes metrics but is not on de-monitoring", name)
+		}
+	}
+}
+
+func TestBaseIsConcrete(t *testing.T) {
+	m := loadDefault(t)
+	if m.Base == nil || m.Base.Name != model.BaseName || len(m.Base.Services) == 0 {
+		t.Fatalf("base = %+v", m.Base)
+	}
+}
