@@ -170,9 +170,8 @@ func (v *validator) envVar(svc, name string, e model.EnvVar) {
 			n++
 		}
 	}
-	pos := v.pos(svcSel(svc, "env", name)...)
 	if n != 1 {
-		v.errorf(pos, "service %q: env %s needs exactly one of value, secret or flag", svc, name)
+		v.errorf(v.pos(svcSel(svc, "env", name)...), "service %q: env %s needs exactly one of value, secret or flag", svc, name)
 		return
 	}
 	if e.Secret != "" {
@@ -186,7 +185,7 @@ func (v *validator) envVar(svc, name string, e model.EnvVar) {
 		}
 	}
 	if e.Variable != "" && e.Value == nil {
-		v.errorf(pos, "service %q: env %s has a variable but no value", svc, name)
+		v.errorf(v.pos(svcSel(svc, "env", name)...), "service %q: env %s has a variable but no value", svc, name)
 	}
 }
 

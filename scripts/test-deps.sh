@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what degen's tests run as real consumers of its output, and says
+# clearly what is missing. Idempotent: does nothing when all is present.
+#   promtool  - Debian's prometheus package (Prometheus 2.42)
+#   terraform - expected on the machine (not in Debian); tests skip without it
+#   kubectl   - expected on the machine; tests skip `kubectl kustomize` without it
+set -euo pipefail
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! command -v promtool >/dev/null 2>&1; then
+	echo "test-deps: installing Debian's prometheus package for promtool" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	as_root apt-get update -qq >/dev/null
+	as_root apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+	# The package starts a Prometheus server; the tests only need promtool.
+	as_root systemctl stop prometheus >/dev/null 2>&1 || true
+	as_root pkill -x prometheus >/dev/null 2>&1 || true
+fi
+
+for tool in promtool terraform kubectl git; do
+	if command -v "$tool" >/dev/null 2>&1; then
+		echo "test-deps: $tool: $(command -v "$tool")" >&2
+	else
+		echo "test-deps: WARNING: $tool is not installed; the tests that need it will be skipped" >&2
+	fi
+done
