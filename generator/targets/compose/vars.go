@@ -143,10 +143,5 @@ func pos(env *model.Environment, path ...any) token.Pos {
 			sel = append(sel, cue.Index(p))
 		}
 	}
-	v := env.Value.LookupPath(cue.MakePath(sel...))
-	for !v.Exists() && len(sel) > 0 {
-		sel = sel[:len(sel)-1]
-		v = env.Value.LookupPath(cue.MakePath(sel...))
-	}
-	return v.Pos()
+	return env.PosOf(sel...)
 }
