@@ -8,6 +8,7 @@ package dotenv
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 
 	composedotenv "github.com/compose-spec/compose-go/v2/dotenv"
@@ -82,9 +83,9 @@ func render(env *model.Environment, example bool) ([]byte, error) {
 				}
 				value = Placeholder
 			}
-			line, err := godotenv.Marshal(map[string]string{v.Name: value})
+			line, err := marshal(v.Name, value)
 			if err != nil {
-				return nil, fmt.Errorf("writing %s: %w", v.Name, err)
+				return nil, err
 			}
 			fmt.Fprintf(&b, "# %s\n%s\n", comment(v), line)
 			want[v.Name] = value
@@ -116,6 +117,25 @@ func comment(v compose.Variable) string {
 		return v.Description + "; " + used
 	}
 	return used
+}
+
+// marshal writes one KEY=value line with godotenv. godotenv writes any
+// value strconv.Atoi accepts as a bare number, which turns "007" into 7 and
+// "+1" into 1; such a value is digits and a sign only, so it is quoted as it
+// is instead.
+func marshal(name, value string) (string, error) {
+	if n, err := strconv.Atoi(value); err == nil && strconv.Itoa(n) != value {
+		return fmt.Sprintf("%s=%q", name, value), nil
+	}
+	line, err := godotenv.Marshal(map[string]string{name: value})
+	if err != nil {
+		return "", fmt.Errorf("writing %s: %w", name, err)
+	}
+	// godotenv also escapes ! and ` for the shell; Compose's parser does not
+	// unescape them (its escapes are \a \b \c \f \n \r \t \v \$ \" \\), so
+	// they are written bare, which it reads literally. Backslashes are
+	// always doubled first, so every \! here is an escaped !.
+	return strings.NewReplacer(`\!`, `!`, "\\`", "`").Replace(line), nil
 }
 
 // roundTrip parses data with Compose's own .env parser and checks that it
