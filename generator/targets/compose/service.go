@@ -308,6 +308,8 @@ func warnings(env *model.Environment, s *model.Service) []target.Warning {
 	switch {
 	case s.Kind == "daemonset":
 		add("daemonset runs one container on the Docker host, not one per node")
+	case s.Kind == "job" && (s.Restart == "always" || s.Restart == "unless-stopped"):
+		add("job with restart %q runs again after it completes in Compose: set restart to \"no\" or \"on-failure\"", s.Restart)
 	case s.Kind == "statefulset" && s.Replicas > 1:
 		add("statefulset replicas share their volumes in Compose: there is no per-replica identity or claim")
 	}
