@@ -114,6 +114,19 @@ func TestTinyModelBuilds(t *testing.T) {
 	compareProject(t, out, m.Envs["local"], p, composeEnv(t, out, m.Envs["local"]))
 }
 
+// TestTinyWarnings checks a warning that the default model does not trigger.
+func TestTinyWarnings(t *testing.T) {
+	root := tinyModel(t, "package envs\n\nenvironments: local: services: db: kind: \"job\"\n")
+	_, res, err := generator.Build(generator.Options{Dir: root, Targets: targets()})
+	if err != nil {
+		t.Fatal(load.Format(err, root))
+	}
+	want := `warning: local/compose: db: job with restart "unless-stopped" runs again after it completes in Compose: set restart to "no" or "on-failure"`
+	if len(res.Warnings) != 1 || res.Warnings[0].String() != want {
+		t.Errorf("warnings %v, want [%s]", res.Warnings, want)
+	}
+}
+
 // TestBadInput checks that each fault is refused with the position of the
 // value at fault and what to do.
 func TestBadInput(t *testing.T) {
