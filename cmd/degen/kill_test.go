@@ -95,14 +95,14 @@ func TestKillDuringBuild(t *testing.T) {
 	bin := degenBinary(t)
 	dir := t.TempDir()
 	copyModelTo(t, dir)
-	prod := filepath.Join(dir, "envs", "prod.cue")
+	prod := filepath.Join(dir, "envs", "stack.cue")
 	orig, err := os.ReadFile(prod)
 	if err != nil {
 		t.Fatal(err)
 	}
-	changed := bytes.Replace(orig, []byte("kafka: partitions: 12"), []byte("kafka: partitions: 11"), 1)
+	changed := bytes.Replace(orig, []byte(`KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: value: "3000"`), []byte(`KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: value: "3001"`), 1)
 	if bytes.Equal(orig, changed) {
-		t.Fatal("envs/prod.cue no longer sets kafka: partitions: 12; update the test")
+		t.Fatal("envs/stack.cue no longer sets KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS to 3000; update the test")
 	}
 	build := func() time.Duration {
 		start := time.Now()

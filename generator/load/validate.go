@@ -65,12 +65,7 @@ type validator struct {
 
 // pos returns the position of the value at the given path selectors.
 func (v *validator) pos(sel ...cue.Selector) token.Pos {
-	val := v.env.Value.LookupPath(cue.MakePath(sel...))
-	for !val.Exists() && len(sel) > 0 {
-		sel = sel[:len(sel)-1]
-		val = v.env.Value.LookupPath(cue.MakePath(sel...))
-	}
-	return model.DecidingPos(val)
+	return v.env.PosOf(sel...)
 }
 
 func (v *validator) errorf(pos token.Pos, format string, args ...any) {

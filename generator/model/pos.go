@@ -47,3 +47,16 @@ func DecidingPos(v cue.Value) token.Pos {
 func InSchema(p token.Pos) bool {
 	return strings.Contains(filepath.ToSlash(p.Filename()), "/schema/")
 }
+
+// PosOf returns the source position of the value at the given path, for
+// error messages: the deciding conjunct in the model's own files (see
+// DecidingPos). A path that does not exist falls back to its closest
+// existing parent.
+func (e *Environment) PosOf(sel ...cue.Selector) token.Pos {
+	v := e.Value.LookupPath(cue.MakePath(sel...))
+	for !v.Exists() && len(sel) > 0 {
+		sel = sel[:len(sel)-1]
+		v = e.Value.LookupPath(cue.MakePath(sel...))
+	}
+	return DecidingPos(v)
+}

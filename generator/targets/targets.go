@@ -4,11 +4,16 @@ package targets
 
 import (
 	"github.com/degen-dev/degen/generator/target"
+	"github.com/degen-dev/degen/generator/targets/compose"
+	"github.com/degen-dev/degen/generator/targets/dotenv"
 )
 
 // All returns the shipped targets in a stable order.
 func All() []target.Target {
-	return []target.Target{}
+	return []target.Target{
+		compose.Target{},
+		dotenv.Target{},
+	}
 }
 
 // Names returns the artefact names of the shipped targets.

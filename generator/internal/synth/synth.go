@@ -63,8 +63,14 @@ func Write(dir, repo string, n int) error {
 		var e strings.Builder
 		fmt.Fprintf(&e, "package envs\n\nenvironments: %s: {\n\tartefacts: %s\n\tparams: logLevel: %q\n", env, artefacts, []string{"DEBUG", "DEBUG", "INFO", "WARNING"}[k])
 		// Every tenth service gets a per-environment delta.
+		// (Compose environments keep one replica: a host port cannot be
+		// published by several containers.)
 		for i := 0; i < n; i += 10 {
-			fmt.Fprintf(&e, "\tservices: \"svc-%d\": {replicas: %d, resources: limits: memory: \"%dMi\"}\n", i, k+1, 256*(k+1))
+			replicas := 1
+			if env == "staging" || env == "prod" {
+				replicas = k + 1
+			}
+			fmt.Fprintf(&e, "\tservices: \"svc-%d\": {replicas: %d, resources: limits: memory: \"%dMi\"}\n", i, replicas, 256*(k+1))
 		}
 		e.WriteString("}\n")
 		if err := os.WriteFile(filepath.Join(dir, "envs", env+".cue"), []byte(e.String()), 0o644); err != nil {

@@ -1,0 +1,317 @@
+package compose
+
+import (
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+
+	cueerrors "cuelang.org/go/cue/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/degen-dev/degen/generator/model"
+	"github.com/degen-dev/degen/generator/target"
+)
+
+type service struct {
+	Image         string                `json:"image"`
+	Hostname      string                `json:"hostname,omitempty"`
+	ContainerName string                `json:"container_name,omitempty"`
+	Command       []string              `json:"command,omitempty"`
+	Entrypoint    []string              `json:"entrypoint,omitempty"`
+	Ports         []port                `json:"ports,omitempty"`
+	Expose        []string              `json:"expose,omitempty"`
+	Environment   map[string]string     `json:"environment,omitempty"`
+	DependsOn     map[string]dependency `json:"depends_on,omitempty"`
+	Healthcheck   *healthcheck          `json:"healthcheck,omitempty"`
+	Deploy        *deploy               `json:"deploy,omitempty"`
+	// Networks is a list, or a map with aliases when the hostname differs
+	// from the service name.
+	Networks any           `json:"networks"`
+	Volumes  []volumeMount `json:"volumes,omitempty"`
+	Restart  string        `json:"restart,omitempty"`
+}
+
+// port uses the long syntax, which keeps the model's port name and
+// application protocol.
+type port struct {
+	Name        string `json:"name,omitempty"`
+	Target      int    `json:"target"`
+	Published   string `json:"published"`
+	Protocol    string `json:"protocol"`
+	AppProtocol string `json:"app_protocol,omitempty"`
+}
+
+type dependency struct {
+	Condition string `json:"condition"`
+}
+
+type healthcheck struct {
+	Test        []string `json:"test"`
+	Interval    string   `json:"interval,omitempty"`
+	Timeout     string   `json:"timeout,omitempty"`
+	Retries     int      `json:"retries,omitempty"`
+	StartPeriod string   `json:"start_period,omitempty"`
+}
+
+type deploy struct {
+	Replicas  *int       `json:"replicas,omitempty"`
+	Resources *resources `json:"resources,omitempty"`
+}
+
+type resources struct {
+	Limits       *quantities `json:"limits,omitempty"`
+	Reservations *quantities `json:"reservations,omitempty"`
+}
+
+type quantities struct {
+	CPUs   string `json:"cpus,omitempty"`
+	Memory string `json:"memory,omitempty"`
+}
+
+type serviceNetwork struct {
+	Aliases []string `json:"aliases"`
+}
+
+type volumeMount struct {
+	Type     string `json:"type"`
+	Source   string `json:"source"`
+	Target   string `json:"target"`
+	ReadOnly bool   `json:"read_only,omitempty"`
+}
+
+// Conditions maps the model's dependency conditions to Compose's.
+var Conditions = map[string]string{
+	"started":   "service_started",
+	"healthy":   "service_healthy",
+	"completed": "service_completed_successfully",
+}
+
+// ConfigFiles maps a config mount of the model to the file degen generates
+// for it, relative to out/.
+var ConfigFiles = map[string]func(env string) (artefact, file string){
+	"prometheus.yml": func(env string) (string, string) {
+		return "prometheus", "prometheus/" + env + "/prometheus.yml"
+	},
+}
+
+// RepoRoot is the repository root (the parent of out/) seen from an
+// environment's Compose directory out/compose/<env>/.
+const RepoRoot = "../../.."
+
+func convert(env *model.Environment, s *model.Service) (*service, cueerrors.Error) {
+	out := &service{
+		Image:         s.Image,
+		Hostname:      s.Hostname,
+		ContainerName: s.ContainerName,
+		Command:       escapeAll(s.Command),
+		Entrypoint:    escapeAll(s.Entrypoint),
+		Restart:       s.Restart,
+	}
+	if s.Replicas != 1 {
+		// Compose cannot give several replicas one container name.
+		out.ContainerName = ""
+		n := s.Replicas
+		out.Deploy = &deploy{Replicas: &n}
+	}
+	var errs cueerrors.Error
+	for i, p := range s.Ports {
+		if p.HostPort == 0 {
+			out.Expose = append(out.Expose, strconv.Itoa(p.ContainerPort))
+			continue
+		}
+		if s.Replicas > 1 {
+			errs = cueerrors.Append(errs, cueerrors.Newf(pos(env, "services", s.Name, "ports", i, "hostPort"),
+				"environment %s: service %q runs %d replicas but publishes host port %d: Compose cannot publish one host port from several containers; drop hostPort or run one replica", env.Name, s.Name, s.Replicas, p.HostPort))
+			continue
+		}
+		out.Ports = append(out.Ports, port{
+			Name: p.Name, Target: p.ContainerPort, Published: strconv.Itoa(p.HostPort),
+			Protocol: strings.ToLower(p.Protocol), AppProtocol: p.AppProtocol,
+		})
+	}
+	if len(s.Env) > 0 {
+		out.Environment = map[string]string{}
+		for name, e := range s.Env {
+			out.Environment[name] = environmentValue(env, e)
+		}
+	}
+	if len(s.DependsOn) > 0 {
+		out.DependsOn = map[string]dependency{}
+		for name, d := range s.DependsOn {
+			out.DependsOn[name] = dependency{Condition: Conditions[d.Condition]}
+		}
+	}
+	out.Healthcheck = health(s)
+	if r := limits(s.Resources); r != nil {
+		if out.Deploy == nil {
+			out.Deploy = &deploy{}
+		}
+		out.Deploy.Resources = r
+	}
+	out.Networks = networks(s)
+	for i, m := range s.Mounts {
+		vm, err := mount(env, s, i, m)
+		if err != nil {
+			errs = cueerrors.Append(errs, err)
+			continue
+		}
+		out.Volumes = append(out.Volumes, vm)
+	}
+	if errs != nil {
+		return nil, errs
+	}
+	return out, nil
+}
+
+func networks(s *model.Service) any {
+	if s.Hostname == "" || s.Hostname == s.Name {
+		return s.Networks
+	}
+	// Other services reach this one by its hostname; Docker's DNS only
+	// knows service names and aliases.
+	m := map[string]serviceNetwork{}
+	for _, n := range s.Networks {
+		m[n] = serviceNetwork{Aliases: []string{s.Hostname}}
+	}
+	return m
+}
+
+// HealthTest returns the Compose healthcheck test of a model health check.
+func HealthTest(s *model.Service) []string {
+	h := s.Health
+	switch {
+	case len(h.Command) == 1:
+		return []string{"CMD-SHELL", h.Command[0]}
+	case len(h.Command) > 1:
+		return append([]string{"CMD"}, h.Command...)
+	case h.Type == "http":
+		p, _ := s.Port(h.Port)
+		return []string{"CMD", "curl", "-f", fmt.Sprintf("http://localhost:%d%s", p.ContainerPort, h.Path)}
+	default:
+		p, _ := s.Port(h.Port)
+		return []string{"CMD-SHELL", fmt.Sprintf("nc -z localhost %d", p.ContainerPort)}
+	}
+}
+
+func health(s *model.Service) *healthcheck {
+	if s.Health == nil {
+		return nil
+	}
+	h := s.Health
+	return &healthcheck{
+		Test:        escapeAll(HealthTest(s)),
+		Interval:    h.Interval,
+		Timeout:     h.Timeout,
+		Retries:     h.Retries,
+		StartPeriod: h.StartPeriod,
+	}
+}
+
+func limits(r model.Resources) *resources {
+	out := &resources{Limits: quantitiesOf(r.Limits), Reservations: quantitiesOf(r.Requests)}
+	if out.Limits == nil && out.Reservations == nil {
+		return nil
+	}
+	return out
+}
+
+func quantitiesOf(q model.Quantities) *quantities {
+	if q.CPU == "" && q.Memory == "" {
+		return nil
+	}
+	return &quantities{CPUs: CPUs(q.CPU), Memory: Memory(q.Memory)}
+}
+
+// CPUs renders a Kubernetes CPU quantity ("500m", "2") as Compose's decimal
+// cpus ("0.5", "2"). The schema allows millicores at most, so the result is
+// exact.
+func CPUs(q string) string {
+	if q == "" {
+		return ""
+	}
+	rq := resource.MustParse(q)
+	m := rq.MilliValue()
+	s := strconv.FormatInt(m/1000, 10)
+	if frac := m % 1000; frac != 0 {
+		s += "." + strings.TrimRight(fmt.Sprintf("%03d", frac), "0")
+	}
+	return s
+}
+
+// Memory renders a Kubernetes binary memory quantity ("512Mi") in Docker's
+// form ("512M"), which Docker reads as binary units too.
+func Memory(q string) string {
+	if q == "" {
+		return ""
+	}
+	for _, u := range []string{"Ki", "Mi", "Gi", "Ti"} {
+		if strings.HasSuffix(q, u) {
+			return strings.TrimSuffix(q, u) + u[:1]
+		}
+	}
+	return q
+}
+
+func mount(env *model.Environment, s *model.Service, i int, m model.Mount) (volumeMount, cueerrors.Error) {
+	vm := volumeMount{Target: m.Target, ReadOnly: m.ReadOnly}
+	switch {
+	case m.Volume != "":
+		vm.Type, vm.Source = "volume", m.Volume
+	case m.HostPath != "":
+		vm.Type, vm.Source = "bind", m.HostPath
+		if !path.IsAbs(m.HostPath) {
+			vm.Source = path.Join(RepoRoot, m.HostPath)
+		}
+	case m.Config != "":
+		f, ok := ConfigFiles[m.Config]
+		if !ok {
+			return vm, cueerrors.Newf(pos(env, "services", s.Name, "mounts", i, "config"),
+				"environment %s: service %q mounts config %q, which degen does not generate: use one of %v or a hostPath", env.Name, s.Name, m.Config, model.SortedKeys(ConfigFiles))
+		}
+		artefact, file := f(env.Name)
+		if !env.Has(artefact) {
+			return vm, cueerrors.Newf(pos(env, "services", s.Name, "mounts", i, "config"),
+				"environment %s: service %q mounts config %q, generated by the %s target, which this environment does not get: add %q to artefacts", env.Name, s.Name, m.Config, artefact, artefact)
+		}
+		vm.Type, vm.Source = "bind", path.Join("../..", file)
+	}
+	return vm, nil
+}
+
+// warnings reports what Compose cannot carry for s.
+func warnings(env *model.Environment, s *model.Service) []target.Warning {
+	var ws []target.Warning
+	add := func(format string, args ...any) {
+		ws = append(ws, target.Warning{Env: env.Name, Target: "compose", Subject: s.Name, Message: fmt.Sprintf(format, args...)})
+	}
+	if a := s.Autoscaling; a != nil {
+		add("autoscaling %d-%d replicas is not carried: Compose runs a fixed %d", a.MinReplicas, a.MaxReplicas, s.Replicas)
+	}
+	if in := s.Ingress; in != nil {
+		p, _ := s.Port(in.Port)
+		if p.HostPort != 0 {
+			add("ingress %s is not carried: Compose has no ingress; the port is published on host port %d", in.Path, p.HostPort)
+		} else {
+			add("ingress %s is not carried: Compose has no ingress and port %s is not published on the host", in.Path, in.Port)
+		}
+	}
+	for _, p := range s.Ports {
+		if p.NodePort != 0 {
+			if p.HostPort != 0 {
+				add("nodePort %d of port %s is Kubernetes only: Compose publishes host port %d", p.NodePort, p.Name, p.HostPort)
+			} else {
+				add("nodePort %d of port %s is Kubernetes only and the port has no hostPort: it is not reachable from the host", p.NodePort, p.Name)
+			}
+		}
+	}
+	switch {
+	case s.Kind == "daemonset":
+		add("daemonset runs one container on the Docker host, not one per node")
+	case s.Kind == "job" && (s.Restart == "always" || s.Restart == "unless-stopped"):
+		add("job with restart %q runs again after it completes in Compose: set restart to \"no\" or \"on-failure\"", s.Restart)
+	case s.Kind == "statefulset" && s.Replicas > 1:
+		add("statefulset replicas share their volumes in Compose: there is no per-replica identity or claim")
+	}
+	return ws
+}
