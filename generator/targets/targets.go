@@ -4,11 +4,18 @@ package targets
 
 import (
 	"github.com/degen-dev/degen/generator/target"
+	"github.com/degen-dev/degen/generator/targets/flags"
+	"github.com/degen-dev/degen/generator/targets/prometheus"
+	"github.com/degen-dev/degen/generator/targets/terraform"
 )
 
 // All returns the shipped targets in a stable order.
 func All() []target.Target {
-	return []target.Target{}
+	return []target.Target{
+		terraform.Target{},
+		prometheus.Target{},
+		flags.Target{},
+	}
 }
 
 // Names returns the artefact names of the shipped targets.
