@@ -364,3 +364,18 @@ func TestNetworkWarning(t *testing.T) {
 		t.Fatalf("want one warning about app, got %v", out.Warnings)
 	}
 }
+
+// TestDeterministic generates every environment again and compares with the
+// first run.
+func TestDeterministic(t *testing.T) {
+	m, first := generated(t)
+	again, err := generator.Generate(m, nil, []target.Target{prometheus.Target{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p := range first.Files {
+		if !bytes.Equal(first.Files[p], again.Files[p]) {
+			t.Errorf("%s differs between two runs", p)
+		}
+	}
+}

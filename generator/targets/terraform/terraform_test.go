@@ -266,3 +266,24 @@ func TestTerraformPlan(t *testing.T) {
 		t.Errorf("terraform plan without TF_VAR_minio_root_password succeeded or did not name it:\n%s", out)
 	}
 }
+
+// TestDeterministic generates every environment twice and compares.
+func TestDeterministic(t *testing.T) {
+	m, err := load.Load(load.Options{Dir: "../../.."})
+	if err != nil {
+		t.Fatal(load.Format(err, "../../.."))
+	}
+	a, err := generator.Generate(m, nil, []target.Target{terraform.Target{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := generator.Generate(m, nil, []target.Target{terraform.Target{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p := range a.Files {
+		if !bytes.Equal(a.Files[p], b.Files[p]) {
+			t.Errorf("%s differs between two runs", p)
+		}
+	}
+}
