@@ -4,7 +4,9 @@
 //
 // A Compose environment gets out/prometheus/<env>/prometheus.yml with static
 // targets "<hostname>:<containerPort>", the names Compose DNS resolves on the
-// shared networks. A Kubernetes environment gets targets that resolve inside
+// shared networks (a service with several replicas is found through DNS
+// discovery on its service name, which Compose answers with every replica).
+// A Kubernetes environment gets targets that resolve inside
 // its namespace: a service with exactly one pod is scraped through its
 // Service ("<hostname>.<namespace>.svc:<port>"; the Kubernetes target names
 // Services after the hostname and gives them the container port), while a
@@ -119,6 +121,7 @@ type ScrapeConfig struct {
 	JobName             string               `json:"job_name"`
 	MetricsPath         string               `json:"metrics_path,omitempty"`
 	StaticConfigs       []StaticConfig       `json:"static_configs,omitempty"`
+	DNSSDConfigs        []DNSSDConfig        `json:"dns_sd_configs,omitempty"`
 	KubernetesSDConfigs []KubernetesSDConfig `json:"kubernetes_sd_configs,omitempty"`
 	RelabelConfigs      []RelabelConfig      `json:"relabel_configs,omitempty"`
 }
@@ -126,6 +129,13 @@ type ScrapeConfig struct {
 // StaticConfig is a fixed list of targets.
 type StaticConfig struct {
 	Targets []string `json:"targets"`
+}
+
+// DNSSDConfig discovers targets from DNS records.
+type DNSSDConfig struct {
+	Names []string `json:"names"`
+	Type  string   `json:"type"`
+	Port  int      `json:"port"`
 }
 
 // KubernetesSDConfig discovers targets through the Kubernetes API.
@@ -164,6 +174,9 @@ func Build(env *model.Environment, f Flavour) Config {
 		port, _ := s.Port(s.Metrics.Port)
 		job := ScrapeConfig{JobName: name, MetricsPath: s.Metrics.Path}
 		switch {
+		case f == Compose && s.Replicas > 1:
+			// Compose DNS answers the service name with every replica.
+			job.DNSSDConfigs = []DNSSDConfig{{Names: []string{s.Name}, Type: "A", Port: port.ContainerPort}}
 		case f == Compose:
 			job.StaticConfigs = []StaticConfig{{Targets: []string{fmt.Sprintf("%s:%d", s.Hostname, port.ContainerPort)}}}
 		case PerPod(s):

@@ -186,6 +186,11 @@ type job struct {
 	StaticConfigs []struct {
 		Targets []string `json:"targets"`
 	} `json:"static_configs"`
+	DNSSDConfigs []struct {
+		Names []string `json:"names"`
+		Type  string   `json:"type"`
+		Port  int      `json:"port"`
+	} `json:"dns_sd_configs"`
 	KubernetesSDConfigs []struct {
 		Role       string `json:"role"`
 		Namespaces struct {
@@ -249,6 +254,16 @@ func checkJob(env *model.Environment, fl prometheus.Flavour, j job) error {
 	}
 	if len(j.KubernetesSDConfigs) > 0 {
 		return checkDiscovery(env, fl, s, j)
+	}
+	if len(j.DNSSDConfigs) > 0 {
+		d := j.DNSSDConfigs[0]
+		if fl != prometheus.Compose || len(d.Names) != 1 || d.Names[0] != s.Name || d.Type != "A" {
+			return fmt.Errorf("DNS discovery %+v, want A records of Compose service %s", d, s.Name)
+		}
+		if !hasContainerPort(s, d.Port) {
+			return fmt.Errorf("DNS discovery port %d: service %s has no such port", d.Port, s.Name)
+		}
+		return nil
 	}
 	if len(j.StaticConfigs) != 1 || len(j.StaticConfigs[0].Targets) == 0 {
 		return fmt.Errorf("neither static targets nor discovery")
@@ -413,5 +428,38 @@ func TestDeterministic(t *testing.T) {
 		if !bytes.Equal(first.Files[p], again.Files[p]) {
 			t.Errorf("%s differs between two runs", p)
 		}
+	}
+}
+
+// TestComposeReplicas checks that a Compose service with several replicas is
+// found through DNS discovery, accepted by promtool and by checkJob.
+func TestComposeReplicas(t *testing.T) {
+	env := &model.Environment{Name: "x", Artefacts: []string{"compose", "prometheus"},
+		Monitoring: model.Monitoring{ScrapeInterval: "5s", EvaluationInterval: "30s"},
+		Services: map[string]*model.Service{
+			"worker": {Name: "worker", Hostname: "worker", Replicas: 3, Networks: []string{"mon"},
+				Ports: []model.Port{{Name: "metrics", ContainerPort: 9400}}, Metrics: &model.Metrics{Port: "metrics", Path: "/metrics"}},
+		}}
+	out, err := prometheus.Target{}.Generate(target.Input{Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f file
+	if err := yaml.UnmarshalStrict(out.Files[0].Data, &f); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.ScrapeConfigs) != 1 || len(f.ScrapeConfigs[0].DNSSDConfigs) != 1 {
+		t.Fatalf("want one job with DNS discovery:\n%s", out.Files[0].Data)
+	}
+	if err := checkJob(env, prometheus.Compose, f.ScrapeConfigs[0]); err != nil {
+		t.Error(err)
+	}
+	bin := promtool(t)
+	file := filepath.Join(t.TempDir(), "prometheus.yml")
+	if err := os.WriteFile(file, out.Files[0].Data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(bin, "check", "config", file).CombinedOutput(); err != nil {
+		t.Errorf("promtool check config: %v\n%s", err, out)
 	}
 }
