@@ -7,7 +7,6 @@ import (
 	_ "github.com/compose-spec/compose-go/v2/loader"
 	_ "github.com/gofrs/flock"
 	_ "github.com/google/go-cmp/cmp"
-	_ "github.com/hashicorp/hcl/v2/hclwrite"
 	_ "github.com/rogpeppe/go-internal/testscript"
 	_ "github.com/spf13/cobra"
 	_ "helm.sh/helm/v3/pkg/chart/loader"

@@ -6,6 +6,9 @@ import (
 	"github.com/degen-dev/degen/generator/target"
 	"github.com/degen-dev/degen/generator/targets/compose"
 	"github.com/degen-dev/degen/generator/targets/dotenv"
+	"github.com/degen-dev/degen/generator/targets/flags"
+	"github.com/degen-dev/degen/generator/targets/prometheus"
+	"github.com/degen-dev/degen/generator/targets/terraform"
 )
 
 // All returns the shipped targets in a stable order.
@@ -13,6 +16,9 @@ func All() []target.Target {
 	return []target.Target{
 		compose.Target{},
 		dotenv.Target{},
+		terraform.Target{},
+		prometheus.Target{},
+		flags.Target{},
 	}
 }
 

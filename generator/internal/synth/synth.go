@@ -121,7 +121,10 @@ environments: [Name=string]: #Base & {name: Name}
 	flags: feature_x: {description: "a flag", envVar: "FEATURE_X", value: *true | bool}
 	topics: events: {partitions: 6, replicationFactor: 3, config: "retention.ms": "604800000"}
 	buckets: data: {}
-	secrets: "db-password": {envVar: "DB_PASSWORD", key: "db/password", description: "database password"}
+	secrets: {
+		"db-password": {envVar: "DB_PASSWORD", key: "db/password", description: "database password"}
+		"minio-root-password": {envVar: "MINIO_ROOT_PASSWORD", key: "minio/root-password", description: "MinIO root password"}
+	}
 	services: {
 `
 

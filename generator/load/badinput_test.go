@@ -1,0 +1,148 @@
+package load_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/degen-dev/degen/generator/load"
+)
+
+// tinyStack is a complete one-environment model: one broker, one topic, one
+// flag and one service with metrics. Each case below edits one line of it.
+const tinyStack = `package envs
+
+import "degen.dev/stack/schema"
+
+#Base: schema.#Environment & {
+	name:      _
+	namespace: "de-\(name)"
+	artefacts: ["compose", "prometheus", "terraform", "flags"]
+	params: {}
+	compose: project: "de-\(name)"
+	kafka: {
+		brokers:           1
+		bootstrapServers: ["kafka:9092"]
+		partitions:        1
+		replicationFactor: 1
+		retentionMs:       1000
+	}
+	minio: {endpoint: "minio:9000", rootUser: "minio"}
+	monitoring: {scrapeInterval: "15s", evaluationInterval: "15s"}
+	kubernetes: {
+		secretStore: "vault"
+		ingressHost: "de.local"
+		quota: {cpu: "1", memory: "1Gi", pods: 1}
+		limitRange: {defaultCPU: "1", defaultMemory: "1Gi", defaultRequestCPU: "1", defaultRequestMemory: "1Gi"}
+	}
+	networks: mon: description: "Metrics"
+	volumes: {}
+	flags: enable_x: {description: "X", envVar: "ENABLE_X", value: true}
+	topics: t: {
+		partitions:        1
+		replicationFactor: REPLICATION
+		config: "min.insync.replicas": "ISR"
+	}
+	buckets: {}
+	secrets: {}
+	services: app: {
+		group: "services"
+		image: "app:1.0"
+		ports: [{name: "metrics", containerPort: 9400}]
+		env: ENABLE_X: flag: "FLAG"
+		resources: {}
+		networks: ["mon"]
+		metrics: port: "METRICSPORT"
+	}
+}
+
+environments: [Name=string]: #Base & {name: Name}
+environments: tiny: {}
+`
+
+// writeModel writes a model module into a temporary directory: the
+// repository's cue.mod and schema, and tinyStack with the replacements.
+func writeModel(t *testing.T, repl ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range []string{"cue.mod/module.cue", "schema/schema.cue"} {
+		data, err := os.ReadFile(filepath.Join("../..", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(dir, f), data)
+	}
+	// The case's replacements first, then the valid defaults.
+	src := strings.NewReplacer(repl...).Replace(tinyStack)
+	src = strings.NewReplacer("REPLICATION", "1", "ISR", "1", "FLAG", "enable_x", "METRICSPORT", "metrics").Replace(src)
+	writeFile(t, filepath.Join(dir, "envs/stack.cue"), []byte(src))
+	return dir
+}
+
+func writeFile(t *testing.T, path string, data []byte) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// lineOf returns the 1-based line of tinyStack holding marker.
+func lineOf(t *testing.T, marker string) int {
+	t.Helper()
+	for i, l := range strings.Split(tinyStack, "\n") {
+		if strings.Contains(l, marker) {
+			return i + 1
+		}
+	}
+	t.Fatalf("no %s in tinyStack", marker)
+	return 0
+}
+
+func TestTinyModelLoads(t *testing.T) {
+	dir := writeModel(t)
+	if _, err := load.Load(load.Options{Dir: dir}); err != nil {
+		t.Fatalf("the unedited tiny model must load: %s", load.Format(err, dir))
+	}
+}
+
+// TestBadInput checks each refused model names the file, line and column of
+// the value at fault and says what to do.
+func TestBadInput(t *testing.T) {
+	cases := []struct {
+		name, marker string
+		repl         []string
+		want         string
+	}{
+		{"metrics port not exposed", "METRICSPORT", []string{"METRICSPORT", "prom"}, `metrics uses port "prom", which the service does not expose: add it to ports`},
+		{"replication factor above brokers", "REPLICATION", []string{"REPLICATION", "2"}, `topic "t" has replication factor 2 but the environment runs 1 brokers: lower it or add brokers`},
+		{"min.insync.replicas above replication factor", "ISR", []string{"ISR", "2"}, `min.insync.replicas 2 exceeds the replication factor 1`},
+		{"undefined flag", "FLAG", []string{"FLAG", "enable_y"}, `references flag "enable_y", which is not defined: add it under flags`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := writeModel(t, c.repl...)
+			_, err := load.Load(load.Options{Dir: dir})
+			if err == nil {
+				t.Fatal("the model loaded")
+			}
+			msg := load.Format(err, dir)
+			if !strings.Contains(msg, c.want) {
+				t.Fatalf("error does not say %q:\n%s", c.want, msg)
+			}
+			pos := regexp.MustCompile(`(?m)^\./envs/stack\.cue:(\d+):(\d+): .*` + regexp.QuoteMeta(c.want))
+			m := pos.FindStringSubmatch(msg)
+			if m == nil {
+				t.Fatalf("error does not start with ./envs/stack.cue:line:col:\n%s", msg)
+			}
+			if want := lineOf(t, c.marker); m[1] != strconv.Itoa(want) {
+				t.Errorf("error names line %s, the value is on line %d:\n%s", m[1], want, msg)
+			}
+		})
+	}
+}

@@ -1,0 +1,465 @@
+package prometheus_test
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/degen-dev/degen/generator"
+	"github.com/degen-dev/degen/generator/load"
+	"github.com/degen-dev/degen/generator/model"
+	"github.com/degen-dev/degen/generator/target"
+	"github.com/degen-dev/degen/generator/targets/prometheus"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+var (
+	once   sync.Once
+	stack  *model.Model
+	result *generator.Result
+	err0   error
+)
+
+// generated loads the repository's model and runs the prometheus target
+// through the pipeline for every environment.
+func generated(t *testing.T) (*model.Model, *generator.Result) {
+	t.Helper()
+	once.Do(func() {
+		stack, err0 = load.Load(load.Options{Dir: "../../.."})
+		if err0 != nil {
+			return
+		}
+		result, err0 = generator.Generate(stack, nil, []target.Target{prometheus.Target{}})
+	})
+	if err0 != nil {
+		t.Fatalf("generating: %s", load.Format(err0, "../../.."))
+	}
+	return stack, result
+}
+
+// configs returns, for every generated file, the environment and flavour
+// it was generated for.
+func configs(t *testing.T) map[string]struct {
+	env     *model.Environment
+	flavour prometheus.Flavour
+} {
+	m, r := generated(t)
+	out := map[string]struct {
+		env     *model.Environment
+		flavour prometheus.Flavour
+	}{}
+	for _, name := range m.EnvNames() {
+		env := m.Envs[name]
+		if !env.Has(prometheus.Name) {
+			continue
+		}
+		for _, f := range prometheus.Flavours(env) {
+			p := prometheus.Path(env, f)
+			if _, ok := r.Files[p]; !ok {
+				t.Fatalf("%s was not generated", p)
+			}
+			out[p] = struct {
+				env     *model.Environment
+				flavour prometheus.Flavour
+			}{env, f}
+		}
+	}
+	if len(out) != len(r.Files) {
+		t.Fatalf("generated %v, expected %d files", r.Paths(), len(out))
+	}
+	return out
+}
+
+func TestPaths(t *testing.T) {
+	_, r := generated(t)
+	want := "prometheus/dev/prometheus-kubernetes.yml prometheus/dev/prometheus.yml prometheus/local/prometheus.yml prometheus/prod/prometheus.yml prometheus/staging/prometheus.yml"
+	if got := strings.Join(r.Paths(), " "); got != want {
+		t.Fatalf("paths = %s\nwant    %s", got, want)
+	}
+}
+
+// promtool finds Prometheus' own checker: $PROMTOOL, else promtool on PATH.
+func promtool(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("PROMTOOL"); p != "" {
+		return p
+	}
+	p, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Skip("promtool is not installed: apt-get update && apt-get install -y prometheus (or set PROMTOOL)")
+	}
+	return p
+}
+
+// kubernetesSD reports whether the promtool binary knows kubernetes_sd_configs.
+// Debian's prometheus package is built without Kubernetes discovery, so its
+// promtool refuses any configuration that uses it.
+func kubernetesSD(t *testing.T, promtool string) bool {
+	t.Helper()
+	probe := filepath.Join(t.TempDir(), "probe.yml")
+	cfg := "scrape_configs:\n- job_name: probe\n  kubernetes_sd_configs:\n  - role: pod\n"
+	if err := os.WriteFile(probe, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(promtool, "check", "config", probe).CombinedOutput()
+	if err != nil && !strings.Contains(string(out), "kubernetes_sd_configs not found") {
+		t.Fatalf("promtool check config on a minimal configuration: %v\n%s", err, out)
+	}
+	return err == nil
+}
+
+// TestPromtool hands every generated file to promtool, Prometheus' own
+// checker. Jobs that use Kubernetes discovery need a promtool built with it
+// (upstream's; see docs/TARGETS.md); with Debian's, the rest of the file is
+// checked and the subtest is marked skipped, naming the unchecked jobs.
+func TestPromtool(t *testing.T) {
+	bin := promtool(t)
+	withK8s := kubernetesSD(t, bin)
+	_, r := generated(t)
+	dir := t.TempDir()
+	for _, p := range r.Paths() {
+		t.Run(p, func(t *testing.T) {
+			data := r.Files[p]
+			var unchecked []string
+			if !withK8s {
+				data, unchecked = withoutDiscovery(t, data)
+			}
+			file := filepath.Join(dir, strings.ReplaceAll(p, "/", "_"))
+			if err := os.WriteFile(file, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Command(bin, "check", "config", file).CombinedOutput()
+			if err != nil {
+				t.Errorf("promtool check config %s: %v\n%s", p, err, out)
+			}
+			if len(unchecked) > 0 {
+				t.Skipf("%s was built without Kubernetes service discovery (Debian's is): checked %s without jobs %v; set PROMTOOL to an upstream promtool to check them", bin, p, unchecked)
+			}
+		})
+	}
+}
+
+// withoutDiscovery drops the jobs that use kubernetes_sd_configs, for a
+// promtool that cannot read them, and returns their names.
+func withoutDiscovery(t *testing.T, data []byte) ([]byte, []string) {
+	t.Helper()
+	var cfg map[string]any
+	if err := yaml.Unmarshal(data, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	jobs, _ := cfg["scrape_configs"].([]any)
+	var kept []any
+	var dropped []string
+	for _, j := range jobs {
+		job := j.(map[string]any)
+		if _, ok := job["kubernetes_sd_configs"]; ok {
+			dropped = append(dropped, fmt.Sprint(job["job_name"]))
+			continue
+		}
+		kept = append(kept, job)
+	}
+	if len(dropped) == 0 {
+		return data, nil
+	}
+	cfg["scrape_configs"] = kept
+	out, err := yaml.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, dropped
+}
+
+// job is a scrape job as read back from YAML, without degen's structs.
+type job struct {
+	JobName       string `json:"job_name"`
+	MetricsPath   string `json:"metrics_path"`
+	StaticConfigs []struct {
+		Targets []string `json:"targets"`
+	} `json:"static_configs"`
+	DNSSDConfigs []struct {
+		Names []string `json:"names"`
+		Type  string   `json:"type"`
+		Port  int      `json:"port"`
+	} `json:"dns_sd_configs"`
+	KubernetesSDConfigs []struct {
+		Role       string `json:"role"`
+		Namespaces struct {
+			Names []string `json:"names"`
+		} `json:"namespaces"`
+	} `json:"kubernetes_sd_configs"`
+	RelabelConfigs []struct {
+		SourceLabels []string `json:"source_labels"`
+		Regex        string   `json:"regex"`
+		Action       string   `json:"action"`
+		TargetLabel  string   `json:"target_label"`
+	} `json:"relabel_configs"`
+}
+
+type file struct {
+	Global struct {
+		ScrapeInterval     string            `json:"scrape_interval"`
+		EvaluationInterval string            `json:"evaluation_interval"`
+		ExternalLabels     map[string]string `json:"external_labels"`
+	} `json:"global"`
+	ScrapeConfigs []job `json:"scrape_configs"`
+}
+
+// TestTargetsExist checks that every scrape target names a service and a
+// port of the same environment: a Compose host name and container port, or
+// a Kubernetes Service (named after the host name) in the environment's
+// namespace, or a pod label and port name that discovery keeps.
+func TestTargetsExist(t *testing.T) {
+	for p, c := range configs(t) {
+		_, r := generated(t)
+		var f file
+		if err := yaml.UnmarshalStrict(r.Files[p], &f); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		env := c.env
+		if f.Global.ScrapeInterval != env.Monitoring.ScrapeInterval || f.Global.EvaluationInterval != env.Monitoring.EvaluationInterval {
+			t.Errorf("%s: global %+v, want the model's %+v", p, f.Global, env.Monitoring)
+		}
+		jobs := map[string]bool{}
+		for _, j := range f.ScrapeConfigs {
+			jobs[j.JobName] = true
+			if err := checkJob(env, c.flavour, j); err != nil {
+				t.Errorf("%s: job %s: %v", p, j.JobName, err)
+			}
+		}
+		for _, name := range env.ServiceNames() {
+			if env.Services[name].Metrics != nil && !jobs[name] {
+				t.Errorf("%s: service %s exposes metrics but has no job", p, name)
+			}
+		}
+	}
+}
+
+func checkJob(env *model.Environment, fl prometheus.Flavour, j job) error {
+	s, ok := env.Services[j.JobName]
+	if !ok {
+		return fmt.Errorf("no service of that name")
+	}
+	if s.Metrics == nil || j.MetricsPath != s.Metrics.Path {
+		return fmt.Errorf("metrics_path %q, model says %+v", j.MetricsPath, s.Metrics)
+	}
+	if len(j.KubernetesSDConfigs) > 0 {
+		return checkDiscovery(env, fl, s, j)
+	}
+	if len(j.DNSSDConfigs) > 0 {
+		d := j.DNSSDConfigs[0]
+		if fl != prometheus.Compose || len(d.Names) != 1 || d.Names[0] != s.Name || d.Type != "A" {
+			return fmt.Errorf("DNS discovery %+v, want A records of Compose service %s", d, s.Name)
+		}
+		if !hasContainerPort(s, d.Port) {
+			return fmt.Errorf("DNS discovery port %d: service %s has no such port", d.Port, s.Name)
+		}
+		return nil
+	}
+	if len(j.StaticConfigs) != 1 || len(j.StaticConfigs[0].Targets) == 0 {
+		return fmt.Errorf("neither static targets nor discovery")
+	}
+	for _, tg := range j.StaticConfigs[0].Targets {
+		host, portStr, ok := strings.Cut(tg, ":")
+		port, err := strconv.Atoi(portStr)
+		if !ok || err != nil {
+			return fmt.Errorf("target %q is not host:port", tg)
+		}
+		if fl == prometheus.Kubernetes {
+			svc, ok := strings.CutSuffix(host, "."+env.Namespace+".svc")
+			if !ok {
+				return fmt.Errorf("target %q is not a Service of namespace %s", tg, env.Namespace)
+			}
+			host = svc
+		}
+		owner := byHostname(env, host)
+		if owner == nil {
+			return fmt.Errorf("target %q: no service has host name %s", tg, host)
+		}
+		if owner != s {
+			return fmt.Errorf("target %q belongs to service %s", tg, owner.Name)
+		}
+		if !hasContainerPort(s, port) {
+			return fmt.Errorf("target %q: service %s has no port %d", tg, s.Name, port)
+		}
+	}
+	return nil
+}
+
+func checkDiscovery(env *model.Environment, fl prometheus.Flavour, s *model.Service, j job) error {
+	if fl != prometheus.Kubernetes {
+		return fmt.Errorf("discovery in a %s configuration", fl)
+	}
+	sd := j.KubernetesSDConfigs[0]
+	if sd.Role != "pod" || strings.Join(sd.Namespaces.Names, ",") != env.Namespace {
+		return fmt.Errorf("discovers %s in %v, want pods of %s", sd.Role, sd.Namespaces.Names, env.Namespace)
+	}
+	keep := map[string]string{}
+	for _, rc := range j.RelabelConfigs {
+		if rc.Action == "keep" && len(rc.SourceLabels) == 1 {
+			keep[rc.SourceLabels[0]] = rc.Regex
+		}
+	}
+	if keep[prometheus.LabelMeta(prometheus.NameLabel)] != s.Name {
+		return fmt.Errorf("keeps pods labelled %q, want %s", keep[prometheus.LabelMeta(prometheus.NameLabel)], s.Name)
+	}
+	port := keep["__meta_kubernetes_pod_container_port_name"]
+	if _, ok := s.Port(port); !ok || port != s.Metrics.Port {
+		return fmt.Errorf("keeps port %q, the service's metrics port is %s", port, s.Metrics.Port)
+	}
+	return nil
+}
+
+func byHostname(env *model.Environment, host string) *model.Service {
+	for _, name := range env.ServiceNames() {
+		if env.Services[name].Hostname == host {
+			return env.Services[name]
+		}
+	}
+	return nil
+}
+
+func hasContainerPort(s *model.Service, port int) bool {
+	for _, p := range s.Ports {
+		if p.ContainerPort == port {
+			return true
+		}
+	}
+	return false
+}
+
+// TestKubernetesChoices pins the addressing decisions on the real stack:
+// node-exporter (a daemonset) and prod's autoscaled graphql-api are found
+// pod by pod; single-pod services go through their Service.
+func TestKubernetesChoices(t *testing.T) {
+	_, r := generated(t)
+	prod := string(r.Files["prometheus/prod/prometheus.yml"])
+	for _, want := range []string{
+		"kafka-broker-1.de-prod.svc:7071",
+		"minio.de-prod.svc:9000",
+		"metrics_path: /minio/v2/metrics/cluster",
+		"regex: node-exporter",
+		"regex: graphql-api",
+		"- de-prod",
+	} {
+		if !strings.Contains(prod, want) {
+			t.Errorf("prod prometheus.yml lacks %q", want)
+		}
+	}
+	if strings.Contains(prod, "trade-generator") {
+		t.Error("prod scrapes trade-generator, which prod disables")
+	}
+	local := string(r.Files["prometheus/local/prometheus.yml"])
+	for _, want := range []string{"kafka-broker-1:7071", "node-exporter:9100", "prometheus:9090", "trade-generator:9400"} {
+		if !strings.Contains(local, want) {
+			t.Errorf("local prometheus.yml lacks %q", want)
+		}
+	}
+	if strings.Contains(local, "kubernetes_sd_configs") || strings.Contains(local, ".svc") {
+		t.Error("local (Compose) prometheus.yml uses Kubernetes addressing")
+	}
+}
+
+func TestGolden(t *testing.T) {
+	_, r := generated(t)
+	for _, p := range r.Paths() {
+		golden := filepath.Join("testdata", strings.ReplaceAll(strings.TrimPrefix(p, "prometheus/"), "/", "_"))
+		if *update {
+			if err := os.MkdirAll("testdata", 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(golden, r.Files[p], 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (run go test -update to create it)", err)
+		}
+		if !bytes.Equal(want, r.Files[p]) {
+			t.Errorf("%s differs from %s (go test -update rewrites it):\n%s", p, golden, r.Files[p])
+		}
+	}
+}
+
+func TestNoRuntimeIsAnError(t *testing.T) {
+	env := &model.Environment{Name: "x", Artefacts: []string{"prometheus"}}
+	_, err := prometheus.Target{}.Generate(target.Input{Env: env})
+	if err == nil || !strings.Contains(err.Error(), "add compose or kubernetes") {
+		t.Fatalf("want an error asking for a runtime, got %v", err)
+	}
+}
+
+func TestNetworkWarning(t *testing.T) {
+	env := &model.Environment{Name: "x", Artefacts: []string{"compose", "prometheus"}, Services: map[string]*model.Service{
+		"prometheus": {Name: "prometheus", Hostname: "prometheus", Networks: []string{"mon"},
+			Ports: []model.Port{{Name: "http", ContainerPort: 9090}}, Metrics: &model.Metrics{Port: "http", Path: "/metrics"}},
+		"app": {Name: "app", Hostname: "app", Networks: []string{"other"},
+			Ports: []model.Port{{Name: "m", ContainerPort: 1}}, Metrics: &model.Metrics{Port: "m", Path: "/metrics"}},
+	}}
+	out, err := prometheus.Target{}.Generate(target.Input{Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Warnings) != 1 || out.Warnings[0].Subject != "app" {
+		t.Fatalf("want one warning about app, got %v", out.Warnings)
+	}
+}
+
+// TestDeterministic generates every environment again and compares with the
+// first run.
+func TestDeterministic(t *testing.T) {
+	m, first := generated(t)
+	again, err := generator.Generate(m, nil, []target.Target{prometheus.Target{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p := range first.Files {
+		if !bytes.Equal(first.Files[p], again.Files[p]) {
+			t.Errorf("%s differs between two runs", p)
+		}
+	}
+}
+
+// TestComposeReplicas checks that a Compose service with several replicas is
+// found through DNS discovery, accepted by promtool and by checkJob.
+func TestComposeReplicas(t *testing.T) {
+	env := &model.Environment{Name: "x", Artefacts: []string{"compose", "prometheus"},
+		Monitoring: model.Monitoring{ScrapeInterval: "5s", EvaluationInterval: "30s"},
+		Services: map[string]*model.Service{
+			"worker": {Name: "worker", Hostname: "worker", Replicas: 3, Networks: []string{"mon"},
+				Ports: []model.Port{{Name: "metrics", ContainerPort: 9400}}, Metrics: &model.Metrics{Port: "metrics", Path: "/metrics"}},
+		}}
+	out, err := prometheus.Target{}.Generate(target.Input{Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f file
+	if err := yaml.UnmarshalStrict(out.Files[0].Data, &f); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.ScrapeConfigs) != 1 || len(f.ScrapeConfigs[0].DNSSDConfigs) != 1 {
+		t.Fatalf("want one job with DNS discovery:\n%s", out.Files[0].Data)
+	}
+	if err := checkJob(env, prometheus.Compose, f.ScrapeConfigs[0]); err != nil {
+		t.Error(err)
+	}
+	bin := promtool(t)
+	file := filepath.Join(t.TempDir(), "prometheus.yml")
+	if err := os.WriteFile(file, out.Files[0].Data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(bin, "check", "config", file).CombinedOutput(); err != nil {
+		t.Errorf("promtool check config: %v\n%s", err, out)
+	}
+}
