@@ -55,6 +55,12 @@ type Environment struct {
 	Compose    Compose             `json:"compose"`
 	Params     map[string]any      `json:"params"`
 
+	// Components are Helm charts the Kubernetes target renders.
+	Components map[string]Component `json:"components"`
+	// Root is the directory of the model's CUE module: the base of the
+	// repository-relative paths the model holds (component charts).
+	Root string `json:"-"`
+
 	// Value is this environment's CUE value, kept for positions (errors,
 	// explain) and policies. It is not safe for concurrent use.
 	Value cue.Value `json:"-"`
@@ -219,6 +225,16 @@ type ScalePolicy struct {
 type Ingress struct {
 	Path string `json:"path"`
 	Port string `json:"port"`
+}
+
+// Component is a Helm chart rendered into plain manifests.
+type Component struct {
+	// Chart is a chart directory or .tgz, relative to Environment.Root.
+	Chart string `json:"chart"`
+	// Values are the chart values for this environment.
+	Values map[string]any `json:"values"`
+	// Group is the concern folder of the rendered objects.
+	Group string `json:"group"`
 }
 
 // Network is a Compose network and a Kubernetes NetworkPolicy group.
