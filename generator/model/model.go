@@ -333,6 +333,9 @@ type Kubernetes struct {
 	IngressClass string     `json:"ingressClass"`
 	Quota        Quota      `json:"quota"`
 	LimitRange   LimitRange `json:"limitRange"`
+	// RepoURL and Revision are the Git source of the GitOps entry points.
+	RepoURL  string `json:"repoURL"`
+	Revision string `json:"revision"`
 }
 
 // Quota is the namespace ResourceQuota.
