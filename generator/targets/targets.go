@@ -4,11 +4,14 @@ package targets
 
 import (
 	"github.com/degen-dev/degen/generator/target"
+	"github.com/degen-dev/degen/generator/targets/kubernetes"
 )
 
 // All returns the shipped targets in a stable order.
 func All() []target.Target {
-	return []target.Target{}
+	return []target.Target{
+		kubernetes.Target{},
+	}
 }
 
 // Names returns the artefact names of the shipped targets.
