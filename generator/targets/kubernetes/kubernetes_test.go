@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -33,6 +34,50 @@ func loadModel(t *testing.T, dir string) *model.Model {
 		t.Fatalf("loading the model: %s", load.Format(err, dir))
 	}
 	return m
+}
+
+// defaultRun is the default model generated and built once for the tests
+// that only read it.
+type defaultRun struct {
+	model *model.Model
+	// out and built are by environment: the target's output and kustomize's
+	// build of the overlay.
+	out   map[string]target.Output
+	built map[string]map[string]map[string]any
+}
+
+var (
+	defaultOnce sync.Once
+	defaultRes  *defaultRun
+	defaultErr  string
+)
+
+// theDefault loads, generates and builds the default model once. Tests
+// that change the model load their own.
+func theDefault(t *testing.T) *defaultRun {
+	t.Helper()
+	defaultOnce.Do(func() {
+		m, err := load.Load(load.Options{Dir: repoRoot})
+		if err != nil {
+			defaultErr = load.Format(err, repoRoot)
+			return
+		}
+		r := &defaultRun{model: m, out: map[string]target.Output{}, built: map[string]map[string]map[string]any{}}
+		for _, env := range kubeEnvs(m) {
+			out, err := Target{}.Generate(target.Input{Env: m.Envs[env], Base: m.Base})
+			if err != nil {
+				defaultErr = load.Format(err, repoRoot)
+				return
+			}
+			r.out[env] = out
+			r.built[env] = krustyBuild(t, writeFS(t, out.Files), "/out/kubernetes/overlays/"+env)
+		}
+		defaultRes = r
+	})
+	if defaultRes == nil {
+		t.Fatalf("generating the default model: %s", defaultErr)
+	}
+	return defaultRes
 }
 
 // kubeEnvs are the environments of m that get the kubernetes artefact.
@@ -134,15 +179,15 @@ func expected(t *testing.T, env *model.Environment) map[string]map[string]any {
 // every overlay is exactly the objects the model resolves for that
 // environment.
 func TestOverlaysBuildToModel(t *testing.T) {
-	m := loadModel(t, repoRoot)
+	r := theDefault(t)
+	m := r.model
 	envs := kubeEnvs(m)
 	if len(envs) == 0 {
 		t.Fatal("no environment gets the kubernetes artefact")
 	}
 	for _, env := range envs {
 		t.Run(env, func(t *testing.T) {
-			out := generate(t, m, env)
-			got := krustyBuild(t, writeFS(t, out.Files), "/out/kubernetes/overlays/"+env)
+			got := r.built[env]
 			want := expected(t, m.Envs[env])
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("kustomize build of the %s overlay differs from the model (-model +kustomize):\n%s", env, diff)
@@ -155,10 +200,10 @@ func TestOverlaysBuildToModel(t *testing.T) {
 // object the environment leaves alone has no patch, and the base is the
 // same bytes for every environment.
 func TestOverlaysAreThin(t *testing.T) {
-	m := loadModel(t, repoRoot)
+	r := theDefault(t)
 	var firstBase map[string][]byte
-	for _, env := range kubeEnvs(m) {
-		out := generate(t, m, env)
+	for _, env := range kubeEnvs(r.model) {
+		out := r.out[env]
 		base := map[string][]byte{}
 		for _, f := range out.Files {
 			if strings.HasPrefix(f.Path, baseDir+"/") {
@@ -186,9 +231,9 @@ func TestKubectlKustomize(t *testing.T) {
 	if err != nil {
 		t.Skip("kubectl is not on PATH: install it (apt-get install -y kubectl from the Kubernetes apt repository) to build the overlays with kubectl kustomize too")
 	}
-	m := loadModel(t, repoRoot)
-	for _, env := range kubeEnvs(m) {
-		out := generate(t, m, env)
+	r := theDefault(t)
+	for _, env := range kubeEnvs(r.model) {
+		out := r.out[env]
 		t.Run(env, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
@@ -216,8 +261,7 @@ func TestKubectlKustomize(t *testing.T) {
 				}
 				got[idOf(t, obj)] = obj
 			}
-			want := krustyBuild(t, writeFS(t, out.Files), "/out/kubernetes/overlays/"+env)
-			if diff := cmp.Diff(want, got); diff != "" {
+			if diff := cmp.Diff(r.built[env], got); diff != "" {
 				t.Errorf("kubectl kustomize differs from krusty (-krusty +kubectl):\n%s", diff)
 			}
 		})
@@ -227,10 +271,10 @@ func TestKubectlKustomize(t *testing.T) {
 // TestGolden compares every generated file with testdata/golden; run with
 // -update to rewrite them.
 func TestGolden(t *testing.T) {
-	m := loadModel(t, repoRoot)
+	r := theDefault(t)
 	files := map[string][]byte{}
-	for _, env := range kubeEnvs(m) {
-		for _, f := range generate(t, m, env).Files {
+	for _, env := range kubeEnvs(r.model) {
+		for _, f := range r.out[env].Files {
 			files[f.Path] = f.Data
 		}
 	}

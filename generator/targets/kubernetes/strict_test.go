@@ -145,9 +145,9 @@ func (e *unknownKind) Error() string {
 // TestStrictDecoding decodes every file degen writes and every object
 // kustomize builds into its k8s.io/api (or kustomize, or CRD) type.
 func TestStrictDecoding(t *testing.T) {
-	m := loadModel(t, repoRoot)
-	for _, env := range kubeEnvs(m) {
-		out := generate(t, m, env)
+	r := theDefault(t)
+	for _, env := range kubeEnvs(r.model) {
+		out := r.out[env]
 		for _, f := range out.Files {
 			if strings.Contains(f.Path, "/patches/") {
 				continue // patches are checked by building the overlay
@@ -156,8 +156,7 @@ func TestStrictDecoding(t *testing.T) {
 				t.Errorf("%s: %s: %v", env, f.Path, err)
 			}
 		}
-		built := krustyBuild(t, writeFS(t, out.Files), "/out/kubernetes/overlays/"+env)
-		for id, obj := range built {
+		for id, obj := range r.built[env] {
 			data, err := yaml.Marshal(obj)
 			if err != nil {
 				t.Fatal(err)
