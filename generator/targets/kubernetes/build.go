@@ -366,6 +366,9 @@ func (b *builder) namespace() error {
 	if len(errs) > 0 {
 		return errs[0]
 	}
+	if err := b.checkQuota(quota[corev1.ResourceRequestsCPU], quota[corev1.ResourceRequestsMemory]); err != nil {
+		return err
+	}
 	labels := commonLabels(env.Namespace, "")
 	for _, o := range []any{
 		&corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: meta(env.Namespace, labels)},
@@ -409,4 +412,45 @@ func anyMap(m map[string]string) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// checkQuota refuses a namespace quota the environment's own workloads
+// exceed at full scale (every autoscaler at maxReplicas, a DaemonSet
+// counted once): pods past the quota would never be admitted.
+func (b *builder) checkQuota(cpu, memory resource.Quantity) error {
+	env := b.env
+	var reqCPU, reqMem resource.Quantity
+	pods := 0
+	for _, name := range env.ServiceNames() {
+		s := env.Services[name]
+		n := s.Replicas
+		switch {
+		case s.Autoscaling != nil:
+			n = s.Autoscaling.MaxReplicas
+		case s.Kind == "daemonset" || s.Kind == "job":
+			n = 1
+		}
+		pods += n
+		for i := 0; i < n; i++ {
+			if q, err := resource.ParseQuantity(s.Resources.Requests.CPU); err == nil && s.Resources.Requests.CPU != "" {
+				reqCPU.Add(q)
+			}
+			if q, err := resource.ParseQuantity(s.Resources.Requests.Memory); err == nil && s.Resources.Requests.Memory != "" {
+				reqMem.Add(q)
+			}
+		}
+	}
+	sel := func(f string) []cue.Selector {
+		return []cue.Selector{cue.Str("kubernetes"), cue.Str("quota"), cue.Str(f)}
+	}
+	if reqCPU.Cmp(cpu) > 0 {
+		return b.errorAt(sel("cpu"), "quota cpu %s is below the %s CPU the workloads request at full scale: raise the quota or lower requests", cpu.String(), reqCPU.String())
+	}
+	if reqMem.Cmp(memory) > 0 {
+		return b.errorAt(sel("memory"), "quota memory %s is below the %s the workloads request at full scale: raise the quota or lower requests", memory.String(), reqMem.String())
+	}
+	if pods > env.Kubernetes.Quota.Pods {
+		return b.errorAt(sel("pods"), "quota pods %d is below the %d pods the workloads run at full scale: raise the quota or scale down", env.Kubernetes.Quota.Pods, pods)
+	}
+	return nil
 }

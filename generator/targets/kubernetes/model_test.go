@@ -59,6 +59,8 @@ func TestBadInput(t *testing.T) {
 	for name, tc := range map[string]struct {
 		cue  string
 		want string
+		// at is the file the error must point into (zz_bad.cue if empty).
+		at string
 	}{
 		"probe on a port not exposed": {
 			cue: `environments: prod: services: "probe-test": {
@@ -87,6 +89,18 @@ func TestBadInput(t *testing.T) {
 			cue:  `environments: prod: services: superset: resources: requests: cpu: "2"`,
 			want: `requests cpu 2, above its limit 1`,
 		},
+		"quota below the workloads": {
+			cue: `environments: prod: services: "big-test": {
+	group: "services"
+	image: "de-project/big-test:1.0.0"
+	replicas: 60
+	ports: []
+	networks: ["de-serving"]
+	resources: requests: cpu: "1"
+}`,
+			want: `quota cpu 64 is below the`,
+			at:   "./envs/prod.cue:",
+		},
 		"relative host path": {
 			cue: `environments: prod: services: "mount-test": {
 	group: "services"
@@ -110,8 +124,12 @@ func TestBadInput(t *testing.T) {
 			if !strings.Contains(msg, tc.want) {
 				t.Errorf("error does not say %q:\n%s", tc.want, msg)
 			}
-			if !strings.Contains(msg, "./envs/zz_bad.cue:") {
-				t.Errorf("error does not name the position in ./envs/zz_bad.cue:\n%s", msg)
+			at := tc.at
+			if at == "" {
+				at = "./envs/zz_bad.cue:"
+			}
+			if !strings.Contains(msg, at) {
+				t.Errorf("error does not name the position in %s\n%s", at, msg)
 			}
 		})
 	}

@@ -66,7 +66,7 @@ func sortObjects(objs []object) {
 
 // generic turns a typed k8s.io/api object into its generic form, dropping
 // the zero values the typed structs always serialise (creationTimestamp:
-// null, status: {}), so files hold only what the model says.
+// null, status), so files hold only what the model says.
 func generic(v any) (map[string]any, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -88,11 +88,11 @@ func prune(v any) {
 				delete(x, k)
 				continue
 			}
-			if k == "status" {
-				if cm, ok := c.(map[string]any); ok && len(cm) == 0 {
-					delete(x, k)
-					continue
-				}
+			if _, ok := c.(map[string]any); ok && k == "status" {
+				// Status is the cluster's to write; typed objects always
+				// carry an empty one.
+				delete(x, k)
+				continue
 			}
 			prune(c)
 		}

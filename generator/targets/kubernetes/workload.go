@@ -71,6 +71,12 @@ func (b *builder) workload(s *model.Service) (any, error) {
 	tmpl := corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: podLabels(s)}, Spec: pod}
 	m := meta(s.Name, commonLabels(s.Name, s.Group))
 	replicas := int32(s.Replicas)
+	// An autoscaled Deployment leaves replicas to its HPA, or every sync
+	// of Argo CD or Flux would undo the autoscaler's choice.
+	var deployReplicas *int32
+	if s.Autoscaling == nil {
+		deployReplicas = &replicas
+	}
 	switch s.Kind {
 	case "statefulset":
 		return &appsv1.StatefulSet{
@@ -108,7 +114,7 @@ func (b *builder) workload(s *model.Service) (any, error) {
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 		ObjectMeta: m,
 		Spec: appsv1.DeploymentSpec{
-			Replicas: &replicas, Selector: podSelector(s), Template: tmpl,
+			Replicas: deployReplicas, Selector: podSelector(s), Template: tmpl,
 			Strategy: appsv1.DeploymentStrategy{
 				Type:          appsv1.RollingUpdateDeploymentStrategyType,
 				RollingUpdate: &appsv1.RollingUpdateDeployment{MaxUnavailable: &zero, MaxSurge: &one},
