@@ -186,7 +186,7 @@ func (b *builder) pvc(vol string) error {
 	if _, ok := b.env.Volumes[vol]; !ok {
 		return b.errorAt([]cue.Selector{cue.Str("volumes")}, "volume %q is mounted but not defined: add it under volumes", vol)
 	}
-	c := b.claim(vol, "")
+	c := b.claim(vol)
 	c.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"}
 	c.Labels = commonLabels(vol, "")
 	return b.add("volumes", &c)

@@ -1,6 +1,8 @@
 package kubernetes
 
 import (
+	"sort"
+
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/target"
 )
@@ -60,14 +62,6 @@ func gitopsFiles(env *model.Environment) ([]target.File, error) {
 		}
 		files = append(files, target.File{Path: p, Data: data})
 	}
-	sortFiles(files)
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	return files, nil
-}
-
-func sortFiles(files []target.File) {
-	for i := 1; i < len(files); i++ {
-		for j := i; j > 0 && files[j].Path < files[j-1].Path; j-- {
-			files[j], files[j-1] = files[j-1], files[j]
-		}
-	}
 }

@@ -157,6 +157,9 @@ func TestStrictDecoding(t *testing.T) {
 			}
 		}
 		for id, obj := range r.built[env] {
+			if obj["kind"] == "Secret" {
+				t.Errorf("%s: %s: degen wrote a Secret; secrets must stay references (ExternalSecret)", env, id)
+			}
 			data, err := yaml.Marshal(obj)
 			if err != nil {
 				t.Fatal(err)

@@ -156,7 +156,7 @@ func (b *builder) podSpec(s *model.Service) (corev1.PodSpec, []corev1.Persistent
 		case m.Volume != "":
 			vm.Name = m.Volume
 			if s.Stateful() {
-				claims = append(claims, b.claim(m.Volume, ""))
+				claims = append(claims, b.claim(m.Volume))
 				break
 			}
 			pod.Volumes = append(pod.Volumes, corev1.Volume{Name: m.Volume, VolumeSource: corev1.VolumeSource{
@@ -203,7 +203,7 @@ func configMapFor(file string) string {
 
 // claim is the PersistentVolumeClaim (or claim template) of a model volume.
 // A volume mounted by more than one workload is ReadWriteMany.
-func (b *builder) claim(vol, _ string) corev1.PersistentVolumeClaim {
+func (b *builder) claim(vol string) corev1.PersistentVolumeClaim {
 	mode := corev1.ReadWriteOnce
 	if b.mounters[vol] > 1 {
 		mode = corev1.ReadWriteMany
