@@ -103,6 +103,12 @@ func (b *builder) workload(s *model.Service) (any, error) {
 		if s.Restart == "no" {
 			tmpl.Spec.RestartPolicy = corev1.RestartPolicyNever
 		}
+		// A Job's pod template is immutable: Argo CD and Flux must replace
+		// it when the model changes it (e.g. a new bucket).
+		m.Annotations = map[string]string{
+			"argocd.argoproj.io/sync-options":   "Replace=true",
+			"kustomize.toolkit.fluxcd.io/force": "enabled",
+		}
 		return &batchv1.Job{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
 			ObjectMeta: m,
