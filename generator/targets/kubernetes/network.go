@@ -26,7 +26,7 @@ func (b *builder) networkPolicies() error {
 	}
 	for _, n := range model.SortedKeys(members) {
 		sel := metav1.LabelSelector{MatchLabels: map[string]string{labelNetworkPrefix + n: "true"}}
-		if err := b.add("network", policy(n, "", sel, []networkingv1.NetworkPolicyIngressRule{{
+		if err := b.add("network", policy(n, n, "", sel, []networkingv1.NetworkPolicyIngressRule{{
 			From: []networkingv1.NetworkPolicyPeer{{PodSelector: &sel}},
 		}})); err != nil {
 			return err
@@ -71,7 +71,7 @@ func (b *builder) networkPolicies() error {
 			add("allow-nodeport", networkingv1.NetworkPolicyIngressRule{Ports: ports(s, node...)})
 		}
 		for _, r := range rules {
-			if err := b.add("network", policy(s.Name+"-"+r.suffix, s.Group, pods, []networkingv1.NetworkPolicyIngressRule{r.rule})); err != nil {
+			if err := b.add("network", policy(s.Name+"-"+r.suffix, s.Name, s.Group, pods, []networkingv1.NetworkPolicyIngressRule{r.rule})); err != nil {
 				return err
 			}
 		}
@@ -79,10 +79,13 @@ func (b *builder) networkPolicies() error {
 	return nil
 }
 
-func policy(name, group string, pods metav1.LabelSelector, rules []networkingv1.NetworkPolicyIngressRule) *networkingv1.NetworkPolicy {
+// policy is one ingress NetworkPolicy; app is its app.kubernetes.io/name
+// label (the service or network it is about: a label value, unlike the
+// policy's name, may not exceed 63 characters).
+func policy(name, app, group string, pods metav1.LabelSelector, rules []networkingv1.NetworkPolicyIngressRule) *networkingv1.NetworkPolicy {
 	return &networkingv1.NetworkPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
-		ObjectMeta: meta(name, commonLabels(name, group)),
+		ObjectMeta: meta(name, commonLabels(app, group)),
 		Spec: networkingv1.NetworkPolicySpec{
 			PodSelector: pods,
 			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},

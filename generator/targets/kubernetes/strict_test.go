@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/yaml"
 )
@@ -167,6 +168,9 @@ func TestStrictDecoding(t *testing.T) {
 			if err := decodeStrict(data); err != nil {
 				t.Errorf("%s: built object %s: %v", env, id, err)
 			}
+			for _, msg := range validMeta(obj) {
+				t.Errorf("%s: built object %s: %s", env, id, msg)
+			}
 		}
 	}
 }
@@ -185,4 +189,25 @@ func TestStrictDecodingRefuses(t *testing.T) {
 			t.Errorf("%s: decoded without error", name)
 		}
 	}
+}
+
+// validMeta checks names and labels with the API server's own validation
+// functions: a name is a DNS subdomain (a DNS label for Services), label
+// keys are qualified names and values at most 63 characters.
+func validMeta(obj map[string]any) []string {
+	md, _ := obj["metadata"].(map[string]any)
+	name, _ := md["name"].(string)
+	var errs []string
+	if obj["kind"] == "Service" || obj["kind"] == "Namespace" {
+		errs = append(errs, validation.IsDNS1123Label(name)...)
+	} else {
+		errs = append(errs, validation.IsDNS1123Subdomain(name)...)
+	}
+	labels, _ := md["labels"].(map[string]any)
+	for k, v := range labels {
+		errs = append(errs, validation.IsQualifiedName(k)...)
+		s, _ := v.(string)
+		errs = append(errs, validation.IsValidLabelValue(s)...)
+	}
+	return errs
 }
