@@ -334,9 +334,10 @@ func sortedKeys(ms ...map[string][]byte) []string {
 // TestDeterministic generates each environment repeatedly: every run must
 // give the same files in the same order, byte for byte.
 func TestDeterministic(t *testing.T) {
-	m := loadModel(t, repoRoot)
+	r := theDefault(t)
+	m := r.model
 	for _, env := range kubeEnvs(m) {
-		first := generate(t, m, env)
+		first := r.out[env]
 		for i := 0; i < 3; i++ {
 			again := generate(t, m, env)
 			if len(again.Files) != len(first.Files) {
@@ -362,9 +363,12 @@ func TestDeterministic(t *testing.T) {
 // TestOneValueOneLine changes one prod value and expects exactly one line
 // of one overlay file to change.
 func TestOneValueOneLine(t *testing.T) {
-	m := loadModel(t, repoRoot)
+	m := theDefault(t).model
 	before := files(generate(t, m, "prod"))
-	m.Envs["prod"].Services["graphql-api"].Resources.Limits.CPU = "1500m"
+	res := &m.Envs["prod"].Services["graphql-api"].Resources
+	cpu := res.Limits.CPU
+	res.Limits.CPU = "1500m"
+	t.Cleanup(func() { res.Limits.CPU = cpu })
 	after := files(generate(t, m, "prod"))
 	var changed []string
 	for _, p := range sortedKeys(before, after) {
