@@ -103,6 +103,7 @@ func resolve(root string, v cue.Value, want []string) (*model.Model, error) {
 			errs = cueerrors.Append(errs, cueerrors.Promote(err, ""))
 			continue
 		}
+		env.Root = root
 		m.Envs[name] = env
 	}
 	if errs != nil {
@@ -112,6 +113,7 @@ func resolve(root string, v cue.Value, want []string) (*model.Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	base.Root = root
 	m.Base = base
 	return m, nil
 }

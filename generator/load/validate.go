@@ -139,11 +139,14 @@ func (v *validator) services() {
 			}
 		}
 		if s.Autoscaling != nil {
+			// The autoscaling struct's own position is the schema's; its
+			// required minReplicas is where the model writes it.
+			at := v.pos(svcSel(name, "autoscaling", "minReplicas")...)
 			if s.Kind == "statefulset" && s.Autoscaling.CPUUtilization == 0 && s.Autoscaling.MemoryUtilization == 0 {
-				v.errorf(v.pos(svcSel(name, "autoscaling")...), "service %q autoscales without a metric: set cpuUtilization or memoryUtilization", name)
+				v.errorf(at, "service %q autoscales without a metric: set cpuUtilization or memoryUtilization", name)
 			}
 			if s.Kind == "daemonset" || s.Kind == "job" {
-				v.errorf(v.pos(svcSel(name, "autoscaling")...), "service %q is a %s, which cannot autoscale: remove autoscaling or make it a deployment", name, s.Kind)
+				v.errorf(at, "service %q is a %s, which cannot autoscale: remove autoscaling or make it a deployment", name, s.Kind)
 			}
 		}
 	}

@@ -55,6 +55,12 @@ type Environment struct {
 	Compose    Compose             `json:"compose"`
 	Params     map[string]any      `json:"params"`
 
+	// Components are Helm charts the Kubernetes target renders.
+	Components map[string]Component `json:"components"`
+	// Root is the directory of the model's CUE module: the base of the
+	// repository-relative paths the model holds (component charts).
+	Root string `json:"-"`
+
 	// Value is this environment's CUE value, kept for positions (errors,
 	// explain) and policies. It is not safe for concurrent use.
 	Value cue.Value `json:"-"`
@@ -221,6 +227,16 @@ type Ingress struct {
 	Port string `json:"port"`
 }
 
+// Component is a Helm chart rendered into plain manifests.
+type Component struct {
+	// Chart is a chart directory or .tgz, relative to Environment.Root.
+	Chart string `json:"chart"`
+	// Values are the chart values for this environment.
+	Values map[string]any `json:"values"`
+	// Group is the concern folder of the rendered objects.
+	Group string `json:"group"`
+}
+
 // Network is a Compose network and a Kubernetes NetworkPolicy group.
 type Network struct {
 	Name        string `json:"name"`
@@ -317,6 +333,9 @@ type Kubernetes struct {
 	IngressClass string     `json:"ingressClass"`
 	Quota        Quota      `json:"quota"`
 	LimitRange   LimitRange `json:"limitRange"`
+	// RepoURL and Revision are the Git source of the GitOps entry points.
+	RepoURL  string `json:"repoURL,omitempty"`
+	Revision string `json:"revision"`
 }
 
 // Quota is the namespace ResourceQuota.

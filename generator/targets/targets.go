@@ -7,6 +7,7 @@ import (
 	"github.com/degen-dev/degen/generator/targets/compose"
 	"github.com/degen-dev/degen/generator/targets/dotenv"
 	"github.com/degen-dev/degen/generator/targets/flags"
+	"github.com/degen-dev/degen/generator/targets/kubernetes"
 	"github.com/degen-dev/degen/generator/targets/prometheus"
 	"github.com/degen-dev/degen/generator/targets/terraform"
 )
@@ -19,6 +20,7 @@ func All() []target.Target {
 		terraform.Target{},
 		prometheus.Target{},
 		flags.Target{},
+		kubernetes.Target{},
 	}
 }
 

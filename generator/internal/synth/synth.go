@@ -111,6 +111,7 @@ environments: [Name=string]: #Base & {name: Name}
 	kubernetes: {
 		secretStore: "vault-\(name)"
 		ingressHost: "syn.example.com"
+		repoURL:     "https://example.com/synthetic.git"
 		quota: {cpu: "2000", memory: "4000Gi", pods: 10000}
 		limitRange: {defaultCPU: "500m", defaultMemory: "512Mi", defaultRequestCPU: "100m", defaultRequestMemory: "128Mi"}
 	}

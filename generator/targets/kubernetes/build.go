@@ -1,0 +1,456 @@
+package kubernetes
+
+import (
+	"fmt"
+	"strconv"
+
+	"cuelang.org/go/cue"
+	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/token"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/degen-dev/degen/generator/model"
+	"github.com/degen-dev/degen/generator/target"
+)
+
+// builder resolves one environment into its Kubernetes objects.
+type builder struct {
+	env *model.Environment
+	// envOnly adds the objects that belong to an environment and never to
+	// the base: its Namespace, quota, limits and secret references.
+	envOnly bool
+	// mounters counts the workloads (not StatefulSets) mounting each volume.
+	mounters map[string]int
+	objs     []object
+	warnings []target.Warning
+}
+
+// resolve returns the environment's objects in the total order.
+func resolve(env *model.Environment, envOnly bool) ([]object, []target.Warning, error) {
+	b := &builder{env: env, envOnly: envOnly, mounters: map[string]int{}}
+	if err := b.build(); err != nil {
+		return nil, nil, err
+	}
+	sortObjects(b.objs)
+	return b.objs, b.warnings, nil
+}
+
+func (b *builder) build() error {
+	env := b.env
+	for _, name := range env.ServiceNames() {
+		s := env.Services[name]
+		for _, m := range s.Mounts {
+			if m.Volume != "" && !m.ComposeOnly && !s.Stateful() {
+				b.mounters[m.Volume]++
+			}
+		}
+	}
+	if b.envOnly {
+		if err := b.namespace(); err != nil {
+			return err
+		}
+		b.externalSecrets()
+	}
+	if err := b.add("config", flagsMap(env)); err != nil {
+		return err
+	}
+	for _, vol := range model.SortedKeys(b.mounters) {
+		if err := b.pvc(vol); err != nil {
+			return err
+		}
+	}
+	for _, name := range env.ServiceNames() {
+		if err := b.service(env.Services[name]); err != nil {
+			return err
+		}
+	}
+	if err := b.ingress(); err != nil {
+		return err
+	}
+	if err := b.networkPolicies(); err != nil {
+		return err
+	}
+	return b.components()
+}
+
+// add converts a typed object and files it under concern.
+func (b *builder) add(concern string, v any) error {
+	m, ok := v.(map[string]any)
+	if !ok {
+		var err error
+		if m, err = generic(v); err != nil {
+			return err
+		}
+	}
+	b.objs = append(b.objs, object{concern: concern, obj: m})
+	return nil
+}
+
+func (b *builder) warn(subject, msg string) {
+	b.warnings = append(b.warnings, target.Warning{Env: b.env.Name, Target: Name, Subject: subject, Message: msg})
+}
+
+// errorf is an error at the CUE position of services.<svc>.<path…> (or the
+// closest existing parent), naming the environment.
+func (b *builder) errorf(svc string, p []string, format string, args ...any) error {
+	sel := []cue.Selector{cue.Str("services"), cue.Str(svc)}
+	for _, s := range p {
+		if i, err := strconv.Atoi(s); err == nil {
+			sel = append(sel, cue.Index(i))
+			continue
+		}
+		sel = append(sel, cue.Str(s))
+	}
+	return b.errorAt(sel, format, args...)
+}
+
+func (b *builder) errorAt(sel []cue.Selector, format string, args ...any) error {
+	pos := token.NoPos
+	if b.env.Value.Exists() {
+		v := b.env.Value.LookupPath(cue.MakePath(sel...))
+		for !v.Exists() && len(sel) > 0 {
+			sel = sel[:len(sel)-1]
+			v = b.env.Value.LookupPath(cue.MakePath(sel...))
+		}
+		pos = v.Pos()
+	}
+	return cueerrors.Newf(pos, "%s", fmt.Sprintf("environment %s: ", b.env.Name)+fmt.Sprintf(format, args...))
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+// service emits everything one model service becomes.
+func (b *builder) service(s *model.Service) error {
+	if cm := plainConfig(s); cm != nil {
+		if err := b.add(s.Group, cm); err != nil {
+			return err
+		}
+	}
+	w, err := b.workload(s)
+	if err != nil {
+		return err
+	}
+	if err := b.add(s.Group, w); err != nil {
+		return err
+	}
+	for _, svc := range b.k8sServices(s) {
+		if err := b.add(s.Group, svc); err != nil {
+			return err
+		}
+	}
+	if s.Autoscaling != nil {
+		if err := b.add(s.Group, hpa(s)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// plainConfig is the ConfigMap of the service's plain values, or nil.
+func plainConfig(s *model.Service) *corev1.ConfigMap {
+	data := map[string]string{}
+	for name, e := range s.Env {
+		if e.Value != nil {
+			data[name] = *e.Value
+		}
+	}
+	if len(data) == 0 {
+		return nil
+	}
+	return &corev1.ConfigMap{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+		ObjectMeta: meta(s.Name+"-config", commonLabels(s.Name, s.Group)),
+		Data:       data,
+	}
+}
+
+// flagsMap is the feature-flags ConfigMap: one key per flag variable.
+func flagsMap(env *model.Environment) *corev1.ConfigMap {
+	data := map[string]string{}
+	for _, f := range env.Flags {
+		data[f.EnvVar] = f.String()
+	}
+	return &corev1.ConfigMap{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+		ObjectMeta: meta(flagsConfigMap, commonLabels(flagsConfigMap, "")),
+		Data:       data,
+	}
+}
+
+func (b *builder) pvc(vol string) error {
+	if _, ok := b.env.Volumes[vol]; !ok {
+		return b.errorAt([]cue.Selector{cue.Str("volumes")}, "volume %q is mounted but not defined: add it under volumes", vol)
+	}
+	c := b.claim(vol)
+	c.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"}
+	c.Labels = commonLabels(vol, "")
+	return b.add("volumes", &c)
+}
+
+// k8sServices are the Services of s, named after its hostname (the DNS
+// name other services use): headless for a StatefulSet, NodePort when a
+// port has a node port. A StatefulSet with node ports gets a second,
+// NodePort Service "<hostname>-nodeport", since a headless Service cannot
+// be one.
+func (b *builder) k8sServices(s *model.Service) []*corev1.Service {
+	if len(s.Ports) == 0 || s.Kind == "job" {
+		return nil
+	}
+	hasNode := false
+	for _, p := range s.Ports {
+		hasNode = hasNode || p.NodePort != 0
+	}
+	// mk builds a Service of s's ports; a NodePort Service gives each port
+	// with a node port that node port (only those ports when onlyNode).
+	mk := func(name string, nodePort, onlyNode bool) *corev1.Service {
+		svc := &corev1.Service{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+			ObjectMeta: meta(name, commonLabels(s.Name, s.Group)),
+			Spec:       corev1.ServiceSpec{Selector: map[string]string{labelName: s.Name}},
+		}
+		if nodePort {
+			svc.Spec.Type = corev1.ServiceTypeNodePort
+		}
+		for _, p := range s.Ports {
+			if onlyNode && p.NodePort == 0 {
+				continue
+			}
+			sp := corev1.ServicePort{Name: p.Name, Port: int32(p.ContainerPort), TargetPort: intstr.FromString(p.Name), Protocol: corev1.Protocol(p.Protocol)}
+			if p.AppProtocol != "" && p.AppProtocol != "tcp" {
+				ap := p.AppProtocol
+				sp.AppProtocol = &ap
+			}
+			if nodePort {
+				sp.NodePort = int32(p.NodePort)
+			}
+			svc.Spec.Ports = append(svc.Spec.Ports, sp)
+		}
+		return svc
+	}
+	if s.Stateful() {
+		h := mk(s.Hostname, false, false)
+		h.Spec.ClusterIP = corev1.ClusterIPNone
+		h.Spec.PublishNotReadyAddresses = true
+		if hasNode {
+			return []*corev1.Service{h, mk(s.Hostname+"-nodeport", true, true)}
+		}
+		return []*corev1.Service{h}
+	}
+	return []*corev1.Service{mk(s.Hostname, hasNode, false)}
+}
+
+// hpa is the autoscaler of s with the behaviour of §4.3.
+func hpa(s *model.Service) *autoscalingv2.HorizontalPodAutoscaler {
+	a := s.Autoscaling
+	minR := int32(a.MinReplicas)
+	kind := "Deployment"
+	if s.Stateful() {
+		kind = "StatefulSet"
+	}
+	h := &autoscalingv2.HorizontalPodAutoscaler{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "autoscaling/v2", Kind: "HorizontalPodAutoscaler"},
+		ObjectMeta: meta(s.Name+"-hpa", commonLabels(s.Name, s.Group)),
+		Spec: autoscalingv2.HorizontalPodAutoscalerSpec{
+			ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: kind, Name: s.Name},
+			MinReplicas:    &minR,
+			MaxReplicas:    int32(a.MaxReplicas),
+		},
+	}
+	metric := func(res corev1.ResourceName, pct int) {
+		if pct == 0 {
+			return
+		}
+		v := int32(pct)
+		h.Spec.Metrics = append(h.Spec.Metrics, autoscalingv2.MetricSpec{
+			Type: autoscalingv2.ResourceMetricSourceType,
+			Resource: &autoscalingv2.ResourceMetricSource{Name: res, Target: autoscalingv2.MetricTarget{
+				Type: autoscalingv2.UtilizationMetricType, AverageUtilization: &v,
+			}},
+		})
+	}
+	metric(corev1.ResourceCPU, a.CPUUtilization)
+	metric(corev1.ResourceMemory, a.MemoryUtilization)
+	rules := func(p *model.ScalePolicy) *autoscalingv2.HPAScalingRules {
+		if p == nil {
+			return nil
+		}
+		w := int32(p.StabilizationWindowSeconds)
+		return &autoscalingv2.HPAScalingRules{
+			StabilizationWindowSeconds: &w,
+			Policies: []autoscalingv2.HPAScalingPolicy{{
+				Type: autoscalingv2.PercentScalingPolicy, Value: int32(p.Percent), PeriodSeconds: int32(p.PeriodSeconds),
+			}},
+		}
+	}
+	if a.ScaleUp != nil || a.ScaleDown != nil {
+		h.Spec.Behavior = &autoscalingv2.HorizontalPodAutoscalerBehavior{ScaleUp: rules(a.ScaleUp), ScaleDown: rules(a.ScaleDown)}
+	}
+	return h
+}
+
+// ingress is the single Ingress "de-ingress" of §4.3 routing every service
+// that declares an ingress path.
+func (b *builder) ingress() error {
+	env := b.env
+	var paths []networkingv1.HTTPIngressPath
+	prefix := networkingv1.PathTypePrefix
+	for _, name := range env.ServiceNames() {
+		s := env.Services[name]
+		if s.Ingress == nil {
+			continue
+		}
+		p, _ := s.Port(s.Ingress.Port)
+		paths = append(paths, networkingv1.HTTPIngressPath{
+			Path: s.Ingress.Path, PathType: &prefix,
+			Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
+				Name: s.Hostname, Port: networkingv1.ServiceBackendPort{Number: int32(p.ContainerPort)},
+			}},
+		})
+	}
+	if len(paths) == 0 {
+		return nil
+	}
+	class := env.Kubernetes.IngressClass
+	return b.add("ingress", &networkingv1.Ingress{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "Ingress"},
+		ObjectMeta: meta("de-ingress", commonLabels("de-ingress", "")),
+		Spec: networkingv1.IngressSpec{
+			IngressClassName: &class,
+			Rules: []networkingv1.IngressRule{{
+				Host:             env.Kubernetes.IngressHost,
+				IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{Paths: paths}},
+			}},
+		},
+	})
+}
+
+// namespace emits the environment's Namespace, ResourceQuota and
+// LimitRange (§4.1).
+func (b *builder) namespace() error {
+	env := b.env
+	k := env.Kubernetes
+	q := func(path []string, v string) (resource.Quantity, error) {
+		qty, err := resource.ParseQuantity(v)
+		if err != nil {
+			sel := []cue.Selector{cue.Str("kubernetes")}
+			for _, p := range path {
+				sel = append(sel, cue.Str(p))
+			}
+			return qty, b.errorAt(sel, "%q is not a Kubernetes quantity (%v): write e.g. \"500m\" or \"512Mi\"", v, err)
+		}
+		return qty, nil
+	}
+	var errs []error
+	must := func(path []string, v string) resource.Quantity {
+		qty, err := q(path, v)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		return qty
+	}
+	quota := corev1.ResourceList{
+		corev1.ResourceRequestsCPU:    must([]string{"quota", "cpu"}, k.Quota.CPU),
+		corev1.ResourceRequestsMemory: must([]string{"quota", "memory"}, k.Quota.Memory),
+		corev1.ResourcePods:           *resource.NewQuantity(int64(k.Quota.Pods), resource.DecimalSI),
+	}
+	lr := corev1.LimitRangeItem{
+		Type:           corev1.LimitTypeContainer,
+		Default:        corev1.ResourceList{corev1.ResourceCPU: must([]string{"limitRange", "defaultCPU"}, k.LimitRange.DefaultCPU), corev1.ResourceMemory: must([]string{"limitRange", "defaultMemory"}, k.LimitRange.DefaultMemory)},
+		DefaultRequest: corev1.ResourceList{corev1.ResourceCPU: must([]string{"limitRange", "defaultRequestCPU"}, k.LimitRange.DefaultRequestCPU), corev1.ResourceMemory: must([]string{"limitRange", "defaultRequestMemory"}, k.LimitRange.DefaultRequestMemory)},
+	}
+	if len(errs) > 0 {
+		return errs[0]
+	}
+	if err := b.checkQuota(quota[corev1.ResourceRequestsCPU], quota[corev1.ResourceRequestsMemory]); err != nil {
+		return err
+	}
+	labels := commonLabels(env.Namespace, "")
+	for _, o := range []any{
+		&corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: meta(env.Namespace, labels)},
+		&corev1.ResourceQuota{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ResourceQuota"}, ObjectMeta: meta("compute-quota", labels), Spec: corev1.ResourceQuotaSpec{Hard: quota}},
+		&corev1.LimitRange{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "LimitRange"}, ObjectMeta: meta("default-limits", labels), Spec: corev1.LimitRangeSpec{Limits: []corev1.LimitRangeItem{lr}}},
+	} {
+		if err := b.add("namespace", o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// externalSecrets emits one ExternalSecret per model secret: the value
+// stays in the environment's store; the cluster gets a Secret of the same
+// name with one key, "value".
+func (b *builder) externalSecrets() {
+	env := b.env
+	for _, name := range model.SortedKeys(env.Secrets) {
+		sec := env.Secrets[name]
+		b.objs = append(b.objs, object{concern: "secrets", obj: map[string]any{
+			"apiVersion": "external-secrets.io/v1beta1",
+			"kind":       "ExternalSecret",
+			"metadata":   map[string]any{"name": name, "labels": anyMap(commonLabels(name, ""))},
+			"spec": map[string]any{
+				"refreshInterval": "1h",
+				"secretStoreRef":  map[string]any{"name": env.Kubernetes.SecretStore, "kind": "ClusterSecretStore"},
+				"target":          map[string]any{"name": name, "creationPolicy": "Owner"},
+				"data": []any{map[string]any{
+					"secretKey": secretDataKey,
+					"remoteRef": map[string]any{"key": sec.Key},
+				}},
+			},
+		}})
+	}
+}
+
+func anyMap(m map[string]string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// checkQuota refuses a namespace quota the environment's own workloads
+// exceed at full scale (every autoscaler at maxReplicas, a DaemonSet
+// counted once): pods past the quota would never be admitted.
+func (b *builder) checkQuota(cpu, memory resource.Quantity) error {
+	env := b.env
+	var reqCPU, reqMem resource.Quantity
+	pods := 0
+	for _, name := range env.ServiceNames() {
+		s := env.Services[name]
+		n := s.Replicas
+		switch {
+		case s.Autoscaling != nil:
+			n = s.Autoscaling.MaxReplicas
+		case s.Kind == "daemonset" || s.Kind == "job":
+			n = 1
+		}
+		pods += n
+		for i := 0; i < n; i++ {
+			if q, err := resource.ParseQuantity(s.Resources.Requests.CPU); err == nil && s.Resources.Requests.CPU != "" {
+				reqCPU.Add(q)
+			}
+			if q, err := resource.ParseQuantity(s.Resources.Requests.Memory); err == nil && s.Resources.Requests.Memory != "" {
+				reqMem.Add(q)
+			}
+		}
+	}
+	sel := func(f string) []cue.Selector {
+		return []cue.Selector{cue.Str("kubernetes"), cue.Str("quota"), cue.Str(f)}
+	}
+	if reqCPU.Cmp(cpu) > 0 {
+		return b.errorAt(sel("cpu"), "quota cpu %s is below the %s CPU the workloads request at full scale: raise the quota or lower requests", cpu.String(), reqCPU.String())
+	}
+	if reqMem.Cmp(memory) > 0 {
+		return b.errorAt(sel("memory"), "quota memory %s is below the %s the workloads request at full scale: raise the quota or lower requests", memory.String(), reqMem.String())
+	}
+	if pods > env.Kubernetes.Quota.Pods {
+		return b.errorAt(sel("pods"), "quota pods %d is below the %d pods the workloads run at full scale: raise the quota or scale down", env.Kubernetes.Quota.Pods, pods)
+	}
+	return nil
+}

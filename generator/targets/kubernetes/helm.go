@@ -1,0 +1,107 @@
+package kubernetes
+
+import (
+	"path"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"cuelang.org/go/cue"
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/engine"
+	"helm.sh/helm/v3/pkg/releaseutil"
+	"sigs.k8s.io/yaml"
+
+	"github.com/degen-dev/degen/generator/model"
+)
+
+// components renders the environment's Helm charts with the Helm SDK (no
+// helm binary) into plain objects, so Argo CD and Flux never run Helm. The
+// release is named after the component and installed into the
+// environment's namespace.
+func (b *builder) components() error {
+	env := b.env
+	for _, name := range model.SortedKeys(env.Components) {
+		c := env.Components[name]
+		sel := []cue.Selector{cue.Str("components"), cue.Str(name), cue.Str("chart")}
+		dir := c.Chart
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(env.Root, filepath.FromSlash(c.Chart))
+		}
+		chrt, err := loader.Load(dir)
+		if err != nil {
+			return b.errorAt(sel, "component %q: loading chart %s: %v: chart must be a chart directory or .tgz relative to the repository root", name, c.Chart, err)
+		}
+		vals := map[string]any{}
+		for k, v := range c.Values {
+			vals[k] = v
+		}
+		if err := chartutil.ProcessDependenciesWithMerge(chrt, vals); err != nil {
+			return b.errorAt(sel, "component %q: chart dependencies: %v", name, err)
+		}
+		rv, err := chartutil.ToRenderValues(chrt, vals, chartutil.ReleaseOptions{Name: name, Namespace: env.Namespace, Revision: 1, IsInstall: true}, chartutil.DefaultCapabilities)
+		if err != nil {
+			return b.errorAt([]cue.Selector{cue.Str("components"), cue.Str(name), cue.Str("values")}, "component %q: values do not fit the chart: %v", name, err)
+		}
+		rendered, err := engine.Render(chrt, rv)
+		if err != nil {
+			return b.errorAt(sel, "component %q: rendering chart %s: %v", name, c.Chart, err)
+		}
+		if err := b.addRendered(name, c, rendered, sel); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addRendered parses the rendered templates in file order, skipping notes,
+// empty documents and hooks (which only Helm itself would run).
+func (b *builder) addRendered(name string, c model.Component, rendered map[string]string, sel []cue.Selector) error {
+	files := make([]string, 0, len(rendered))
+	for f := range rendered {
+		if strings.HasSuffix(f, "NOTES.txt") || strings.HasPrefix(path.Base(f), "_") {
+			continue
+		}
+		files = append(files, f)
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		docs := releaseutil.SplitManifests(rendered[f])
+		keys := make([]string, 0, len(docs))
+		for k := range docs {
+			keys = append(keys, k)
+		}
+		// SplitManifests names documents manifest-<n>; keep their order.
+		sort.Slice(keys, func(i, j int) bool { return docIndex(keys[i]) < docIndex(keys[j]) })
+		for _, k := range keys {
+			var obj map[string]any
+			if err := yaml.Unmarshal([]byte(docs[k]), &obj); err != nil {
+				return b.errorAt(sel, "component %q: %s is not YAML: %v", name, f, err)
+			}
+			if len(obj) == 0 {
+				continue
+			}
+			o := object{concern: c.Group, obj: obj}
+			if o.apiVersion() == "" || o.kind() == "" || o.name() == "" {
+				return b.errorAt(sel, "component %q: %s renders an object without apiVersion, kind or metadata.name", name, f)
+			}
+			md := obj["metadata"].(map[string]any)
+			if ann, ok := md["annotations"].(map[string]any); ok && ann["helm.sh/hook"] != nil {
+				b.warn(name, "hook "+o.kind()+"/"+o.name()+" of "+f+" is left out: only Helm runs hooks")
+				continue
+			}
+			// The overlay sets the namespace, as for every other object.
+			delete(md, "namespace")
+			prune(obj)
+			b.objs = append(b.objs, o)
+		}
+	}
+	return nil
+}
+
+func docIndex(k string) int {
+	n, _ := strconv.Atoi(strings.TrimPrefix(k, "manifest-"))
+	return n
+}

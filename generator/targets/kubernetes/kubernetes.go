@@ -1,0 +1,121 @@
+// Package kubernetes is the Kubernetes target: a Kustomize base generated
+// from the model with no environment delta, one thin overlay per
+// environment holding only what differs from the base (patches computed by
+// comparing the two sets of objects), and the Argo CD and Flux entry points
+// that deploy each overlay.
+//
+// Layout under out/:
+//
+//	kubernetes/base/kustomization.yaml
+//	kubernetes/base/<concern>/<kind>-<name>.yaml      one object per file
+//	kubernetes/overlays/<env>/kustomization.yaml
+//	kubernetes/overlays/<env>/<concern>/<kind>-<name>.yaml   objects only that env has
+//	kubernetes/overlays/<env>/patches/<kind>-<name>.yaml     JSON 6902 patches
+//	gitops/argocd/<env>.yaml, gitops/flux/<env>.yaml
+package kubernetes
+
+import (
+	"cuelang.org/go/cue"
+	cueerrors "cuelang.org/go/cue/errors"
+	"fmt"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/degen-dev/degen/generator/target"
+)
+
+// Name is the artefact name environments list.
+const Name = "kubernetes"
+
+// Target generates the Kustomize base, overlays and GitOps entry points.
+type Target struct{}
+
+var _ target.Target = Target{}
+
+// Name implements target.Target.
+func (Target) Name() string { return Name }
+
+const (
+	baseDir     = "kubernetes/base"
+	overlaysDir = "kubernetes/overlays"
+)
+
+// Generate implements target.Target.
+func (Target) Generate(in target.Input) (target.Output, error) {
+	var out target.Output
+	if in.Env.Kubernetes.RepoURL == "" {
+		return out, cueerrors.Newf(in.Env.PosOf(cue.Str("kubernetes")), "environment %s gets kubernetes but kubernetes.repoURL is not set: set the Git repository Argo CD and Flux deploy out/ from", in.Env.Name)
+	}
+	baseObjs, _, err := resolve(in.Base, false)
+	if err != nil {
+		return out, fmt.Errorf("resolving the base: %w", err)
+	}
+	envObjs, warnings, err := resolve(in.Env, true)
+	if err != nil {
+		return out, err
+	}
+	out.Warnings = warnings
+	if err := unique(baseObjs); err != nil {
+		return out, fmt.Errorf("resolving the base: %w", err)
+	}
+	if err := unique(envObjs); err != nil {
+		return out, err
+	}
+	base, err := baseFiles(baseObjs)
+	if err != nil {
+		return out, err
+	}
+	overlay, err := overlayFiles(in.Env, baseObjs, envObjs)
+	if err != nil {
+		return out, err
+	}
+	gitops, err := gitopsFiles(in.Env)
+	if err != nil {
+		return out, err
+	}
+	out.Files = append(append(base, overlay...), gitops...)
+	return out, nil
+}
+
+// unique refuses two objects with one identity (a chart rendering an
+// object degen already emits).
+func unique(objs []object) error {
+	seen := map[string]bool{}
+	for _, o := range objs {
+		if seen[o.id()] {
+			return fmt.Errorf("object %s is generated twice: rename the component's object or the service", o.id())
+		}
+		seen[o.id()] = true
+	}
+	return nil
+}
+
+// baseFiles writes one file per object and the base kustomization listing
+// them in the total order.
+func baseFiles(objs []object) ([]target.File, error) {
+	var files []target.File
+	k := kustomization{APIVersion: kustomizeAPI, Kind: "Kustomization"}
+	for _, o := range objs {
+		data, err := marshal(o.obj)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, target.File{Path: baseDir + "/" + o.file(), Data: data, Shared: true})
+		k.Resources = append(k.Resources, o.file())
+	}
+	data, err := marshal(k)
+	if err != nil {
+		return nil, err
+	}
+	return append(files, target.File{Path: baseDir + "/kustomization.yaml", Data: data, Shared: true}), nil
+}
+
+// marshal emits YAML through sigs.k8s.io/yaml: map keys sorted, so bytes
+// depend only on content.
+func marshal(v any) ([]byte, error) {
+	b, err := yaml.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encoding YAML: %w", err)
+	}
+	return b, nil
+}

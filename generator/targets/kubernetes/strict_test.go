@@ -1,0 +1,213 @@
+package kubernetes
+
+import (
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/yaml"
+)
+
+// externalSecret is external-secrets.io/v1beta1 ExternalSecret, reduced to
+// the fields degen may write; decoding refuses anything else.
+type externalSecret struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              struct {
+		RefreshInterval string `json:"refreshInterval"`
+		SecretStoreRef  struct {
+			Name string `json:"name"`
+			Kind string `json:"kind"`
+		} `json:"secretStoreRef"`
+		Target struct {
+			Name           string `json:"name"`
+			CreationPolicy string `json:"creationPolicy"`
+		} `json:"target"`
+		Data []struct {
+			SecretKey string `json:"secretKey"`
+			RemoteRef struct {
+				Key string `json:"key"`
+			} `json:"remoteRef"`
+		} `json:"data"`
+	} `json:"spec"`
+}
+
+// argoApplication is argoproj.io/v1alpha1 Application, reduced likewise.
+type argoApplication struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              struct {
+		Project string `json:"project"`
+		Source  struct {
+			RepoURL        string `json:"repoURL"`
+			TargetRevision string `json:"targetRevision"`
+			Path           string `json:"path"`
+		} `json:"source"`
+		Destination struct {
+			Server    string `json:"server"`
+			Namespace string `json:"namespace"`
+		} `json:"destination"`
+		SyncPolicy struct {
+			Automated struct {
+				Prune    bool `json:"prune"`
+				SelfHeal bool `json:"selfHeal"`
+			} `json:"automated"`
+			SyncOptions []string `json:"syncOptions"`
+		} `json:"syncPolicy"`
+	} `json:"spec"`
+}
+
+// fluxKustomization is kustomize.toolkit.fluxcd.io/v1 Kustomization,
+// reduced likewise.
+type fluxKustomization struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              struct {
+		Interval  string `json:"interval"`
+		Path      string `json:"path"`
+		Prune     bool   `json:"prune"`
+		Wait      bool   `json:"wait"`
+		SourceRef struct {
+			Kind string `json:"kind"`
+			Name string `json:"name"`
+		} `json:"sourceRef"`
+	} `json:"spec"`
+}
+
+// typed returns an empty value of the Go type that the API server decodes
+// apiVersion/kind into, or nil for a kind degen does not know.
+func typed(apiVersion, kind string) any {
+	switch apiVersion + " " + kind {
+	case "apps/v1 Deployment":
+		return &appsv1.Deployment{}
+	case "apps/v1 StatefulSet":
+		return &appsv1.StatefulSet{}
+	case "apps/v1 DaemonSet":
+		return &appsv1.DaemonSet{}
+	case "batch/v1 Job":
+		return &batchv1.Job{}
+	case "v1 Service":
+		return &corev1.Service{}
+	case "v1 ConfigMap":
+		return &corev1.ConfigMap{}
+	case "v1 PersistentVolumeClaim":
+		return &corev1.PersistentVolumeClaim{}
+	case "v1 Namespace":
+		return &corev1.Namespace{}
+	case "v1 ResourceQuota":
+		return &corev1.ResourceQuota{}
+	case "v1 LimitRange":
+		return &corev1.LimitRange{}
+	case "autoscaling/v2 HorizontalPodAutoscaler":
+		return &autoscalingv2.HorizontalPodAutoscaler{}
+	case "networking.k8s.io/v1 Ingress":
+		return &networkingv1.Ingress{}
+	case "networking.k8s.io/v1 NetworkPolicy":
+		return &networkingv1.NetworkPolicy{}
+	case "external-secrets.io/v1beta1 ExternalSecret":
+		return &externalSecret{}
+	case "argoproj.io/v1alpha1 Application":
+		return &argoApplication{}
+	case "kustomize.toolkit.fluxcd.io/v1 Kustomization":
+		return &fluxKustomization{}
+	case "kustomize.config.k8s.io/v1beta1 Kustomization":
+		return &types.Kustomization{}
+	}
+	return nil
+}
+
+// decodeStrict decodes one YAML document into its typed form, refusing
+// unknown fields, duplicate keys and wrong types (quantities included).
+func decodeStrict(data []byte) error {
+	var head metav1.TypeMeta
+	if err := yaml.Unmarshal(data, &head); err != nil {
+		return err
+	}
+	v := typed(head.APIVersion, head.Kind)
+	if v == nil {
+		return &unknownKind{head.APIVersion, head.Kind}
+	}
+	return yaml.UnmarshalStrict(data, v)
+}
+
+type unknownKind struct{ apiVersion, kind string }
+
+func (e *unknownKind) Error() string {
+	return "no typed decoder for " + e.apiVersion + " " + e.kind + ": add it to typed()"
+}
+
+// TestStrictDecoding decodes every file degen writes and every object
+// kustomize builds into its k8s.io/api (or kustomize, or CRD) type.
+func TestStrictDecoding(t *testing.T) {
+	r := theDefault(t)
+	for _, env := range kubeEnvs(r.model) {
+		out := r.out[env]
+		for _, f := range out.Files {
+			if strings.Contains(f.Path, "/patches/") {
+				continue // patches are checked by building the overlay
+			}
+			if err := decodeStrict(f.Data); err != nil {
+				t.Errorf("%s: %s: %v", env, f.Path, err)
+			}
+		}
+		for id, obj := range r.built[env] {
+			if obj["kind"] == "Secret" {
+				t.Errorf("%s: %s: degen wrote a Secret; secrets must stay references (ExternalSecret)", env, id)
+			}
+			data, err := yaml.Marshal(obj)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := decodeStrict(data); err != nil {
+				t.Errorf("%s: built object %s: %v", env, id, err)
+			}
+			for _, msg := range validMeta(obj) {
+				t.Errorf("%s: built object %s: %s", env, id, msg)
+			}
+		}
+	}
+}
+
+// TestStrictDecodingRefuses proves the decoder is strict: an unknown
+// field, a wrong type and a bad quantity each fail.
+func TestStrictDecodingRefuses(t *testing.T) {
+	for name, doc := range map[string]string{
+		"unknown field": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\nfoo: bar\n",
+		"wrong type":    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {replicas: \"three\"}\n",
+		"bad quantity":  "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: x}\nspec: {hard: {cpu: 2 cores}}\n",
+		"unknown kind":  "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: x}\n",
+		"crd field":     "apiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\nmetadata: {name: x}\nspec: {stringData: {a: b}}\n",
+	} {
+		if err := decodeStrict([]byte(doc)); err == nil {
+			t.Errorf("%s: decoded without error", name)
+		}
+	}
+}
+
+// validMeta checks names and labels with the API server's own validation
+// functions: a name is a DNS subdomain (a DNS label for Services), label
+// keys are qualified names and values at most 63 characters.
+func validMeta(obj map[string]any) []string {
+	md, _ := obj["metadata"].(map[string]any)
+	name, _ := md["name"].(string)
+	var errs []string
+	if obj["kind"] == "Service" || obj["kind"] == "Namespace" {
+		errs = append(errs, validation.IsDNS1123Label(name)...)
+	} else {
+		errs = append(errs, validation.IsDNS1123Subdomain(name)...)
+	}
+	labels, _ := md["labels"].(map[string]any)
+	for k, v := range labels {
+		errs = append(errs, validation.IsQualifiedName(k)...)
+		s, _ := v.(string)
+		errs = append(errs, validation.IsValidLabelValue(s)...)
+	}
+	return errs
+}

@@ -1,0 +1,320 @@
+package kubernetes
+
+import (
+	"path"
+	"regexp"
+	"strings"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/degen-dev/degen/generator/model"
+)
+
+const (
+	labelName      = "app.kubernetes.io/name"
+	labelPartOf    = "app.kubernetes.io/part-of"
+	labelManagedBy = "app.kubernetes.io/managed-by"
+	labelComponent = "app.kubernetes.io/component"
+	// labelNetworkPrefix marks the pods of a model network; NetworkPolicies
+	// select on it.
+	labelNetworkPrefix = "network.degen.dev/"
+	partOf             = "de-project"
+	// secretDataKey is the key of the one value each ExternalSecret target
+	// Secret holds.
+	secretDataKey = "value"
+	// flagsConfigMap holds every feature flag of the environment.
+	flagsConfigMap = "feature-flags"
+)
+
+// commonLabels are the labels of every object degen emits for a service or
+// concern.
+func commonLabels(name, group string) map[string]string {
+	l := map[string]string{labelPartOf: partOf, labelManagedBy: "degen"}
+	if name != "" {
+		l[labelName] = name
+	}
+	if group != "" {
+		l[labelComponent] = group
+	}
+	return l
+}
+
+func meta(name string, labels map[string]string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Name: name, Labels: labels}
+}
+
+func podSelector(s *model.Service) *metav1.LabelSelector {
+	return &metav1.LabelSelector{MatchLabels: map[string]string{labelName: s.Name}}
+}
+
+// podLabels are the service's labels plus one label per network it joins.
+func podLabels(s *model.Service) map[string]string {
+	l := commonLabels(s.Name, s.Group)
+	for _, n := range s.Networks {
+		l[labelNetworkPrefix+n] = "true"
+	}
+	return l
+}
+
+// workload builds the Deployment, StatefulSet, DaemonSet or Job of s.
+func (b *builder) workload(s *model.Service) (any, error) {
+	pod, claims, err := b.podSpec(s)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: podLabels(s)}, Spec: pod}
+	m := meta(s.Name, commonLabels(s.Name, s.Group))
+	replicas := int32(s.Replicas)
+	// An autoscaled Deployment leaves replicas to its HPA, or every sync
+	// of Argo CD or Flux would undo the autoscaler's choice.
+	var deployReplicas *int32
+	if s.Autoscaling == nil {
+		deployReplicas = &replicas
+	}
+	switch s.Kind {
+	case "statefulset":
+		return &appsv1.StatefulSet{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "StatefulSet"},
+			ObjectMeta: m,
+			Spec: appsv1.StatefulSetSpec{
+				Replicas: &replicas, ServiceName: s.Hostname, Selector: podSelector(s), Template: tmpl,
+				PodManagementPolicy:  appsv1.ParallelPodManagement,
+				UpdateStrategy:       appsv1.StatefulSetUpdateStrategy{Type: appsv1.RollingUpdateStatefulSetStrategyType},
+				VolumeClaimTemplates: claims,
+			},
+		}, nil
+	case "daemonset":
+		return &appsv1.DaemonSet{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "DaemonSet"},
+			ObjectMeta: m,
+			Spec: appsv1.DaemonSetSpec{
+				Selector: podSelector(s), Template: tmpl,
+				UpdateStrategy: appsv1.DaemonSetUpdateStrategy{Type: appsv1.RollingUpdateDaemonSetStrategyType},
+			},
+		}, nil
+	case "job":
+		tmpl.Spec.RestartPolicy = corev1.RestartPolicyOnFailure
+		if s.Restart == "no" {
+			tmpl.Spec.RestartPolicy = corev1.RestartPolicyNever
+		}
+		// A Job's pod template is immutable: Argo CD and Flux must replace
+		// it when the model changes it (e.g. a new bucket).
+		m.Annotations = map[string]string{
+			"argocd.argoproj.io/sync-options":   "Replace=true",
+			"kustomize.toolkit.fluxcd.io/force": "enabled",
+		}
+		return &batchv1.Job{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
+			ObjectMeta: m,
+			Spec:       batchv1.JobSpec{Template: tmpl},
+		}, nil
+	}
+	zero, one := intstr.FromInt32(0), intstr.FromInt32(1)
+	return &appsv1.Deployment{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+		ObjectMeta: m,
+		Spec: appsv1.DeploymentSpec{
+			Replicas: deployReplicas, Selector: podSelector(s), Template: tmpl,
+			Strategy: appsv1.DeploymentStrategy{
+				Type:          appsv1.RollingUpdateDeploymentStrategyType,
+				RollingUpdate: &appsv1.RollingUpdateDeployment{MaxUnavailable: &zero, MaxSurge: &one},
+			},
+		},
+	}, nil
+}
+
+// podSpec builds the pod of s and, for a StatefulSet, its claim templates.
+func (b *builder) podSpec(s *model.Service) (corev1.PodSpec, []corev1.PersistentVolumeClaim, error) {
+	c := corev1.Container{
+		Name:    s.Name,
+		Image:   s.Image,
+		Command: s.Entrypoint,
+		Args:    s.Command,
+	}
+	for _, p := range s.Ports {
+		c.Ports = append(c.Ports, corev1.ContainerPort{Name: p.Name, ContainerPort: int32(p.ContainerPort), Protocol: corev1.Protocol(p.Protocol)})
+	}
+	b.envVars(s, &c)
+	res, err := b.resources(s)
+	if err != nil {
+		return corev1.PodSpec{}, nil, err
+	}
+	c.Resources = res
+	if s.Health != nil {
+		c.LivenessProbe = probe(s.Health)
+		c.ReadinessProbe = probe(s.Health)
+	}
+	pod := corev1.PodSpec{}
+	var claims []corev1.PersistentVolumeClaim
+	for i, m := range s.Mounts {
+		if m.ComposeOnly {
+			b.warn(s.Name, "mount of "+m.Target+" exists only in Compose (composeOnly) and is left out")
+			continue
+		}
+		vm := corev1.VolumeMount{MountPath: m.Target, ReadOnly: m.ReadOnly}
+		switch {
+		case m.Volume != "":
+			vm.Name = m.Volume
+			if s.Stateful() {
+				claims = append(claims, b.claim(m.Volume))
+				break
+			}
+			pod.Volumes = append(pod.Volumes, corev1.Volume{Name: m.Volume, VolumeSource: corev1.VolumeSource{
+				PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: m.Volume, ReadOnly: m.ReadOnly},
+			}})
+		case m.HostPath != "":
+			if !path.IsAbs(m.HostPath) {
+				return corev1.PodSpec{}, nil, b.errorf(s.Name, []string{"mounts", itoa(i), "hostPath"},
+					"service %q mounts host path %q, which is relative: Kubernetes needs an absolute hostPath; make it absolute or mark the mount composeOnly: true", s.Name, m.HostPath)
+			}
+			vm.Name = "host" + volumeName(m.HostPath)
+			pod.Volumes = append(pod.Volumes, corev1.Volume{Name: vm.Name, VolumeSource: corev1.VolumeSource{
+				HostPath: &corev1.HostPathVolumeSource{Path: m.HostPath},
+			}})
+		case m.Config != "":
+			cm := configMapFor(m.Config)
+			vm.Name, vm.SubPath = cm, m.Config
+			optional := true
+			pod.Volumes = append(pod.Volumes, corev1.Volume{Name: cm, VolumeSource: corev1.VolumeSource{
+				ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: cm}, Optional: &optional},
+			}})
+			b.warn(s.Name, "mount of "+m.Config+" reads the optional ConfigMap "+cm+", which the kubernetes target does not generate: create it from the generated "+m.Config+" (its root is outside the overlay, where kustomize may not read)")
+		}
+		c.VolumeMounts = append(c.VolumeMounts, vm)
+	}
+	pod.Containers = []corev1.Container{c}
+	return pod, claims, nil
+}
+
+var nonName = regexp.MustCompile(`[^a-z0-9]+`)
+
+// volumeName turns a path or file name into a DNS label fragment starting
+// with "-": "/proc" becomes "-proc".
+func volumeName(p string) string {
+	return "-" + strings.Trim(nonName.ReplaceAllString(strings.ToLower(p), "-"), "-")
+}
+
+// configMapFor names the ConfigMap of a generated config file:
+// "prometheus.yml" is read from "prometheus-config".
+func configMapFor(file string) string {
+	base := strings.TrimSuffix(file, path.Ext(file))
+	return strings.TrimPrefix(volumeName(base), "-") + "-config"
+}
+
+// claim is the PersistentVolumeClaim (or claim template) of a model volume.
+// A volume mounted by more than one workload is ReadWriteMany.
+func (b *builder) claim(vol string) corev1.PersistentVolumeClaim {
+	mode := corev1.ReadWriteOnce
+	if b.mounters[vol] > 1 {
+		mode = corev1.ReadWriteMany
+	}
+	return corev1.PersistentVolumeClaim{
+		ObjectMeta: metav1.ObjectMeta{Name: vol},
+		Spec: corev1.PersistentVolumeClaimSpec{
+			AccessModes: []corev1.PersistentVolumeAccessMode{mode},
+			Resources: corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{
+				corev1.ResourceStorage: resource.MustParse(b.env.Volumes[vol].Size),
+			}},
+		},
+	}
+}
+
+// env wires plain values through the service's ConfigMap and secrets and
+// flags through references, sorted by variable name.
+func (b *builder) envVars(s *model.Service, c *corev1.Container) {
+	plain := false
+	for _, name := range s.EnvNames() {
+		e := s.Env[name]
+		switch {
+		case e.Secret != "":
+			c.Env = append(c.Env, corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{
+				SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: e.Secret}, Key: secretDataKey},
+			}})
+		case e.Flag != "":
+			c.Env = append(c.Env, corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{
+				ConfigMapKeyRef: &corev1.ConfigMapKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: flagsConfigMap}, Key: b.env.Flags[e.Flag].EnvVar},
+			}})
+		default:
+			plain = true
+		}
+	}
+	if plain {
+		c.EnvFrom = []corev1.EnvFromSource{{ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: s.Name + "-config"}}}}
+	}
+}
+
+// resources parses the model's quantities; a quantity the API would refuse,
+// or a request above its limit, is an error at its CUE position.
+func (b *builder) resources(s *model.Service) (corev1.ResourceRequirements, error) {
+	var r corev1.ResourceRequirements
+	type q struct {
+		kind, res, val string
+		list           *corev1.ResourceList
+	}
+	for _, x := range []q{
+		{"requests", "cpu", s.Resources.Requests.CPU, &r.Requests},
+		{"requests", "memory", s.Resources.Requests.Memory, &r.Requests},
+		{"limits", "cpu", s.Resources.Limits.CPU, &r.Limits},
+		{"limits", "memory", s.Resources.Limits.Memory, &r.Limits},
+	} {
+		if x.val == "" {
+			continue
+		}
+		qty, err := resource.ParseQuantity(x.val)
+		if err != nil {
+			return r, b.errorf(s.Name, []string{"resources", x.kind, x.res}, "service %q: %s %s %q is not a Kubernetes quantity (%v): write e.g. \"250m\" or \"512Mi\"", s.Name, x.kind, x.res, x.val, err)
+		}
+		if *x.list == nil {
+			*x.list = corev1.ResourceList{}
+		}
+		(*x.list)[corev1.ResourceName(x.res)] = qty
+	}
+	for _, res := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+		req, okR := r.Requests[res]
+		lim, okL := r.Limits[res]
+		if okR && okL && req.Cmp(lim) > 0 {
+			return r, b.errorf(s.Name, []string{"resources", "requests", string(res)}, "service %q requests %s %s, above its limit %s: the API refuses such a pod; lower the request or raise the limit", s.Name, res, req.String(), lim.String())
+		}
+	}
+	return r, nil
+}
+
+// probe maps a model health check to a probe: http and tcp checks probe the
+// named port, exec checks run the command (a one-element command through
+// the shell, as Compose's CMD-SHELL does).
+func probe(h *model.HealthCheck) *corev1.Probe {
+	p := &corev1.Probe{
+		InitialDelaySeconds: int32(h.InitialDelaySeconds),
+		PeriodSeconds:       int32(h.PeriodSeconds),
+		TimeoutSeconds:      seconds(h.Timeout),
+		FailureThreshold:    int32(h.Retries),
+	}
+	switch h.Type {
+	case "http":
+		p.HTTPGet = &corev1.HTTPGetAction{Path: h.Path, Port: intstr.FromString(h.Port)}
+	case "tcp":
+		p.TCPSocket = &corev1.TCPSocketAction{Port: intstr.FromString(h.Port)}
+	case "exec":
+		cmd := h.Command
+		if len(cmd) == 1 {
+			cmd = []string{"sh", "-c", cmd[0]}
+		}
+		p.Exec = &corev1.ExecAction{Command: cmd}
+	}
+	return p
+}
+
+// seconds rounds a model duration up to whole seconds, at least one.
+func seconds(d string) int32 {
+	v, err := time.ParseDuration(d)
+	if err != nil || v < time.Second {
+		return 1
+	}
+	return int32((v + time.Second - 1) / time.Second)
+}
