@@ -28,6 +28,9 @@ const (
 	PathEnv = "env"
 	// PathRules holds one rule per name.
 	PathRules = "rules"
+	// ContractFile is the file of policies/ that declares the shape of a
+	// rule.
+	ContractFile = "policy.cue"
 	// DefaultSeverity is the severity key for environments a rule does not
 	// name.
 	DefaultSeverity = "default"
@@ -140,16 +143,17 @@ func (s *Set) readRules(known []string) error {
 
 func readRule(name string, v cue.Value, known []string) (Rule, error) {
 	r := Rule{Name: name, Severity: map[string]Severity{}, value: v}
+	pos := rulePos(v)
 	desc := v.LookupPath(cue.ParsePath("description"))
 	if d, err := desc.String(); err == nil {
 		r.Description = d
 	} else {
-		return r, cueerrors.Newf(v.Pos(), "policy rule %q has no description: add description: \"what the rule guards and why\"", name)
+		return r, cueerrors.Newf(pos, "policy rule %q has no description: add description: \"what the rule guards and why\"", name)
 	}
 	sev := v.LookupPath(cue.ParsePath("severity"))
 	it, err := sev.Fields()
-	if !sev.Exists() || err != nil {
-		return r, cueerrors.Newf(v.Pos(), "policy rule %q has no severity: add severity: {default: \"warn\"} or one of off/warn/deny per environment %v", name, known)
+	if err != nil {
+		return r, err
 	}
 	var errs cueerrors.Error
 	for it.Next() {
@@ -168,6 +172,9 @@ func readRule(name string, v cue.Value, known []string) (Rule, error) {
 	if errs != nil {
 		return r, errs
 	}
+	if len(r.Severity) == 0 {
+		return r, cueerrors.Newf(pos, "policy rule %q has no severity: add severity: {default: \"warn\"} or one of off/warn/deny per environment %v", name, known)
+	}
 	if _, ok := r.Severity[DefaultSeverity]; !ok {
 		var missing []string
 		for _, e := range known {
@@ -176,10 +183,28 @@ func readRule(name string, v cue.Value, known []string) (Rule, error) {
 			}
 		}
 		if len(missing) > 0 {
-			return r, cueerrors.Newf(sev.Pos(), "policy rule %q has no severity for environments %v: name them or add default", name, missing)
+			return r, cueerrors.Newf(rulePos(sev), "policy rule %q has no severity for environments %v: name them or add default", name, missing)
 		}
 	}
 	return r, nil
+}
+
+// rulePos returns where a rule (or one of its fields) is written: its
+// position, or that of one of its conjuncts, outside the contract file (policy.cue), whose
+// pattern every rule unifies with.
+func rulePos(v cue.Value) token.Pos {
+	outside := func(p token.Pos) bool { return p.IsValid() && filepath.Base(p.Filename()) != ContractFile }
+	if p := v.Pos(); outside(p) {
+		return p
+	}
+	if op, args := v.Expr(); op == cue.AndOp {
+		for _, a := range args {
+			if p := a.Pos(); outside(p) {
+				return p
+			}
+		}
+	}
+	return v.Pos()
 }
 
 // Check evaluates every rule against env and returns the violations whose
@@ -218,36 +243,35 @@ func (s *Set) Check(env *model.Environment) ([]Violation, error) {
 	return out, nil
 }
 
-// rawViolation is a violation as a rule writes it.
-type rawViolation struct {
-	Message string `json:"message"`
-	Path    any    `json:"path"`
-}
-
 func (s *Set) evalRule(filled cue.Value, r Rule, env *model.Environment, sev Severity) ([]Violation, error) {
 	vv := filled.LookupPath(cue.MakePath(cue.Str(PathRules), cue.Str(r.Name), cue.Str("violations")))
 	if !vv.Exists() {
 		return nil, nil
 	}
-	if err := vv.Validate(cue.Concrete(true)); err != nil {
+	it, err := vv.List()
+	if err != nil {
 		return nil, err
 	}
-	var raws []rawViolation
-	if err := vv.Decode(&raws); err != nil {
-		return nil, err
-	}
-	out := make([]Violation, 0, len(raws))
-	for i, raw := range raws {
-		path, err := cuePath(raw.Path)
+	var out []Violation
+	for it.Next() {
+		if err := it.Value().Err(); err != nil {
+			return nil, err
+		}
+		msg, err := it.Value().LookupPath(cue.ParsePath("message")).String()
 		if err != nil {
-			return nil, cueerrors.Newf(vv.LookupPath(cue.MakePath(cue.Index(i), cue.Str("path"))).Pos(), "policy rule %q: %v", r.Name, err)
+			return nil, cueerrors.Newf(rulePos(it.Value()), "policy rule %q: a violation needs message: a string", r.Name)
+		}
+		pv := it.Value().LookupPath(cue.ParsePath("path"))
+		path, err := cuePath(pv)
+		if err != nil {
+			return nil, cueerrors.Newf(rulePos(it.Value()), "policy rule %q: %v", r.Name, err)
 		}
 		pos := posOf(env.Value, path, filepath.Join(s.root, "schema")+string(filepath.Separator))
 		out = append(out, Violation{
 			Env:      env.Name,
 			Rule:     r.Name,
 			Severity: sev,
-			Message:  raw.Message,
+			Message:  msg,
 			Path:     path.String(),
 			Position: relPos(pos, s.root),
 			pos:      pos,
@@ -257,27 +281,29 @@ func (s *Set) evalRule(filled cue.Value, r Rule, env *model.Environment, sev Sev
 }
 
 // cuePath turns a violation's path, a CUE path string or a list of
-// selectors, into a cue.Path.
-func cuePath(p any) (cue.Path, error) {
-	switch p := p.(type) {
-	case string:
-		path := cue.ParsePath(p)
+// selectors (strings and list indices), into a cue.Path.
+func cuePath(v cue.Value) (cue.Path, error) {
+	switch v.Kind() {
+	case cue.StringKind:
+		str, _ := v.String()
+		path := cue.ParsePath(str)
 		return path, path.Err()
-	case []any:
-		sels := make([]cue.Selector, 0, len(p))
-		for _, e := range p {
-			switch e := e.(type) {
-			case string:
-				sels = append(sels, cue.Str(e))
-			case float64:
-				sels = append(sels, cue.Index(int(e)))
-			default:
-				return cue.Path{}, fmt.Errorf("path element %v is neither a string nor an index", e)
+	case cue.ListKind:
+		it, _ := v.List()
+		var sels []cue.Selector
+		for it.Next() {
+			e := it.Value()
+			if str, err := e.String(); err == nil {
+				sels = append(sels, cue.Str(str))
+			} else if i, err := e.Int64(); err == nil {
+				sels = append(sels, cue.Index(int(i)))
+			} else {
+				return cue.Path{}, fmt.Errorf("path element %v is neither a string nor a list index", e)
 			}
 		}
 		return cue.MakePath(sels...), nil
 	}
-	return cue.Path{}, fmt.Errorf("path %v is neither a CUE path string nor a list of selectors", p)
+	return cue.Path{}, fmt.Errorf("a violation needs path: a CUE path string or a list of selectors into env")
 }
 
 // posOf returns the source position of the value at path in env. A value
