@@ -157,6 +157,9 @@ func (s *Scanner) scan(data []byte) []hit {
 // block (secretKeyRef: on the next lines).
 func (s *Scanner) literalValue(v string) bool {
 	v = strings.TrimSpace(v)
+	if strings.HasPrefix(v, "#") {
+		return false
+	}
 	if i := strings.Index(v, " #"); i >= 0 {
 		v = strings.TrimSpace(v[:i])
 	}

@@ -353,7 +353,12 @@ func tinyModel(t *testing.T, files map[string]string) string {
 	}
 	writeFile(t, dir, "envs/envs.cue", `package envs
 
-#Base: {name: string, artefacts: [], params: logLevel: "INFO"}
+#Base: {
+	name: string
+	artefacts: ["env"]
+	params: logLevel: "INFO"
+	secrets: "minio-root-password": {envVar: "MINIO_ROOT_PASSWORD", key: "minio/root-password", description: "d"}
+}
 environments: [N=string]: #Base & {name: N}
 environments: {dev: {}, local: {}, prod: {}, staging: {}}
 `)
