@@ -110,13 +110,13 @@ func TestScanLiterals(t *testing.T) {
 		t.Errorf("references taken for leaks:\n%v", v)
 	}
 	leaks := map[string]string{
-		"password: hunter22":                             "password is given a plain value",
-		`  "api_key": "abcd1234",`:                       "api_key is given a plain value",
-		"GF_SECURITY_ADMIN_PASSWORD=admin":               "GF_SECURITY_ADMIN_PASSWORD is given a plain value",
-		"export GITHUB_TOKEN=ghp_x1":                     "GITHUB_TOKEN is given a plain value",
-		"-----BEGIN RSA PRIVATE KEY-----":                "a private key block",
-		"-----BEGIN PRIVATE KEY-----":                    "a private key block",
-		"access = AKIAIOSFODNN7EXAMPLE":                  "an AWS access key id",
+		"password: hunter22":                            "password is given a plain value",
+		`  "api_key": "abcd1234",`:                      "api_key is given a plain value",
+		"GF_SECURITY_ADMIN_PASSWORD=admin":              "GF_SECURITY_ADMIN_PASSWORD is given a plain value",
+		"export GITHUB_TOKEN=ghp_x1":                    "GITHUB_TOKEN is given a plain value",
+		"-----BEGIN RSA PRIVATE KEY-----":               "a private key block",
+		"-----BEGIN PRIVATE KEY-----":                   "a private key block",
+		"access = AKIAIOSFODNN7EXAMPLE":                 "an AWS access key id",
 		`superset_secret_key = "thisISaSECRET_1234567"`: "superset_secret_key is given a plain value",
 	}
 	for line, want := range leaks {
