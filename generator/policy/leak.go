@@ -72,7 +72,11 @@ func NewScanner(m *model.Model, getenv func(string) string) *Scanner {
 // secretKey matches a key or variable name that says it holds a secret; the
 // name must end with the word, so secretKeyRef, secretName or
 // secretStoreRef (references) do not match.
-var secretKey = regexp.MustCompile(`(?i)(password|passwd|secret|token|api_?key|private_?key|secret_?key)$`)
+var secretKey = regexp.MustCompile(`(?i)(password|passwd|secret|token|api_?key|private_?key|secret_?key|secret_?access_?key)$`)
+
+// referenceKeys are keys of Kubernetes and External Secrets objects that
+// name a key of a Secret; their value is never the secret itself.
+var referenceKeys = map[string]bool{"secretKey": true}
 
 // assignment finds `key: value`, `key = value` and `KEY=value` on a line,
 // with optional quotes around key and value.
@@ -136,7 +140,7 @@ func (s *Scanner) scan(data []byte) []hit {
 		}
 		if m := assignment.FindStringSubmatchIndex(line); m != nil {
 			key, value := line[m[2]:m[3]], line[m[4]:m[5]]
-			if secretKey.MatchString(key) && s.literalValue(value) {
+			if secretKey.MatchString(key) && !referenceKeys[key] && s.literalValue(value) {
 				hits = append(hits, hit{RuleLeakLiteral, fmt.Sprintf("%s is given a plain value", key), n, m[4] + 1})
 			}
 		}

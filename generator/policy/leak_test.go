@@ -98,6 +98,7 @@ func TestScanLiterals(t *testing.T) {
 		"      key: password",
 		"  secretKey: MINIO_ROOT_PASSWORD",
 		"  secretKey: minio-root-password",
+		"    secretKey: value",
 		"    remoteRef: {key: minio/root-password}",
 		"  secretStoreRef: {name: vault-prod, kind: SecretStore}",
 		`minio_root_password = var.minio_root_password`,
