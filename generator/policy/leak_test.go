@@ -146,3 +146,18 @@ func TestKnownSecrets(t *testing.T) {
 		}
 	}
 }
+
+func TestScanOrder(t *testing.T) {
+	s := &policy.Scanner{Known: []policy.KnownSecret{{Name: "s", EnvVar: "S", Value: "xyzzy"}}}
+	lines := make([]string, 12)
+	lines[6], lines[10] = "a: xyzzy", "b: xyzzy"
+	data := []byte(strings.Join(lines, "\n"))
+	var got []string
+	for _, v := range s.Scan(map[string][]byte{"f": data, "e": data}, nil) {
+		got = append(got, v.Position)
+	}
+	want := "out/e:7:4 out/e:11:4 out/f:7:4 out/f:11:4"
+	if strings.Join(got, " ") != want {
+		t.Errorf("order: got %v, want %s", got, want)
+	}
+}

@@ -25,6 +25,8 @@ type Violation struct {
 	// value has no source position.
 	Position string `json:"position"`
 	pos      token.Pos
+	// line and col place a leak in its generated file.
+	line, col int
 }
 
 // String renders the violation as degen prints it:
@@ -137,11 +139,14 @@ func sortViolations(vs []Violation) {
 		if c := comparePos(a.pos, b.pos); c != 0 {
 			return c < 0
 		}
-		if a.Position != b.Position {
-			return a.Position < b.Position
-		}
 		if a.Path != b.Path {
 			return a.Path < b.Path
+		}
+		if a.line != b.line {
+			return a.line < b.line
+		}
+		if a.col != b.col {
+			return a.col < b.col
 		}
 		return a.Message < b.Message
 	})
