@@ -64,6 +64,11 @@ environments: prod: services: grafana: env: GF_SECURITY_ADMIN_TOKEN: value: "abc
 			t.Errorf("%s: stderr repeats the value", cmd)
 		}
 	}
+	code, stdout, _ := runDegen("build", "--env", "prod", "--dir", dir, "--out", out, "--policy-report", "json")
+	var rep struct{ Denied int }
+	if err := json.Unmarshal([]byte(stdout), &rep); code != exitFailure || err != nil || rep.Denied != 1 {
+		t.Errorf("--policy-report json on a deny: exit %d, report %+v (%v)\n%s", code, rep, err, stdout)
+	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Errorf("a denied build wrote %s (%v)", out, err)
 	}

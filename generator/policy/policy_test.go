@@ -250,7 +250,8 @@ func TestShippedRulesCatchTheBrokenModel(t *testing.T) {
 			{policy.Deny, quota, "the namespace quota admits 80"},
 		}},
 		{"no-secret-literals", "prod", []want{
-			{policy.Deny, at("// no-secret-literals"), "service leaky: env API_TOKEN looks like a secret but has a plain value"},
+			{policy.Deny, at("// no-secret-literals token"), "service leaky: env API_TOKEN looks like a secret but has a plain value"},
+			{policy.Deny, at("// no-secret-literals aws"), "service leaky: env AWS_SECRET_ACCESS_KEY looks like a secret"},
 		}},
 		{"compose-host-ports", "local", []want{
 			{policy.Deny, prometheusPort, "service prometheus publishes host port 9090, already published by port-thief"},
@@ -455,5 +456,20 @@ func TestDeniedError(t *testing.T) {
 	_, clean := defaultRun(t)
 	if err := clean.Err(); err != nil {
 		t.Errorf("warnings alone must not deny: %v", err)
+	}
+}
+
+// TestDeterministic runs the policies twice over the same model: the reports
+// must be byte-for-byte equal.
+func TestDeterministic(t *testing.T) {
+	m, first := defaultRun(t)
+	second, err := policy.Run(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := first.JSON()
+	b, _ := second.JSON()
+	if string(a) != string(b) {
+		t.Errorf("two runs differ:\n%s\n---\n%s", a, b)
 	}
 }
