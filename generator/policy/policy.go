@@ -52,7 +52,6 @@ type Rule struct {
 	Description string
 	// Severity maps an environment name (or DefaultSeverity) to a severity.
 	Severity map[string]Severity
-	value    cue.Value
 }
 
 // SeverityFor returns the rule's severity in env.
@@ -142,7 +141,7 @@ func (s *Set) readRules(known []string) error {
 }
 
 func readRule(name string, v cue.Value, known []string) (Rule, error) {
-	r := Rule{Name: name, Severity: map[string]Severity{}, value: v}
+	r := Rule{Name: name, Severity: map[string]Severity{}}
 	pos := rulePos(v)
 	desc := v.LookupPath(cue.ParsePath("description"))
 	if d, err := desc.String(); err == nil {
