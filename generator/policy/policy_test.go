@@ -256,6 +256,8 @@ func TestShippedRulesCatchTheBrokenModel(t *testing.T) {
 			{policy.Deny, quota, "the namespace quota admits 80"},
 		}},
 		{"no-secret-literals", "prod", []want{
+			{policy.Deny, at("// no-secret-literals command"), "service leaky: command argument 2 passes a secret as a literal"},
+			{policy.Deny, at("// no-secret-literals health"), "service leaky: health command argument 3 passes a secret as a literal"},
 			{policy.Deny, at("// no-secret-literals token"), "service leaky: env API_TOKEN looks like a secret but has a plain value"},
 			{policy.Deny, at("// no-secret-literals aws"), "service leaky: env AWS_SECRET_ACCESS_KEY looks like a secret"},
 		}},
@@ -363,7 +365,8 @@ func tinyModel(t *testing.T, files map[string]string) string {
 #Base: {
 	name: string
 	artefacts: ["env"]
-	params: logLevel: "INFO"
+	services: {}
+	params: {logLevel: "INFO", ...}
 	secrets: "minio-root-password": {envVar: "MINIO_ROOT_PASSWORD", key: "minio/root-password", description: "d"}
 }
 environments: [N=string]: #Base & {name: N}
@@ -477,5 +480,30 @@ func TestDeterministic(t *testing.T) {
 	b, _ := second.JSON()
 	if string(a) != string(b) {
 		t.Errorf("two runs differ:\n%s\n---\n%s", a, b)
+	}
+}
+
+// TestSecretParams checks the params half of no-secret-literals on a tiny
+// model, since the default model closes its params.
+func TestSecretParams(t *testing.T) {
+	rule, err := os.ReadFile(filepath.Join(repoRoot, "policies", "secret_literals.cue"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := tinyModel(t, map[string]string{
+		"policies/secret_literals.cue": string(rule),
+		"envs/params.cue":              "package envs\n\nenvironments: prod: params: {adminToken: \"abc\", tokenTTL: 3600, TOKEN: false}\n",
+	})
+	m, err := load.Load(load.Options{Dir: dir, Envs: []string{"prod"}})
+	if err != nil {
+		t.Fatal(load.Format(err, dir))
+	}
+	rep, err := policy.Run(m)
+	if err != nil {
+		t.Fatal(load.Format(err, dir))
+	}
+	want := "./envs/params.cue:3:30: [deny] prod/no-secret-literals: param adminToken looks like a secret"
+	if len(rep.Violations) != 1 || !strings.HasPrefix(rep.Violations[0].String(), want) {
+		t.Errorf("got %v, want one violation %q…", rep.Violations, want)
 	}
 }
