@@ -9,6 +9,7 @@ import (
 	"sort"
 
 	"github.com/degen-dev/degen/generator/model"
+	"github.com/degen-dev/degen/generator/policy"
 	"github.com/degen-dev/degen/generator/target"
 )
 
@@ -22,6 +23,8 @@ type Result struct {
 	Envs []string
 	// Warnings are sorted by environment, target and subject.
 	Warnings []target.Warning
+	// Policy is the policy report when Options.Policies is set.
+	Policy *policy.Report
 }
 
 // Paths returns the generated paths, sorted.

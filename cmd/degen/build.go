@@ -13,6 +13,7 @@ import (
 
 func newBuildCmd(g *globals, stdout, stderr io.Writer) *cobra.Command {
 	var ef envFlags
+	var pf policyFlags
 	cmd := &cobra.Command{
 		Use:   "build (--env NAME | --all)",
 		Short: "Generate out/ for the selected environments",
@@ -20,7 +21,11 @@ func newBuildCmd(g *globals, stdout, stderr io.Writer) *cobra.Command {
 environments list, and replaces out/ in one atomic swap: a crash or a kill
 leaves the previous out/ intact. Files of environments not selected stay as
 they are; files no longer generated are pruned; a file degen did not write is
-never overwritten. A build that changes nothing rewrites nothing.`,
+never overwritten. A build that changes nothing rewrites nothing.
+
+Before anything is written, the rules of policies/ check every selected
+environment and the generated files are scanned for leaked secrets: a deny
+stops the build (exit 1, out/ untouched), a warning is printed to stderr.`,
 		Example: `  degen build --all
   degen build --env prod
   degen build --env dev,staging --dir ../model`,
@@ -30,15 +35,19 @@ never overwritten. A build that changes nothing rewrites nothing.`,
 			if err != nil {
 				return err
 			}
-			return runBuild(g, envs, stdout, stderr)
+			if err := pf.check(); err != nil {
+				return err
+			}
+			return runBuild(g, envs, &pf, stdout, stderr)
 		},
 	}
 	ef.register(cmd)
+	pf.register(cmd)
 	return cmd
 }
 
-func runBuild(g *globals, envs []string, stdout, stderr io.Writer) error {
-	_, res, err := generator.Build(generator.Options{Dir: g.dir, Envs: envs, Targets: targets.All()})
+func runBuild(g *globals, envs []string, pf *policyFlags, stdout, stderr io.Writer) error {
+	res, err := pf.build(generator.Options{Dir: g.dir, Envs: envs, Targets: targets.All()}, stdout, stderr)
 	if err != nil {
 		return err
 	}
@@ -49,6 +58,6 @@ func runBuild(g *globals, envs []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", g.outDir(), err)
 	}
-	fmt.Fprintf(stdout, "built %v: %d files written, %d unchanged, %d pruned\n", res.Envs, len(rep.Written), len(rep.Unchanged), len(rep.Pruned))
+	fmt.Fprintf(pf.summary(stdout, stderr), "built %v: %d files written, %d unchanged, %d pruned\n", res.Envs, len(rep.Written), len(rep.Unchanged), len(rep.Pruned))
 	return nil
 }

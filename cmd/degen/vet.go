@@ -12,11 +12,14 @@ import (
 
 func newVetCmd(g *globals, stdout, stderr io.Writer) *cobra.Command {
 	var ef envFlags
+	var pf policyFlags
 	cmd := &cobra.Command{
 		Use:   "vet [--env NAME | --all]",
 		Short: "Check the model and generate in memory; write nothing",
 		Long: `vet runs everything build runs (schema, references, every target) without
-touching out/. Without --env it checks every environment.`,
+touching out/, including the rules of policies/ and the leak check: a deny
+exits 1, a warning is printed to stderr. Without --env it checks every
+environment.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var envs []string
@@ -26,17 +29,21 @@ touching out/. Without --env it checks every environment.`,
 					return err
 				}
 			}
-			_, res, err := generator.Build(generator.Options{Dir: g.dir, Envs: envs, Targets: targets.All()})
+			if err := pf.check(); err != nil {
+				return err
+			}
+			res, err := pf.build(generator.Options{Dir: g.dir, Envs: envs, Targets: targets.All()}, stdout, stderr)
 			if err != nil {
 				return err
 			}
 			for _, w := range res.Warnings {
 				fmt.Fprintln(stderr, w)
 			}
-			fmt.Fprintf(stdout, "ok: %v, %d files\n", res.Envs, len(res.Files))
+			fmt.Fprintf(pf.summary(stdout, stderr), "ok: %v, %d files\n", res.Envs, len(res.Files))
 			return nil
 		},
 	}
 	ef.register(cmd)
+	pf.register(cmd)
 	return cmd
 }

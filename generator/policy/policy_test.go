@@ -1,0 +1,509 @@
+package policy_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/cuecontext"
+	cueload "cuelang.org/go/cue/load"
+
+	"github.com/degen-dev/degen/generator/load"
+	"github.com/degen-dev/degen/generator/model"
+	"github.com/degen-dev/degen/generator/policy"
+)
+
+// repoRoot is the degen repository, whose model and policies are the
+// defaults under test.
+const repoRoot = "../.."
+
+// copyModel copies the repository's CUE module (cue.mod, schema, envs,
+// policies) into a temporary directory and adds extra files (path relative
+// to the module root → content).
+func copyModel(t *testing.T, extra map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, sub := range []string{"cue.mod", "schema", "envs", "policies"} {
+		entries, err := os.ReadDir(filepath.Join(repoRoot, sub))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if e.IsDir() || !strings.HasSuffix(e.Name(), ".cue") {
+				continue
+			}
+			data, err := os.ReadFile(filepath.Join(repoRoot, sub, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeFile(t, dir, sub+"/"+e.Name(), string(data))
+		}
+	}
+	for p, content := range extra {
+		writeFile(t, dir, p, content)
+	}
+	return dir
+}
+
+func writeFile(t *testing.T, dir, rel, content string) {
+	t.Helper()
+	p := filepath.Join(dir, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// loadRaw evaluates the model at dir and decodes its environments like
+// package load does, but without load.Validate: the broken model breaks
+// rules (two services on one host port, a consumer beyond its partitions)
+// that the loader also refuses, and the policies must catch them on their
+// own.
+func loadRaw(t *testing.T, dir string) *model.Model {
+	t.Helper()
+	insts := cueload.Instances([]string{model.EnvsPackage}, &cueload.Config{Dir: dir})
+	if err := insts[0].Err; err != nil {
+		t.Fatal(load.Format(err, dir))
+	}
+	v := cuecontext.New().BuildInstance(insts[0])
+	if err := v.Err(); err != nil {
+		t.Fatal(load.Format(err, dir))
+	}
+	m := &model.Model{Root: dir, Envs: map[string]*model.Environment{}, Value: v}
+	it, err := v.LookupPath(cue.ParsePath(model.PathEnvironments)).Fields()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for it.Next() {
+		env := &model.Environment{}
+		if err := it.Value().Decode(env); err != nil {
+			t.Fatal(load.Format(err, dir))
+		}
+		env.Value = it.Value()
+		for n, s := range env.Services {
+			if !s.Enabled {
+				delete(env.Services, n)
+			}
+		}
+		m.Envs[env.Name] = env
+	}
+	return m
+}
+
+var (
+	defaultOnce   sync.Once
+	defaultModel  *model.Model
+	defaultReport *policy.Report
+	defaultErr    error
+)
+
+// defaultRun loads the repository's own model with package load and runs
+// the shipped policies, once for all tests.
+func defaultRun(t *testing.T) (*model.Model, *policy.Report) {
+	t.Helper()
+	defaultOnce.Do(func() {
+		defaultModel, defaultErr = load.Load(load.Options{Dir: repoRoot})
+		if defaultErr == nil {
+			defaultReport, defaultErr = policy.Run(defaultModel)
+		}
+	})
+	if defaultErr != nil {
+		t.Fatal(load.Format(defaultErr, repoRoot))
+	}
+	return defaultModel, defaultReport
+}
+
+func TestDefaultModelPasses(t *testing.T) {
+	_, rep := defaultRun(t)
+	if d := rep.Denied(); len(d) > 0 {
+		t.Fatalf("the shipped rules deny the default model:\n%v", d)
+	}
+	// The only warnings are the tool UIs that the seed runs with one
+	// replica in prod; see policies/replicas.cue.
+	var got []string
+	for _, v := range rep.Violations {
+		got = append(got, fmt.Sprintf("%s %s/%s %s", v.Position, v.Env, v.Rule, v.Path))
+	}
+	stack, err := os.ReadFile(filepath.Join(repoRoot, "envs", "stack.cue"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, svc := range []string{"kafka-ui", "dagster-webserver", "grafana", "openmetadata", "superset"} {
+		decl := regexp.MustCompile(`(?m)^\t\t"?` + svc + `"?: \{`).FindIndex(stack)
+		if decl == nil {
+			t.Fatalf("service %s is not declared in envs/stack.cue", svc)
+		}
+		line := strings.Count(string(stack[:decl[0]]), "\n") + 1
+		want = append(want, fmt.Sprintf("./envs/stack.cue:%d:3 prod/prod-ingress-replicas %s", line, cue.MakePath(cue.Str("services"), cue.Str(svc), cue.Str("replicas"))))
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("violations of the default model:\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
+	}
+}
+
+var (
+	brokenOnce   sync.Once
+	brokenSrc    string
+	brokenReport *policy.Report
+	brokenErr    error
+)
+
+// brokenRun runs the shipped policies over the default model plus
+// testdata/broken.cue, with #Image loosened to any string.
+func brokenRun(t *testing.T) (string, *policy.Report) {
+	t.Helper()
+	brokenOnce.Do(func() {
+		data, err := os.ReadFile("testdata/broken.cue")
+		if err != nil {
+			brokenErr = err
+			return
+		}
+		brokenSrc = string(data)
+		dir := copyModel(t, map[string]string{"envs/zz_broken.cue": brokenSrc})
+		schema := filepath.Join(dir, "schema", "schema.cue")
+		s, err := os.ReadFile(schema)
+		if err != nil {
+			brokenErr = err
+			return
+		}
+		loose := regexp.MustCompile(`(?m)^#Image: .*$`).ReplaceAll(s, []byte("#Image: string"))
+		if err := os.WriteFile(schema, loose, 0o644); err != nil {
+			brokenErr = err
+			return
+		}
+		brokenReport, brokenErr = policy.Run(loadRaw(t, dir))
+	})
+	if brokenErr != nil {
+		t.Fatal(load.Format(brokenErr, "."))
+	}
+	return brokenSrc, brokenReport
+}
+
+// lineOf returns the 1-based line of src holding marker.
+func lineOf(t *testing.T, src, marker string) int {
+	t.Helper()
+	for i, l := range strings.Split(src, "\n") {
+		if strings.Contains(l, marker) {
+			return i + 1
+		}
+	}
+	t.Fatalf("no line holds %q", marker)
+	return 0
+}
+
+func TestShippedRulesCatchTheBrokenModel(t *testing.T) {
+	prodCue, err := os.ReadFile(filepath.Join(repoRoot, "envs", "prod.cue"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	quota := fmt.Sprintf("./envs/prod.cue:%d:", lineOf(t, string(prodCue), `quota: {cpu: "64"`))
+	stackCue, err := os.ReadFile(filepath.Join(repoRoot, "envs", "stack.cue"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prometheusPort := fmt.Sprintf("./envs/stack.cue:%d:", lineOf(t, string(stackCue), `containerPort: 9090, hostPort: *9090`))
+	src, _ := brokenRun(t)
+	at := func(marker string) string {
+		return fmt.Sprintf("./envs/zz_broken.cue:%d:", lineOf(t, src, marker))
+	}
+	type want struct {
+		sev      policy.Severity
+		position string // file:line: prefix
+		message  string // substring
+	}
+	tests := []struct {
+		rule, env string
+		want      []want
+	}{
+		{"images-pinned", "prod", []want{
+			{policy.Deny, at(`"nginx" // images-pinned`), "service untagged runs image nginx, which is not pinned"},
+			{policy.Deny, at(`"nginx:latest" // images-pinned`), "service latest-tag runs image nginx:latest"},
+		}},
+		{"resources-set", "prod", []want{
+			{policy.Deny, at("// resources-set"), "service no-limits sets no cpu limits"},
+			{policy.Deny, at("// resources-set"), "service no-limits sets no memory limits"},
+		}},
+		{"requests-within-limits", "prod", []want{
+			{policy.Deny, at("// requests-within-limits cpu"), "requests 2 CPU but is limited to 500m"},
+			{policy.Deny, at("// requests-within-limits memory"), "requests 1Gi of memory but is limited to 512Mi"},
+		}},
+		{"consumer-partitions", "prod", []want{
+			{policy.Deny, at("// consumer-partitions"), "scales to 5 replicas but topic dead-letter-queue has 3 partitions"},
+		}},
+		{"stateful-volumes", "prod", []want{
+			{policy.Deny, at("// stateful-volumes"), "service no-volume is a statefulset but mounts no named volume"},
+		}},
+		{"prod-ha-replicas", "prod", []want{
+			{policy.Deny, at("// prod-ha-replicas replicas"), "service lonely autoscales but runs 1 replica(s)"},
+			{policy.Deny, at("// prod-ha-replicas minReplicas"), "service lonely may scale down to 1 replica(s)"},
+		}},
+		{"namespace-quota", "prod", []want{
+			{policy.Deny, quota, "the namespace quota is 64"},
+			{policy.Deny, quota, "the namespace quota is 128Gi"},
+			{policy.Deny, quota, "the namespace quota admits 80"},
+		}},
+		{"no-secret-literals", "prod", []want{
+			{policy.Deny, at("// no-secret-literals command"), "service leaky: command argument 2 passes a secret as a literal"},
+			{policy.Deny, at("// no-secret-literals health"), "service leaky: health command argument 3 passes a secret as a literal"},
+			{policy.Deny, at("// no-secret-literals token"), "service leaky: env API_TOKEN looks like a secret but has a plain value"},
+			{policy.Deny, at("// no-secret-literals aws"), "service leaky: env AWS_SECRET_ACCESS_KEY looks like a secret"},
+		}},
+		{"compose-host-ports", "local", []want{
+			{policy.Deny, prometheusPort, "service prometheus publishes host port 9090, already published by port-thief"},
+			{policy.Deny, at("// compose-host-ports"), "service port-thief publishes host port 9090, already published by prometheus"},
+		}},
+	}
+	_, rep := brokenRun(t)
+	for _, tt := range tests {
+		t.Run(tt.rule, func(t *testing.T) {
+			var got []policy.Violation
+			for _, v := range rep.Violations {
+				if v.Rule == tt.rule && v.Env == tt.env {
+					got = append(got, v)
+				}
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("%s/%s: got %d violations, want %d:\n%v", tt.env, tt.rule, len(got), len(tt.want), got)
+			}
+			for i, w := range tt.want {
+				g := got[i]
+				if g.Severity != w.sev || !strings.HasPrefix(g.Position, w.position) || !strings.Contains(g.Message, w.message) {
+					t.Errorf("violation %d:\n got %s\nwant %s [%s] …%s…", i, g, w.position, w.sev, w.message)
+				}
+			}
+		})
+	}
+}
+
+// TestSeverityPerEnvironment checks that the same breakage warns in dev,
+// denies in prod and is dropped where a rule is off.
+func TestSeverityPerEnvironment(t *testing.T) {
+	_, rep := brokenRun(t)
+	sev := map[string]policy.Severity{}
+	for _, v := range rep.Violations {
+		sev[v.Env+"/"+v.Rule] = v.Severity
+	}
+	for key, want := range map[string]policy.Severity{
+		"prod/prod-ingress-replicas": policy.Warn,
+		"local/compose-host-ports":   policy.Deny,
+	} {
+		if sev[key] != want {
+			t.Errorf("%s: severity %q, want %q", key, sev[key], want)
+		}
+	}
+	// The broken services live in prod and local only; dev and staging stay
+	// clean, and prod, having no Compose files, has no host-port check.
+	for key := range sev {
+		if strings.HasPrefix(key, "dev/") || strings.HasPrefix(key, "staging/") || key == "prod/compose-host-ports" {
+			t.Errorf("unexpected violation %s", key)
+		}
+	}
+}
+
+func TestNewRuleFileIsPickedUp(t *testing.T) {
+	dir := copyModel(t, map[string]string{"policies/zz_log_level.cue": `package policies
+
+rules: "no-debug-logs": {
+	description: "Services do not log at DEBUG outside local."
+	severity: {default: "deny", local: "off", dev: "warn"}
+	violations: [if env.params.logLevel == "DEBUG" {
+		message: "log level is DEBUG"
+		path:    "params.logLevel"
+	}]
+}
+`})
+	m, err := load.Load(load.Options{Dir: dir, Envs: []string{"dev", "local", "prod"}})
+	if err != nil {
+		t.Fatal(load.Format(err, dir))
+	}
+	rep, err := policy.Run(m)
+	if err != nil {
+		t.Fatal(load.Format(err, dir))
+	}
+	var got []string
+	for _, v := range rep.Violations {
+		if v.Rule == "no-debug-logs" {
+			got = append(got, v.String())
+		}
+	}
+	devCue, _ := os.ReadFile(filepath.Join(dir, "envs", "dev.cue"))
+	want := regexp.MustCompile(fmt.Sprintf(`^\./envs/dev\.cue:%d:\d+: \[warn\] dev/no-debug-logs: log level is DEBUG$`, lineOf(t, string(devCue), `logLevel: "DEBUG"`)))
+	if len(got) != 1 || !want.MatchString(got[0]) {
+		t.Errorf("got %q, want one match of %s", got, want)
+	}
+}
+
+// tinyModel writes a minimal model with the environments dev, local, prod
+// and staging, the policy contract (policies/policy.cue) and the given
+// policy files: enough to load policies in a fraction of the default
+// model's time.
+func tinyModel(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, rel := range []string{"cue.mod/module.cue", "policies/" + policy.ContractFile} {
+		data, err := os.ReadFile(filepath.Join(repoRoot, filepath.FromSlash(rel)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, dir, rel, string(data))
+	}
+	writeFile(t, dir, "envs/envs.cue", `package envs
+
+#Base: {
+	name: string
+	artefacts: ["env"]
+	services: {}
+	params: {logLevel: "INFO", ...}
+	secrets: "minio-root-password": {envVar: "MINIO_ROOT_PASSWORD", key: "minio/root-password", description: "d"}
+}
+environments: [N=string]: #Base & {name: N}
+environments: {dev: {}, local: {}, prod: {}, staging: {}}
+`)
+	for rel, content := range files {
+		writeFile(t, dir, rel, content)
+	}
+	return dir
+}
+
+func TestBadPolicies(t *testing.T) {
+	tests := []struct {
+		name, file string
+		want       []string // substrings of the formatted error
+	}{
+		{"does not compile", "rules: \"x\": {description: \"d\"\n", []string{"./policies/zz_bad.cue:3:", "expected '}'"}},
+		{"no severity", "rules: \"quiet\": {\n\tdescription: \"d\"\n\tviolations: []\n}\n",
+			[]string{"./policies/zz_bad.cue:3:", `policy rule "quiet" has no severity: add severity`}},
+		{"unknown environment", "rules: \"typo\": {\n\tdescription: \"d\"\n\tseverity: {default: \"warn\", prd: \"deny\"}\n\tviolations: []\n}\n",
+			[]string{"./policies/zz_bad.cue:5:", `severity for environment "prd", which the model does not define: use one of [dev local prod staging]`}},
+		{"environment not covered", "rules: \"partial\": {\n\tdescription: \"d\"\n\tseverity: {prod: \"deny\"}\n\tviolations: []\n}\n",
+			[]string{"./policies/zz_bad.cue:5:", `has no severity for environments [dev local staging]`}},
+		{"bad severity", "rules: \"loud\": {\n\tdescription: \"d\"\n\tseverity: {default: \"block\"}\n\tviolations: []\n}\n",
+			[]string{"./policies/zz_bad.cue:5:", "rules.loud.severity.default"}},
+		{"violation without path", "rules: \"vague\": {\n\tdescription: \"d\"\n\tseverity: default: \"warn\"\n\tviolations: [{message: \"m\"}]\n}\n",
+			[]string{"./policies/zz_bad.cue:6:", `policy rule "vague": a violation needs path`}},
+		{"rule reads a missing field", "rules: \"typo\": {\n\tdescription: \"d\"\n\tseverity: default: \"warn\"\n\tviolations: [if env.parms.logLevel == \"INFO\" {message: \"m\", path: \"params\"}]\n}\n",
+			[]string{"./policies/zz_bad.cue:6:", "undefined field: parms"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := tinyModel(t, map[string]string{"policies/zz_bad.cue": "package policies\n\n" + tt.file})
+			m, err := load.Load(load.Options{Dir: dir, Envs: []string{"prod"}})
+			if err != nil {
+				t.Fatal(load.Format(err, dir))
+			}
+			_, err = policy.Run(m)
+			if err == nil {
+				t.Fatal("bad policy accepted")
+			}
+			got := load.Format(err, dir)
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("error does not contain %q:\n%s", w, got)
+				}
+			}
+		})
+	}
+}
+
+func TestReportJSON(t *testing.T) {
+	_, rep := brokenRun(t)
+	data, err := rep.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Violations []policy.Violation `json:"violations"`
+		Denied     int                `json:"denied"`
+		Warnings   int                `json:"warnings"`
+	}
+	if err := json.Unmarshal(data, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Denied != len(rep.Denied()) || got.Warnings != len(rep.Warnings()) || len(got.Violations) != len(rep.Violations) {
+		t.Errorf("counts: %d denied, %d warnings, %d violations; report has %d, %d, %d", got.Denied, got.Warnings, len(got.Violations), len(rep.Denied()), len(rep.Warnings()), len(rep.Violations))
+	}
+	for i := 1; i < len(got.Violations); i++ {
+		a, b := got.Violations[i-1], got.Violations[i]
+		if a.Env > b.Env || a.Env == b.Env && a.Rule > b.Rule {
+			t.Errorf("violations out of order at %d: %s/%s before %s/%s", i, a.Env, a.Rule, b.Env, b.Rule)
+		}
+	}
+	if !strings.HasSuffix(string(data), "}\n") {
+		t.Error("report does not end with a newline")
+	}
+	var clean policy.Report
+	data, _ = clean.JSON()
+	if !strings.Contains(string(data), `"violations": []`) {
+		t.Errorf("a clean report must list no violations as []: %s", data)
+	}
+}
+
+func TestDeniedError(t *testing.T) {
+	_, rep := brokenRun(t)
+	err := rep.Err()
+	var denied *policy.DeniedError
+	if !errors.As(err, &denied) {
+		t.Fatalf("Err() = %v, want a *DeniedError", err)
+	}
+	if !strings.Contains(err.Error(), "[deny] local/compose-host-ports") {
+		t.Errorf("denial does not list the violations:\n%s", err)
+	}
+	_, clean := defaultRun(t)
+	if err := clean.Err(); err != nil {
+		t.Errorf("warnings alone must not deny: %v", err)
+	}
+}
+
+// TestDeterministic runs the policies twice over the same model: the reports
+// must be byte-for-byte equal.
+func TestDeterministic(t *testing.T) {
+	m, first := defaultRun(t)
+	second, err := policy.Run(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := first.JSON()
+	b, _ := second.JSON()
+	if string(a) != string(b) {
+		t.Errorf("two runs differ:\n%s\n---\n%s", a, b)
+	}
+}
+
+// TestSecretParams checks the params half of no-secret-literals on a tiny
+// model, since the default model closes its params.
+func TestSecretParams(t *testing.T) {
+	rule, err := os.ReadFile(filepath.Join(repoRoot, "policies", "secret_literals.cue"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := tinyModel(t, map[string]string{
+		"policies/secret_literals.cue": string(rule),
+		"envs/params.cue":              "package envs\n\nenvironments: prod: params: {adminToken: \"abc\", tokenTTL: 3600, TOKEN: false}\n",
+	})
+	m, err := load.Load(load.Options{Dir: dir, Envs: []string{"prod"}})
+	if err != nil {
+		t.Fatal(load.Format(err, dir))
+	}
+	rep, err := policy.Run(m)
+	if err != nil {
+		t.Fatal(load.Format(err, dir))
+	}
+	want := "./envs/params.cue:3:30: [deny] prod/no-secret-literals: param adminToken looks like a secret"
+	if len(rep.Violations) != 1 || !strings.HasPrefix(rep.Violations[0].String(), want) {
+		t.Errorf("got %v, want one violation %q…", rep.Violations, want)
+	}
+}

@@ -1,0 +1,163 @@
+package policy
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"cuelang.org/go/cue/token"
+
+	"github.com/degen-dev/degen/generator/model"
+)
+
+// Violation is one finding of a rule (or of the leak check) in one
+// environment.
+type Violation struct {
+	Env      string   `json:"env"`
+	Rule     string   `json:"rule"`
+	Severity Severity `json:"severity"`
+	Message  string   `json:"message"`
+	// Path is the CUE path of the offending value inside the environment, or
+	// the generated file for a leak.
+	Path string `json:"path"`
+	// Position is ./file:line:col relative to the module root; empty when the
+	// value has no source position.
+	Position string `json:"position"`
+	pos      token.Pos
+	// line and col place a leak in its generated file.
+	line, col int
+}
+
+// String renders the violation as degen prints it:
+//
+//	./envs/prod.cue:12:3: [deny] prod/images-pinned: message
+func (v Violation) String() string {
+	s := fmt.Sprintf("[%s] %s/%s: %s", v.Severity, v.Env, v.Rule, v.Message)
+	if v.Position != "" {
+		s = v.Position + ": " + s
+	}
+	return s
+}
+
+// Report is the outcome of the policies (and the leak check) over a run.
+type Report struct {
+	// Violations are sorted by environment, rule and position.
+	Violations []Violation `json:"violations"`
+}
+
+// Denied returns the violations that stop a build.
+func (r *Report) Denied() []Violation { return r.filter(Deny) }
+
+// Warnings returns the violations that are only printed.
+func (r *Report) Warnings() []Violation { return r.filter(Warn) }
+
+func (r *Report) filter(s Severity) []Violation {
+	var out []Violation
+	for _, v := range r.Violations {
+		if v.Severity == s {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// Add appends violations and restores the report's order.
+func (r *Report) Add(vs ...Violation) {
+	r.Violations = append(r.Violations, vs...)
+	sortViolations(r.Violations)
+}
+
+// JSON renders the report for CI: an object with a violations list, always
+// present (empty when clean), indented, with a final newline.
+func (r *Report) JSON() ([]byte, error) {
+	out := struct {
+		Violations []Violation `json:"violations"`
+		Denied     int         `json:"denied"`
+		Warnings   int         `json:"warnings"`
+	}{Violations: r.Violations, Denied: len(r.Denied()), Warnings: len(r.Warnings())}
+	if out.Violations == nil {
+		out.Violations = []Violation{}
+	}
+	data, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(data, '\n'), nil
+}
+
+// Err returns a *DeniedError when the report holds a deny, else nil.
+func (r *Report) Err() error {
+	if d := r.Denied(); len(d) > 0 {
+		return &DeniedError{Report: r}
+	}
+	return nil
+}
+
+// DeniedError stops a build: at least one violation has severity deny.
+type DeniedError struct {
+	Report *Report
+}
+
+func (e *DeniedError) Error() string {
+	var b strings.Builder
+	d := e.Report.Denied()
+	for _, v := range d {
+		b.WriteString(v.String() + "\n")
+	}
+	fmt.Fprintf(&b, "%d policy violation(s) deny the build: fix them, or lower the rule's severity in policies/ with a reason", len(d))
+	return b.String()
+}
+
+// Run loads the policies of m and checks every loaded environment, in
+// name order.
+func Run(m *model.Model) (*Report, error) {
+	s, err := Load(m)
+	if err != nil {
+		return nil, err
+	}
+	r := &Report{}
+	for _, name := range m.EnvNames() {
+		vs, err := s.Check(m.Envs[name])
+		if err != nil {
+			return nil, err
+		}
+		r.Add(vs...)
+	}
+	return r, nil
+}
+
+func sortViolations(vs []Violation) {
+	sort.SliceStable(vs, func(i, j int) bool {
+		a, b := vs[i], vs[j]
+		if a.Env != b.Env {
+			return a.Env < b.Env
+		}
+		if a.Rule != b.Rule {
+			return a.Rule < b.Rule
+		}
+		if c := comparePos(a.pos, b.pos); c != 0 {
+			return c < 0
+		}
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		if a.line != b.line {
+			return a.line < b.line
+		}
+		if a.col != b.col {
+			return a.col < b.col
+		}
+		return a.Message < b.Message
+	})
+}
+
+func comparePos(a, b token.Pos) int {
+	if a.Filename() != b.Filename() {
+		return strings.Compare(a.Filename(), b.Filename())
+	}
+	if a.Line() != b.Line() {
+		return a.Line() - b.Line()
+	}
+	return a.Column() - b.Column()
+}
