@@ -368,3 +368,27 @@ func SortedKeys[V any](m map[string]V) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// PerPod reports whether the service runs, or may run, more than one pod in
+// Kubernetes (a daemonset, several replicas, an autoscaler), so that metrics
+// must be scraped pod by pod rather than through a load-balanced Service.
+func (s *Service) PerPod() bool {
+	return s.Kind == "daemonset" || s.Replicas > 1 || s.Autoscaling != nil
+}
+
+// PodsService is the name of the headless Kubernetes Service whose DNS name
+// resolves to every pod of the service: the StatefulSet's own governing
+// Service, or "<hostname>-pods", which the Kubernetes target adds for
+// per-pod metrics (see PerPod).
+func (s *Service) PodsService() string {
+	if s.Stateful() {
+		return s.Hostname
+	}
+	return s.Hostname + "-pods"
+}
+
+// NeedsPodsService reports whether the Kubernetes target must add the
+// headless "<hostname>-pods" Service.
+func (s *Service) NeedsPodsService() bool {
+	return s.Metrics != nil && s.PerPod() && !s.Stateful() && s.Kind != "job"
+}

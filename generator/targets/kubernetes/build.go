@@ -16,6 +16,7 @@ import (
 
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/target"
+	"github.com/degen-dev/degen/generator/targets/prometheus"
 )
 
 // builder resolves one environment into its Kubernetes objects.
@@ -57,6 +58,9 @@ func (b *builder) build() error {
 		b.externalSecrets()
 	}
 	if err := b.add("config", flagsMap(env)); err != nil {
+		return err
+	}
+	if err := b.configFiles(); err != nil {
 		return err
 	}
 	for _, vol := range model.SortedKeys(b.mounters) {
@@ -241,7 +245,15 @@ func (b *builder) k8sServices(s *model.Service) []*corev1.Service {
 		}
 		return []*corev1.Service{h}
 	}
-	return []*corev1.Service{mk(s.Hostname, hasNode, false)}
+	svcs := []*corev1.Service{mk(s.Hostname, hasNode, false)}
+	if s.NeedsPodsService() {
+		// Prometheus finds every pod of a multi-pod service through this
+		// headless Service's DNS records (see package prometheus).
+		h := mk(s.PodsService(), false, false)
+		h.Spec.ClusterIP = corev1.ClusterIPNone
+		svcs = append(svcs, h)
+	}
+	return svcs
 }
 
 // hpa is the autoscaler of s with the behaviour of §4.3.
@@ -451,6 +463,51 @@ func (b *builder) checkQuota(cpu, memory resource.Quantity) error {
 	}
 	if pods > env.Kubernetes.Quota.Pods {
 		return b.errorAt(sel("pods"), "quota pods %d is below the %d pods the workloads run at full scale: raise the quota or scale down", env.Kubernetes.Quota.Pods, pods)
+	}
+	return nil
+}
+
+// generatedConfigs are the config files degen generates that a service may
+// mount (model Mount.Config), with the concern their ConfigMap is filed
+// under and how to render them for an environment.
+var generatedConfigs = map[string]struct {
+	concern string
+	render  func(env *model.Environment) ([]byte, error)
+}{
+	"prometheus.yml": {"monitoring", func(env *model.Environment) ([]byte, error) {
+		return prometheus.Marshal(env, prometheus.Kubernetes, prometheus.Build(env, prometheus.Kubernetes))
+	}},
+}
+
+// configFiles adds a ConfigMap for every generated config file a service
+// mounts: the file's content for this environment, so that the overlay
+// patches it like any other value.
+func (b *builder) configFiles() error {
+	mounted := map[string]bool{}
+	for _, name := range b.env.ServiceNames() {
+		for _, m := range b.env.Services[name].Mounts {
+			if m.Config != "" {
+				mounted[m.Config] = true
+			}
+		}
+	}
+	for _, file := range model.SortedKeys(mounted) {
+		gc, ok := generatedConfigs[file]
+		if !ok {
+			continue
+		}
+		data, err := gc.render(b.env)
+		if err != nil {
+			return err
+		}
+		cm := &corev1.ConfigMap{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+			ObjectMeta: meta(configMapFor(file), commonLabels(configMapFor(file), gc.concern)),
+			Data:       map[string]string{file: string(data)},
+		}
+		if err := b.add(gc.concern, cm); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -180,11 +180,13 @@ func (b *builder) podSpec(s *model.Service) (corev1.PodSpec, []corev1.Persistent
 		case m.Config != "":
 			cm := configMapFor(m.Config)
 			vm.Name, vm.SubPath = cm, m.Config
-			optional := true
-			pod.Volumes = append(pod.Volumes, corev1.Volume{Name: cm, VolumeSource: corev1.VolumeSource{
-				ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: cm}, Optional: &optional},
-			}})
-			b.warn(s.Name, "mount of "+m.Config+" reads the optional ConfigMap "+cm+", which the kubernetes target does not generate: create it from the generated "+m.Config+" (its root is outside the overlay, where kustomize may not read)")
+			src := &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: cm}}
+			if _, ok := generatedConfigs[m.Config]; !ok {
+				optional := true
+				src.Optional = &optional
+				b.warn(s.Name, "mount of "+m.Config+" reads the optional ConfigMap "+cm+", which degen does not generate: create it")
+			}
+			pod.Volumes = append(pod.Volumes, corev1.Volume{Name: cm, VolumeSource: corev1.VolumeSource{ConfigMap: src}})
 		}
 		c.VolumeMounts = append(c.VolumeMounts, vm)
 	}

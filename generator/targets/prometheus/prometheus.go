@@ -11,10 +11,12 @@
 // Service ("<hostname>.<namespace>.svc:<port>"; the Kubernetes target names
 // Services after the hostname and gives them the container port), while a
 // service with several pods (a daemonset such as node-exporter, replicas > 1,
-// or an autoscaler) is discovered pod by pod with kubernetes_sd_configs (role
-// pod, this namespace only), kept by its app.kubernetes.io/name label and
-// the metrics port's name: a Service address would reach one pod at random
-// per scrape. An environment with both (dev) gets prometheus.yml for Compose
+// or an autoscaler) is discovered pod by pod with dns_sd_configs on a
+// headless Service ("<hostname>-pods", or a StatefulSet's own Service),
+// whose A records are every ready pod: a Service address would reach one pod
+// at random per scrape. DNS discovery rather than kubernetes_sd_configs keeps
+// the file checkable by Debian's promtool 2.42, which is built without
+// Kubernetes discovery, and needs no RBAC for Prometheus. An environment with both (dev) gets prometheus.yml for Compose
 // and prometheus-kubernetes.yml for the ConfigMap of its cluster.
 //
 // The YAML mirrors Prometheus 2.x configuration (checked with promtool of
@@ -25,7 +27,6 @@ package prometheus
 import (
 	"fmt"
 	"path"
-	"strings"
 
 	cueerrors "cuelang.org/go/cue/errors"
 	"sigs.k8s.io/yaml"
@@ -118,12 +119,11 @@ type Global struct {
 
 // ScrapeConfig is one scrape job.
 type ScrapeConfig struct {
-	JobName             string               `json:"job_name"`
-	MetricsPath         string               `json:"metrics_path,omitempty"`
-	StaticConfigs       []StaticConfig       `json:"static_configs,omitempty"`
-	DNSSDConfigs        []DNSSDConfig        `json:"dns_sd_configs,omitempty"`
-	KubernetesSDConfigs []KubernetesSDConfig `json:"kubernetes_sd_configs,omitempty"`
-	RelabelConfigs      []RelabelConfig      `json:"relabel_configs,omitempty"`
+	JobName        string          `json:"job_name"`
+	MetricsPath    string          `json:"metrics_path,omitempty"`
+	StaticConfigs  []StaticConfig  `json:"static_configs,omitempty"`
+	DNSSDConfigs   []DNSSDConfig   `json:"dns_sd_configs,omitempty"`
+	RelabelConfigs []RelabelConfig `json:"relabel_configs,omitempty"`
 }
 
 // StaticConfig is a fixed list of targets.
@@ -136,17 +136,6 @@ type DNSSDConfig struct {
 	Names []string `json:"names"`
 	Type  string   `json:"type"`
 	Port  int      `json:"port"`
-}
-
-// KubernetesSDConfig discovers targets through the Kubernetes API.
-type KubernetesSDConfig struct {
-	Role       string      `json:"role"`
-	Namespaces *Namespaces `json:"namespaces,omitempty"`
-}
-
-// Namespaces restricts discovery to named namespaces.
-type Namespaces struct {
-	Names []string `json:"names"`
 }
 
 // RelabelConfig is one relabelling step.
@@ -179,9 +168,10 @@ func Build(env *model.Environment, f Flavour) Config {
 			job.DNSSDConfigs = []DNSSDConfig{{Names: []string{s.Name}, Type: "A", Port: port.ContainerPort}}
 		case f == Compose:
 			job.StaticConfigs = []StaticConfig{{Targets: []string{fmt.Sprintf("%s:%d", s.Hostname, port.ContainerPort)}}}
-		case PerPod(s):
-			job.KubernetesSDConfigs = []KubernetesSDConfig{{Role: "pod", Namespaces: &Namespaces{Names: []string{env.Namespace}}}}
-			job.RelabelConfigs = podRelabel(s.Name, port.Name)
+		case s.PerPod():
+			// DNS of a headless Service answers with every ready pod.
+			name := fmt.Sprintf("%s.%s.svc.%s", s.PodsService(), env.Namespace, ClusterDomain)
+			job.DNSSDConfigs = []DNSSDConfig{{Names: []string{name}, Type: "A", Port: port.ContainerPort}}
 		default:
 			job.StaticConfigs = []StaticConfig{{Targets: []string{fmt.Sprintf("%s.%s.svc:%d", s.Hostname, env.Namespace, port.ContainerPort)}}}
 		}
@@ -190,26 +180,8 @@ func Build(env *model.Environment, f Flavour) Config {
 	return cfg
 }
 
-// PerPod reports whether a service runs, or may run, more than one pod in
-// Kubernetes, so that it must be scraped pod by pod.
-func PerPod(s *model.Service) bool {
-	return s.Kind == "daemonset" || s.Replicas > 1 || s.Autoscaling != nil
-}
-
-// LabelMeta is the discovery meta label of pod label l.
-func LabelMeta(l string) string {
-	r := strings.NewReplacer(".", "_", "/", "_", "-", "_")
-	return "__meta_kubernetes_pod_label_" + r.Replace(l)
-}
-
-func podRelabel(service, port string) []RelabelConfig {
-	return []RelabelConfig{
-		{SourceLabels: []string{LabelMeta(NameLabel)}, Regex: service, Action: "keep"},
-		{SourceLabels: []string{"__meta_kubernetes_pod_container_port_name"}, Regex: port, Action: "keep"},
-		{SourceLabels: []string{"__meta_kubernetes_pod_name"}, TargetLabel: "pod"},
-		{SourceLabels: []string{"__meta_kubernetes_pod_node_name"}, TargetLabel: "node"},
-	}
-}
+// ClusterDomain is the DNS domain of the cluster's Services.
+const ClusterDomain = "cluster.local"
 
 // Marshal renders cfg as YAML under a short header comment.
 func Marshal(env *model.Environment, f Flavour, cfg Config) ([]byte, error) {

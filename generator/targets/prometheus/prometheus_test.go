@@ -101,82 +101,24 @@ func promtool(t *testing.T) string {
 	return p
 }
 
-// kubernetesSD reports whether the promtool binary knows kubernetes_sd_configs.
-// Debian's prometheus package is built without Kubernetes discovery, so its
-// promtool refuses any configuration that uses it.
-func kubernetesSD(t *testing.T, promtool string) bool {
-	t.Helper()
-	probe := filepath.Join(t.TempDir(), "probe.yml")
-	cfg := "scrape_configs:\n- job_name: probe\n  kubernetes_sd_configs:\n  - role: pod\n"
-	if err := os.WriteFile(probe, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(promtool, "check", "config", probe).CombinedOutput()
-	if err != nil && !strings.Contains(string(out), "kubernetes_sd_configs not found") {
-		t.Fatalf("promtool check config on a minimal configuration: %v\n%s", err, out)
-	}
-	return err == nil
-}
-
 // TestPromtool hands every generated file to promtool, Prometheus' own
-// checker. Jobs that use Kubernetes discovery need a promtool built with it
-// (upstream's; see docs/TARGETS.md); with Debian's, the rest of the file is
-// checked and the subtest is marked skipped, naming the unchecked jobs.
+// checker (Debian's 2.42, as CI installs it).
 func TestPromtool(t *testing.T) {
 	bin := promtool(t)
-	withK8s := kubernetesSD(t, bin)
 	_, r := generated(t)
 	dir := t.TempDir()
 	for _, p := range r.Paths() {
 		t.Run(p, func(t *testing.T) {
-			data := r.Files[p]
-			var unchecked []string
-			if !withK8s {
-				data, unchecked = withoutDiscovery(t, data)
-			}
 			file := filepath.Join(dir, strings.ReplaceAll(p, "/", "_"))
-			if err := os.WriteFile(file, data, 0o644); err != nil {
+			if err := os.WriteFile(file, r.Files[p], 0o644); err != nil {
 				t.Fatal(err)
 			}
 			out, err := exec.Command(bin, "check", "config", file).CombinedOutput()
 			if err != nil {
 				t.Errorf("promtool check config %s: %v\n%s", p, err, out)
 			}
-			if len(unchecked) > 0 {
-				t.Skipf("%s was built without Kubernetes service discovery (Debian's is): checked %s without jobs %v; set PROMTOOL to an upstream promtool to check them", bin, p, unchecked)
-			}
 		})
 	}
-}
-
-// withoutDiscovery drops the jobs that use kubernetes_sd_configs, for a
-// promtool that cannot read them, and returns their names.
-func withoutDiscovery(t *testing.T, data []byte) ([]byte, []string) {
-	t.Helper()
-	var cfg map[string]any
-	if err := yaml.Unmarshal(data, &cfg); err != nil {
-		t.Fatal(err)
-	}
-	jobs, _ := cfg["scrape_configs"].([]any)
-	var kept []any
-	var dropped []string
-	for _, j := range jobs {
-		job := j.(map[string]any)
-		if _, ok := job["kubernetes_sd_configs"]; ok {
-			dropped = append(dropped, fmt.Sprint(job["job_name"]))
-			continue
-		}
-		kept = append(kept, job)
-	}
-	if len(dropped) == 0 {
-		return data, nil
-	}
-	cfg["scrape_configs"] = kept
-	out, err := yaml.Marshal(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out, dropped
 }
 
 // job is a scrape job as read back from YAML, without degen's structs.
@@ -191,12 +133,6 @@ type job struct {
 		Type  string   `json:"type"`
 		Port  int      `json:"port"`
 	} `json:"dns_sd_configs"`
-	KubernetesSDConfigs []struct {
-		Role       string `json:"role"`
-		Namespaces struct {
-			Names []string `json:"names"`
-		} `json:"namespaces"`
-	} `json:"kubernetes_sd_configs"`
 	RelabelConfigs []struct {
 		SourceLabels []string `json:"source_labels"`
 		Regex        string   `json:"regex"`
@@ -252,13 +188,17 @@ func checkJob(env *model.Environment, fl prometheus.Flavour, j job) error {
 	if s.Metrics == nil || j.MetricsPath != s.Metrics.Path {
 		return fmt.Errorf("metrics_path %q, model says %+v", j.MetricsPath, s.Metrics)
 	}
-	if len(j.KubernetesSDConfigs) > 0 {
-		return checkDiscovery(env, fl, s, j)
-	}
 	if len(j.DNSSDConfigs) > 0 {
 		d := j.DNSSDConfigs[0]
-		if fl != prometheus.Compose || len(d.Names) != 1 || d.Names[0] != s.Name || d.Type != "A" {
-			return fmt.Errorf("DNS discovery %+v, want A records of Compose service %s", d, s.Name)
+		want := s.Name // Compose DNS answers a service name with every replica
+		if fl == prometheus.Kubernetes {
+			if !s.PerPod() {
+				return fmt.Errorf("DNS discovery for %s, which runs one pod", s.Name)
+			}
+			want = s.PodsService() + "." + env.Namespace + ".svc.cluster.local"
+		}
+		if len(d.Names) != 1 || d.Names[0] != want || d.Type != "A" {
+			return fmt.Errorf("DNS discovery %+v, want A records of %s", d, want)
 		}
 		if !hasContainerPort(s, d.Port) {
 			return fmt.Errorf("DNS discovery port %d: service %s has no such port", d.Port, s.Name)
@@ -295,30 +235,6 @@ func checkJob(env *model.Environment, fl prometheus.Flavour, j job) error {
 	return nil
 }
 
-func checkDiscovery(env *model.Environment, fl prometheus.Flavour, s *model.Service, j job) error {
-	if fl != prometheus.Kubernetes {
-		return fmt.Errorf("discovery in a %s configuration", fl)
-	}
-	sd := j.KubernetesSDConfigs[0]
-	if sd.Role != "pod" || strings.Join(sd.Namespaces.Names, ",") != env.Namespace {
-		return fmt.Errorf("discovers %s in %v, want pods of %s", sd.Role, sd.Namespaces.Names, env.Namespace)
-	}
-	keep := map[string]string{}
-	for _, rc := range j.RelabelConfigs {
-		if rc.Action == "keep" && len(rc.SourceLabels) == 1 {
-			keep[rc.SourceLabels[0]] = rc.Regex
-		}
-	}
-	if keep[prometheus.LabelMeta(prometheus.NameLabel)] != s.Name {
-		return fmt.Errorf("keeps pods labelled %q, want %s", keep[prometheus.LabelMeta(prometheus.NameLabel)], s.Name)
-	}
-	port := keep["__meta_kubernetes_pod_container_port_name"]
-	if _, ok := s.Port(port); !ok || port != s.Metrics.Port {
-		return fmt.Errorf("keeps port %q, the service's metrics port is %s", port, s.Metrics.Port)
-	}
-	return nil
-}
-
 func byHostname(env *model.Environment, host string) *model.Service {
 	for _, name := range env.ServiceNames() {
 		if env.Services[name].Hostname == host {
@@ -347,9 +263,8 @@ func TestKubernetesChoices(t *testing.T) {
 		"kafka-broker-1.de-prod.svc:7071",
 		"minio.de-prod.svc:9000",
 		"metrics_path: /minio/v2/metrics/cluster",
-		"regex: node-exporter",
-		"regex: graphql-api",
-		"- de-prod",
+		"node-exporter-pods.de-prod.svc.cluster.local",
+		"graphql-api-pods.de-prod.svc.cluster.local",
 	} {
 		if !strings.Contains(prod, want) {
 			t.Errorf("prod prometheus.yml lacks %q", want)
@@ -364,7 +279,7 @@ func TestKubernetesChoices(t *testing.T) {
 			t.Errorf("local prometheus.yml lacks %q", want)
 		}
 	}
-	if strings.Contains(local, "kubernetes_sd_configs") || strings.Contains(local, ".svc") {
+	if strings.Contains(local, ".svc") {
 		t.Error("local (Compose) prometheus.yml uses Kubernetes addressing")
 	}
 }
