@@ -117,6 +117,7 @@ command line, 3 out/ is stale (degen check).`,
 		newCheckCmd(g, stdout, stderr),
 		newVersionCmd(stdout),
 		newDiffCmd(g, stdout),
+		newExplainCmd(g, stdout),
 	)
 	return root
 }
