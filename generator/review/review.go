@@ -94,9 +94,9 @@ func BuildAt(ref string, opts generator.Options) (*generator.Result, error) {
 	if real, err := filepath.EvalSymlinks(dir); err == nil {
 		dir = real // git reports the top level with symlinks resolved
 	}
-	commit, err := git(dir, "rev-parse", "--verify", "--quiet", "--end-of-options", ref+"^{commit}")
+	commit, err := resolve(dir, ref)
 	if err != nil {
-		return nil, &RefError{Ref: ref, Detail: "no such commit"}
+		return nil, err
 	}
 	top, err := git(dir, "rev-parse", "--show-toplevel")
 	if err != nil {
@@ -108,7 +108,7 @@ func BuildAt(ref string, opts generator.Options) (*generator.Result, error) {
 	}
 	// commit:path names the model's directory in that commit, so the
 	// archive holds just the model, at its root.
-	tree := strings.TrimSpace(commit) + ":"
+	tree := commit + ":"
 	if prefix != "." {
 		tree += filepath.ToSlash(prefix)
 	}
@@ -130,6 +130,15 @@ func BuildAt(ref string, opts generator.Options) (*generator.Result, error) {
 		return nil, fmt.Errorf("building the model at %s: %w", ref, err)
 	}
 	return res, nil
+}
+
+// resolve returns the commit ref names in the repository holding dir.
+func resolve(dir, ref string) (string, error) {
+	commit, err := git(dir, "rev-parse", "--verify", "--quiet", "--end-of-options", ref+"^{commit}")
+	if err != nil {
+		return "", &RefError{Ref: ref, Detail: "no such commit"}
+	}
+	return strings.TrimSpace(commit), nil
 }
 
 // git runs git in dir and returns its standard output.

@@ -42,6 +42,12 @@ func Run(req Request) (*diff.Report, error) {
 	case req.Against != "":
 		return against(req, opts)
 	}
+	if req.Base != "" {
+		// A wrong revision is found before the slower builds.
+		if _, err := resolve(req.Dir, req.Base); err != nil {
+			return nil, err
+		}
+	}
 	_, res, err := generator.Build(opts)
 	if err != nil {
 		return nil, err
