@@ -23,10 +23,14 @@ the base model (envs/stack.cue), the schema (schema/). Each source is marked
 "constrains" (a type or a bound); a star marks the one that decided.
 
 PATH is a field path of the environment as degen export prints it. Labels
-with dashes may be quoted as in CUE or left bare; list elements are [n].`,
+with dashes may be quoted as in CUE or left bare; list elements are [n].
+PATH may also be a field of a generated workload as degen diff prints it,
+KIND/NAME.FIELD: replicas, and a container's image and resources, are
+mapped to the service's model field.`,
 		Example: `  degen explain --env prod services.graphql-api.replicas
   degen explain --env prod 'services."graphql-api".resources.limits.memory'
-  degen explain --env dev params.logLevel --format json`,
+  degen explain --env dev params.logLevel --format json
+  degen explain --env prod 'Deployment/graphql-api.spec.replicas'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if env == "" {
@@ -35,14 +39,19 @@ with dashes may be quoted as in CUE or left bare; list elements are [n].`,
 			if format != "text" && format != "json" {
 				return usageErr("--format must be text or json, not %q", format)
 			}
-			if _, err := explain.ParsePath(args[0]); err != nil {
+			path := args[0]
+			if p, ok := explain.ModelPath(path); ok {
+				fmt.Fprintf(stdout, "%s comes from the model field %s\n", path, p)
+				path = p
+			}
+			if _, err := explain.ParsePath(path); err != nil {
 				return usageErr("%w", err)
 			}
 			m, err := load.Load(load.Options{Dir: g.dir, Envs: []string{env}})
 			if err != nil {
 				return err
 			}
-			x, err := explain.Explain(m, env, args[0])
+			x, err := explain.Explain(m, env, path)
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}

@@ -123,3 +123,25 @@ func TestParsePath(t *testing.T) {
 		}
 	}
 }
+
+func TestModelPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"Deployment/graphql-api.spec.replicas":                                                           `services."graphql-api".replicas`,
+		"StatefulSet/kafka-broker-1:spec.replicas":                                                       `services."kafka-broker-1".replicas`,
+		"Deployment/graphql-api.spec.template.spec.containers[name=graphql-api].resources.limits.memory": `services."graphql-api".resources.limits.memory`,
+		"Deployment/graphql-api.spec.template.spec.containers[name=graphql-api].image":                   `services."graphql-api".image`,
+		"Deployment/graphql-api.spec.template.spec.containers[name=sidecar].image":                       "",
+		"Service/graphql-api.spec.ports":                                                                 "",
+		"services.graphql-api.replicas":                                                                  "",
+	} {
+		got, ok := ModelPath(in)
+		if got != want || ok != (want != "") {
+			t.Errorf("ModelPath(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+	m := loadModel(t)
+	p, _ := ModelPath("Deployment/graphql-api.spec.replicas")
+	if x, err := Explain(m, "prod", p); err != nil || x.Value != "3" {
+		t.Errorf("explaining the generated replicas: %+v, %v", x, err)
+	}
+}
