@@ -118,6 +118,37 @@ func TestKubernetes(t *testing.T) {
 	}
 }
 
+func TestListIdentity(t *testing.T) {
+	old := `- {op: add, path: /data/LOG_LEVEL, value: WARNING}
+- {op: add, path: /data/KAFKA, value: k}
+`
+	new := `- {op: add, path: /data/KAFKA, value: k}
+- {op: add, path: /data/LOG_LEVEL, value: INFO}
+- {op: add, path: /data/NEW, value: x}
+`
+	r := compare(t, files("kubernetes/overlays/prod/patches/p.yaml", old), files("kubernetes/overlays/prod/patches/p.yaml", new), Options{})
+	want := []Change{
+		{Field: `[path=/data/LOG_LEVEL].value`, Old: `"WARNING"`, New: `"INFO"`},
+		{Field: `[path=/data/NEW]`, New: `{"op":"add","path":"/data/NEW","value":"x"}`, OldMissing: true},
+	}
+	if diff := cmp.Diff(want, r.Objects[0].Changes); diff != "" {
+		t.Errorf("changes (-want +got):\n%s", diff)
+	}
+	// An empty list gains named elements one by one; unnamed lists of one
+	// length are compared by index; others whole.
+	old = "a: []\nb: [{x: 1}, {x: 2}]\nc: [{x: 1}]\n"
+	new = "a: [{name: p, v: 1}]\nb: [{x: 1}, {x: 3}]\nc: [{x: 1}, {x: 2}]\n"
+	r = compare(t, files("gitops/x.yaml", old), files("gitops/x.yaml", new), Options{})
+	want = []Change{
+		{Field: `a[name=p]`, New: `{"name":"p","v":1}`, OldMissing: true},
+		{Field: `b[1].x`, Old: `2`, New: `3`},
+		{Field: `c`, Old: `[{"x":1}]`, New: `[{"x":1},{"x":2}]`},
+	}
+	if diff := cmp.Diff(want, r.Objects[0].Changes); diff != "" {
+		t.Errorf("changes (-want +got):\n%s", diff)
+	}
+}
+
 func TestQuotedKeys(t *testing.T) {
 	old := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels: {app.kubernetes.io/part-of: one}\n"
 	new := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels: {app.kubernetes.io/part-of: two}\n"
@@ -409,7 +440,7 @@ func TestMarkdown(t *testing.T) {
 	md := Markdown(r, MarkdownLimit)
 	want := "### degen diff\n\n**0 added, 0 removed, 2 changed objects** in env, terraform.\n\n" +
 		"<details><summary><b>env</b>: 0 added, 0 removed, 1 changed</summary>\n\n\n`env/.env`\n\n" +
-		"- **changed** <code>variable X</code>\n  - <code>&#34;&lt;b&gt;&#34;</code> → <code>&#34;&lt;i&gt;&#34;</code>\n\n</details>\n\n" +
+		"- **changed** <code>variable X</code>\n  - <code>\"&lt;b&gt;\"</code> → <code>\"&lt;i&gt;\"</code>\n\n</details>\n\n" +
 		"<details><summary><b>terraform</b>: 0 added, 0 removed, 1 changed</summary>\n\n\n`terraform/prod.tfvars`\n\n" +
 		"- **changed** <code>variable a</code>\n  - <code>1</code> → <code>2</code>\n\n</details>\n\n"
 	if md != want {

@@ -75,13 +75,27 @@ func (w *walker) walkMap(path []string, secret bool, old, new map[string]any) {
 	}
 }
 
-// walkList matches list elements by their name key when every element of
-// both lists has a distinct one (containers, ports, env), else compares the
-// whole list: a list of scalars reads best as one old → new change.
+// identityKeys are the keys that identify a list element, in order of
+// preference: name (containers, ports, env), path (JSON patch operations,
+// kustomize patches), job_name (scrape jobs) and id.
+var identityKeys = []string{"name", "path", "job_name", "id"}
+
+// walkList matches list elements by the first identity key that every
+// element of both lists has, distinct, else compares lists of objects of one
+// length by index and any other lists whole: a list of scalars reads best as
+// one old → new change.
 func (w *walker) walkList(path []string, secret bool, old, new []any) {
-	on, ok1 := namesOf(old)
-	nn, ok2 := namesOf(new)
-	if !ok1 || !ok2 {
+	var on, nn map[string]any
+	var key string
+	for _, k := range identityKeys {
+		o, ok1 := indexBy(old, k)
+		n, ok2 := indexBy(new, k)
+		if ok1 && ok2 {
+			on, nn, key = o, n, k
+			break
+		}
+	}
+	if key == "" {
 		if allMaps(old) && allMaps(new) && len(old) == len(new) {
 			for i := range old {
 				w.walk(withIndex(path, fmt.Sprintf("[%d]", i)), secret, old[i], new[i])
@@ -99,7 +113,7 @@ func (w *walker) walkList(path []string, secret bool, old, new []any) {
 		keys[k] = true
 	}
 	for _, k := range sortedKeys(keys) {
-		p := withIndex(path, "[name="+k+"]")
+		p := withIndex(path, "["+key+"="+k+"]")
 		s := secret || LooksSecret(k)
 		o, inOld := on[k]
 		n, inNew := nn[k]
@@ -123,26 +137,23 @@ func withIndex(path []string, idx string) []string {
 	return p
 }
 
-// namesOf indexes list elements by their string name key; ok is false when
-// an element has none or two share one.
-func namesOf(list []any) (map[string]any, bool) {
-	if len(list) == 0 {
-		return map[string]any{}, true
-	}
+// indexBy indexes list elements by their string value of key; ok is false
+// when an element has none or shares one.
+func indexBy(list []any, key string) (map[string]any, bool) {
 	out := map[string]any{}
 	for _, e := range list {
 		m, ok := e.(map[string]any)
 		if !ok {
 			return nil, false
 		}
-		name, ok := m["name"].(string)
+		id, ok := m[key].(string)
 		if !ok {
 			return nil, false
 		}
-		if _, dup := out[name]; dup {
+		if _, dup := out[id]; dup {
 			return nil, false
 		}
-		out[name] = e
+		out[id] = e
 	}
 	return out, true
 }

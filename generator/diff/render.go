@@ -3,7 +3,6 @@ package diff
 import (
 	"encoding/json"
 	"fmt"
-	"html"
 	"io"
 	"strings"
 )
@@ -105,7 +104,7 @@ func Markdown(r *Report, limit int) string {
 	const closing = "\n</details>\n"
 	for i := 0; i < len(r.Objects); {
 		t := r.Objects[i].Target
-		head := fmt.Sprintf("<details><summary><b>%s</b>: %s</summary>\n\n", html.EscapeString(t), counts[t])
+		head := fmt.Sprintf("<details><summary><b>%s</b>: %s</summary>\n\n", escape(t), counts[t])
 		if !fits(&b, head+closing, limit) {
 			return truncated(&b, len(r.Objects)-i, false)
 		}
@@ -130,11 +129,11 @@ func Markdown(r *Report, limit int) string {
 }
 
 func markdownObject(b *strings.Builder, o Object) {
-	fmt.Fprintf(b, "- **%s** <code>%s</code>\n", o.Status, html.EscapeString(o.ID))
+	fmt.Fprintf(b, "- **%s** <code>%s</code>\n", o.Status, escape(o.ID))
 	for _, c := range o.Changes {
 		b.WriteString("  - ")
 		if c.Field != "" {
-			fmt.Fprintf(b, "<code>%s</code>: ", html.EscapeString(c.Field))
+			fmt.Fprintf(b, "<code>%s</code>: ", escape(c.Field))
 		}
 		switch {
 		case c.OldMissing:
@@ -147,11 +146,15 @@ func markdownObject(b *strings.Builder, o Object) {
 	}
 }
 
+// escape makes text safe inside HTML in Markdown; quotes need no escaping
+// there, and leaving them keeps the comment short.
+var escape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace
+
 func code(v string) string {
 	if len(v) > valueLimit {
 		v = v[:valueLimit] + "…"
 	}
-	return "<code>" + html.EscapeString(v) + "</code>"
+	return "<code>" + escape(v) + "</code>"
 }
 
 // truncationNote is the longest note truncated can append.
