@@ -90,6 +90,9 @@ type Options struct {
 	// IgnoreNamespace matches Kubernetes objects without their namespace,
 	// for comparing two environments that live in different namespaces.
 	IgnoreNamespace bool
+	// IDKey maps an object's ID to the key objects are matched by; nil
+	// matches equal IDs. EnvIDKey compares two environments.
+	IDKey func(id string) string
 }
 
 // Compare compares the old and the new file sets (path relative to out/ →
@@ -139,7 +142,7 @@ func Compare(old, new map[string][]byte, opts Options) (*Report, error) {
 		if file == "" {
 			file = op
 		}
-		rep.Objects = append(rep.Objects, compareObjects(file, oldObjs, newObjs)...)
+		rep.Objects = append(rep.Objects, compareObjects(file, oldObjs, newObjs, opts.IDKey)...)
 	}
 	sort.SliceStable(rep.Objects, func(i, j int) bool {
 		a, b := rep.Objects[i], rep.Objects[j]
@@ -185,23 +188,27 @@ func byKey(files map[string][]byte, key func(string) string) (map[string]string,
 	return out, nil
 }
 
-// compareObjects matches the objects of one file by ID.
-func compareObjects(file string, old, new []object) []Object {
+// compareObjects matches the objects of one file by ID (by key(ID) when key
+// is set); a matched object is shown with its new ID.
+func compareObjects(file string, old, new []object, key func(string) string) []Object {
 	target := file
 	if i := strings.IndexByte(file, '/'); i >= 0 {
 		target = file[:i]
 	}
+	if key == nil {
+		key = func(id string) string { return id }
+	}
 	oldByID := map[string]object{}
 	for _, o := range old {
-		oldByID[o.id] = o
+		oldByID[key(o.id)] = o
 	}
 	newByID := map[string]object{}
 	for _, o := range new {
-		newByID[o.id] = o
+		newByID[key(o.id)] = o
 	}
 	var out []Object
 	for _, o := range new {
-		prev, ok := oldByID[o.id]
+		prev, ok := oldByID[key(o.id)]
 		if !ok {
 			out = append(out, Object{Target: target, File: file, ID: o.id, Status: Added})
 			continue
@@ -212,7 +219,7 @@ func compareObjects(file string, old, new []object) []Object {
 		}
 	}
 	for _, o := range old {
-		if _, ok := newByID[o.id]; !ok {
+		if _, ok := newByID[key(o.id)]; !ok {
 			out = append(out, Object{Target: target, File: file, ID: o.id, Status: Removed})
 		}
 	}

@@ -327,22 +327,49 @@ func TestEnvironments(t *testing.T) {
 		"kubernetes/overlays/staging/graphql-api.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: graphql-api, namespace: de-staging}\nspec: {replicas: 2}\n",
 		"terraform/staging.tfvars", "partitions = 6\n",
 		"kubernetes/base/kustomization.yaml", "resources: [a.yaml]\n",
+		"gitops/argocd/staging.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: de-staging, namespace: argocd}\nspec: {path: kubernetes/overlays/staging}\n",
+		"kubernetes/overlays/staging/namespace-de-staging.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: de-staging}\n",
 	)
 	prod := files(
+		"gitops/argocd/prod.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: de-prod, namespace: argocd}\nspec: {path: kubernetes/overlays/prod}\n",
+		"kubernetes/overlays/prod/namespace-de-prod.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: de-prod}\n",
 		"kubernetes/overlays/prod/graphql-api.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: graphql-api, namespace: de-prod}\nspec: {replicas: 3}\n",
 		"terraform/prod.tfvars", "partitions = 12\n",
 		"kubernetes/base/kustomization.yaml", "resources: [a.yaml]\n",
 	)
-	r := compare(t, staging, prod, Options{PathKey: EnvPathKey("prod", "staging"), IgnoreNamespace: true})
+	r := compare(t, staging, prod, Options{PathKey: EnvPathKey("prod", "staging"), IDKey: EnvIDKey("prod", "staging"), IgnoreNamespace: true})
 	want := []Object{
+		{Target: "gitops", File: "gitops/argocd/prod.yaml", ID: "argoproj.io/v1alpha1 Application de-prod", Status: Changed, Changes: []Change{
+			{Field: "metadata.name", Old: `"de-staging"`, New: `"de-prod"`},
+			{Field: "spec.path", Old: `"kubernetes/overlays/staging"`, New: `"kubernetes/overlays/prod"`},
+		}},
 		{Target: "kubernetes", File: "kubernetes/overlays/prod/graphql-api.yaml", ID: "apps/v1 Deployment graphql-api", Status: Changed, Changes: []Change{
 			{Field: "metadata.namespace", Old: `"de-staging"`, New: `"de-prod"`},
 			{Field: "spec.replicas", Old: "2", New: "3"},
+		}},
+		{Target: "kubernetes", File: "kubernetes/overlays/prod/namespace-de-prod.yaml", ID: "v1 Namespace de-prod", Status: Changed, Changes: []Change{
+			{Field: "metadata.name", Old: `"de-staging"`, New: `"de-prod"`},
 		}},
 		{Target: "terraform", File: "terraform/prod.tfvars", ID: "variable partitions", Status: Changed, Changes: []Change{{Old: "6", New: "12"}}},
 	}
 	if diff := cmp.Diff(want, r.Objects); diff != "" {
 		t.Errorf("objects (-want +got):\n%s", diff)
+	}
+}
+
+func TestEnvKeys(t *testing.T) {
+	key := EnvPathKey("prod", "staging")
+	for in, want := range map[string]string{
+		"kubernetes/overlays/prod/x.yaml":     "kubernetes/overlays/{env}/x.yaml",
+		"terraform/staging.tfvars":            "terraform/{env}.tfvars",
+		"env/.env.prod":                       "env/.env.{env}",
+		"x/namespace-de-prod.yaml":            "x/namespace-de-{env}.yaml",
+		"compose/production/product-api.yml":  "compose/production/product-api.yml",
+		"flags/prod-staging/prod_staging.txt": "flags/{env}-{env}/{env}_{env}.txt",
+	} {
+		if got := key(in); got != want {
+			t.Errorf("EnvPathKey(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 

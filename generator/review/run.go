@@ -85,6 +85,7 @@ func against(req Request, opts generator.Options) (*diff.Report, error) {
 		OldName:         fmt.Sprintf("environment %s", req.Against),
 		NewName:         fmt.Sprintf("environment %s", env),
 		PathKey:         diff.EnvPathKey(env, req.Against),
+		IDKey:           diff.EnvIDKey(env, req.Against),
 		IgnoreNamespace: true,
 	})
 }
