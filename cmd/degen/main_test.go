@@ -29,13 +29,13 @@ func TestScripts(t *testing.T) {
 			name, ok := strings.CutPrefix(cond, "target:")
 			return ok && slices.Contains(targets.Names(), name), nil
 		},
-		Cmds: map[string]func(*testscript.TestScript, bool, []string){"copymodel": copyModel},
+		Cmds: map[string]func(*testscript.TestScript, bool, []string){"copymodel": cmdCopyModel},
 	})
 }
 
-// copyModel copies this repository's model (cue.mod and the top-level
+// cmdCopyModel is the script command copymodel: it copies this repository's model (cue.mod and the top-level
 // directories holding CUE files) into the script's working directory.
-func copyModel(ts *testscript.TestScript, neg bool, args []string) {
+func cmdCopyModel(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 0 {
 		ts.Fatalf("usage: copymodel")
 	}
