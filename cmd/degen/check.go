@@ -52,7 +52,7 @@ corrupt or the command line is wrong (e.g. an unknown environment).`,
 			for _, p := range d.Extra {
 				fmt.Fprintf(stdout, "extra:   out/%s\n", p)
 			}
-			return &exitError{code: exitStale, err: fmt.Errorf("out/ is stale for %v: run degen build and commit out/", res.Envs)}
+			return &exitError{code: exitStale, err: fmt.Errorf("out/ is stale for %v: run degen build and commit out/ (degen diff shows the changes object by object)", res.Envs)}
 		},
 	}
 	ef.register(cmd)

@@ -99,7 +99,8 @@ Typical use, before every commit:
   degen check --all        CI gate: fail when out/ is stale
 
 Exit codes: 0 success, 1 invalid model or failed check, 2 misuse of the
-command line, 3 out/ is stale (degen check).`,
+command line, 3 out/ is stale (degen check). degen diff exits like diff(1):
+0 same, 1 different, 2 error.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

@@ -63,7 +63,11 @@ func Run(req Request) (*diff.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	return diff.Compare(old, res.Files, diff.Options{OldName: "out/", NewName: "the build"})
+	rep, err := diff.Compare(old, res.Files, diff.Options{OldName: "out/", NewName: "the build"})
+	if err != nil {
+		return nil, fmt.Errorf("%w (out/ was edited by hand or is corrupt: restore it from git or run degen build)", err)
+	}
+	return rep, nil
 }
 
 // against compares the files of req.Against (old) with those of the one
