@@ -41,25 +41,15 @@ func Run(req Request) (*diff.Report, error) {
 		return nil, &UsageError{"--base and --against exclude each other: compare with a revision or with an environment"}
 	case req.Against != "":
 		return against(req, opts)
+	case req.Base != "":
+		return base(req, opts)
 	}
-	if req.Base != "" {
-		// A wrong revision is found before the slower builds.
-		if _, err := resolve(req.Dir, req.Base); err != nil {
-			return nil, err
-		}
-	}
-	_, res, err := generator.Build(opts)
+	// A corrupt out/ is found before the slower build.
+	old, err := ReadOut(req.Out, req.Envs)
 	if err != nil {
 		return nil, err
 	}
-	if req.Base != "" {
-		old, err := BuildAt(req.Base, opts)
-		if err != nil {
-			return nil, err
-		}
-		return diff.Compare(old.Files, res.Files, diff.Options{OldName: req.Base, NewName: "the work tree"})
-	}
-	old, err := ReadOut(req.Out, req.Envs)
+	_, res, err := generator.Build(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -68,6 +58,24 @@ func Run(req Request) (*diff.Report, error) {
 		return nil, fmt.Errorf("%w (out/ was edited by hand or is corrupt: restore it from git or run degen build)", err)
 	}
 	return rep, nil
+}
+
+// base compares the output of the model at req.Base (old) with a build of
+// the work tree (new).
+func base(req Request, opts generator.Options) (*diff.Report, error) {
+	// A wrong revision is found before the slower builds.
+	if _, err := resolve(req.Dir, req.Base); err != nil {
+		return nil, err
+	}
+	_, res, err := generator.Build(opts)
+	if err != nil {
+		return nil, err
+	}
+	old, err := BuildAt(req.Base, opts)
+	if err != nil {
+		return nil, err
+	}
+	return diff.Compare(old.Files, res.Files, diff.Options{OldName: req.Base, NewName: "the work tree"})
 }
 
 // against compares the files of req.Against (old) with those of the one
