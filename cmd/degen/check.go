@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -18,7 +19,8 @@ func newCheckCmd(g *globals, stdout, stderr io.Writer) *cobra.Command {
 		Short: "Fail when out/ does not match the model (the CI gate)",
 		Long: `check rebuilds in memory and compares with out/. It writes nothing.
 Exit 0 when out/ is up to date, 3 when it is stale (stale, missing and extra
-files are listed), 1 when the model is invalid.`,
+files are listed), 1 when the model is invalid, 2 when out/'s index is
+corrupt or the command line is wrong (e.g. an unknown environment).`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			envs, err := ef.selection()
@@ -30,6 +32,10 @@ files are listed), 1 when the model is invalid.`,
 				return err
 			}
 			d, err := writer.Compare(g.outDir(), writer.Plan{Files: res.Files, Owners: res.Owners, Scope: res.Envs})
+			var corrupt *writer.CorruptIndexError
+			if errors.As(err, &corrupt) {
+				return &exitError{code: exitUsage, err: err}
+			}
 			if err != nil {
 				return err
 			}
@@ -46,7 +52,7 @@ files are listed), 1 when the model is invalid.`,
 			for _, p := range d.Extra {
 				fmt.Fprintf(stdout, "extra:   out/%s\n", p)
 			}
-			return &exitError{code: exitStale, err: fmt.Errorf("out/ is stale for %v: run degen build and commit out/", res.Envs)}
+			return &exitError{code: exitStale, err: fmt.Errorf("out/ is stale for %v: run degen build and commit out/ (degen diff shows the changes object by object)", res.Envs)}
 		},
 	}
 	ef.register(cmd)

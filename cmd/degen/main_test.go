@@ -9,12 +9,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/degen-dev/degen/generator/targets"
 )
 
 func TestMain(m *testing.M) {
@@ -33,6 +36,12 @@ func TestScripts(t *testing.T) {
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
 		UpdateScripts:       os.Getenv("DEGEN_UPDATE") == "1",
+		// [target:NAME] holds when target NAME is registered, so a script
+		// can expect generated content only once its target exists.
+		Condition: func(cond string) (bool, error) {
+			name, ok := strings.CutPrefix(cond, "target:")
+			return ok && slices.Contains(targets.Names(), name), nil
+		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("REPO", repo)
 			return nil

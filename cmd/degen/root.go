@@ -26,7 +26,12 @@ type exitError struct {
 	err  error
 }
 
-func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
 func (e *exitError) Unwrap() error { return e.err }
 
 func usageErr(format string, args ...any) error {
@@ -65,6 +70,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		code = ee.code
+		if ee.err == nil {
+			return code // the command has said all it had to (degen diff: different)
+		}
 	}
 	var unk *load.UnknownEnvError
 	if errors.As(err, &unk) {
@@ -91,7 +99,8 @@ Typical use, before every commit:
   degen check --all        CI gate: fail when out/ is stale
 
 Exit codes: 0 success, 1 invalid model or failed check, 2 misuse of the
-command line, 3 out/ is stale (degen check).`,
+command line, 3 out/ is stale (degen check). degen diff exits like diff(1):
+0 same, 1 different, 2 error.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -108,6 +117,8 @@ command line, 3 out/ is stale (degen check).`,
 		newExportCmd(g, stdout),
 		newCheckCmd(g, stdout, stderr),
 		newVersionCmd(stdout),
+		newDiffCmd(g, stdout),
+		newExplainCmd(g, stdout),
 	)
 	return root
 }

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/degen-dev/degen/generator/diff"
+	"github.com/degen-dev/degen/generator/review"
+	"github.com/degen-dev/degen/generator/targets"
+)
+
+// Exit codes of degen diff, as diff(1) has them.
+// 0 means no difference.
+const (
+	exitDiffDifferent = 1
+	exitDiffError     = 2
+)
+
+func newDiffCmd(g *globals, stdout io.Writer) *cobra.Command {
+	var envs []string
+	var base, against, format, color string
+	cmd := &cobra.Command{
+		Use:   "diff [--env NAME] [--base REF | --against ENV] [--format text|markdown|json]",
+		Short: "Show what a build changes, object by object",
+		Long: `diff compares generated files object by object: Kubernetes objects by
+apiVersion, kind, namespace and name; Compose services, networks and volumes;
+Prometheus scrape jobs; tfvars and .env variables; JSON keys. Changes are
+field paths with old → new values. Values of keys that look secret are
+shown as (redacted).
+
+The new side is a fresh build of the model. The old side is out/ (default),
+the model's output at a git revision (--base REF, built from git archive; the
+work tree is not touched), or another environment (--env A --against B: what
+B's files would change into to become A's).
+
+Exit 0 when there is no difference, 1 when there is one, 2 on an error
+(unknown revision or environment, invalid model, corrupt out/).`,
+		Example: `  degen diff
+  degen diff --base origin/main --format markdown > diff.md
+  degen diff --env prod --against staging`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			err := runDiff(g, review.Request{Envs: envs, Base: base, Against: against}, format, color, stdout)
+			var ee *exitError
+			if err != nil && !errors.As(err, &ee) {
+				err = &exitError{code: exitDiffError, err: err}
+			}
+			return err
+		},
+	}
+	cmd.Flags().StringSliceVar(&envs, "env", nil, "environments to compare (default all; exactly one with --against)")
+	cmd.Flags().StringVar(&base, "base", "", "compare with the output of the model at this git revision")
+	cmd.Flags().StringVar(&against, "against", "", "compare the --env environment with this one")
+	cmd.Flags().StringVar(&format, "format", "text", "output format: text, markdown or json")
+	cmd.Flags().StringVar(&color, "color", "auto", "colour the text format: auto (on a terminal), always or never")
+	return cmd
+}
+
+func runDiff(g *globals, req review.Request, format, color string, stdout io.Writer) error {
+	if format != "text" && format != "markdown" && format != "json" {
+		return usageErr("--format must be text, markdown or json, not %q", format)
+	}
+	if color != "auto" && color != "always" && color != "never" {
+		return usageErr("--color must be auto, always or never, not %q", color)
+	}
+	req.Dir, req.Out, req.Targets = g.dir, g.outDir(), targets.All()
+	rep, err := review.Run(req)
+	var ue *review.UsageError
+	if errors.As(err, &ue) {
+		return usageErr("%s", ue.Msg)
+	}
+	if err != nil {
+		return err
+	}
+	switch format {
+	case "json":
+		err = diff.WriteJSON(stdout, rep)
+	case "markdown":
+		_, err = io.WriteString(stdout, diff.Markdown(rep, diff.MarkdownLimit))
+	default:
+		err = diff.WriteText(stdout, rep, color == "always" || color == "auto" && isTerminal(stdout))
+	}
+	if err != nil {
+		return fmt.Errorf("writing the report: %w", err)
+	}
+	if rep.Empty() {
+		return nil
+	}
+	return &exitError{code: exitDiffDifferent}
+}
+
+// isTerminal reports whether w is a terminal, where colour is welcome.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

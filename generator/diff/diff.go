@@ -1,0 +1,236 @@
+// Package diff compares two sets of generated files object by object, not
+// line by line. Each file is split into objects by its format (Kubernetes
+// objects, Compose services, Prometheus scrape jobs, tfvars variables, .env
+// variables, JSON keys), objects are matched by identity, and matched objects
+// are compared field by field. It knows nothing about targets: it works from
+// file names and contents only, so it can compare out/ with a fresh build,
+// two git revisions or two environments.
+package diff
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Status says what happened to an object.
+type Status string
+
+// The statuses of an object.
+const (
+	Added   Status = "added"
+	Removed Status = "removed"
+	Changed Status = "changed"
+)
+
+// Redacted replaces every value whose key looks like it holds a secret.
+const Redacted = "(redacted)"
+
+// Change is one field of a changed object. Old and New are JSON-rendered
+// values; a missing side is marked by OldMissing or NewMissing.
+type Change struct {
+	// Field is a path into the object such as
+	// spec.template.spec.containers[name=graphql-api].resources.limits.memory;
+	// empty for an object that is a single value.
+	Field      string `json:"field"`
+	Old        string `json:"old,omitempty"`
+	New        string `json:"new,omitempty"`
+	OldMissing bool   `json:"oldMissing,omitempty"`
+	NewMissing bool   `json:"newMissing,omitempty"`
+}
+
+// Object is one added, removed or changed object.
+type Object struct {
+	// Target is the first segment of the file's path (compose, kubernetes…).
+	Target string `json:"target"`
+	// File is the file's path relative to out/ (the new side's when the
+	// sides name it differently).
+	File string `json:"file"`
+	// ID names the object inside its file, e.g. "apps/v1 Deployment
+	// de-prod/graphql-api", "service kafka", "variable LOG_LEVEL".
+	ID      string   `json:"id"`
+	Status  Status   `json:"status"`
+	Changes []Change `json:"changes,omitempty"`
+}
+
+// Report is the result of a comparison, sorted by target, file and object.
+type Report struct {
+	Objects []Object `json:"objects"`
+	Added   int      `json:"added"`
+	Removed int      `json:"removed"`
+	Changed int      `json:"changed"`
+}
+
+// Empty reports whether the two sides are the same.
+func (r *Report) Empty() bool { return len(r.Objects) == 0 }
+
+// Summary is the one-line count of the report.
+func (r *Report) Summary() string {
+	return fmt.Sprintf("%d added, %d removed, %d changed objects", r.Added, r.Removed, r.Changed)
+}
+
+// Targets returns the targets the report touches, sorted.
+func (r *Report) Targets() []string {
+	var ts []string
+	for i, o := range r.Objects {
+		if i == 0 || o.Target != r.Objects[i-1].Target {
+			ts = append(ts, o.Target)
+		}
+	}
+	return ts
+}
+
+// Options tune a comparison.
+type Options struct {
+	// OldName and NewName name the two sides in errors ("out/", "the build").
+	OldName, NewName string
+	// PathKey maps a path to the key files are matched by; nil matches
+	// equal paths. EnvPathKey compares two environments.
+	PathKey func(path string) string
+	// IgnoreNamespace matches Kubernetes objects without their namespace,
+	// for comparing two environments that live in different namespaces.
+	IgnoreNamespace bool
+	// IDKey maps an object's ID to the key objects are matched by; nil
+	// matches equal IDs. EnvIDKey compares two environments.
+	IDKey func(id string) string
+}
+
+// Compare compares the old and the new file sets (path relative to out/ →
+// content). A file that does not parse in its format is an error naming the
+// side and the path.
+func Compare(old, new map[string][]byte, opts Options) (*Report, error) {
+	if opts.OldName == "" {
+		opts.OldName = "old"
+	}
+	if opts.NewName == "" {
+		opts.NewName = "new"
+	}
+	key := opts.PathKey
+	if key == nil {
+		key = func(p string) string { return p }
+	}
+	oldByKey, err := byKey(old, key)
+	if err != nil {
+		return nil, err
+	}
+	newByKey, err := byKey(new, key)
+	if err != nil {
+		return nil, err
+	}
+	keys := map[string]bool{}
+	for k := range oldByKey {
+		keys[k] = true
+	}
+	for k := range newByKey {
+		keys[k] = true
+	}
+	rep := &Report{}
+	for _, k := range sortedKeys(keys) {
+		op, np := oldByKey[k], newByKey[k]
+		var oldObjs, newObjs []object
+		if op != "" {
+			if oldObjs, err = parseFile(op, old[op], opts); err != nil {
+				return nil, fmt.Errorf("parsing %s%s: %w", prefix(opts.OldName), op, err)
+			}
+		}
+		if np != "" {
+			if newObjs, err = parseFile(np, new[np], opts); err != nil {
+				return nil, fmt.Errorf("parsing %s%s: %w", prefix(opts.NewName), np, err)
+			}
+		}
+		file := np
+		if file == "" {
+			file = op
+		}
+		rep.Objects = append(rep.Objects, compareObjects(file, oldObjs, newObjs, opts.IDKey)...)
+	}
+	sort.SliceStable(rep.Objects, func(i, j int) bool {
+		a, b := rep.Objects[i], rep.Objects[j]
+		if a.Target != b.Target {
+			return a.Target < b.Target
+		}
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.ID < b.ID
+	})
+	for _, o := range rep.Objects {
+		switch o.Status {
+		case Added:
+			rep.Added++
+		case Removed:
+			rep.Removed++
+		case Changed:
+			rep.Changed++
+		}
+	}
+	return rep, nil
+}
+
+func prefix(side string) string {
+	if strings.HasSuffix(side, "/") {
+		return side
+	}
+	return side + ": "
+}
+
+// byKey indexes paths by their match key; two paths with one key are an
+// error because the comparison would be ambiguous.
+func byKey(files map[string][]byte, key func(string) string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, p := range sortedKeys(files) {
+		k := key(p)
+		if prev, ok := out[k]; ok {
+			return nil, fmt.Errorf("%s and %s are matched to the same file %s: compare them separately", prev, p, k)
+		}
+		out[k] = p
+	}
+	return out, nil
+}
+
+// compareObjects matches the objects of one file by ID (by key(ID) when key
+// is set); a matched object is shown with its new ID.
+func compareObjects(file string, old, new []object, key func(string) string) []Object {
+	target := file
+	if i := strings.IndexByte(file, '/'); i >= 0 {
+		target = file[:i]
+	}
+	if key == nil {
+		key = func(id string) string { return id }
+	}
+	oldByID := map[string]object{}
+	for _, o := range old {
+		oldByID[key(o.id)] = o
+	}
+	newByID := map[string]object{}
+	for _, o := range new {
+		newByID[key(o.id)] = o
+	}
+	var out []Object
+	for _, o := range new {
+		prev, ok := oldByID[key(o.id)]
+		if !ok {
+			out = append(out, Object{Target: target, File: file, ID: o.id, Status: Added})
+			continue
+		}
+		changes := compareValues(prev.redactAll || o.redactAll, o.name, prev.value, o.value)
+		if len(changes) > 0 {
+			out = append(out, Object{Target: target, File: file, ID: o.id, Status: Changed, Changes: changes})
+		}
+	}
+	for _, o := range old {
+		if _, ok := newByID[key(o.id)]; !ok {
+			out = append(out, Object{Target: target, File: file, ID: o.id, Status: Removed})
+		}
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,239 @@
+// Package explain says why a field of a resolved environment has its value:
+// it lists every CUE conjunct that contributed to the field, with its source
+// position and line, classified as the environment's delta, the base model
+// or the schema, and as setting, defaulting or constraining the value.
+package explain
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
+	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/token"
+
+	"github.com/degen-dev/degen/generator/load"
+	"github.com/degen-dev/degen/generator/model"
+)
+
+// How a conjunct contributes to a value.
+const (
+	Sets       = "sets"       // a concrete value
+	Default    = "default"    // a disjunction with a marked default
+	Constrains = "constrains" // a type or a bound
+)
+
+// Source is one conjunct that contributed to a value.
+type Source struct {
+	// Pos is the position relative to the model root: ./envs/prod.cue:49:4.
+	Pos string `json:"pos"`
+	// Layer is "environment <name>", "base model", "schema" or the file.
+	Layer string `json:"layer"`
+	// Role is Sets, Default or Constrains.
+	Role string `json:"role"`
+	// Line is the source line, trimmed.
+	Line string `json:"line"`
+}
+
+// Explanation is the value of a field and where it came from.
+type Explanation struct {
+	Env     string   `json:"env"`
+	Path    string   `json:"path"`
+	Value   string   `json:"value"`
+	Sources []Source `json:"sources"`
+	// DecidedBy is the position of the source that decided the value: the
+	// first that sets it (the environment's delta comes first), else the
+	// default; empty when only constraints apply.
+	DecidedBy string `json:"decidedBy,omitempty"`
+}
+
+// Explain explains the field at path (see ParsePath) of environment env of
+// m. An unknown environment is a *load.UnknownEnvError; a path that does not
+// exist is a CUE error at the deepest value that does, listing its fields.
+func Explain(m *model.Model, env, path string) (*Explanation, error) {
+	e, ok := m.Envs[env]
+	if !ok {
+		return nil, &load.UnknownEnvError{Name: env, Known: m.EnvNames()}
+	}
+	p, err := ParsePath(path)
+	if err != nil {
+		return nil, err
+	}
+	v := e.Value.LookupPath(p)
+	if !v.Exists() {
+		return nil, notFound(e.Value, p, env)
+	}
+	x := &Explanation{Env: env, Path: p.String(), Value: render(v)}
+	files := map[string][]string{}
+	seen := map[string]bool{}
+	for _, c := range conjuncts(v) {
+		pos := c.Pos()
+		if !pos.IsValid() {
+			continue
+		}
+		s := Source{Pos: relPos(pos, m.Root), Layer: layer(pos, m.Root, env), Role: role(c), Line: line(files, pos)}
+		if seen[s.Pos] {
+			continue
+		}
+		seen[s.Pos] = true
+		x.Sources = append(x.Sources, s)
+	}
+	x.DecidedBy = decider(x.Sources)
+	return x, nil
+}
+
+func decider(sources []Source) string {
+	for _, role := range []string{Sets, Default} {
+		for _, s := range sources {
+			if s.Role == role {
+				return s.Pos
+			}
+		}
+	}
+	return ""
+}
+
+// conjuncts returns the values v is the unification of; v itself when it
+// has a single one.
+func conjuncts(v cue.Value) []cue.Value {
+	op, args := v.Expr()
+	if op == cue.AndOp {
+		return args
+	}
+	return []cue.Value{v}
+}
+
+func role(c cue.Value) string {
+	if hasDefault(c.Source()) {
+		return Default
+	}
+	if c.IsConcrete() && c.Validate(cue.Concrete(true)) == nil {
+		return Sets
+	}
+	return Constrains
+}
+
+// hasDefault reports whether a field's value marks a default (*x | y). The
+// syntax is read because a disjunction with a non-concrete member (*1 | int)
+// does not report its default through cue.Value.Default.
+func hasDefault(n ast.Node) bool {
+	f, ok := n.(*ast.Field)
+	if !ok {
+		return false
+	}
+	found := false
+	ast.Walk(f.Value, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.UnaryExpr:
+			if x.Op == token.MUL {
+				found = true
+			}
+		case *ast.StructLit, *ast.ListLit:
+			return false // defaults of nested fields are theirs
+		}
+		return !found
+	}, nil)
+	return found
+}
+
+func render(v cue.Value) string {
+	if v.Validate(cue.Concrete(true)) == nil {
+		if data, err := json.Marshal(v); err == nil {
+			return string(data)
+		}
+	}
+	return fmt.Sprint(v)
+}
+
+func layer(pos token.Pos, root, env string) string {
+	rel := strings.TrimPrefix(relPos(pos, root), "./")
+	switch {
+	case strings.HasPrefix(rel, "schema/"):
+		return "schema"
+	case strings.HasPrefix(rel, "envs/"+env+".cue:"):
+		return "environment " + env
+	case strings.HasPrefix(rel, "envs/"):
+		return "base model"
+	}
+	return "other"
+}
+
+// relPos prints a position as ./file:line:col relative to root.
+func relPos(p token.Pos, root string) string {
+	file := p.Filename()
+	if rel, err := filepath.Rel(root, file); err == nil && !strings.HasPrefix(rel, "..") {
+		file = "./" + filepath.ToSlash(rel)
+	}
+	return fmt.Sprintf("%s:%d:%d", file, p.Line(), p.Column())
+}
+
+// line returns the trimmed source line at pos, reading each file once.
+func line(files map[string][]string, pos token.Pos) string {
+	name := pos.Filename()
+	lines, ok := files[name]
+	if !ok {
+		data, _ := os.ReadFile(name)
+		lines = strings.Split(string(data), "\n")
+		files[name] = lines
+	}
+	if n := pos.Line(); n >= 1 && n <= len(lines) {
+		return strings.TrimSpace(lines[n-1])
+	}
+	return ""
+}
+
+// notFound names the deepest existing value on the way to p and its fields.
+func notFound(env cue.Value, p cue.Path, name string) error {
+	sels := p.Selectors()
+	v := env
+	var i int
+	for i = 0; i < len(sels); i++ {
+		next := v.LookupPath(cue.MakePath(sels[i]))
+		if !next.Exists() {
+			break
+		}
+		v = next
+	}
+	var fields []string
+	if it, err := v.Fields(); err == nil {
+		for it.Next() {
+			fields = append(fields, it.Selector().String())
+		}
+	}
+	at := "the environment"
+	if i > 0 {
+		at = cue.MakePath(sels[:i]...).String()
+	}
+	hint := "it is not a struct"
+	if len(fields) > 0 {
+		hint = "it has " + strings.Join(fields, ", ")
+	}
+	return cueerrors.Newf(v.Pos(), "environment %s has no field %s in %s: %s (paths look like services.graphql-api.replicas)", name, sels[i].String(), at, hint)
+}
+
+// WriteText prints the explanation: the value, then two lines per source,
+// its position, role and layer, then its source line. A star marks the
+// source that decided the value.
+func (x *Explanation) WriteText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s.%s = %s\n", x.Env, x.Path, x.Value)
+	width := 0
+	for _, s := range x.Sources {
+		width = max(width, len(s.Pos))
+	}
+	for _, s := range x.Sources {
+		mark := " "
+		if s.Pos == x.DecidedBy {
+			mark = "*"
+		}
+		fmt.Fprintf(&b, "%s %-*s  %-10s  %s\n", mark, width, s.Pos, s.Role, s.Layer)
+		fmt.Fprintf(&b, "  %-*s  | %s\n", width, "", s.Line)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,147 @@
+package explain
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"cuelang.org/go/cue"
+	cueerrors "cuelang.org/go/cue/errors"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/degen-dev/degen/generator/load"
+	"github.com/degen-dev/degen/generator/model"
+)
+
+func loadModel(t *testing.T) *model.Model {
+	t.Helper()
+	m, err := load.Load(load.Options{Dir: "../.."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// lineOf finds the 1-based line of file holding text after the first line
+// holding after, so the test follows edits of the model.
+func lineOf(t *testing.T, file, after, text string) int {
+	t.Helper()
+	data, err := os.ReadFile("../../" + file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := after == ""
+	for i, l := range strings.Split(string(data), "\n") {
+		if !seen && strings.Contains(l, after) {
+			seen = true
+		}
+		if seen && strings.Contains(l, text) {
+			return i + 1
+		}
+	}
+	t.Fatalf("%s has no %q after %q", file, text, after)
+	return 0
+}
+
+func TestProdReplicas(t *testing.T) {
+	m := loadModel(t)
+	x, err := Explain(m, "prod", "services.graphql-api.replicas")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prodLine := lineOf(t, "envs/prod.cue", `"graphql-api": {`, "replicas: 3")
+	schemaLine := lineOf(t, "schema/schema.cue", "#Service: {", "replicas:")
+	want := &Explanation{
+		Env: "prod", Path: `services."graphql-api".replicas`, Value: "3",
+		Sources: []Source{
+			{Pos: fmt.Sprintf("./envs/prod.cue:%d:4", prodLine), Layer: "environment prod", Role: Sets, Line: "replicas: 3"},
+			{Pos: fmt.Sprintf("./schema/schema.cue:%d:2", schemaLine), Layer: "schema", Role: Default, Line: "replicas: *1 | int & >=0"},
+		},
+		DecidedBy: fmt.Sprintf("./envs/prod.cue:%d:4", prodLine),
+	}
+	if d := cmp.Diff(want, x); d != "" {
+		t.Errorf("explanation (-want +got):\n%s", d)
+	}
+	var b bytes.Buffer
+	x.WriteText(&b)
+	if !strings.HasPrefix(b.String(), "prod.services.\"graphql-api\".replicas = 3\n* ./envs/prod.cue:") {
+		t.Errorf("text:\n%s", b.String())
+	}
+}
+
+func TestQuotedPathAndDefault(t *testing.T) {
+	m := loadModel(t)
+	x, err := Explain(m, "local", `params."logLevel"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := lineOf(t, "envs/stack.cue", "#Params: {", "logLevel:")
+	if x.Value != `"DEBUG"` || len(x.Sources) != 1 || x.Sources[0].Role != Default || x.Sources[0].Layer != "base model" ||
+		x.DecidedBy != fmt.Sprintf("./envs/stack.cue:%d:2", line) {
+		t.Errorf("local logLevel: %+v", x)
+	}
+}
+
+func TestUnknownPathAndEnv(t *testing.T) {
+	m := loadModel(t)
+	_, err := Explain(m, "prod", "services.graphql-api.replicaz")
+	var ce cueerrors.Error
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), `no field replicaz in services."graphql-api": it has name, `) {
+		t.Errorf("err = %v, want a CUE error listing the fields", err)
+	}
+	if len(cueerrors.Positions(err)) == 0 {
+		t.Error("the error has no position")
+	}
+	var ue *load.UnknownEnvError
+	if _, err := Explain(m, "qa", "params"); !errors.As(err, &ue) {
+		t.Errorf("err = %v, want *load.UnknownEnvError", err)
+	}
+}
+
+func TestParsePath(t *testing.T) {
+	for in, want := range map[string]cue.Path{
+		`services.graphql-api.replicas`:    cue.MakePath(cue.Str("services"), cue.Str("graphql-api"), cue.Str("replicas")),
+		`services."graphql-api".replicas`:  cue.MakePath(cue.Str("services"), cue.Str("graphql-api"), cue.Str("replicas")),
+		`services.kafka.ports[0].hostPort`: cue.MakePath(cue.Str("services"), cue.Str("kafka"), cue.Str("ports"), cue.Index(0), cue.Str("hostPort")),
+		`flags."a.b\"c".value`:             cue.MakePath(cue.Str("flags"), cue.Str(`a.b"c`), cue.Str("value")),
+	} {
+		got, err := ParsePath(in)
+		if err != nil {
+			t.Errorf("ParsePath(%q): %v", in, err)
+			continue
+		}
+		if got.String() != want.String() {
+			t.Errorf("ParsePath(%q) = %s, want %s", in, got, want)
+		}
+	}
+	for _, bad := range []string{"", "a..b", `a."b`, "a[x]", "a[1", "a.", "a]b"} {
+		if _, err := ParsePath(bad); err == nil {
+			t.Errorf("ParsePath(%q) accepted", bad)
+		}
+	}
+}
+
+func TestModelPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"Deployment/graphql-api.spec.replicas":                                                           `services."graphql-api".replicas`,
+		"StatefulSet/kafka-broker-1:spec.replicas":                                                       `services."kafka-broker-1".replicas`,
+		"Deployment/graphql-api.spec.template.spec.containers[name=graphql-api].resources.limits.memory": `services."graphql-api".resources.limits.memory`,
+		"Deployment/graphql-api.spec.template.spec.containers[name=graphql-api].image":                   `services."graphql-api".image`,
+		"Deployment/graphql-api.spec.template.spec.containers[name=sidecar].image":                       "",
+		"Service/graphql-api.spec.ports":                                                                 "",
+		"services.graphql-api.replicas":                                                                  "",
+	} {
+		got, ok := ModelPath(in)
+		if got != want || ok != (want != "") {
+			t.Errorf("ModelPath(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+	m := loadModel(t)
+	p, _ := ModelPath("Deployment/graphql-api.spec.replicas")
+	if x, err := Explain(m, "prod", p); err != nil || x.Value != "3" {
+		t.Errorf("explaining the generated replicas: %+v, %v", x, err)
+	}
+}

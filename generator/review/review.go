@@ -1,0 +1,197 @@
+// Package review gathers the two sides a degen diff compares: the files in
+// out/, the files the model generates at a git revision, and the files of
+// one environment of a build. It never writes into the work tree.
+package review
+
+import (
+	"archive/tar"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/degen-dev/degen/generator"
+	"github.com/degen-dev/degen/generator/writer"
+)
+
+// ReadOut returns the files of out/ that degen generated for any of envs
+// (every environment when envs is nil), as its index lists them. A file the
+// index lists but that is missing from disk is left out, so it shows as
+// added. A corrupt index is a *writer.CorruptIndexError.
+func ReadOut(out string, envs []string) (map[string][]byte, error) {
+	idx, err := writer.ReadIndex(out)
+	if err != nil {
+		return nil, err
+	}
+	want := map[string]bool{}
+	for _, e := range envs {
+		want[e] = true
+	}
+	files := map[string][]byte{}
+	for p, e := range idx.Files {
+		if envs != nil && !anyOf(e.Envs, want) {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(p)))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading out/%s: %w", p, err)
+		}
+		files[p] = data
+	}
+	return files, nil
+}
+
+func anyOf(envs []string, want map[string]bool) bool {
+	for _, e := range envs {
+		if want[e] {
+			return true
+		}
+	}
+	return false
+}
+
+// EnvFiles returns the files of a build that env generated, shared files
+// included.
+func EnvFiles(res *generator.Result, env string) map[string][]byte {
+	files := map[string][]byte{}
+	for p, owners := range res.Owners {
+		for _, o := range owners {
+			if o == env {
+				files[p] = res.Files[p]
+			}
+		}
+	}
+	return files
+}
+
+// RefError is returned when a git revision cannot be read.
+type RefError struct {
+	Ref    string
+	Detail string
+}
+
+func (e *RefError) Error() string {
+	return fmt.Sprintf("cannot read git revision %q: %s (give a branch, tag or commit of this repository, e.g. --base origin/main; in CI fetch the history with fetch-depth: 0)", e.Ref, e.Detail)
+}
+
+// BuildAt builds the model as it is at the git revision ref of the
+// repository holding opts.Dir. The revision's tree is extracted with git
+// archive into a temporary directory, which is removed afterwards; the work
+// tree and the index are never touched.
+func BuildAt(ref string, opts generator.Options) (*generator.Result, error) {
+	dir, err := filepath.Abs(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real // git reports the top level with symlinks resolved
+	}
+	commit, err := resolve(dir, ref)
+	if err != nil {
+		return nil, err
+	}
+	top, err := git(dir, "rev-parse", "--show-toplevel")
+	if err != nil {
+		return nil, &RefError{Ref: ref, Detail: err.Error()}
+	}
+	prefix, err := filepath.Rel(strings.TrimSpace(top), dir)
+	if err != nil {
+		return nil, err
+	}
+	// commit:path names the model's directory in that commit, so the
+	// archive holds just the model, at its root.
+	tree := commit + ":"
+	if prefix != "." {
+		tree += filepath.ToSlash(prefix)
+	}
+	archive, err := git(strings.TrimSpace(top), "archive", "--format=tar", tree)
+	if err != nil {
+		return nil, &RefError{Ref: ref, Detail: err.Error()}
+	}
+	tmp, err := os.MkdirTemp("", "degen-base-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	if err := untar(tmp, []byte(archive)); err != nil {
+		return nil, fmt.Errorf("extracting %s: %w", ref, err)
+	}
+	opts.Dir = tmp
+	_, res, err := generator.Build(opts)
+	if err != nil {
+		return nil, fmt.Errorf("building the model at %s: %w", ref, err)
+	}
+	return res, nil
+}
+
+// resolve returns the commit ref names in the repository holding dir.
+func resolve(dir, ref string) (string, error) {
+	commit, err := git(dir, "rev-parse", "--verify", "--quiet", "--end-of-options", ref+"^{commit}")
+	if err != nil {
+		return "", &RefError{Ref: ref, Detail: "no such commit"}
+	}
+	return strings.TrimSpace(commit), nil
+}
+
+// git runs git in dir and returns its standard output.
+func git(dir string, args ...string) (string, error) {
+	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			msg = err.Error()
+		}
+		return "", fmt.Errorf("git %s: %s", args[0], msg)
+	}
+	return stdout.String(), nil
+}
+
+// untar writes the regular files and directories of a tar stream under dir,
+// refusing any entry that would land outside it.
+func untar(dir string, data []byte) error {
+	tr := tar.NewReader(bytes.NewReader(data))
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		name := path.Clean(h.Name)
+		if name == "." || path.IsAbs(name) || name == ".." || strings.HasPrefix(name, "../") {
+			if name == "." {
+				continue
+			}
+			return fmt.Errorf("archive entry %q escapes the tree", h.Name)
+		}
+		dst := filepath.Join(dir, filepath.FromSlash(name))
+		switch h.Typeflag {
+		case tar.TypeDir:
+			if err := os.MkdirAll(dst, 0o755); err != nil {
+				return err
+			}
+		case tar.TypeReg:
+			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+				return err
+			}
+			body, err := io.ReadAll(tr)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(dst, body, 0o644); err != nil {
+				return err
+			}
+		}
+	}
+}

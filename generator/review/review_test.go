@@ -1,0 +1,226 @@
+package review
+
+import (
+	"archive/tar"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/yaml"
+
+	"github.com/degen-dev/degen/generator/diff"
+	"github.com/degen-dev/degen/generator/target"
+	"github.com/degen-dev/degen/generator/writer"
+)
+
+// fakeKube stands in for the Kubernetes target, which lives on another
+// branch: one Deployment per service with its replicas and memory limit.
+type fakeKube struct{}
+
+func (fakeKube) Name() string { return "kubernetes" }
+
+func (fakeKube) Generate(in target.Input) (target.Output, error) {
+	var docs [][]byte
+	for _, name := range in.Env.ServiceNames() {
+		s := in.Env.Services[name]
+		d, err := yaml.Marshal(map[string]any{
+			"apiVersion": "apps/v1", "kind": "Deployment",
+			"metadata": map[string]any{"name": name, "namespace": in.Env.Namespace},
+			"spec": map[string]any{"replicas": s.Replicas, "template": map[string]any{"spec": map[string]any{
+				"containers": []any{map[string]any{"name": name, "resources": map[string]any{"limits": map[string]any{"memory": s.Resources.Limits.Memory}}}},
+			}}},
+		})
+		if err != nil {
+			return target.Output{}, err
+		}
+		docs = append(docs, d)
+	}
+	p := fmt.Sprintf("kubernetes/overlays/%s/workloads.yaml", in.Env.Name)
+	return target.Output{Files: []target.File{{Path: p, Data: bytes.Join(docs, []byte("---\n"))}}}, nil
+}
+
+var _ target.Target = fakeKube{}
+
+// repo copies the real model into a fresh git repository and commits it.
+func repo(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	dir := t.TempDir()
+	for _, d := range []string{"cue.mod", "schema", "envs"} {
+		copyDir(t, filepath.Join("..", "..", d), filepath.Join(dir, d))
+	}
+	gitRun(t, dir, "init", "-q", "-b", "main")
+	gitRun(t, dir, "add", ".")
+	gitRun(t, dir, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "model")
+	return dir
+}
+
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func gitRun(t *testing.T, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+}
+
+// edit replaces old by new in a file of dir, exactly once.
+func edit(t *testing.T, dir, file, old, new string) {
+	t.Helper()
+	p := filepath.Join(dir, file)
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(string(data), old) != 1 {
+		t.Fatalf("%s does not hold %q exactly once", file, old)
+	}
+	if err := os.WriteFile(p, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBaseNamesTheChangedField is the issue's "done when": one value changed
+// in envs/prod.cue shows as exactly that object and field.
+func TestBaseNamesTheChangedField(t *testing.T) {
+	dir := repo(t)
+	edit(t, dir, "envs/prod.cue", "replicas: 3\n\t\t\tresources", "replicas: 5\n\t\t\tresources")
+	rep, err := Run(Request{Dir: dir, Base: "main", Targets: []target.Target{fakeKube{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []diff.Object{{
+		Target: "kubernetes", File: "kubernetes/overlays/prod/workloads.yaml",
+		ID: "apps/v1 Deployment de-prod/graphql-api", Status: diff.Changed,
+		Changes: []diff.Change{{Field: "spec.replicas", Old: "3", New: "5"}},
+	}}
+	if d := cmp.Diff(want, rep.Objects); d != "" {
+		t.Errorf("objects (-want +got):\n%s", d)
+	}
+	// The work tree is untouched: the edit is still there, nothing staged.
+	data, _ := os.ReadFile(filepath.Join(dir, "envs/prod.cue"))
+	if !strings.Contains(string(data), "replicas: 5") {
+		t.Error("the work tree lost the edit")
+	}
+}
+
+func TestBaseFromSubdirectory(t *testing.T) {
+	top := t.TempDir()
+	dir := repo(t)
+	if err := os.Rename(dir, filepath.Join(top, "model")); err != nil {
+		t.Fatal(err)
+	}
+	os.RemoveAll(filepath.Join(top, "model", ".git"))
+	gitRun(t, top, "init", "-q", "-b", "main")
+	gitRun(t, top, "add", ".")
+	gitRun(t, top, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "model")
+	rep, err := Run(Request{Dir: filepath.Join(top, "model"), Base: "HEAD", Targets: []target.Target{fakeKube{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Empty() {
+		t.Errorf("unchanged model differs from HEAD: %+v", rep)
+	}
+}
+
+func TestBadRef(t *testing.T) {
+	dir := repo(t)
+	_, err := Run(Request{Dir: dir, Base: "no-such-branch", Targets: []target.Target{fakeKube{}}})
+	var re *RefError
+	if !errors.As(err, &re) || re.Ref != "no-such-branch" {
+		t.Errorf("err = %v, want a *RefError for no-such-branch", err)
+	}
+}
+
+func TestAgainst(t *testing.T) {
+	rep, err := Run(Request{Dir: "../..", Envs: []string{"prod"}, Against: "staging", Targets: []target.Target{fakeKube{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var api *diff.Object
+	for i, o := range rep.Objects {
+		if o.ID == "apps/v1 Deployment graphql-api" {
+			api = &rep.Objects[i]
+		}
+		if o.File != "kubernetes/overlays/prod/workloads.yaml" {
+			t.Errorf("object %s in %s: files are not matched across environments", o.ID, o.File)
+		}
+	}
+	if api == nil {
+		t.Fatalf("graphql-api not compared: %+v", rep.Objects)
+	}
+	if api.Changes[0] != (diff.Change{Field: "metadata.namespace", Old: `"de-staging"`, New: `"de-prod"`}) {
+		t.Errorf("first change = %+v", api.Changes[0])
+	}
+	same, err := Run(Request{Dir: "../..", Envs: []string{"prod"}, Against: "prod", Targets: []target.Target{fakeKube{}}})
+	if err != nil || !same.Empty() {
+		t.Errorf("prod against prod: %+v, %v", same, err)
+	}
+	if _, err := Run(Request{Dir: "../..", Envs: []string{"prod", "dev"}, Against: "staging"}); err == nil {
+		t.Error("two --env with --against accepted")
+	}
+}
+
+func TestReadOut(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	plan := writer.Plan{
+		Files:  map[string][]byte{"a/prod.txt": []byte("p\n"), "a/dev.txt": []byte("d\n"), "a/shared.txt": []byte("s\n")},
+		Owners: map[string][]string{"a/prod.txt": {"prod"}, "a/dev.txt": {"dev"}, "a/shared.txt": {"dev", "prod"}},
+		Scope:  []string{"dev", "prod"},
+	}
+	if _, err := writer.Write(out, plan); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(out, "a", "foreign.txt"), []byte("x"), 0o644)
+	got, err := ReadOut(out, []string{"prod"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(map[string][]byte{"a/prod.txt": []byte("p\n"), "a/shared.txt": []byte("s\n")}, got); d != "" {
+		t.Errorf("prod files (-want +got):\n%s", d)
+	}
+	os.WriteFile(filepath.Join(out, writer.IndexName), []byte("{not json"), 0o644)
+	var ce *writer.CorruptIndexError
+	if _, err := ReadOut(out, nil); !errors.As(err, &ce) {
+		t.Errorf("corrupt index: err = %v, want *writer.CorruptIndexError", err)
+	}
+}
+
+func TestUntarRefusesEscapes(t *testing.T) {
+	var b bytes.Buffer
+	tw := tar.NewWriter(&b)
+	tw.WriteHeader(&tar.Header{Name: "../evil", Typeflag: tar.TypeReg, Size: 1, Mode: 0o644})
+	tw.Write([]byte("x"))
+	tw.Close()
+	if err := untar(t.TempDir(), b.Bytes()); err == nil {
+		t.Error("an entry outside the tree was accepted")
+	}
+}
