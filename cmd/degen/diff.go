@@ -24,12 +24,15 @@ const (
 func newDiffCmd(g *globals, stdout io.Writer) *cobra.Command {
 	var envs []string
 	var base, against, format, color string
+	var raw bool
 	cmd := &cobra.Command{
 		Use:   "diff [--env NAME] [--base REF | --against ENV] [--format text|markdown|json]",
 		Short: "Show what a build changes, object by object",
 		Long: `diff compares generated files object by object: Kubernetes objects by
 apiVersion, kind, namespace and name; Compose services, networks and volumes;
-Prometheus scrape jobs; tfvars and .env variables; JSON keys. Changes are
+Prometheus scrape jobs; tfvars and .env variables; JSON keys. Kubernetes
+objects are those Argo CD or Flux would apply: the kustomize build of each
+overlay (--raw compares the base and patch files instead). Changes are
 field paths with old → new values. Values of keys that look secret are
 shown as (redacted).
 
@@ -45,7 +48,7 @@ Exit 0 when there is no difference, 1 when there is one, 2 on an error
   degen diff --env prod --against staging`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			err := runDiff(g, review.Request{Envs: envs, Base: base, Against: against}, format, color, stdout)
+			err := runDiff(g, review.Request{Envs: envs, Base: base, Against: against, Raw: raw}, format, color, stdout)
 			var ee *exitError
 			if err != nil && !errors.As(err, &ee) {
 				err = &exitError{code: exitDiffError, err: err}
@@ -57,6 +60,7 @@ Exit 0 when there is no difference, 1 when there is one, 2 on an error
 	cmd.Flags().StringVar(&base, "base", "", "compare with the output of the model at this git revision")
 	cmd.Flags().StringVar(&against, "against", "", "compare the --env environment with this one")
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text, markdown or json")
+	cmd.Flags().BoolVar(&raw, "raw", false, "compare Kubernetes files as written (base, patches) instead of each overlay's kustomize build")
 	cmd.Flags().StringVar(&color, "color", "auto", "colour the text format: auto (on a terminal), always or never")
 	return cmd
 }

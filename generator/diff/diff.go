@@ -93,6 +93,14 @@ type Options struct {
 	// IDKey maps an object's ID to the key objects are matched by; nil
 	// matches equal IDs. EnvIDKey compares two environments.
 	IDKey func(id string) string
+	// ValueKey maps a string value to the key it is compared by; nil
+	// compares values as they are. EnvValueKey makes the names of two
+	// environments equal, so that promoting staging to prod does not list
+	// every namespace and host name that differs only by the environment.
+	ValueKey func(string) string
+	// Raw compares Kubernetes files as written (base, patches) instead of
+	// the kustomize build of each overlay.
+	Raw bool
 }
 
 // Compare compares the old and the new file sets (path relative to out/ →
@@ -104,6 +112,15 @@ func Compare(old, new map[string][]byte, opts Options) (*Report, error) {
 	}
 	if opts.NewName == "" {
 		opts.NewName = "new"
+	}
+	if !opts.Raw {
+		var err error
+		if old, err = kustomizeView(old); err != nil {
+			return nil, fmt.Errorf("%s: %w", opts.OldName, err)
+		}
+		if new, err = kustomizeView(new); err != nil {
+			return nil, fmt.Errorf("%s: %w", opts.NewName, err)
+		}
 	}
 	key := opts.PathKey
 	if key == nil {
@@ -142,7 +159,7 @@ func Compare(old, new map[string][]byte, opts Options) (*Report, error) {
 		if file == "" {
 			file = op
 		}
-		rep.Objects = append(rep.Objects, compareObjects(file, oldObjs, newObjs, opts.IDKey)...)
+		rep.Objects = append(rep.Objects, compareObjects(file, oldObjs, newObjs, opts.IDKey, opts.ValueKey)...)
 	}
 	sort.SliceStable(rep.Objects, func(i, j int) bool {
 		a, b := rep.Objects[i], rep.Objects[j]
@@ -190,7 +207,7 @@ func byKey(files map[string][]byte, key func(string) string) (map[string]string,
 
 // compareObjects matches the objects of one file by ID (by key(ID) when key
 // is set); a matched object is shown with its new ID.
-func compareObjects(file string, old, new []object, key func(string) string) []Object {
+func compareObjects(file string, old, new []object, key, valueKey func(string) string) []Object {
 	target := file
 	if i := strings.IndexByte(file, '/'); i >= 0 {
 		target = file[:i]
@@ -213,7 +230,7 @@ func compareObjects(file string, old, new []object, key func(string) string) []O
 			out = append(out, Object{Target: target, File: file, ID: o.id, Status: Added})
 			continue
 		}
-		changes := compareValues(prev.redactAll || o.redactAll, o.name, prev.value, o.value)
+		changes := compareValues(prev.redactAll || o.redactAll, o.name, prev.value, o.value, valueKey)
 		if len(changes) > 0 {
 			out = append(out, Object{Target: target, File: file, ID: o.id, Status: Changed, Changes: changes})
 		}

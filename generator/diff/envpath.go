@@ -15,6 +15,10 @@ func EnvPathKey(a, b string) func(string) string { return envWord(a, b) }
 // EnvPathKey matches paths.
 func EnvIDKey(a, b string) func(string) string { return envWord(a, b) }
 
+// EnvValueKey returns a ValueKey under which two string values that differ
+// only by the names of environments a and b are equal.
+func EnvValueKey(a, b string) func(string) string { return envWord(a, b) }
+
 func envWord(a, b string) func(string) string {
 	re := regexp.MustCompile(`(^|[^A-Za-z0-9])(` + regexp.QuoteMeta(a) + `|` + regexp.QuoteMeta(b) + `)([^A-Za-z0-9]|$)`)
 	return func(s string) string {

@@ -20,12 +20,13 @@ func LooksSecret(key string) bool { return secretKey.MatchString(key) }
 type walker struct {
 	changes   []Change
 	redactAll bool
+	valueKey  func(string) string
 }
 
 // compareValues lists the changed fields of an object. name is the object's
 // own name, which counts as a key for redaction.
-func compareValues(redactAll bool, name string, old, new any) []Change {
-	w := &walker{redactAll: redactAll}
+func compareValues(redactAll bool, name string, old, new any, valueKey func(string) string) []Change {
+	w := &walker{redactAll: redactAll, valueKey: valueKey}
 	w.walk(nil, name != "" && LooksSecret(name), old, new)
 	return w.changes
 }
@@ -35,6 +36,11 @@ func compareValues(redactAll bool, name string, old, new any) []Change {
 func (w *walker) walk(path []string, secret bool, old, new any) {
 	if reflect.DeepEqual(old, new) {
 		return
+	}
+	if os, ok := old.(string); ok && w.valueKey != nil {
+		if ns, ok := new.(string); ok && w.valueKey(os) == w.valueKey(ns) {
+			return
+		}
 	}
 	switch o := old.(type) {
 	case map[string]any:
@@ -169,6 +175,17 @@ func allMaps(list []any) bool {
 
 func (w *walker) add(path []string, secret bool, old, new any, oldMissing, newMissing bool) {
 	c := Change{Field: joinPath(path), OldMissing: oldMissing, NewMissing: newMissing}
+	if os, ok := old.(string); ok && !secret && !w.redactAll {
+		if ns, ok := new.(string); ok && strings.Contains(os, "\n") && strings.Contains(ns, "\n") {
+			// A multi-line value (a config file in a ConfigMap, Flink
+			// properties) shows only the lines that differ.
+			gone, came := lineChanges(os, ns, w.valueKey)
+			c.Field += " (lines)"
+			c.Old, c.New = render(gone), render(came)
+			w.changes = append(w.changes, c)
+			return
+		}
+	}
 	if !oldMissing {
 		c.Old = w.render(secret, old)
 	}
@@ -220,4 +237,36 @@ func joinPath(path []string) string {
 		b.WriteString(p)
 	}
 	return b.String()
+}
+
+// lineChanges returns the lines of old that new lacks and the lines of new
+// that old lacks, each in order.
+func lineChanges(old, new string, key func(string) string) (gone, came []string) {
+	if key == nil {
+		key = func(s string) string { return s }
+	}
+	count := func(s string) map[string]int {
+		m := map[string]int{}
+		for _, l := range strings.Split(s, "\n") {
+			m[key(l)]++
+		}
+		return m
+	}
+	inOld, inNew := count(old), count(new)
+	for _, l := range strings.Split(old, "\n") {
+		if inNew[key(l)] > 0 {
+			inNew[key(l)]--
+			continue
+		}
+		gone = append(gone, l)
+	}
+	inNew = count(new)
+	for _, l := range strings.Split(new, "\n") {
+		if inOld[key(l)] > 0 {
+			inOld[key(l)]--
+			continue
+		}
+		came = append(came, l)
+	}
+	return gone, came
 }

@@ -26,6 +26,9 @@ type Request struct {
 	Against string
 	// Targets are the targets to run.
 	Targets []target.Target
+	// Raw compares Kubernetes files as written rather than each overlay's
+	// kustomize build (see diff.Options.Raw).
+	Raw bool
 }
 
 // UsageError is a request that makes no sense.
@@ -53,7 +56,7 @@ func Run(req Request) (*diff.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep, err := diff.Compare(old, res.Files, diff.Options{OldName: "out/", NewName: "the build"})
+	rep, err := diff.Compare(old, res.Files, diff.Options{OldName: "out/", NewName: "the build", Raw: req.Raw})
 	if err != nil {
 		return nil, fmt.Errorf("%w (out/ was edited by hand or is corrupt: restore it from git or run degen build)", err)
 	}
@@ -75,7 +78,7 @@ func base(req Request, opts generator.Options) (*diff.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	return diff.Compare(old.Files, res.Files, diff.Options{OldName: req.Base, NewName: "the work tree"})
+	return diff.Compare(old.Files, res.Files, diff.Options{OldName: req.Base, NewName: "the work tree", Raw: req.Raw})
 }
 
 // against compares the files of req.Against (old) with those of the one
@@ -94,10 +97,12 @@ func against(req Request, opts generator.Options) (*diff.Report, error) {
 		return nil, err
 	}
 	return diff.Compare(EnvFiles(res, req.Against), EnvFiles(res, env), diff.Options{
+		Raw:             req.Raw,
 		OldName:         fmt.Sprintf("environment %s", req.Against),
 		NewName:         fmt.Sprintf("environment %s", env),
 		PathKey:         diff.EnvPathKey(env, req.Against),
 		IDKey:           diff.EnvIDKey(env, req.Against),
+		ValueKey:        diff.EnvValueKey(env, req.Against),
 		IgnoreNamespace: true,
 	})
 }
