@@ -12,7 +12,8 @@ import (
 )
 
 func build(b *testing.B, dir string, envs []string) *generator.Result {
-	_, res, err := generator.Build(generator.Options{Dir: dir, Envs: envs, Targets: targets.All()})
+	// As degen build runs it: policies and the leak check included.
+	_, res, err := generator.Build(generator.Options{Dir: dir, Envs: envs, Targets: targets.All(), Policies: true})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/token"
 )
 
 // Model is a loaded CUE model: every requested environment, resolved.
@@ -79,19 +80,12 @@ func (e *Environment) Has(artefact string) bool {
 // ServiceNames returns the service names, sorted.
 func (e *Environment) ServiceNames() []string { return SortedKeys(e.Services) }
 
-// Pos returns the CUE position of the value at path (CUE path syntax, e.g.
-// `services."graphql-api".replicas`), or the environment's own position when
-// the path does not exist.
-func (e *Environment) Pos(path string) Pos {
-	v := e.Value.LookupPath(cue.ParsePath(path))
-	if !v.Exists() {
-		return Pos{Value: e.Value}
-	}
-	return Pos{Value: v}
+// PosAt returns the source position of the value at path (CUE path
+// syntax, e.g. `services."graphql-api".replicas`) for an error message, or
+// the environment's own position when the path does not exist.
+func (e *Environment) PosAt(path string) token.Pos {
+	return e.PosOf(cue.ParsePath(path).Selectors()...)
 }
-
-// Pos wraps a CUE value whose source position an error should name.
-type Pos struct{ Value cue.Value }
 
 // Service is one container workload.
 type Service struct {

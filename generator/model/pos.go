@@ -53,6 +53,9 @@ func InSchema(p token.Pos) bool {
 // DecidingPos). A path that does not exist falls back to its closest
 // existing parent.
 func (e *Environment) PosOf(sel ...cue.Selector) token.Pos {
+	if !e.Value.Exists() {
+		return token.NoPos
+	}
 	v := e.Value.LookupPath(cue.MakePath(sel...))
 	for !v.Exists() && len(sel) > 0 {
 		sel = sel[:len(sel)-1]

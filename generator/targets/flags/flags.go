@@ -6,6 +6,7 @@ package flags
 
 import (
 	"bytes"
+	"cuelang.org/go/cue"
 	"encoding/json"
 	"fmt"
 	"path"
@@ -47,7 +48,7 @@ func Marshal(env *model.Environment) ([]byte, error) {
 	for _, name := range model.SortedKeys(env.Flags) {
 		v, err := value(env.Flags[name].Value)
 		if err != nil {
-			return nil, cueerrors.Newf(env.Pos(fmt.Sprintf("flags.%s.value", name)).Value.Pos(), "flag %s: %v: give it a bool, a string or a list of strings", name, err)
+			return nil, cueerrors.Newf(env.PosOf(cue.Str("flags"), cue.Str(name), cue.Str("value")), "flag %s: %v: give it a bool, a string or a list of strings", name, err)
 		}
 		values[name] = v
 	}

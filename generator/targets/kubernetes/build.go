@@ -6,7 +6,6 @@ import (
 
 	"cuelang.org/go/cue"
 	cueerrors "cuelang.org/go/cue/errors"
-	"cuelang.org/go/cue/token"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -114,16 +113,7 @@ func (b *builder) errorf(svc string, p []string, format string, args ...any) err
 }
 
 func (b *builder) errorAt(sel []cue.Selector, format string, args ...any) error {
-	pos := token.NoPos
-	if b.env.Value.Exists() {
-		v := b.env.Value.LookupPath(cue.MakePath(sel...))
-		for !v.Exists() && len(sel) > 0 {
-			sel = sel[:len(sel)-1]
-			v = b.env.Value.LookupPath(cue.MakePath(sel...))
-		}
-		pos = v.Pos()
-	}
-	return cueerrors.Newf(pos, "%s", fmt.Sprintf("environment %s: ", b.env.Name)+fmt.Sprintf(format, args...))
+	return cueerrors.Newf(b.env.PosOf(sel...), "%s", fmt.Sprintf("environment %s: ", b.env.Name)+fmt.Sprintf(format, args...))
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

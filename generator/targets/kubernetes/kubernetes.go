@@ -15,12 +15,15 @@
 package kubernetes
 
 import (
+	"sync"
+
 	"cuelang.org/go/cue"
 	cueerrors "cuelang.org/go/cue/errors"
 	"fmt"
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/target"
 )
 
@@ -46,23 +49,16 @@ func (Target) Generate(in target.Input) (target.Output, error) {
 	if in.Env.Kubernetes.RepoURL == "" {
 		return out, cueerrors.Newf(in.Env.PosOf(cue.Str("kubernetes")), "environment %s gets kubernetes but kubernetes.repoURL is not set: set the Git repository Argo CD and Flux deploy out/ from", in.Env.Name)
 	}
-	baseObjs, _, err := resolve(in.Base, false)
+	baseObjs, base, err := baseOf(in.Base)
 	if err != nil {
-		return out, fmt.Errorf("resolving the base: %w", err)
+		return out, err
 	}
 	envObjs, warnings, err := resolve(in.Env, true)
 	if err != nil {
 		return out, err
 	}
 	out.Warnings = warnings
-	if err := unique(baseObjs); err != nil {
-		return out, fmt.Errorf("resolving the base: %w", err)
-	}
 	if err := unique(envObjs); err != nil {
-		return out, err
-	}
-	base, err := baseFiles(baseObjs)
-	if err != nil {
 		return out, err
 	}
 	overlay, err := overlayFiles(in.Env, baseObjs, envObjs)
@@ -73,8 +69,43 @@ func (Target) Generate(in target.Input) (target.Output, error) {
 	if err != nil {
 		return out, err
 	}
-	out.Files = append(append(base, overlay...), gitops...)
+	// A new slice: base is shared with later calls (see baseOf).
+	out.Files = append(append(append([]target.File(nil), base...), overlay...), gitops...)
 	return out, nil
+}
+
+// lastBase memoises the base of the latest model: every environment of a
+// build shares one Base, and resolving and marshalling it is the larger part
+// of this target's work. Objects and files are only read after they are
+// made, so sharing them between calls is safe.
+var lastBase struct {
+	sync.Mutex
+	env   *model.Environment
+	objs  []object
+	files []target.File
+}
+
+// baseOf returns the objects and files of the base, resolving them once per
+// Base value.
+func baseOf(b *model.Environment) ([]object, []target.File, error) {
+	lastBase.Lock()
+	defer lastBase.Unlock()
+	if lastBase.env == b {
+		return lastBase.objs, lastBase.files, nil
+	}
+	objs, _, err := resolve(b, false)
+	if err != nil {
+		return nil, nil, fmt.Errorf("resolving the base: %w", err)
+	}
+	if err := unique(objs); err != nil {
+		return nil, nil, fmt.Errorf("resolving the base: %w", err)
+	}
+	files, err := baseFiles(objs)
+	if err != nil {
+		return nil, nil, err
+	}
+	lastBase.env, lastBase.objs, lastBase.files = b, objs, files
+	return objs, files, nil
 }
 
 // unique refuses two objects with one identity (a chart rendering an

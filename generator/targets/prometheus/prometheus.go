@@ -65,7 +65,7 @@ func (Target) Generate(in target.Input) (target.Output, error) {
 	env := in.Env
 	flavours := Flavours(env)
 	if len(flavours) == 0 {
-		return target.Output{}, cueerrors.Newf(env.Pos("artefacts").Value.Pos(),
+		return target.Output{}, cueerrors.Newf(env.PosAt("artefacts"),
 			"environment %s: prometheus needs a runtime to scrape: add compose or kubernetes to artefacts, or remove prometheus", env.Name)
 	}
 	var out target.Output

@@ -288,7 +288,7 @@ func TFVars(env *model.Environment) ([]byte, error) {
 }
 
 func secretMissing(env *model.Environment, v variable) error {
-	return cueerrors.Newf(env.Pos("secrets").Value.Pos(),
+	return cueerrors.Newf(env.PosAt("secrets"),
 		"environment %s: Terraform variable %s reads secret %q, which is not defined: add it under secrets (a reference, never a value)", env.Name, v.name, v.secret)
 }
 
