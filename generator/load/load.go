@@ -150,13 +150,14 @@ func envNames(envsV cue.Value) ([]string, error) {
 }
 
 func decodeEnv(v cue.Value) (*model.Environment, error) {
-	if err := v.Validate(cue.Concrete(true), cue.Final()); err != nil {
-		return nil, err
-	}
-	// Through JSON: several times faster than Value.Decode's reflection, and
-	// the value is concrete (validated above), so nothing is lost.
+	// Through JSON: several times faster than Value.Decode's reflection.
+	// MarshalJSON fails on any incomplete or erroneous value; only then is
+	// the slower Validate run, for its complete, positioned error list.
 	data, err := v.MarshalJSON()
 	if err != nil {
+		if verr := v.Validate(cue.Concrete(true), cue.Final()); verr != nil {
+			return nil, verr
+		}
 		return nil, err
 	}
 	env := &model.Environment{}

@@ -214,3 +214,13 @@ func TestBaseIsConcrete(t *testing.T) {
 		t.Fatalf("base = %+v", m.Base)
 	}
 }
+
+// BenchmarkLoad is loading and resolving the default model's environments
+// (and its base), without targets.
+func BenchmarkLoad(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		if _, err := Load(Options{Dir: "../.."}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
