@@ -70,7 +70,7 @@ func TestSyntheticModelBuilds(t *testing.T) {
 	if err := synth.Write(dir, "..", 20); err != nil {
 		t.Fatal(err)
 	}
-	m, res, err := generator.Build(generator.Options{Dir: dir, Targets: targets.All()})
+	m, res, err := generator.Build(generator.Options{Dir: dir, Targets: targets.All(), Policies: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,5 +80,7 @@ func TestSyntheticModelBuilds(t *testing.T) {
 	if got := m.Envs["prod"].Services["svc-10"].Replicas; got != 4 {
 		t.Errorf("prod svc-10 replicas = %d, want the delta's 4", got)
 	}
-	_ = res
+	if res.Policy == nil || res.Policy.Err() != nil {
+		t.Fatalf("the synthetic model must pass the shipped policies: %+v", res.Policy)
+	}
 }

@@ -16,7 +16,7 @@ var Envs = []string{"local", "dev", "staging", "prod"}
 // Write creates a model with n services under dir, reusing the schema and
 // cue.mod of the repository at repo.
 func Write(dir, repo string, n int) error {
-	for _, d := range []string{"cue.mod", "schema"} {
+	for _, d := range []string{"cue.mod", "schema", "policies"} {
 		if err := copyDir(filepath.Join(repo, d), filepath.Join(dir, d)); err != nil {
 			return err
 		}
@@ -47,9 +47,16 @@ func Write(dir, repo string, n int) error {
 		health: {type: "http", path: "/health", port: "http"}
 		networks: ["net-%d", "net-monitoring"]
 		%s
+		%s
 		metrics: port: "http"
 	}
-`, i, concerns[i%len(concerns)], i, i%10, kind(i), 10000+i, (i+1)%n, i%6, dependsOn(i))
+`, i, concerns[i%len(concerns)], i, i%10, kind(i), 10000+i, (i+1)%n, i%6, dependsOn(i), mounts(i))
+	}
+	b.WriteString("}\nvolumes: {\n")
+	for i := 0; i < n; i++ {
+		if kind(i) == "statefulset" {
+			fmt.Fprintf(&b, "\t\"data-%d\": size: \"1Gi\"\n", i)
+		}
 	}
 	b.WriteString("}\n}\n")
 	if err := os.WriteFile(filepath.Join(dir, "envs", "stack.cue"), []byte(b.String()), 0o644); err != nil {
@@ -85,6 +92,14 @@ func kind(i int) string {
 		return "statefulset"
 	}
 	return "deployment"
+}
+
+// mounts gives every statefulset a volume of its own.
+func mounts(i int) string {
+	if kind(i) != "statefulset" {
+		return ""
+	}
+	return fmt.Sprintf(`mounts: [{volume: "data-%d", target: "/data"}]`, i)
 }
 
 func dependsOn(i int) string {
