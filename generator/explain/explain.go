@@ -15,6 +15,7 @@ import (
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
 	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/format"
 	"cuelang.org/go/cue/token"
 
 	"github.com/degen-dev/degen/generator/load"
@@ -38,6 +39,9 @@ type Source struct {
 	Role string `json:"role"`
 	// Line is the source line, trimmed.
 	Line string `json:"line"`
+	// Via explains the field this source refers to, when it is a reference
+	// (replicas: P.flinkTaskManagers): where the value really comes from.
+	Via *Explanation `json:"via,omitempty"`
 }
 
 // Explanation is the value of a field and where it came from.
@@ -68,8 +72,16 @@ func Explain(m *model.Model, env, path string) (*Explanation, error) {
 	if !v.Exists() {
 		return nil, notFound(e.Value, p, env)
 	}
-	x := &Explanation{Env: env, Path: p.String(), Value: render(v)}
-	files := map[string][]string{}
+	x := explainValue(m, env, v, map[string][]string{}, 0)
+	x.Path = p.String()
+	return x, nil
+}
+
+// explainValue collects the sources of v; a source that refers to another
+// field (replicas: P.flinkTaskManagers) is followed, up to a few steps, and
+// the referenced field's own explanation is attached as Via.
+func explainValue(m *model.Model, env string, v cue.Value, files map[string][]string, depth int) *Explanation {
+	x := &Explanation{Env: env, Path: v.Path().String(), Value: render(v)}
 	seen := map[string]bool{}
 	for _, c := range conjuncts(v) {
 		pos := c.Pos()
@@ -81,14 +93,50 @@ func Explain(m *model.Model, env, path string) (*Explanation, error) {
 			continue
 		}
 		seen[s.Pos] = true
+		if ref, ok := reference(c); ok && depth < 4 {
+			s.Via = explainValue(m, env, ref, files, depth+1)
+			s.Via.Path = exprText(c)
+			if s.Role == Sets && s.Via.DecidedBy != "" {
+				s.Role = "refers"
+			}
+		}
 		x.Sources = append(x.Sources, s)
 	}
 	x.DecidedBy = decider(x.Sources)
-	return x, nil
+	return x
+}
+
+// exprText is the expression a field conjunct is written as
+// (P.flinkTaskManagers), for naming a reference.
+func exprText(c cue.Value) string {
+	f, ok := c.Source().(*ast.Field)
+	if !ok {
+		return c.Path().String()
+	}
+	b, err := format.Node(f.Value)
+	if err != nil {
+		return c.Path().String()
+	}
+	return string(b)
+}
+
+// reference returns the field a conjunct selects (P.flinkTaskManagers, a
+// let-bound struct and a label), when it is such a selection.
+func reference(c cue.Value) (cue.Value, bool) {
+	op, args := c.Expr()
+	if op != cue.SelectorOp || len(args) != 2 {
+		return cue.Value{}, false
+	}
+	label, err := args[1].String()
+	if err != nil {
+		return cue.Value{}, false
+	}
+	ref := args[0].LookupPath(cue.MakePath(cue.Str(label)))
+	return ref, ref.Exists()
 }
 
 func decider(sources []Source) string {
-	for _, role := range []string{Sets, Default} {
+	for _, role := range []string{Sets, "refers", Default} {
 		for _, s := range sources {
 			if s.Role == role {
 				return s.Pos
@@ -222,6 +270,12 @@ func notFound(env cue.Value, p cue.Path, name string) error {
 func (x *Explanation) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s.%s = %s\n", x.Env, x.Path, x.Value)
+	x.writeSources(&b, "")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func (x *Explanation) writeSources(b *strings.Builder, indent string) {
 	width := 0
 	for _, s := range x.Sources {
 		width = max(width, len(s.Pos))
@@ -231,9 +285,11 @@ func (x *Explanation) WriteText(w io.Writer) error {
 		if s.Pos == x.DecidedBy {
 			mark = "*"
 		}
-		fmt.Fprintf(&b, "%s %-*s  %-10s  %s\n", mark, width, s.Pos, s.Role, s.Layer)
-		fmt.Fprintf(&b, "  %-*s  | %s\n", width, "", s.Line)
+		fmt.Fprintf(b, "%s%s %-*s  %-10s  %s\n", indent, mark, width, s.Pos, s.Role, s.Layer)
+		fmt.Fprintf(b, "%s  %-*s  | %s\n", indent, width, "", s.Line)
+		if s.Via != nil {
+			fmt.Fprintf(b, "%s    which is %s = %s\n", indent, s.Via.Path, s.Via.Value)
+			s.Via.writeSources(b, indent+"    ")
+		}
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }

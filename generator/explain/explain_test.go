@@ -145,3 +145,37 @@ func TestModelPath(t *testing.T) {
 		t.Errorf("explaining the generated replicas: %+v, %v", x, err)
 	}
 }
+
+// TestFollowsReferences: flink-taskmanager's replicas are written in the
+// base as P.flinkTaskManagers; explain follows the reference to the prod
+// delta that sets the number.
+func TestFollowsReferences(t *testing.T) {
+	m := loadModel(t)
+	x, err := Explain(m, "prod", "services.flink-taskmanager.replicas")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.Value != "4" {
+		t.Fatalf("value = %s, want 4", x.Value)
+	}
+	stackLine := lineOf(t, "envs/stack.cue", `"flink-taskmanager": {`, "replicas: P.flinkTaskManagers")
+	prodLine := lineOf(t, "envs/prod.cue", "params: {", "flinkTaskManagers:")
+	var via *Explanation
+	for _, s := range x.Sources {
+		if s.Pos == fmt.Sprintf("./envs/stack.cue:%d:4", stackLine) {
+			if s.Role != "refers" {
+				t.Errorf("the base's reference has role %q, want refers", s.Role)
+			}
+			via = s.Via
+		}
+	}
+	if via == nil {
+		t.Fatalf("no source at envs/stack.cue:%d with a followed reference: %+v", stackLine, x.Sources)
+	}
+	if via.Path != "P.flinkTaskManagers" || via.Value != "4" || via.DecidedBy != fmt.Sprintf("./envs/prod.cue:%d:3", prodLine) {
+		t.Errorf("via = %+v, want P.flinkTaskManagers = 4 decided at ./envs/prod.cue:%d:3", via, prodLine)
+	}
+	if x.DecidedBy != fmt.Sprintf("./envs/stack.cue:%d:4", stackLine) {
+		t.Errorf("decided by %s", x.DecidedBy)
+	}
+}
