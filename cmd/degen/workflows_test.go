@@ -92,17 +92,54 @@ func TestCIWorkflow(t *testing.T) {
 	if _, ok := w.On["pull_request"]; !ok {
 		t.Error("ci does not run on pull requests")
 	}
-	var tests, check, promtool bool
+	makeTest := false
 	for _, s := range steps {
-		tests = tests || strings.Contains(s.Run, "go test ./...")
-		promtool = promtool || strings.Contains(s.Run, "apt-get install -y --no-install-recommends prometheus")
-		for _, args := range degenArgs(t, s.Run) {
-			check = check || strings.Join(args, " ") == "check --all"
+		makeTest = makeTest || strings.Contains(s.Run, "make test")
+	}
+	if !makeTest {
+		t.Fatal("ci must run the README's test command, make test")
+	}
+	// make test is what CI runs: it must install promtool, run every Go
+	// test and the out/ gate.
+	recipe := makeRecipe(t, "../../Makefile", "test")
+	var tests, check, deps bool
+	for _, line := range recipe {
+		tests = tests || strings.Contains(line, "test -count=1 ./...")
+		check = check || strings.Contains(line, "./cmd/degen check --all")
+		deps = deps || strings.Contains(line, "scripts/test-deps.sh")
+	}
+	if !tests || !check || !deps {
+		t.Errorf("make test must run go test ./... (%v), degen check --all (%v) and scripts/test-deps.sh (%v): %q", tests, check, deps, recipe)
+	}
+	script, err := os.ReadFile("../../scripts/test-deps.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(script), "apt-get install -y -qq --no-install-recommends prometheus") {
+		t.Error("scripts/test-deps.sh does not install Debian's prometheus package (promtool)")
+	}
+}
+
+// makeRecipe returns the recipe lines of a Makefile target.
+func makeRecipe(t *testing.T, file, target string) []string {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	in := false
+	for _, l := range strings.Split(string(data), "\n") {
+		switch {
+		case strings.HasPrefix(l, target+":"):
+			in = true
+		case in && strings.HasPrefix(l, "\t"):
+			lines = append(lines, strings.TrimSpace(l))
+		case in && l != "":
+			return lines
 		}
 	}
-	if !tests || !check || !promtool {
-		t.Errorf("ci must run go test ./... (%v), degen check --all (%v) and install promtool (%v)", tests, check, promtool)
-	}
+	return lines
 }
 
 func TestPRDiffWorkflow(t *testing.T) {
