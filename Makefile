@@ -1,5 +1,6 @@
 # The README's test command is `make test`: it installs what the tests need
-# (scripts/test-deps.sh), runs every Go test, and checks that out/ is current.
+# (scripts/test-deps.sh), runs every Go test, checks that out/ is current and
+# that the model passes its policies.
 GO ?= go
 
 .PHONY: test build check bench
@@ -8,6 +9,7 @@ test:
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 	$(GO) run ./cmd/degen check --all
+	$(GO) run ./cmd/degen vet --all
 
 build:
 	$(GO) run ./cmd/degen build --all

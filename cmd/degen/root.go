@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/degen-dev/degen/generator/load"
+	"github.com/degen-dev/degen/generator/writer"
 )
 
 // Exit codes. They are part of degen's interface: CI scripts rely on them.
@@ -74,8 +75,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return code // the command has said all it had to (degen diff: different)
 		}
 	}
+	// An unknown environment is a misuse of --env; a corrupt out/ index is
+	// not the model's fault either: both are exit 2, as for diff and check.
 	var unk *load.UnknownEnvError
-	if errors.As(err, &unk) {
+	var corrupt *writer.CorruptIndexError
+	if errors.As(err, &unk) || errors.As(err, &corrupt) {
 		code = exitUsage
 	}
 	base, _ := filepath.Abs(g.dir)
