@@ -32,30 +32,11 @@ func degenBinary(t *testing.T) string {
 	return bin
 }
 
-// copyTree copies the repository's model into dst.
+// copyModelTo copies the repository's model into dst.
 func copyModelTo(t *testing.T, dst string) {
 	t.Helper()
-	repo, _ := filepath.Abs("../..")
 	for _, d := range []string{"cue.mod", "schema", "envs", "policies"} {
-		src := filepath.Join(repo, d)
-		if _, err := os.Stat(src); err != nil {
-			continue
-		}
-		err := filepath.WalkDir(src, func(p string, e fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(repo, p)
-			if e.IsDir() {
-				return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-			}
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-		})
-		if err != nil {
+		if err := os.CopyFS(filepath.Join(dst, d), os.DirFS(filepath.Join("../..", d))); err != nil {
 			t.Fatal(err)
 		}
 	}
