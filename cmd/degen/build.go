@@ -51,9 +51,7 @@ func runBuild(g *globals, envs []string, pf *policyFlags, stdout, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	for _, w := range res.Warnings {
-		fmt.Fprintln(stderr, w)
-	}
+	printWarnings(stderr, res.Warnings)
 	rep, err := writer.Write(g.outDir(), writer.Plan{Files: res.Files, Owners: res.Owners, Scope: res.Envs})
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", g.outDir(), err)

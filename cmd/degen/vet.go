@@ -36,9 +36,7 @@ environment.`,
 			if err != nil {
 				return err
 			}
-			for _, w := range res.Warnings {
-				fmt.Fprintln(stderr, w)
-			}
+			printWarnings(stderr, res.Warnings)
 			fmt.Fprintf(pf.summary(stdout, stderr), "ok: %v, %d files\n", res.Envs, len(res.Files))
 			return nil
 		},

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/degen-dev/degen/generator/target"
+)
+
+// printWarnings prints the targets' warnings once each: the same warning
+// raised for several environments (an ingress Compose cannot carry, in
+// local and in dev) is one line naming them all.
+func printWarnings(w io.Writer, ws []target.Warning) {
+	type key struct{ target, subject, message string }
+	envs := map[key][]string{}
+	var keys []key
+	for _, x := range ws {
+		k := key{x.Target, x.Subject, x.Message}
+		if _, ok := envs[k]; !ok {
+			keys = append(keys, k)
+		}
+		envs[k] = append(envs[k], x.Env)
+	}
+	sort.SliceStable(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if a.target != b.target {
+			return a.target < b.target
+		}
+		return a.subject < b.subject
+	})
+	for _, k := range keys {
+		e := envs[k]
+		sort.Strings(e)
+		line := fmt.Sprintf("warning: %s (%s)", k.target, strings.Join(e, ", "))
+		if k.subject != "" {
+			line += ": " + k.subject
+		}
+		fmt.Fprintln(w, line+": "+k.message)
+	}
+}
