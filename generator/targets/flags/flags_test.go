@@ -3,7 +3,7 @@ package flags_test
 import (
 	"encoding/json"
 	"flag"
-	"os"
+	"github.com/degen-dev/degen/generator/internal/golden"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -99,23 +99,7 @@ func TestGolden(t *testing.T) {
 		if !strings.HasSuffix(string(f.Data), "}\n") {
 			t.Errorf("%s: flags.json does not end with a newline", env)
 		}
-		golden := filepath.Join("testdata", env+".flags.json")
-		if *update {
-			if err := os.MkdirAll("testdata", 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(golden, f.Data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatalf("%v (run go test -update to create it)", err)
-		}
-		if string(want) != string(f.Data) {
-			t.Errorf("%s: flags.json differs from %s (go test -update rewrites it):\n%s", env, golden, f.Data)
-		}
+		golden.Check(t, filepath.Join("testdata", env+".flags.json"), f.Data, *update)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"github.com/degen-dev/degen/generator/internal/golden"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -287,23 +288,7 @@ func TestKubernetesChoices(t *testing.T) {
 func TestGolden(t *testing.T) {
 	_, r := generated(t)
 	for _, p := range r.Paths() {
-		golden := filepath.Join("testdata", strings.ReplaceAll(strings.TrimPrefix(p, "prometheus/"), "/", "_"))
-		if *update {
-			if err := os.MkdirAll("testdata", 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(golden, r.Files[p], 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatalf("%v (run go test -update to create it)", err)
-		}
-		if !bytes.Equal(want, r.Files[p]) {
-			t.Errorf("%s differs from %s (go test -update rewrites it):\n%s", p, golden, r.Files[p])
-		}
+		golden.Check(t, filepath.Join("testdata", strings.ReplaceAll(strings.TrimPrefix(p, "prometheus/"), "/", "_")), r.Files[p], *update)
 	}
 }
 

@@ -3,6 +3,7 @@ package terraform_test
 import (
 	"bytes"
 	"flag"
+	"github.com/degen-dev/degen/generator/internal/golden"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -175,23 +176,7 @@ func TestDeclarationsMatchValues(t *testing.T) {
 func TestGolden(t *testing.T) {
 	r := files(t)
 	for _, p := range r.Paths() {
-		golden := filepath.Join("testdata", filepath.Base(p))
-		if *update {
-			if err := os.MkdirAll("testdata", 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(golden, r.Files[p], 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatalf("%v (run go test -update to create it)", err)
-		}
-		if !bytes.Equal(want, r.Files[p]) {
-			t.Errorf("%s differs from %s (go test -update rewrites it):\n%s", p, golden, r.Files[p])
-		}
+		golden.Check(t, filepath.Join("testdata", filepath.Base(p)), r.Files[p], *update)
 	}
 }
 
