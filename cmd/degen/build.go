@@ -56,6 +56,19 @@ func runBuild(g *globals, envs []string, pf *policyFlags, stdout, stderr io.Writ
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", g.outDir(), err)
 	}
-	fmt.Fprintf(pf.summary(stdout, stderr), "built %v: %d files written, %d unchanged, %d pruned\n", res.Envs, len(rep.Written), len(rep.Unchanged), len(rep.Pruned))
+	out := pf.summary(stdout, stderr)
+	// Name the files a commit will carry, unless there are too many to read.
+	if n := len(rep.Written) + len(rep.Pruned); n > 0 && n <= maxListed {
+		for _, p := range rep.Written {
+			fmt.Fprintf(out, "  wrote  out/%s\n", p)
+		}
+		for _, p := range rep.Pruned {
+			fmt.Fprintf(out, "  pruned out/%s\n", p)
+		}
+	}
+	fmt.Fprintf(out, "built %v: %d files written, %d unchanged, %d pruned\n", res.Envs, len(rep.Written), len(rep.Unchanged), len(rep.Pruned))
 	return nil
 }
+
+// maxListed is how many changed files build names one by one.
+const maxListed = 30
