@@ -5,15 +5,18 @@ package load
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/cuecontext"
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/load"
+	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 
 	"github.com/degen-dev/degen/generator/model"
@@ -63,6 +66,10 @@ func buildInstance(ctx *cue.Context, root string) (cue.Value, error) {
 		return cue.Value{}, fmt.Errorf("loading %s: expected one package, found %d", model.EnvsPackage, len(insts))
 	}
 	if err := insts[0].Err; err != nil {
+		var mp *load.MultiplePackageError
+		if errors.As(err, &mp) {
+			return cue.Value{}, packageClash(root, mp)
+		}
 		return cue.Value{}, err
 	}
 	v := ctx.BuildInstance(insts[0])
@@ -175,4 +182,31 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// packageClash turns cue/load's "found packages" error, which names
+// absolute paths and no position, into one error per foreign file, at its
+// package clause.
+func packageClash(root string, mp *load.MultiplePackageError) error {
+	var errs cueerrors.Error
+	for i, name := range mp.Packages {
+		if name == "envs" || i >= len(mp.Files) {
+			continue
+		}
+		file := filepath.Join(mp.Dir, mp.Files[i])
+		pos := token.NoPos
+		if f, err := parser.ParseFile(file, nil, parser.PackageClauseOnly); err == nil && f.PackageName() != "" {
+			for _, d := range f.Decls {
+				if pkg, ok := d.(*ast.Package); ok {
+					pos = pkg.Pos()
+				}
+			}
+		}
+		rel, _ := filepath.Rel(root, file)
+		errs = cueerrors.Append(errs, cueerrors.Newf(pos, "%s declares package %s, but every file of %s must be package envs: change its package clause or move the file out of envs/", filepath.ToSlash(rel), name, model.EnvsPackage))
+	}
+	if errs == nil {
+		return mp
+	}
+	return errs
 }
