@@ -58,6 +58,14 @@ func (w *walker) walk(path []string, secret bool, old, new any) {
 }
 
 func (w *walker) walkMap(path []string, secret bool, old, new map[string]any) {
+	w.walkKeyed(old, new, secret, func(k string) []string {
+		return append(append([]string(nil), path...), keySegment(k))
+	})
+}
+
+// walkKeyed compares two maps key by key, in key order; pathOf gives the
+// field path of a key.
+func (w *walker) walkKeyed(old, new map[string]any, secret bool, pathOf func(k string) []string) {
 	keys := map[string]bool{}
 	for k := range old {
 		keys[k] = true
@@ -66,7 +74,7 @@ func (w *walker) walkMap(path []string, secret bool, old, new map[string]any) {
 		keys[k] = true
 	}
 	for _, k := range sortedKeys(keys) {
-		p := append(append([]string(nil), path...), keySegment(k))
+		p := pathOf(k)
 		s := secret || LooksSecret(k)
 		o, inOld := old[k]
 		n, inNew := new[k]
@@ -111,27 +119,9 @@ func (w *walker) walkList(path []string, secret bool, old, new []any) {
 		w.add(path, secret, old, new, false, false)
 		return
 	}
-	keys := map[string]bool{}
-	for k := range on {
-		keys[k] = true
-	}
-	for k := range nn {
-		keys[k] = true
-	}
-	for _, k := range sortedKeys(keys) {
-		p := withIndex(path, "["+key+"="+k+"]")
-		s := secret || LooksSecret(k)
-		o, inOld := on[k]
-		n, inNew := nn[k]
-		switch {
-		case !inOld:
-			w.add(p, s, nil, n, true, false)
-		case !inNew:
-			w.add(p, s, o, nil, false, true)
-		default:
-			w.walk(p, s, o, n)
-		}
-	}
+	w.walkKeyed(on, nn, secret, func(k string) []string {
+		return withIndex(path, "["+key+"="+k+"]")
+	})
 }
 
 func withIndex(path []string, idx string) []string {
