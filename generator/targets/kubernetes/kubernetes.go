@@ -15,6 +15,10 @@
 package kubernetes
 
 import (
+	"math"
+	"sort"
+
+	yamlv2 "go.yaml.in/yaml/v2"
 	"sync"
 
 	"cuelang.org/go/cue"
@@ -144,9 +148,56 @@ func baseFiles(objs []object) ([]target.File, error) {
 // marshal emits YAML through sigs.k8s.io/yaml: map keys sorted, so bytes
 // depend only on content.
 func marshal(v any) ([]byte, error) {
+	// Generic objects (the common case) go straight to the YAML encoder as
+	// key-ordered MapSlices, skipping sigs.k8s.io/yaml's JSON round trip,
+	// which was a fifth of a build's allocations. The bytes are the same:
+	// keys in JSON's (byte) order, integral numbers as integers.
+	if m, ok := v.(map[string]any); ok {
+		b, err := yamlv2.Marshal(mapSlice(m))
+		if err != nil {
+			return nil, fmt.Errorf("encoding YAML: %w", err)
+		}
+		return b, nil
+	}
 	b, err := yaml.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("encoding YAML: %w", err)
 	}
 	return b, nil
+}
+
+// mapSlice converts a decoded JSON value for yaml.v2: maps become MapSlices
+// sorted by key, numbers integers where they are integral.
+func mapSlice(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		ms := make(yamlv2.MapSlice, len(keys))
+		for i, k := range keys {
+			ms[i] = yamlv2.MapItem{Key: k, Value: mapSlice(x[k])}
+		}
+		return ms
+	case map[string]string:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = e
+		}
+		return mapSlice(m)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = mapSlice(e)
+		}
+		return out
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			return int64(x)
+		}
+		return x
+	}
+	return v
 }
