@@ -62,9 +62,13 @@ func TestSeedLimits(t *testing.T) {
 			t.Errorf("%s limits = %v, want %v", name, got, lim)
 		}
 	}
-	// minio-init is the only container of §3.3–3.10 without a §3.13 row.
-	if len(local.Services) != len(want)+1 {
-		t.Errorf("local has %d services, want %d (§3.3–3.10 plus minio-init): %v", len(local.Services), len(want)+1, local.ServiceNames())
+	// minio-init is the only container of §3.3–3.10 without a §3.13 row;
+	// kafka-exporter is the model's own addition, for Kafka's metrics.
+	if len(local.Services) != len(want)+2 {
+		t.Errorf("local has %d services, want %d (§3.3–3.10, minio-init and kafka-exporter): %v", len(local.Services), len(want)+2, local.ServiceNames())
+	}
+	if _, ok := local.Services["kafka-exporter"]; !ok {
+		t.Error("kafka-exporter is missing: nothing would serve Kafka's metrics")
 	}
 }
 
@@ -181,7 +185,7 @@ func TestSeedNetworks(t *testing.T) {
 	}
 	want := map[string]string{
 		"de-governance": "openmetadata,openmetadata-elasticsearch,openmetadata-mysql",
-		"de-ingestion":  "dagster-daemon,flink-taskmanager,kafka-broker-1,kafka-broker-2,kafka-broker-3,kafka-consumer,kafka-ui,schema-registry,trade-generator,zookeeper",
+		"de-ingestion":  "dagster-daemon,flink-taskmanager,kafka-broker-1,kafka-broker-2,kafka-broker-3,kafka-consumer,kafka-exporter,kafka-ui,schema-registry,trade-generator,zookeeper",
 		"de-processing": "dagster-daemon,flink-jobmanager,flink-taskmanager,iceberg-rest-catalog,kafka-broker-1,kafka-broker-2,kafka-broker-3",
 		"de-serving":    "dagster-webserver,grafana,graphql-api,openmetadata,superset,superset-postgres,superset-redis",
 		"de-storage":    "dagster-daemon,dagster-postgres,dagster-webserver,flink-taskmanager,graphql-api,iceberg-rest-catalog,minio,minio-init,superset",

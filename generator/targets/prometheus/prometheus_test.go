@@ -261,7 +261,7 @@ func TestKubernetesChoices(t *testing.T) {
 	_, r := generated(t)
 	prod := string(r.Files["prometheus/prod/prometheus.yml"])
 	for _, want := range []string{
-		"kafka-broker-1.de-prod.svc:7071",
+		"kafka-exporter.de-prod.svc:9308",
 		"minio.de-prod.svc:9000",
 		"metrics_path: /minio/v2/metrics/cluster",
 		"node-exporter-pods.de-prod.svc.cluster.local",
@@ -275,7 +275,7 @@ func TestKubernetesChoices(t *testing.T) {
 		t.Error("prod scrapes trade-generator, which prod disables")
 	}
 	local := string(r.Files["prometheus/local/prometheus.yml"])
-	for _, want := range []string{"kafka-broker-1:7071", "node-exporter:9100", "prometheus:9090", "trade-generator:9400"} {
+	for _, want := range []string{"kafka-exporter:9308", "node-exporter:9100", "prometheus:9090", "trade-generator:9400"} {
 		if !strings.Contains(local, want) {
 			t.Errorf("local prometheus.yml lacks %q", want)
 		}
