@@ -82,13 +82,18 @@ var referenceKeys = map[string]bool{"secretKey": true}
 // with optional quotes around key and value.
 var assignment = regexp.MustCompile(`^\s*(?:-\s+)?(?:export\s+)?["']?([A-Za-z0-9_.\-]+)["']?\s*[:=]\s*(.*)$`)
 
-// literalPatterns are values that are secrets whatever their key.
-var literalPatterns = []struct {
+type literalPattern struct {
 	re   *regexp.Regexp
 	what string
-}{
-	{regexp.MustCompile(`-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----`), "a private key block"},
-	{regexp.MustCompile(`\b(AKIA|ASIA)[0-9A-Z]{16}\b`), "an AWS access key id"},
+	// hints are literal substrings one of which every match contains: a
+	// file with none of them is not searched.
+	hints []string
+}
+
+// literalPatterns are values that are secrets whatever their key.
+var literalPatterns = []literalPattern{
+	{regexp.MustCompile(`-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----`), "a private key block", []string{"PRIVATE KEY-----"}},
+	{regexp.MustCompile(`\b(AKIA|ASIA)[0-9A-Z]{16}\b`), "an AWS access key id", []string{"AKIA", "ASIA"}},
 }
 
 // Scan scans generated files (path relative to out/ → content) for the
@@ -127,18 +132,39 @@ type hit struct {
 }
 
 func (s *Scanner) scan(data []byte) []hit {
+	text := string(data)
+	// Whole-file tests first, one pass each: most files hold no known value
+	// and no literal pattern, and then no line is searched for them.
+	var known []KnownSecret
+	for _, k := range s.Known {
+		if strings.Contains(text, k.Value) {
+			known = append(known, k)
+		}
+	}
+	var patterns []literalPattern
+	for _, p := range literalPatterns {
+		for _, h := range p.hints {
+			if strings.Contains(text, h) {
+				patterns = append(patterns, p)
+				break
+			}
+		}
+	}
 	var hits []hit
-	for i, line := range strings.Split(string(data), "\n") {
+	for i, line := range strings.Split(text, "\n") {
 		n := i + 1
-		for _, k := range s.Known {
+		for _, k := range known {
 			if c := strings.Index(line, k.Value); c >= 0 {
 				hits = append(hits, hit{RuleLeakValue, fmt.Sprintf("the value of $%s (secret %q) is written", k.EnvVar, k.Name), n, c + 1})
 			}
 		}
-		for _, p := range literalPatterns {
+		for _, p := range patterns {
 			if loc := p.re.FindStringIndex(line); loc != nil {
 				hits = append(hits, hit{RuleLeakLiteral, p.what + " is written", n, loc[0] + 1})
 			}
+		}
+		if !mayNameSecret(line) {
+			continue
 		}
 		if m := assignment.FindStringSubmatchIndex(line); m != nil {
 			key, value := line[m[2]:m[3]], line[m[4]:m[5]]
@@ -154,6 +180,41 @@ func (s *Scanner) scan(data []byte) []hit {
 		return hits[i].col < hits[j].col
 	})
 	return hits
+}
+
+// secretWords are what every name secretKey matches ends with; a line
+// without any of them (in any case) holds no secret-named key, and the
+// assignment pattern is not run on it.
+var secretWords = []string{"key", "token", "secret", "passw"}
+
+func mayNameSecret(line string) bool {
+	for _, w := range secretWords {
+		if containsFold(line, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsFold reports whether s contains the lower-case ASCII word w in
+// any case, without allocating.
+func containsFold(s, w string) bool {
+	for i := 0; i+len(w) <= len(s); i++ {
+		j := 0
+		for ; j < len(w); j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != w[j] {
+				break
+			}
+		}
+		if j == len(w) {
+			return true
+		}
+	}
+	return false
 }
 
 // literalValue reports whether the right-hand side of an assignment to a

@@ -118,6 +118,9 @@ func TestScanLiterals(t *testing.T) {
 		"-----BEGIN RSA PRIVATE KEY-----":               "a private key block",
 		"-----BEGIN PRIVATE KEY-----":                   "a private key block",
 		"access = AKIAIOSFODNN7EXAMPLE":                 "an AWS access key id",
+		"session: ASIAIOSFODNN7EXAMPLE":                 "an AWS access key id",
+		"Db_PassWord: hunter22":                         "Db_PassWord is given a plain value",
+		"githubToKen = ghp_x1":                          "githubToKen is given a plain value",
 		`superset_secret_key = "thisISaSECRET_1234567"`: "superset_secret_key is given a plain value",
 	}
 	for line, want := range leaks {
