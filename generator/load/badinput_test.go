@@ -146,3 +146,32 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestNameLengths: a name is a DNS-1123 label of at most 63 characters, a
+// port name at most 15 (the schema's patterns carry the lengths).
+func TestNameLengths(t *testing.T) {
+	cases := []struct {
+		old, new string
+		ok       bool
+	}{
+		{"services: app:", `services: "` + strings.Repeat("a", 63) + `":`, true},
+		{"services: app:", `services: "` + strings.Repeat("a", 64) + `":`, false},
+		{"services: app:", `services: "a-":`, false},
+		{`name: "metrics"`, `name: "` + strings.Repeat("m", 15) + `"`, true},
+		{`name: "metrics"`, `name: "` + strings.Repeat("m", 16) + `"`, false},
+	}
+	for _, c := range cases {
+		repl := []string{c.old, c.new}
+		if strings.HasPrefix(c.old, "name") {
+			repl = append(repl, "METRICSPORT", strings.Trim(strings.TrimPrefix(c.new, "name: "), `"`))
+		}
+		dir := writeModel(t, repl...)
+		_, err := load.Load(load.Options{Dir: dir})
+		if c.ok && err != nil {
+			t.Errorf("%s: refused: %s", c.new, load.Format(err, dir))
+		}
+		if !c.ok && err == nil {
+			t.Errorf("%s: accepted", c.new)
+		}
+	}
+}
