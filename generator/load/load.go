@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -28,6 +29,14 @@ type Options struct {
 	Dir string
 	// Envs are the environments to resolve; nil means all of them.
 	Envs []string
+	// Resolved, when set, is given every requested environment, in name
+	// order, and then the base, as soon as each is decoded and checked, so
+	// that a caller can start on them while Load goes on. It runs on Load's
+	// goroutine and must not block for long. The environments share one CUE
+	// context: a goroutine of the caller uses their Value only under
+	// LockCUE (PosOf takes it). After an error Load returns, the
+	// environments already given are not a valid model.
+	Resolved func(env *model.Environment, base bool)
 }
 
 // UnknownEnvError is returned when a requested environment is not defined.
@@ -56,7 +65,7 @@ func Load(opts Options) (*model.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	return resolve(root, v, opts.Envs)
+	return resolve(root, v, opts)
 }
 
 // buildInstance loads and evaluates the model package.
@@ -79,7 +88,11 @@ func buildInstance(ctx *cue.Context, root string) (cue.Value, error) {
 	return v, nil
 }
 
-func resolve(root string, v cue.Value, want []string) (*model.Model, error) {
+// resolve decodes the requested environments of the evaluated instance v,
+// then the base. Environments come first: a Resolved caller starts on them
+// (the policies, the targets that do not read the base) while the base is
+// resolved.
+func resolve(root string, v cue.Value, opts Options) (*model.Model, error) {
 	envsV := v.LookupPath(cue.ParsePath(model.PathEnvironments))
 	known, err := envNames(envsV)
 	if err != nil {
@@ -92,36 +105,52 @@ func resolve(root string, v cue.Value, want []string) (*model.Model, error) {
 		}
 		return nil, cueerrors.Newf(pos, "the model defines no environments: add one in envs/, e.g. environments: dev: {artefacts: [\"compose\"]}")
 	}
+	want := opts.Envs
 	if want == nil {
 		want = known
 	}
-	m := &model.Model{Root: root, Envs: map[string]*model.Environment{}, Value: v}
-	var errs cueerrors.Error
+	want = append([]string(nil), want...)
+	sort.Strings(want)
 	for _, name := range want {
 		if !contains(known, name) {
 			return nil, &UnknownEnvError{Name: name, Known: known}
 		}
+	}
+	mu := &sync.Mutex{}
+	m := &model.Model{Root: root, Envs: map[string]*model.Environment{}, Value: v, Defined: known}
+	var errs cueerrors.Error
+	for _, name := range want {
+		mu.Lock()
 		env, err := decodeEnv(envsV.LookupPath(cue.MakePath(cue.Str(name))))
+		mu.Unlock()
 		if err != nil {
 			errs = cueerrors.Append(errs, cueerrors.Promote(err, ""))
 			continue
 		}
+		env.Root, env.CUE = root, mu
 		if err := Validate(env); err != nil {
 			errs = cueerrors.Append(errs, cueerrors.Promote(err, ""))
 			continue
 		}
-		env.Root = root
 		m.Envs[name] = env
+		if opts.Resolved != nil && errs == nil {
+			opts.Resolved(env, false)
+		}
 	}
 	if errs != nil {
 		return nil, cueerrors.Sanitize(errs)
 	}
+	mu.Lock()
 	base, err := decodeBase(v)
+	mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	base.Root = root
+	base.Root, base.CUE = root, mu
 	m.Base = base
+	if opts.Resolved != nil {
+		opts.Resolved(base, true)
+	}
 	return m, nil
 }
 

@@ -50,6 +50,7 @@ func dropDisabled(env *model.Environment) {
 // disabledIn reports whether name is a service of env's CUE value that was
 // dropped for enabled: false (and not a misspelt name).
 func disabledIn(env *model.Environment, name string) bool {
+	defer env.LockCUE()()
 	if !env.Value.Exists() {
 		return false
 	}

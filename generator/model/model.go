@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/token"
@@ -24,6 +25,9 @@ type Model struct {
 	// Value is the whole evaluated instance (envs package), for tools such as
 	// policies and explain that need CUE itself.
 	Value cue.Value
+	// Defined are the names of every environment the model defines, loaded
+	// or not, sorted.
+	Defined []string
 }
 
 // EnvNames returns the names of the loaded environments, sorted.
@@ -63,8 +67,21 @@ type Environment struct {
 	Root string `json:"-"`
 
 	// Value is this environment's CUE value, kept for positions (errors,
-	// explain) and policies. It is not safe for concurrent use.
+	// explain) and policies. CUE values are not safe for concurrent use:
+	// hold LockCUE while using it.
 	Value cue.Value `json:"-"`
+	// CUE guards the CUE context Value belongs to, which all environments of
+	// a model share; nil when one goroutine owns the context.
+	CUE *sync.Mutex `json:"-"`
+}
+
+// LockCUE locks the CUE context of e.Value and returns the unlock.
+func (e *Environment) LockCUE() (unlock func()) {
+	if e.CUE == nil {
+		return func() {}
+	}
+	e.CUE.Lock()
+	return e.CUE.Unlock
 }
 
 // Has reports whether the environment gets the named artefact.

@@ -53,6 +53,7 @@ func InSchema(p token.Pos) bool {
 // DecidingPos). A path that does not exist falls back to its closest
 // existing parent.
 func (e *Environment) PosOf(sel ...cue.Selector) token.Pos {
+	defer e.LockCUE()()
 	if !e.Value.Exists() {
 		return token.NoPos
 	}
