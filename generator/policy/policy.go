@@ -75,26 +75,40 @@ type Set struct {
 // defines. A model without a policies/ directory has no rules. Errors keep
 // their CUE positions.
 func Load(m *model.Model) (*Set, error) {
-	s := &Set{root: m.Root}
-	if _, err := os.Stat(filepath.Join(m.Root, filepath.FromSlash(Dir))); os.IsNotExist(err) {
-		return s, nil
-	}
-	insts := load.Instances([]string{Dir}, &load.Config{Dir: m.Root})
-	if len(insts) != 1 {
-		return nil, fmt.Errorf("loading %s: expected one package, found %d", Dir, len(insts))
-	}
-	if err := insts[0].Err; err != nil {
-		return nil, fmt.Errorf("loading policies: %w", err)
-	}
-	s.inst = m.Value.Context().BuildInstance(insts[0])
-	if err := s.inst.Err(); err != nil {
-		return nil, fmt.Errorf("loading policies: %w", err)
+	s, err := loadSet(m.Root, m.Value.Context())
+	if err != nil {
+		return nil, err
 	}
 	known, err := envNames(m)
 	if err != nil {
 		return nil, err
 	}
 	if err := s.readRules(known); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// loadSet builds the policies package of the module at root in ctx and reads
+// its rules without checking the environment names of their severities
+// (readRules does, once they are known).
+func loadSet(root string, ctx *cue.Context) (*Set, error) {
+	s := &Set{root: root}
+	if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(Dir))); os.IsNotExist(err) {
+		return s, nil
+	}
+	insts := load.Instances([]string{Dir}, &load.Config{Dir: root})
+	if len(insts) != 1 {
+		return nil, fmt.Errorf("loading %s: expected one package, found %d", Dir, len(insts))
+	}
+	if err := insts[0].Err; err != nil {
+		return nil, fmt.Errorf("loading policies: %w", err)
+	}
+	s.inst = ctx.BuildInstance(insts[0])
+	if err := s.inst.Err(); err != nil {
+		return nil, fmt.Errorf("loading policies: %w", err)
+	}
+	if err := s.readRules(nil); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -115,7 +129,13 @@ func envNames(m *model.Model) ([]string, error) {
 	return names, nil
 }
 
+// readRules reads the rules of s.inst; with known (the model's
+// environments) it also checks the environment names of their severities.
 func (s *Set) readRules(known []string) error {
+	s.Rules = nil
+	if !s.inst.Exists() {
+		return nil
+	}
 	rulesV := s.inst.LookupPath(cue.ParsePath(PathRules))
 	if !rulesV.Exists() {
 		return nil
@@ -162,7 +182,7 @@ func readRule(name string, v cue.Value, known []string) (Rule, error) {
 			errs = cueerrors.Append(errs, cueerrors.Newf(it.Value().Pos(), "policy rule %q: severity %s must be \"off\", \"warn\" or \"deny\"", name, key))
 			continue
 		}
-		if key != DefaultSeverity && !contains(known, key) {
+		if known != nil && key != DefaultSeverity && !contains(known, key) {
 			errs = cueerrors.Append(errs, cueerrors.Newf(it.Value().Pos(), "policy rule %q gives a severity for environment %q, which the model does not define: use one of %v or %s", name, key, known, DefaultSeverity))
 			continue
 		}
@@ -265,7 +285,9 @@ func (s *Set) evalRule(filled cue.Value, r Rule, env *model.Environment, sev Sev
 		if err != nil {
 			return nil, cueerrors.Newf(rulePos(it.Value()), "policy rule %q: %v", r.Name, err)
 		}
+		unlock := env.LockCUE()
 		pos := posOf(env.Value, path, filepath.Join(s.root, "schema")+string(filepath.Separator))
+		unlock()
 		out = append(out, Violation{
 			Env:      env.Name,
 			Rule:     r.Name,
