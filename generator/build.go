@@ -26,21 +26,43 @@ type Options struct {
 
 // Build loads the model and generates the files of the selected
 // environments, in memory. Nothing is written.
+//
+// Three goroutines share the work, each with data of its own. This one
+// evaluates the model in its CUE context and hands over each environment
+// as soon as it is resolved, then the base. A policy.Runner checks each
+// environment against policies/ in a CUE context of its own. A target
+// runner runs the targets (plain Go): those that read only the environment
+// (target.WithoutBase) at once, the others when the base arrives. The
+// result does not depend on their timing: outputs are merged in environment
+// order and violations are sorted.
 func Build(opts Options) (*model.Model, *Result, error) {
-	m, err := load.Load(load.Options{Dir: opts.Dir, Envs: opts.Envs})
+	var rules *policy.Runner
+	if opts.Policies {
+		rules = policy.Start(opts.Dir)
+		defer rules.Stop()
+	}
+	gen := startTargets(opts.Targets)
+	defer gen.stop()
+	m, err := load.Load(load.Options{Dir: opts.Dir, Envs: opts.Envs, Resolved: func(env *model.Environment, base bool) {
+		gen.queue <- resolved{env, base}
+		if rules != nil && !base {
+			rules.Check(env)
+		}
+	}})
 	if err != nil {
 		return nil, nil, err
 	}
+	outs := gen.stop()
 	var rep *policy.Report
 	if opts.Policies {
-		if rep, err = policy.Run(m); err != nil {
+		if rep, err = rules.Finish(m); err != nil {
 			return m, nil, err
 		}
 		if err := rep.Err(); err != nil {
 			return m, nil, err
 		}
 	}
-	res, err := Generate(m, opts.Envs, opts.Targets)
+	res, err := merge(outs)
 	if err != nil {
 		return m, nil, err
 	}
@@ -56,4 +78,60 @@ func Build(opts Options) (*model.Model, *Result, error) {
 		}
 	}
 	return m, res, nil
+}
+
+type resolved struct {
+	env  *model.Environment
+	base bool
+}
+
+// targetRunner runs the targets on each environment queued, in a
+// goroutine of its own.
+type targetRunner struct {
+	targets []target.Target
+	queue   chan resolved
+	done    chan struct{}
+	outs    []envOutput
+	stopped bool
+}
+
+func startTargets(targets []target.Target) *targetRunner {
+	g := &targetRunner{targets: targets, queue: make(chan resolved, 16), done: make(chan struct{})}
+	go g.run()
+	return g
+}
+
+func withoutBase(t target.Target) bool { _, ok := t.(target.WithoutBase); return ok }
+func withBase(t target.Target) bool    { return !withoutBase(t) }
+
+func (g *targetRunner) run() {
+	defer close(g.done)
+	var base *model.Environment
+	var envs []*model.Environment
+	for r := range g.queue {
+		if r.base {
+			base = r.env
+			for i, env := range envs {
+				g.outs[i].generate(env, base, g.targets, withBase)
+			}
+			continue
+		}
+		o := envOutput{env: r.env.Name}
+		o.generate(r.env, nil, g.targets, withoutBase)
+		if base != nil {
+			o.generate(r.env, base, g.targets, withBase)
+		}
+		envs = append(envs, r.env)
+		g.outs = append(g.outs, o)
+	}
+}
+
+// stop waits for the queued environments and returns their outputs.
+func (g *targetRunner) stop() []envOutput {
+	if !g.stopped {
+		g.stopped = true
+		close(g.queue)
+		<-g.done
+	}
+	return g.outs
 }

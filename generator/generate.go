@@ -37,40 +37,85 @@ func Generate(m *model.Model, envs []string, targets []target.Target) (*Result, 
 	if envs == nil {
 		envs = m.EnvNames()
 	}
-	envs = append([]string(nil), envs...)
-	sort.Strings(envs)
-	res := &Result{Files: map[string][]byte{}, Owners: map[string][]string{}, Envs: envs}
-	shared := map[string]bool{}
+	var outs []envOutput
 	for _, name := range envs {
 		env, ok := m.Envs[name]
 		if !ok {
 			return nil, fmt.Errorf("environment %q was not loaded", name)
 		}
-		for _, t := range targets {
-			if !env.Has(t.Name()) {
-				continue
+		o := envOutput{env: name}
+		o.generate(env, m.Base, targets, nil)
+		outs = append(outs, o)
+	}
+	return merge(outs)
+}
+
+// envOutput is what the targets made of one environment.
+type envOutput struct {
+	env      string
+	files    []made
+	warnings []target.Warning
+	err      error
+}
+
+// made is a file and the target that made it.
+type made struct {
+	target.File
+	by string
+}
+
+// generate runs the targets env asks for and that pick accepts (all when
+// pick is nil), appending to o. It reads env and base only, so environments
+// may be generated concurrently. After an error it does nothing.
+func (o *envOutput) generate(env, base *model.Environment, targets []target.Target, pick func(target.Target) bool) {
+	for _, t := range targets {
+		if o.err != nil {
+			return
+		}
+		if !env.Has(t.Name()) || (pick != nil && !pick(t)) {
+			continue
+		}
+		out, err := t.Generate(target.Input{Env: env, Base: base})
+		if err != nil {
+			o.err = fmt.Errorf("generating %s for %s: %w", t.Name(), env.Name, err)
+			return
+		}
+		o.warnings = append(o.warnings, out.Warnings...)
+		for _, f := range out.Files {
+			if err := target.CheckPath(f.Path); err != nil {
+				o.err = fmt.Errorf("generating %s for %s: %w", t.Name(), env.Name, err)
+				return
 			}
-			out, err := t.Generate(target.Input{Env: env, Base: m.Base})
-			if err != nil {
-				return nil, fmt.Errorf("generating %s for %s: %w", t.Name(), name, err)
-			}
-			res.Warnings = append(res.Warnings, out.Warnings...)
-			for _, f := range out.Files {
-				if err := target.CheckPath(f.Path); err != nil {
-					return nil, fmt.Errorf("generating %s for %s: %w", t.Name(), name, err)
+			o.files = append(o.files, made{f, t.Name()})
+		}
+	}
+}
+
+// merge joins the outputs of environments in name order, whatever order
+// they were made in: a path generated twice is an error unless it is a
+// shared file with the same bytes in every environment.
+func merge(outs []envOutput) (*Result, error) {
+	sort.Slice(outs, func(i, j int) bool { return outs[i].env < outs[j].env })
+	res := &Result{Files: map[string][]byte{}, Owners: map[string][]string{}}
+	shared := map[string]bool{}
+	for _, o := range outs {
+		if o.err != nil {
+			return nil, o.err
+		}
+		res.Envs = append(res.Envs, o.env)
+		res.Warnings = append(res.Warnings, o.warnings...)
+		for _, f := range o.files {
+			if prev, ok := res.Files[f.Path]; ok {
+				if !shared[f.Path] || !f.Shared {
+					return nil, fmt.Errorf("generating %s for %s: %s is generated twice", f.by, o.env, f.Path)
 				}
-				if prev, ok := res.Files[f.Path]; ok {
-					if !shared[f.Path] || !f.Shared {
-						return nil, fmt.Errorf("generating %s for %s: %s is generated twice", t.Name(), name, f.Path)
-					}
-					if !bytes.Equal(prev, f.Data) {
-						return nil, fmt.Errorf("generating %s for %s: shared file %s differs between environments %v and %s", t.Name(), name, f.Path, res.Owners[f.Path], name)
-					}
+				if !bytes.Equal(prev, f.Data) {
+					return nil, fmt.Errorf("generating %s for %s: shared file %s differs between environments %v and %s", f.by, o.env, f.Path, res.Owners[f.Path], o.env)
 				}
-				res.Files[f.Path] = f.Data
-				shared[f.Path] = f.Shared
-				res.Owners[f.Path] = appendOnce(res.Owners[f.Path], name)
 			}
+			res.Files[f.Path] = f.Data
+			shared[f.Path] = f.Shared
+			res.Owners[f.Path] = appendOnce(res.Owners[f.Path], o.env)
 		}
 	}
 	sort.SliceStable(res.Warnings, func(i, j int) bool {

@@ -69,3 +69,11 @@ func CheckPath(p string) error {
 	}
 	return nil
 }
+
+// WithoutBase is implemented by a target that never reads Input.Base. A
+// build runs it as soon as its environment is resolved, before the base is;
+// other targets wait for the base.
+type WithoutBase interface {
+	Target
+	WithoutBase()
+}

@@ -33,6 +33,9 @@ var _ target.Target = Target{}
 // Name is the artefact name environments list.
 func (Target) Name() string { return "compose" }
 
+// WithoutBase: this target reads only its environment (target.WithoutBase).
+func (Target) WithoutBase() {}
+
 // Dir returns the directory of an environment's Compose files, relative to
 // out/.
 func Dir(env string) string { return "compose/" + env }

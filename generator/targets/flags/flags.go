@@ -28,6 +28,9 @@ var _ target.Target = Target{}
 // Name returns "flags".
 func (Target) Name() string { return Name }
 
+// WithoutBase: this target reads only its environment (target.WithoutBase).
+func (Target) WithoutBase() {}
+
 // Generate writes flags/<env>/flags.json.
 func (Target) Generate(in target.Input) (target.Output, error) {
 	data, err := Marshal(in.Env)

@@ -60,6 +60,9 @@ var _ target.Target = Target{}
 // Name returns "prometheus".
 func (Target) Name() string { return Name }
 
+// WithoutBase: this target reads only its environment (target.WithoutBase).
+func (Target) WithoutBase() {}
+
 // Generate writes one configuration per runtime the environment has.
 func (Target) Generate(in target.Input) (target.Output, error) {
 	env := in.Env
