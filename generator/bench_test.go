@@ -12,7 +12,9 @@ import (
 )
 
 func build(b *testing.B, dir string, envs []string) *generator.Result {
-	// As degen build runs it: policies and the leak check included.
+	// As degen build runs it: policies and the leak check included, with the
+	// garbage collector set as the CLI sets it.
+	generator.TuneGC()
 	_, res, err := generator.Build(generator.Options{Dir: dir, Envs: envs, Targets: targets.All(), Policies: true})
 	if err != nil {
 		b.Fatal(err)

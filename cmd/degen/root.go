@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/degen-dev/degen/generator"
 	"github.com/degen-dev/degen/generator/load"
 	"github.com/degen-dev/degen/generator/writer"
 )
@@ -56,6 +57,7 @@ func (g *globals) outDir() string {
 
 // Main runs degen with os.Args and returns the process exit code.
 func Main() int {
+	generator.TuneGC()
 	return run(os.Args[1:], os.Stdout, os.Stderr)
 }
 
