@@ -30,12 +30,13 @@ type Options struct {
 	// Envs are the environments to resolve; nil means all of them.
 	Envs []string
 	// Resolved, when set, is given every requested environment, in name
-	// order, and then the base, as soon as each is decoded and checked, so
-	// that a caller can start on them while Load goes on. It runs on Load's
-	// goroutine and must not block for long. The environments share one CUE
-	// context: a goroutine of the caller uses their Value only under
-	// LockCUE (PosOf takes it). After an error Load returns, the
-	// environments already given are not a valid model.
+	// order, and the base (at any point, usually first: see base.go), as
+	// soon as each is decoded and checked, so that a caller can start on
+	// them while Load goes on. It runs on Load's goroutine and must not
+	// block for long. The environments share one CUE context: a goroutine
+	// of the caller uses their Value only under LockCUE (PosOf takes it).
+	// After an error Load returns, the environments already given are not a
+	// valid model.
 	Resolved func(env *model.Environment, base bool)
 }
 
@@ -60,12 +61,13 @@ func Load(opts Options) (*model.Model, error) {
 	if _, err := os.Stat(filepath.Join(root, "cue.mod")); err != nil {
 		return nil, fmt.Errorf("%s is not a degen model: no cue.mod directory (run degen in the repository root or pass --dir)", root)
 	}
+	side := startBase(root)
 	ctx := cuecontext.New()
 	v, err := buildInstance(ctx, root)
 	if err != nil {
 		return nil, err
 	}
-	return resolve(root, v, opts)
+	return resolve(root, v, opts, side)
 }
 
 // buildInstance loads and evaluates the model package.
@@ -92,7 +94,7 @@ func buildInstance(ctx *cue.Context, root string) (cue.Value, error) {
 // then the base. Environments come first: a Resolved caller starts on them
 // (the policies, the targets that do not read the base) while the base is
 // resolved.
-func resolve(root string, v cue.Value, opts Options) (*model.Model, error) {
+func resolve(root string, v cue.Value, opts Options, side <-chan sideBase) (*model.Model, error) {
 	envsV := v.LookupPath(cue.ParsePath(model.PathEnvironments))
 	known, err := envNames(envsV)
 	if err != nil {
@@ -118,8 +120,28 @@ func resolve(root string, v cue.Value, opts Options) (*model.Model, error) {
 	}
 	mu := &sync.Mutex{}
 	m := &model.Model{Root: root, Envs: map[string]*model.Environment{}, Value: v, Defined: known}
+	// The base, resolved beside this context (see base.go), is handed over
+	// as soon as it is there; if it could not be, it is resolved here
+	// after the environments.
+	var sideDone, sideOK bool
+	takeBase := func(b sideBase) {
+		sideDone, sideOK = true, b.ok
+		if b.ok {
+			m.Base = b.env
+			if opts.Resolved != nil {
+				opts.Resolved(b.env, true)
+			}
+		}
+	}
 	var errs cueerrors.Error
 	for _, name := range want {
+		if !sideDone {
+			select {
+			case b := <-side:
+				takeBase(b)
+			default:
+			}
+		}
 		mu.Lock()
 		env, err := decodeEnv(envsV.LookupPath(cue.MakePath(cue.Str(name))))
 		mu.Unlock()
@@ -139,6 +161,12 @@ func resolve(root string, v cue.Value, opts Options) (*model.Model, error) {
 	}
 	if errs != nil {
 		return nil, cueerrors.Sanitize(errs)
+	}
+	if !sideDone {
+		takeBase(<-side)
+	}
+	if sideOK {
+		return m, nil
 	}
 	mu.Lock()
 	base, err := decodeBase(v)
