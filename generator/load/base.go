@@ -1,7 +1,8 @@
 package load
 
 import (
-
+	"slices"
+	"sort"
 	"sync"
 
 	"cuelang.org/go/cue/ast"
@@ -73,43 +74,128 @@ func resolveBaseAlone(root string) (*model.Environment, bool) {
 // dynamic label that could make an environments field) and no identifier
 // named environments is left anywhere.
 func stripEnvironments(files []*ast.File) bool {
+	_, ok := keepEnvironments(files, nil)
+	return ok
+}
+
+// keepEnvironments drops from files the environments other than those in
+// keep (all of them when keep is nil) and returns the names of every
+// environment the files define. It reports false, and the files must then
+// not be used, when it cannot be sure that nothing left reaches a dropped
+// environment: a top-level declaration without a fixed label, an
+// environments field that is not a struct of fixed labels (the pattern
+// constraint [Name=string]: … excepted), an aliased environments field, or
+// an identifier named environments anywhere but in those labels.
+func keepEnvironments(files []*ast.File, keep map[string]bool) (defined []string, ok bool) {
+	var kept []*ast.Field
 	for _, f := range files {
 		decls := f.Decls[:0]
-		for _, d := range f.Decls {
-			if fd, ok := d.(*ast.Field); ok && labelIs(fd.Label, model.PathEnvironments) {
-				if _, aliased := fd.Label.(*ast.Alias); aliased {
-					// E=environments: what is left may use E.
-					return false
-				}
-				continue
-			}
-			decls = append(decls, d)
-		}
-		f.Decls = decls
-	}
-	for _, f := range files {
 		for _, d := range f.Decls {
 			switch x := d.(type) {
 			case *ast.Package, *ast.ImportDecl, *ast.CommentGroup, *ast.Attribute, *ast.LetClause:
 			case *ast.Field:
 				if !fixedLabel(x.Label) {
-					return false
+					return nil, false
 				}
+				if !labelIs(x.Label, model.PathEnvironments) {
+					break
+				}
+				if _, aliased := x.Label.(*ast.Alias); aliased {
+					// E=environments: what is left may use E.
+					return nil, false
+				}
+				names, ok := filterEnvironments(x, keep)
+				if !ok {
+					return nil, false
+				}
+				defined = append(defined, names...)
+				if keep == nil {
+					continue
+				}
+				kept = append(kept, x)
 			default:
-				return false
+				return nil, false
 			}
+			decls = append(decls, d)
 		}
+		f.Decls = decls
 	}
 	clean := true
-	for _, f := range files {
-		ast.Walk(f, func(n ast.Node) bool {
-			if id, ok := n.(*ast.Ident); ok && id.Name == model.PathEnvironments {
-				clean = false
-			}
-			return clean
-		}, nil)
+	visit := func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok && id.Name == model.PathEnvironments {
+			clean = false
+		}
+		return clean
 	}
-	return clean
+	for _, f := range files {
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.Field); ok && slices.Contains(kept, fd) {
+				// Its label is the field itself; only its value could refer.
+				ast.Walk(fd.Value, visit, nil)
+				continue
+			}
+			ast.Walk(d, visit, nil)
+		}
+	}
+	if !clean {
+		return nil, false
+	}
+	sort.Strings(defined)
+	return slices.Compact(defined), true
+}
+
+// filterEnvironments keeps, in the value of a top-level environments
+// field, the environments of keep and the pattern constraints, and returns
+// the names it holds. The value must be a struct whose fields have fixed
+// labels (or are pattern constraints).
+func filterEnvironments(f *ast.Field, keep map[string]bool) ([]string, bool) {
+	st, ok := f.Value.(*ast.StructLit)
+	if !ok {
+		return nil, false
+	}
+	var names []string
+	elts := st.Elts[:0]
+	for _, e := range st.Elts {
+		switch x := e.(type) {
+		case *ast.CommentGroup:
+		case *ast.Field:
+			if _, pattern := x.Label.(*ast.ListLit); pattern {
+				break
+			}
+			name, ok := labelName(x.Label)
+			if !ok {
+				return nil, false
+			}
+			if _, aliased := x.Label.(*ast.Alias); aliased {
+				return nil, false
+			}
+			names = append(names, name)
+			if !keep[name] {
+				continue
+			}
+		default:
+			return nil, false
+		}
+		elts = append(elts, e)
+	}
+	st.Elts = elts
+	return names, true
+}
+
+// labelName returns the name a fixed label gives its field.
+func labelName(l ast.Label) (string, bool) {
+	switch x := l.(type) {
+	case *ast.Ident:
+		return x.Name, true
+	case *ast.BasicLit:
+		s, err := literal.Unquote(x.Value)
+		return s, err == nil
+	case *ast.Alias:
+		if e, ok := x.Expr.(ast.Label); ok {
+			return labelName(e)
+		}
+	}
+	return "", false
 }
 
 // fixedLabel reports whether a label is an identifier or a plain string,
@@ -132,16 +218,6 @@ func fixedLabel(l ast.Label) bool {
 // labelIs reports whether a field label is name, written as an identifier,
 // a quoted string or behind an alias (E=environments).
 func labelIs(l ast.Label, name string) bool {
-	switch x := l.(type) {
-	case *ast.Ident:
-		return x.Name == name
-	case *ast.BasicLit:
-		s, err := literal.Unquote(x.Value)
-		return err == nil && s == name
-	case *ast.Alias:
-		if e, ok := x.Expr.(ast.Label); ok {
-			return labelIs(e, name)
-		}
-	}
-	return false
+	n, ok := labelName(l)
+	return ok && n == name
 }

@@ -2,6 +2,7 @@ package load
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -81,6 +82,66 @@ func TestStripEnvironments(t *testing.T) {
 			}
 			if len(f.Decls) < 3 {
 				t.Errorf("only %d declarations left: more than environments was dropped", len(f.Decls))
+			}
+		})
+	}
+}
+
+// TestKeepEnvironments: with one environment asked for, the others are
+// dropped from every spelling of the environments field, the pattern
+// constraint stays, and every name is still reported.
+func TestKeepEnvironments(t *testing.T) {
+	const head = "package envs\n\n#Base: {name: _}\nenvironments: [N=string]: #Base & {name: N}\n"
+	cases := []struct {
+		name, src string
+		ok        bool
+		defined   string
+		left      int // environments left, pattern excluded
+	}{
+		{"files", "environments: dev: {}\nenvironments: prod: {x: 1}\n", true, "[dev prod]", 1},
+		{"one struct", "environments: {dev: {}, \"prod\": {}, staging: {}}\n", true, "[dev prod staging]", 1},
+		{"twice", "environments: prod: {}\nenvironments: prod: x: 1\n", true, "[prod]", 2},
+		{"not a struct", "environments: _e\n_e: {prod: {}}\n", false, "", 0},
+		{"comprehension", "environments: {for n in [\"a\"] {(n): {}}}\n", false, "", 0},
+		{"aliased env", "environments: P=prod: {}\nx: P\n", false, "", 0},
+		{"reference in a dropped one", "environments: dev: x: environments.prod.x\nenvironments: prod: {}\n", true, "[dev prod]", 1},
+		{"reference in the kept one", "environments: prod: x: environments.dev.x\nenvironments: dev: {}\n", false, "", 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f, err := parser.ParseFile("stack.cue", head+c.src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			names, ok := keepEnvironments([]*ast.File{f}, map[string]bool{"prod": true})
+			if ok != c.ok {
+				t.Fatalf("keepEnvironments ok = %v, want %v", ok, c.ok)
+			}
+			if !ok {
+				return
+			}
+			if got := fmt.Sprint(names); got != c.defined {
+				t.Errorf("defined = %s, want %s", got, c.defined)
+			}
+			left := 0
+			for _, d := range f.Decls {
+				fd, isField := d.(*ast.Field)
+				if !isField || !labelIs(fd.Label, "environments") {
+					continue
+				}
+				for _, e := range fd.Value.(*ast.StructLit).Elts {
+					if ef, ok := e.(*ast.Field); ok {
+						if n, fixed := labelName(ef.Label); fixed {
+							if n != "prod" {
+								t.Errorf("environment %s left", n)
+							}
+							left++
+						}
+					}
+				}
+			}
+			if left != c.left {
+				t.Errorf("%d prod fields left, want %d", left, c.left)
 			}
 		})
 	}

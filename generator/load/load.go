@@ -63,42 +63,73 @@ func Load(opts Options) (*model.Model, error) {
 	}
 	side := startBase(root)
 	ctx := cuecontext.New()
-	v, err := buildInstance(ctx, root)
+	v, defined, err := buildEnvs(ctx, root, opts.Envs)
 	if err != nil {
 		return nil, err
 	}
-	return resolve(root, v, opts, side)
+	return resolve(root, v, defined, opts, side)
 }
 
 // buildInstance loads and evaluates the model package.
 func buildInstance(ctx *cue.Context, root string) (cue.Value, error) {
+	v, _, err := buildEnvs(ctx, root, nil)
+	return v, err
+}
+
+// buildEnvs loads and evaluates the model package. With envs, it first
+// drops the other environments from the files when it can be sure nothing
+// left reaches them (see keepEnvironments): CUE evaluates every field of a
+// package, and an environment costs as much as the rest of the model. It
+// then returns the names of every environment the files define; nil means
+// the whole package was evaluated and they are in the value.
+func buildEnvs(ctx *cue.Context, root string, envs []string) (cue.Value, []string, error) {
 	insts := load.Instances([]string{model.EnvsPackage}, &load.Config{Dir: root})
 	if len(insts) != 1 {
-		return cue.Value{}, fmt.Errorf("loading %s: expected one package, found %d", model.EnvsPackage, len(insts))
+		return cue.Value{}, nil, fmt.Errorf("loading %s: expected one package, found %d", model.EnvsPackage, len(insts))
 	}
 	if err := insts[0].Err; err != nil {
 		var mp *load.MultiplePackageError
 		if errors.As(err, &mp) {
-			return cue.Value{}, packageClash(root, mp)
+			return cue.Value{}, nil, packageClash(root, mp)
 		}
-		return cue.Value{}, err
+		return cue.Value{}, nil, err
 	}
-	v := ctx.BuildInstance(insts[0])
+	inst := insts[0]
+	var defined []string
+	if envs != nil {
+		keep := map[string]bool{}
+		for _, e := range envs {
+			keep[e] = true
+		}
+		// Stripping edits the syntax trees; when it gives up half-way they
+		// are parsed again.
+		names, ok := keepEnvironments(inst.Files, keep)
+		switch {
+		case ok && len(names) > 0:
+			defined = names
+		case !ok:
+			inst = load.Instances([]string{model.EnvsPackage}, &load.Config{Dir: root})[0]
+		}
+	}
+	v := ctx.BuildInstance(inst)
 	if err := v.Err(); err != nil {
-		return cue.Value{}, err
+		return cue.Value{}, nil, err
 	}
-	return v, nil
+	return v, defined, nil
 }
 
 // resolve decodes the requested environments of the evaluated instance v,
 // then the base. Environments come first: a Resolved caller starts on them
 // (the policies, the targets that do not read the base) while the base is
 // resolved.
-func resolve(root string, v cue.Value, opts Options, side <-chan sideBase) (*model.Model, error) {
+func resolve(root string, v cue.Value, defined []string, opts Options, side <-chan sideBase) (*model.Model, error) {
 	envsV := v.LookupPath(cue.ParsePath(model.PathEnvironments))
-	known, err := envNames(envsV)
-	if err != nil {
-		return nil, err
+	known := defined
+	if known == nil {
+		var err error
+		if known, err = envNames(envsV); err != nil {
+			return nil, err
+		}
 	}
 	if len(known) == 0 {
 		pos := token.NoPos

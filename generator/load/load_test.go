@@ -1,9 +1,13 @@
 package load
 
 import (
+	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
+
+	"cuelang.org/go/cue"
 
 	"github.com/degen-dev/degen/generator/model"
 )
@@ -225,6 +229,43 @@ func BenchmarkLoad(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if _, err := Load(Options{Dir: "../.."}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestOneEnvironmentAlone: loading one environment evaluates the model
+// without the others (see keepEnvironments); the result must be the one of
+// the whole model, and the model must still know every environment.
+func TestOneEnvironmentAlone(t *testing.T) {
+	all, err := Load(Options{Dir: "../.."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range all.EnvNames() {
+		one, err := Load(Options{Dir: "../..", Envs: []string{name}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := one.EnvNames(); len(got) != 1 || got[0] != name {
+			t.Fatalf("loading %s gave %v", name, got)
+		}
+		if fmt.Sprint(one.Defined) != fmt.Sprint(all.Defined) || len(all.Defined) != 4 {
+			t.Errorf("loading %s: the model defines %v, want %v", name, one.Defined, all.Defined)
+		}
+		a, _ := json.Marshal(all.Envs[name])
+		b, _ := json.Marshal(one.Envs[name])
+		if string(a) != string(b) {
+			t.Errorf("%s loaded alone differs from %s in the whole model", name, name)
+		}
+		// The other environments were not evaluated.
+		if others, _ := one.Value.LookupPath(cue.ParsePath("environments")).Fields(); others != nil {
+			n := 0
+			for others.Next() {
+				n++
+			}
+			if n != 1 {
+				t.Errorf("loading %s evaluated %d environments", name, n)
+			}
 		}
 	}
 }

@@ -117,6 +117,9 @@ func loadSet(root string, ctx *cue.Context) (*Set, error) {
 // envNames returns every environment the model defines, loaded or not: a
 // severity may name any of them.
 func envNames(m *model.Model) ([]string, error) {
+	if m.Defined != nil {
+		return m.Defined, nil
+	}
 	it, err := m.Value.LookupPath(cue.ParsePath(model.PathEnvironments)).Fields()
 	if err != nil {
 		return nil, fmt.Errorf("listing environments: %w", err)
