@@ -4,6 +4,7 @@
 #   promtool  - Debian's prometheus package (Prometheus 2.42)
 #   terraform - expected on the machine (not in Debian); tests skip without it
 #   kubectl   - expected on the machine; tests skip `kubectl kustomize` without it
+#   gcc       - the race detector needs cgo; installed from Debian when missing
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -18,7 +19,14 @@ if ! command -v promtool >/dev/null 2>&1; then
 	as_root pkill -x prometheus >/dev/null 2>&1 || true
 fi
 
-for tool in promtool terraform kubectl git; do
+if ! command -v gcc >/dev/null 2>&1; then
+	echo "test-deps: installing Debian's gcc for the race detector (cgo)" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	as_root apt-get update -qq >/dev/null
+	as_root apt-get install -y -qq --no-install-recommends gcc libc6-dev >/dev/null
+fi
+
+for tool in promtool terraform kubectl git gcc; do
 	if command -v "$tool" >/dev/null 2>&1; then
 		echo "test-deps: $tool: $(command -v "$tool")" >&2
 	else
