@@ -6,6 +6,7 @@ package generator
 import (
 	"bytes"
 	"fmt"
+	"runtime/debug"
 	"sort"
 
 	"github.com/degen-dev/degen/generator/model"
@@ -75,7 +76,7 @@ func (o *envOutput) generate(env, base *model.Environment, targets []target.Targ
 		if !env.Has(t.Name()) || (pick != nil && !pick(t)) {
 			continue
 		}
-		out, err := t.Generate(target.Input{Env: env, Base: base})
+		out, err := generateOne(t, target.Input{Env: env, Base: base})
 		if err != nil {
 			o.err = fmt.Errorf("generating %s for %s: %w", t.Name(), env.Name, err)
 			return
@@ -89,6 +90,18 @@ func (o *envOutput) generate(env, base *model.Environment, targets []target.Targ
 			o.files = append(o.files, made{f, t.Name()})
 		}
 	}
+}
+
+// generateOne runs one target, turning a panic (a bug in the target) into
+// an error: targets run in a goroutine of the build, where a panic would end
+// the process before anything could report it.
+func generateOne(t target.Target, in target.Input) (out target.Output, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error, please report it: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return t.Generate(in)
 }
 
 // merge joins the outputs of environments in name order, whatever order

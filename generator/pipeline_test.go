@@ -2,6 +2,7 @@ package generator_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -108,4 +109,28 @@ func generateWithoutBase(tg target.Target, env *model.Environment) (out target.O
 		}
 	}()
 	return tg.Generate(target.Input{Env: env})
+}
+
+type panicking struct{}
+
+func (panicking) Name() string { return "compose" }
+func (panicking) Generate(target.Input) (target.Output, error) {
+	var m map[string]int
+	m["boom"]++ // a nil map: the kind of bug a target could have
+	return target.Output{}, nil
+}
+
+// TestTargetPanicIsAnError: targets run in a goroutine of the build; a
+// panic there must come back as an error naming the target and the
+// environment, not end the process.
+func TestTargetPanicIsAnError(t *testing.T) {
+	_, _, err := generator.Build(generator.Options{Dir: "..", Envs: []string{"local"}, Targets: []target.Target{panicking{}}})
+	if err == nil {
+		t.Fatal("the build succeeded")
+	}
+	for _, want := range []string{"generating compose for local", "internal error, please report it", "assignment to entry in nil map"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q:\n%.300s", want, err)
+		}
+	}
 }

@@ -46,7 +46,14 @@ func startBase(root string) <-chan sideBase {
 	return ch
 }
 
-func resolveBaseAlone(root string) (*model.Environment, bool) {
+func resolveBaseAlone(root string) (env *model.Environment, ok bool) {
+	// A panic here (CUE has had them) falls back to the main context, which
+	// then reports what it meets.
+	defer func() {
+		if recover() != nil {
+			env, ok = nil, false
+		}
+	}()
 	insts := load.Instances([]string{model.EnvsPackage}, &load.Config{Dir: root})
 	if len(insts) != 1 || insts[0].Err != nil {
 		return nil, false

@@ -1,7 +1,9 @@
 package policy
 
 import (
+	"fmt"
 	"path/filepath"
+	"runtime/debug"
 
 	"cuelang.org/go/cue/cuecontext"
 
@@ -34,20 +36,38 @@ func (r *Runner) run(root string) {
 	// Positions are printed relative to the module root, as load does.
 	abs, err := filepath.Abs(root)
 	if err == nil {
-		r.set, err = loadSet(abs, cuecontext.New())
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					err = fmt.Errorf("internal error loading the policies, please report it: %v\n%s", p, debug.Stack())
+				}
+			}()
+			r.set, err = loadSet(abs, cuecontext.New())
+		}()
 	}
 	r.err = err
 	for env := range r.queue {
 		if r.err != nil {
 			continue
 		}
-		vs, err := r.set.Check(env)
+		vs, err := r.check(env)
 		if err != nil {
 			r.err = err
 			continue
 		}
 		r.found = append(r.found, vs...)
 	}
+}
+
+// check runs the rules on env, turning a panic (CUE has had them) into an
+// error: in this goroutine it would end the process unreported.
+func (r *Runner) check(env *model.Environment) (vs []Violation, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("internal error checking the policies for %s, please report it: %v\n%s", env.Name, p, debug.Stack())
+		}
+	}()
+	return r.set.Check(env)
 }
 
 // Check queues a resolved environment. The environment must not change
