@@ -5,9 +5,12 @@ package generator
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/policy"
@@ -131,15 +134,8 @@ func merge(outs []envOutput) (*Result, error) {
 			res.Owners[f.Path] = appendOnce(res.Owners[f.Path], o.env)
 		}
 	}
-	sort.SliceStable(res.Warnings, func(i, j int) bool {
-		a, b := res.Warnings[i], res.Warnings[j]
-		if a.Env != b.Env {
-			return a.Env < b.Env
-		}
-		if a.Target != b.Target {
-			return a.Target < b.Target
-		}
-		return a.Subject < b.Subject
+	slices.SortStableFunc(res.Warnings, func(a, b target.Warning) int {
+		return cmp.Or(strings.Compare(a.Env, b.Env), strings.Compare(a.Target, b.Target), strings.Compare(a.Subject, b.Subject))
 	})
 	return res, nil
 }

@@ -8,7 +8,9 @@
 package diff
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -161,15 +163,8 @@ func Compare(old, new map[string][]byte, opts Options) (*Report, error) {
 		}
 		rep.Objects = append(rep.Objects, compareObjects(file, oldObjs, newObjs, opts.IDKey, opts.ValueKey)...)
 	}
-	sort.SliceStable(rep.Objects, func(i, j int) bool {
-		a, b := rep.Objects[i], rep.Objects[j]
-		if a.Target != b.Target {
-			return a.Target < b.Target
-		}
-		if a.File != b.File {
-			return a.File < b.File
-		}
-		return a.ID < b.ID
+	slices.SortStableFunc(rep.Objects, func(a, b Object) int {
+		return cmp.Or(strings.Compare(a.Target, b.Target), strings.Compare(a.File, b.File), strings.Compare(a.ID, b.ID))
 	})
 	for _, o := range rep.Objects {
 		switch o.Status {
