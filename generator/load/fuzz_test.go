@@ -1,6 +1,7 @@
 package load
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,6 +27,11 @@ func FuzzLoad(f *testing.F) {
 		"not cue at all",
 		"package envs\n#Base: services: grafana: ports: [{hostPort: 70000}]\n",
 		"package envs\nenvironments: prod: services: grafana: env: X: {value: \"a\", secret: \"b\"}\n",
+		"package envs\n\"environments\": {prod: kafka: partitions: 24, staging: {}}\n",
+		"package envs\nenvironments: prod: kafka: partitions: environments.staging.kafka.partitions\n",
+		"package envs\nenvironments: staging: kafka: partitions: environments.prod.kafka.partitions\n",
+		"package envs\nE=environments: prod: {}\nx: E.prod.name\n",
+		"package envs\nfor n in [\"prod\"] {environments: (n): kafka: partitions: 7}\n",
 	} {
 		f.Add(seed)
 	}
@@ -40,17 +46,40 @@ func FuzzLoad(f *testing.F) {
 		if err := os.WriteFile(extra, []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		_, err := Load(Options{Dir: dir})
-		if err == nil {
+		all, err := Load(Options{Dir: dir})
+		checkErr(t, dir, err)
+		// prod alone is evaluated from files without the other
+		// environments when they cannot be reached (keepEnvironments):
+		// whenever the whole model loads, prod alone must load the same.
+		one, oneErr := Load(Options{Dir: dir, Envs: []string{"prod"}})
+		checkErr(t, dir, oneErr)
+		if err != nil || all.Envs["prod"] == nil {
 			return
 		}
-		out := Format(err, dir)
-		if strings.TrimSpace(out) == "" {
-			t.Fatalf("an error with no message: %#v", err)
+		if oneErr != nil {
+			t.Fatalf("the whole model loads but prod alone does not:\n%s", Format(oneErr, dir))
 		}
-		var cerr cueerrors.Error
-		if cueerrors.As(err, &cerr) && !strings.Contains(out, "./") {
-			t.Fatalf("a CUE error without a position in the model:\n%s", out)
+		a, _ := json.Marshal(all.Envs["prod"])
+		b, _ := json.Marshal(one.Envs["prod"])
+		if string(a) != string(b) {
+			t.Fatalf("prod alone differs from prod in the whole model")
 		}
 	})
+}
+
+// checkErr: an error has a message, and a CUE error a position in the
+// model.
+func checkErr(t *testing.T, dir string, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	out := Format(err, dir)
+	if strings.TrimSpace(out) == "" {
+		t.Fatalf("an error with no message: %#v", err)
+	}
+	var cerr cueerrors.Error
+	if cueerrors.As(err, &cerr) && !strings.Contains(out, "./") {
+		t.Fatalf("a CUE error without a position in the model:\n%s", out)
+	}
 }
