@@ -27,14 +27,16 @@ type Options struct {
 // Build loads the model and generates the files of the selected
 // environments, in memory. Nothing is written.
 //
-// Three goroutines share the work, each with data of its own. This one
+// Goroutines share the work, each with data of its own. load.Load
 // evaluates the model in its CUE context and hands over each environment
-// as soon as it is resolved, then the base. A policy.Runner checks each
-// environment against policies/ in a CUE context of its own. A target
-// runner runs the targets (plain Go): those that read only the environment
-// (target.WithoutBase) at once, the others when the base arrives. The
-// result does not depend on their timing: outputs are merged in environment
-// order and violations are sorted.
+// as soon as it is resolved, and the base, which it resolves beside them in
+// a second context. A policy.Runner checks each environment against
+// policies/ in a CUE context of its own. A target runner runs the targets
+// (plain Go): those that read only the environment (target.WithoutBase) at
+// once, the others once the base is there. The result does not depend on
+// their timing: outputs are merged in environment order, violations are
+// sorted, and errors come in the order of the sequential steps (policies,
+// then targets, then the leak check).
 func Build(opts Options) (*model.Model, *Result, error) {
 	var rules *policy.Runner
 	if opts.Policies {
