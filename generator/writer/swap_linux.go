@@ -2,6 +2,7 @@ package writer
 
 import (
 	"errors"
+	"fmt"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -19,4 +20,22 @@ func swap(staging, out string) error {
 		return swapTwoRenames(staging, out)
 	}
 	return err
+}
+
+// syncStaging makes the staging tree durable before it is swapped in: one
+// syncfs(2) flushes every file and directory written on its file system
+// (subdirectories included, which an fsync of the staging root alone did
+// not). An fsync per file made BenchmarkWriteNew take 249-314 ms for 250
+// new files and 5.5-8.1 s for 6,500; with syncfs 111-138 ms and 3.9-5.1 s,
+// the rest being the file system's file creation.
+func syncStaging(staging string, _ []string) error {
+	d, err := os.Open(staging)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := unix.Syncfs(int(d.Fd())); err != nil {
+		return fmt.Errorf("flushing %s: %w", staging, err)
+	}
+	return nil
 }

@@ -239,8 +239,10 @@ func diffAgainstDisk(out string, old *Index, final map[string]finalFile) (*Repor
 }
 
 // buildStaging writes the new tree: foreign files and unchanged generated
-// files are hard-linked from out/, the rest written fresh.
+// files are hard-linked from out/, the rest written fresh. The files are
+// made durable once, together, before the tree is swapped in (syncStaging).
 func buildStaging(out, staging string, old *Index, final map[string]finalFile) error {
+	var written []string
 	if err := os.RemoveAll(staging); err != nil {
 		return err
 	}
@@ -265,7 +267,11 @@ func buildStaging(out, staging string, old *Index, final map[string]finalFile) e
 			if _, owned := old.Files[relSlash]; owned {
 				return nil
 			}
-			return link(p, dst)
+			copied, err := link(p, dst)
+			if copied {
+				written = append(written, dst)
+			}
+			return err
 		})
 		if err != nil {
 			return fmt.Errorf("copying out/ into the staging tree: %w", err)
@@ -279,42 +285,50 @@ func buildStaging(out, staging string, old *Index, final map[string]finalFile) e
 			return err
 		}
 		if onDisk, err := os.ReadFile(src); err == nil && Sum(onDisk) == f.sum {
-			if err := link(src, dst); err != nil {
+			copied, err := link(src, dst)
+			if err != nil {
 				return err
+			}
+			if copied {
+				written = append(written, dst)
 			}
 			continue
 		}
 		if err := writeFile(dst, f.data); err != nil {
 			return err
 		}
+		written = append(written, dst)
 	}
-	if err := writeFile(filepath.Join(staging, IndexName), encodeIndex(final)); err != nil {
+	index := filepath.Join(staging, IndexName)
+	if err := writeFile(index, encodeIndex(final)); err != nil {
 		return err
 	}
+	written = append(written, index)
 	removeEmptyDirs(staging)
-	return syncDir(staging)
+	return syncStaging(staging, written)
 }
 
 // link hard-links src to dst, copying (with the modification time) where the
-// file system cannot link.
-func link(src, dst string) error {
+// file system cannot link; copied says it did.
+func link(src, dst string) (copied bool, err error) {
 	if err := os.Link(src, dst); err == nil {
-		return nil
+		return false, nil
 	}
 	data, err := os.ReadFile(src)
 	if err != nil {
-		return err
+		return false, err
 	}
 	st, err := os.Stat(src)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if err := writeFile(dst, data); err != nil {
-		return err
+		return true, err
 	}
-	return os.Chtimes(dst, st.ModTime(), st.ModTime())
+	return true, os.Chtimes(dst, st.ModTime(), st.ModTime())
 }
 
+// writeFile writes a file of the staging tree; syncStaging makes it durable.
 func writeFile(p string, data []byte) error {
 	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
@@ -324,11 +338,26 @@ func writeFile(p string, data []byte) error {
 		f.Close()
 		return err
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
 	return f.Close()
+}
+
+// syncFiles flushes each file, then the staging directory: the portable
+// form of syncStaging.
+func syncFiles(staging string, files []string) error {
+	for _, p := range files {
+		f, err := os.OpenFile(p, os.O_RDWR, 0)
+		if err != nil {
+			return err
+		}
+		err = f.Sync()
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return syncDir(staging)
 }
 
 func syncDir(dir string) error {

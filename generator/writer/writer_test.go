@@ -2,10 +2,12 @@ package writer
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -293,4 +295,25 @@ func equal(a, b map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// BenchmarkWriteNew writes n new files into an empty out/: the first build
+// of a large model.
+func BenchmarkWriteNew(b *testing.B) {
+	for _, n := range []int{250, 6500} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			p := Plan{Files: map[string][]byte{}, Owners: map[string][]string{}, Scope: []string{"dev"}}
+			for i := range n {
+				name := fmt.Sprintf("kubernetes/base/c%d/deployment-s%d.yaml", i%20, i)
+				p.Files[name] = []byte(strings.Repeat("line of yaml\n", 20))
+				p.Owners[name] = []string{"dev"}
+			}
+			for i := 0; i < b.N; i++ {
+				out := filepath.Join(b.TempDir(), "out")
+				if _, err := Write(out, p); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
