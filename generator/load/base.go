@@ -1,14 +1,15 @@
 package load
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 	"sync"
 
+	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/literal"
-	"cuelang.org/go/cue/load"
 
 	"github.com/degen-dev/degen/generator/model"
 )
@@ -28,72 +29,97 @@ import (
 // without this shortcut. Any error does the same, so that errors are
 // reported, with their positions, by the main context alone.
 
-// sideBase is the result of resolving the base beside the environments.
-type sideBase struct {
-	env *model.Environment
-	ok  bool
+// sideResult is what the second context resolved: the base (nil when it
+// could not: the main context then resolves it) and, when one was asked
+// for, an environment or the error that stops it.
+type sideResult struct {
+	base *model.Environment
+	env  *model.Environment
+	err  error
 }
 
-// startBase resolves the base of the module at root in a goroutine. The
-// result is ok only when the files could be stripped and the base resolved
-// without error.
-func startBase(root string) <-chan sideBase {
-	ch := make(chan sideBase, 1)
-	go func() {
-		env, ok := resolveBaseAlone(root)
-		ch <- sideBase{env, ok}
-	}()
+// startSide resolves, in a goroutine and a CUE context of its own, the base
+// of the module at root and, unless env is "", that environment. With env,
+// the caller has checked that the files can be split by environment.
+func startSide(root, env string) <-chan sideResult {
+	ch := make(chan sideResult, 1)
+	go func() { ch <- resolveSide(root, env) }()
 	return ch
 }
 
-func resolveBaseAlone(root string) (env *model.Environment, ok bool) {
-	// A panic here (CUE has had them) falls back to the main context, which
-	// then reports what it meets.
+func resolveSide(root, name string) (r sideResult) {
+	// A panic (CUE has had them) leaves the base to the main context; an
+	// environment asked for fails with it.
 	defer func() {
-		if recover() != nil {
-			env, ok = nil, false
+		if p := recover(); p != nil {
+			r = sideResult{}
+			if name != "" {
+				r.err = fmt.Errorf("internal error resolving environment %s, please report it: %v", name, p)
+			}
 		}
 	}()
-	insts := load.Instances([]string{model.EnvsPackage}, &load.Config{Dir: root})
-	if len(insts) != 1 || insts[0].Err != nil {
-		return nil, false
-	}
-	if !stripEnvironments(insts[0].Files) {
-		return nil, false
-	}
-	v := cuecontext.New().BuildInstance(insts[0])
-	if v.Err() != nil {
-		return nil, false
-	}
-	base, err := decodeBase(v)
+	inst, err := parse(root)
 	if err != nil {
-		return nil, false
+		// The main context parses the same files and reports this.
+		return sideResult{}
 	}
-	// Only this environment uses the new context from now on, but
-	// PosOf locks; give it a lock of its own.
-	base.Root, base.CUE = root, &sync.Mutex{}
-	return base, true
+	keep := func(n string) bool { return n == name }
+	if name == "" {
+		keep = nil
+	}
+	if _, ok := keepEnvironments(inst.Files, keep); !ok {
+		if name != "" {
+			r.err = fmt.Errorf("internal error: the files of %s could not be split by environment a second time", model.EnvsPackage)
+		}
+		return r
+	}
+	v := cuecontext.New().BuildInstance(inst)
+	if err := v.Err(); err != nil {
+		if name != "" {
+			r.err = err
+		}
+		return r
+	}
+	// Only r's environments use this context, but PosOf locks: they share
+	// a lock of their own.
+	mu := &sync.Mutex{}
+	if base, err := decodeBase(v); err == nil {
+		base.Root, base.CUE = root, mu
+		r.base = base
+	}
+	if name == "" {
+		return r
+	}
+	env, err := decodeEnv(v.LookupPath(cue.MakePath(cue.Str(model.PathEnvironments), cue.Str(name))))
+	if err != nil {
+		r.err = err
+		return r
+	}
+	env.Root, env.CUE = root, mu
+	if err := Validate(env); err != nil {
+		r.err = err
+		return r
+	}
+	r.env = env
+	return r
 }
 
 // stripEnvironments drops the top-level environments fields of files and
-// reports whether the rest can no longer reach them: every top-level
-// declaration left has a fixed label (no comprehension, embedding or
-// dynamic label that could make an environments field) and no identifier
-// named environments is left anywhere.
+// reports whether the rest can no longer reach them (see keepEnvironments).
 func stripEnvironments(files []*ast.File) bool {
 	_, ok := keepEnvironments(files, nil)
 	return ok
 }
 
-// keepEnvironments drops from files the environments other than those in
-// keep (all of them when keep is nil) and returns the names of every
+// keepEnvironments drops from files the environments keep does not accept
+// (the whole environments fields when keep is nil) and returns the names of every
 // environment the files define. It reports false, and the files must then
 // not be used, when it cannot be sure that nothing left reaches a dropped
 // environment: a top-level declaration without a fixed label, an
 // environments field that is not a struct of fixed labels (the pattern
 // constraint [Name=string]: … excepted), an aliased environments field, or
 // an identifier named environments anywhere but in those labels.
-func keepEnvironments(files []*ast.File, keep map[string]bool) (defined []string, ok bool) {
+func keepEnvironments(files []*ast.File, keep func(name string) bool) (defined []string, ok bool) {
 	var kept []*ast.Field
 	for _, f := range files {
 		decls := f.Decls[:0]
@@ -155,7 +181,7 @@ func keepEnvironments(files []*ast.File, keep map[string]bool) (defined []string
 // field, the environments of keep and the pattern constraints, and returns
 // the names it holds. The value must be a struct whose fields have fixed
 // labels (or are pattern constraints).
-func filterEnvironments(f *ast.Field, keep map[string]bool) ([]string, bool) {
+func filterEnvironments(f *ast.Field, keep func(string) bool) ([]string, bool) {
 	st, ok := f.Value.(*ast.StructLit)
 	if !ok {
 		return nil, false
@@ -177,7 +203,7 @@ func filterEnvironments(f *ast.Field, keep map[string]bool) ([]string, bool) {
 				return nil, false
 			}
 			names = append(names, name)
-			if !keep[name] {
+			if keep == nil || !keep(name) {
 				continue
 			}
 		default:

@@ -19,8 +19,8 @@ func TestSideBaseMatchesMain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	side, ok := resolveBaseAlone(root)
-	if !ok {
+	side := resolveSide(root, "").base
+	if side == nil {
 		t.Fatal("the default model's base was not resolved beside the environments")
 	}
 	v, err := buildInstance(cuecontext.New(), root)
@@ -113,7 +113,7 @@ func TestKeepEnvironments(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			names, ok := keepEnvironments([]*ast.File{f}, map[string]bool{"prod": true})
+			names, ok := keepEnvironments([]*ast.File{f}, func(n string) bool { return n == "prod" })
 			if ok != c.ok {
 				t.Fatalf("keepEnvironments ok = %v, want %v", ok, c.ok)
 			}

@@ -9,11 +9,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"sort"
 	"sync"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/build"
 	"cuelang.org/go/cue/cuecontext"
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/load"
@@ -29,14 +32,13 @@ type Options struct {
 	Dir string
 	// Envs are the environments to resolve; nil means all of them.
 	Envs []string
-	// Resolved, when set, is given every requested environment, in name
-	// order, and the base (at any point, usually first: see base.go), as
-	// soon as each is decoded and checked, so that a caller can start on
-	// them while Load goes on. It runs on Load's goroutine and must not
-	// block for long. The environments share one CUE context: a goroutine
-	// of the caller uses their Value only under LockCUE (PosOf takes it).
-	// After an error Load returns, the environments already given are not a
-	// valid model.
+	// Resolved, when set, is given every requested environment and the
+	// base, in no fixed order, as soon as each is decoded and checked, so
+	// that a caller can start on them while Load goes on. It runs on Load's
+	// goroutine and must not block for long. Environments may share a CUE
+	// context: a goroutine of the caller uses their Value only under
+	// LockCUE (PosOf takes it). After an error Load returns, the
+	// environments already given are not a valid model.
 	Resolved func(env *model.Environment, base bool)
 }
 
@@ -53,6 +55,12 @@ func (e *UnknownEnvError) Error() string {
 // Load evaluates the module at opts.Dir and resolves the requested
 // environments. The returned error, if any, is either an *UnknownEnvError or
 // a CUE error list (cueerrors.Error) with positions.
+//
+// CUE evaluates every field of a package, and each environment costs about
+// as much as the rest of the model. When the files allow it (see
+// keepEnvironments), this context evaluates only the requested
+// environments, and a second one, in a goroutine, the base and the last of
+// them (see base.go): the two cores share the evaluation.
 func Load(opts Options) (*model.Model, error) {
 	root, err := filepath.Abs(opts.Dir)
 	if err != nil {
@@ -61,68 +69,83 @@ func Load(opts Options) (*model.Model, error) {
 	if _, err := os.Stat(filepath.Join(root, "cue.mod")); err != nil {
 		return nil, fmt.Errorf("%s is not a degen model: no cue.mod directory (run degen in the repository root or pass --dir)", root)
 	}
-	side := startBase(root)
-	ctx := cuecontext.New()
-	v, defined, err := buildEnvs(ctx, root, opts.Envs)
+	inst, err := parse(root)
 	if err != nil {
 		return nil, err
 	}
-	return resolve(root, v, defined, opts, side)
+	// Keeping every environment leaves the files as they are, and says
+	// whether they may be split by environment and which they define.
+	defined, split := keepEnvironments(inst.Files, func(string) bool { return true })
+	if !split || len(defined) == 0 {
+		defined = nil
+	}
+	want := opts.Envs
+	if want == nil {
+		want = defined
+	}
+	want = append([]string(nil), want...)
+	sort.Strings(want)
+	sideEnv := ""
+	if defined != nil && len(want) > 1 && runtime.GOMAXPROCS(0) > 1 && allIn(want, defined) {
+		sideEnv = want[len(want)-1]
+	}
+	side := startSide(root, sideEnv)
+	if defined != nil {
+		keep := func(n string) bool { return n != sideEnv && slices.Contains(want, n) }
+		if _, ok := keepEnvironments(inst.Files, keep); !ok {
+			return nil, fmt.Errorf("internal error: the files of %s could not be split by environment a second time", model.EnvsPackage)
+		}
+	}
+	v := cuecontext.New().BuildInstance(inst)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return resolve(root, v, defined, sideEnv, opts, side)
 }
 
-// buildInstance loads and evaluates the model package.
-func buildInstance(ctx *cue.Context, root string) (cue.Value, error) {
-	v, _, err := buildEnvs(ctx, root, nil)
-	return v, err
+func allIn(names, set []string) bool {
+	for _, n := range names {
+		if !slices.Contains(set, n) {
+			return false
+		}
+	}
+	return true
 }
 
-// buildEnvs loads and evaluates the model package. With envs, it first
-// drops the other environments from the files when it can be sure nothing
-// left reaches them (see keepEnvironments): CUE evaluates every field of a
-// package, and an environment costs as much as the rest of the model. It
-// then returns the names of every environment the files define; nil means
-// the whole package was evaluated and they are in the value.
-func buildEnvs(ctx *cue.Context, root string, envs []string) (cue.Value, []string, error) {
+// parse loads the files of the model package.
+func parse(root string) (*build.Instance, error) {
 	insts := load.Instances([]string{model.EnvsPackage}, &load.Config{Dir: root})
 	if len(insts) != 1 {
-		return cue.Value{}, nil, fmt.Errorf("loading %s: expected one package, found %d", model.EnvsPackage, len(insts))
+		return nil, fmt.Errorf("loading %s: expected one package, found %d", model.EnvsPackage, len(insts))
 	}
 	if err := insts[0].Err; err != nil {
 		var mp *load.MultiplePackageError
 		if errors.As(err, &mp) {
-			return cue.Value{}, nil, packageClash(root, mp)
+			return nil, packageClash(root, mp)
 		}
-		return cue.Value{}, nil, err
+		return nil, err
 	}
-	inst := insts[0]
-	var defined []string
-	if envs != nil {
-		keep := map[string]bool{}
-		for _, e := range envs {
-			keep[e] = true
-		}
-		// Stripping edits the syntax trees; when it gives up half-way they
-		// are parsed again.
-		names, ok := keepEnvironments(inst.Files, keep)
-		switch {
-		case ok && len(names) > 0:
-			defined = names
-		case !ok:
-			inst = load.Instances([]string{model.EnvsPackage}, &load.Config{Dir: root})[0]
-		}
+	return insts[0], nil
+}
+
+// buildInstance loads and evaluates the whole model package.
+func buildInstance(ctx *cue.Context, root string) (cue.Value, error) {
+	inst, err := parse(root)
+	if err != nil {
+		return cue.Value{}, err
 	}
 	v := ctx.BuildInstance(inst)
 	if err := v.Err(); err != nil {
-		return cue.Value{}, nil, err
+		return cue.Value{}, err
 	}
-	return v, defined, nil
+	return v, nil
 }
 
-// resolve decodes the requested environments of the evaluated instance v,
-// then the base. Environments come first: a Resolved caller starts on them
-// (the policies, the targets that do not read the base) while the base is
-// resolved.
-func resolve(root string, v cue.Value, defined []string, opts Options, side <-chan sideBase) (*model.Model, error) {
+// resolve decodes the requested environments of the evaluated instance v
+// (all but sideEnv, which side resolves) and takes the base and sideEnv from
+// side as soon as they are there. When side could not resolve the base, it
+// is resolved here after the environments.
+func resolve(root string, v cue.Value, defined []string, sideEnv string, opts Options, side <-chan sideResult) (*model.Model, error) {
 	envsV := v.LookupPath(cue.ParsePath(model.PathEnvironments))
 	known := defined
 	if known == nil {
@@ -151,25 +174,35 @@ func resolve(root string, v cue.Value, defined []string, opts Options, side <-ch
 	}
 	mu := &sync.Mutex{}
 	m := &model.Model{Root: root, Envs: map[string]*model.Environment{}, Value: v, Defined: known}
-	// The base, resolved beside this context (see base.go), is handed over
-	// as soon as it is there; if it could not be, it is resolved here
-	// after the environments.
-	var sideDone, sideOK bool
-	takeBase := func(b sideBase) {
-		sideDone, sideOK = true, b.ok
-		if b.ok {
-			m.Base = b.env
-			if opts.Resolved != nil {
-				opts.Resolved(b.env, true)
+	var errs cueerrors.Error
+	var sideDone, baseOK bool
+	take := func(r sideResult) {
+		sideDone, baseOK = true, r.base != nil
+		if r.base != nil {
+			m.Base = r.base
+			if opts.Resolved != nil && errs == nil {
+				opts.Resolved(r.base, true)
+			}
+		}
+		if r.err != nil {
+			errs = cueerrors.Append(errs, cueerrors.Promote(r.err, ""))
+			return
+		}
+		if r.env != nil {
+			m.Envs[r.env.Name] = r.env
+			if opts.Resolved != nil && errs == nil {
+				opts.Resolved(r.env, false)
 			}
 		}
 	}
-	var errs cueerrors.Error
 	for _, name := range want {
+		if name == sideEnv {
+			continue
+		}
 		if !sideDone {
 			select {
-			case b := <-side:
-				takeBase(b)
+			case r := <-side:
+				take(r)
 			default:
 			}
 		}
@@ -190,13 +223,13 @@ func resolve(root string, v cue.Value, defined []string, opts Options, side <-ch
 			opts.Resolved(env, false)
 		}
 	}
+	if !sideDone {
+		take(<-side)
+	}
 	if errs != nil {
 		return nil, cueerrors.Sanitize(errs)
 	}
-	if !sideDone {
-		takeBase(<-side)
-	}
-	if sideOK {
+	if baseOK {
 		return m, nil
 	}
 	mu.Lock()
