@@ -3,6 +3,8 @@ package load
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -267,5 +269,30 @@ func TestOneEnvironmentAlone(t *testing.T) {
 				t.Errorf("loading %s evaluated %d environments", name, n)
 			}
 		}
+	}
+}
+
+// TestSideEnvironmentError: the last environment is resolved in the second
+// context; its errors are reported as the others' are, with their position.
+func TestSideEnvironmentError(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"cue.mod", "schema", "envs"} {
+		if err := os.CopyFS(filepath.Join(dir, d), os.DirFS(filepath.Join("../..", d))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bad := "package envs\n\nenvironments: staging: kafka: partitions: \"many\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "envs", "zz_bad.cue"), []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(Options{Dir: dir})
+	if err == nil {
+		t.Fatal("the model loaded")
+	}
+	if msg := Format(err, dir); !strings.Contains(msg, "./envs/zz_bad.cue:3:") || !strings.Contains(msg, "staging") {
+		t.Errorf("the error does not name staging's bad value at ./envs/zz_bad.cue:3:\n%s", msg)
+	}
+	if _, err := Load(Options{Dir: dir, Envs: []string{"prod"}}); err != nil {
+		t.Errorf("prod alone: %s", Format(err, dir))
 	}
 }
