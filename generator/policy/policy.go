@@ -70,25 +70,6 @@ type Set struct {
 	inst  cue.Value
 }
 
-// Load builds the policies package of m's module with m's CUE context and
-// checks every rule's declaration against the environments the model
-// defines. A model without a policies/ directory has no rules. Errors keep
-// their CUE positions.
-func Load(m *model.Model) (*Set, error) {
-	s, err := loadSet(m.Root, m.Value.Context())
-	if err != nil {
-		return nil, err
-	}
-	known, err := envNames(m)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.readRules(known); err != nil {
-		return nil, err
-	}
-	return s, nil
-}
-
 // loadSet builds the policies package of the module at root in ctx and reads
 // its rules without checking the environment names of their severities
 // (readRules does, once they are known).
@@ -114,23 +95,6 @@ func loadSet(root string, ctx *cue.Context) (*Set, error) {
 	return s, nil
 }
 
-// envNames returns every environment the model defines, loaded or not: a
-// severity may name any of them.
-func envNames(m *model.Model) ([]string, error) {
-	if m.Defined != nil {
-		return m.Defined, nil
-	}
-	it, err := m.Value.LookupPath(cue.ParsePath(model.PathEnvironments)).Fields()
-	if err != nil {
-		return nil, fmt.Errorf("listing environments: %w", err)
-	}
-	var names []string
-	for it.Next() {
-		names = append(names, it.Selector().Unquoted())
-	}
-	sort.Strings(names)
-	return names, nil
-}
 
 // readRules reads the rules of s.inst; with known (the model's
 // environments) it also checks the environment names of their severities.

@@ -109,22 +109,14 @@ func (e *DeniedError) Error() string {
 	return b.String()
 }
 
-// Run loads the policies of m and checks every loaded environment, in
-// name order.
+// Run checks every loaded environment of m against the policies of its
+// module, one after the other: the Runner a build uses, without the build.
 func Run(m *model.Model) (*Report, error) {
-	s, err := Load(m)
-	if err != nil {
-		return nil, err
-	}
-	r := &Report{}
+	r := Start(m.Root)
 	for _, name := range m.EnvNames() {
-		vs, err := s.Check(m.Envs[name])
-		if err != nil {
-			return nil, err
-		}
-		r.Add(vs...)
+		r.Check(m.Envs[name])
 	}
-	return r, nil
+	return r.Finish(m)
 }
 
 func sortViolations(vs []Violation) {
