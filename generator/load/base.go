@@ -60,8 +60,12 @@ func resolveSide(root, name string) (r sideResult) {
 	}()
 	inst, err := parse(root)
 	if err != nil {
-		// The main context parses the same files and reports this.
-		return sideResult{}
+		// The main context parsed the same files; this is unlikely, but an
+		// environment asked for must not go missing silently.
+		if name != "" {
+			r.err = err
+		}
+		return r
 	}
 	keep := func(n string) bool { return n == name }
 	if name == "" {
@@ -102,13 +106,6 @@ func resolveSide(root, name string) (r sideResult) {
 	}
 	r.env = env
 	return r
-}
-
-// stripEnvironments drops the top-level environments fields of files and
-// reports whether the rest can no longer reach them (see keepEnvironments).
-func stripEnvironments(files []*ast.File) bool {
-	_, ok := keepEnvironments(files, nil)
-	return ok
 }
 
 // keepEnvironments drops from files the environments keep does not accept

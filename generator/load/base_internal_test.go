@@ -23,8 +23,12 @@ func TestSideBaseMatchesMain(t *testing.T) {
 	if side == nil {
 		t.Fatal("the default model's base was not resolved beside the environments")
 	}
-	v, err := buildInstance(cuecontext.New(), root)
+	inst, err := parse(root)
 	if err != nil {
+		t.Fatal(err)
+	}
+	v := cuecontext.New().BuildInstance(inst)
+	if err := v.Err(); err != nil {
 		t.Fatal(err)
 	}
 	main, err := decodeBase(v)
@@ -68,9 +72,9 @@ func TestStripEnvironments(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ok := stripEnvironments([]*ast.File{f})
+			_, ok := keepEnvironments([]*ast.File{f}, nil)
 			if ok != c.ok {
-				t.Fatalf("stripEnvironments = %v, want %v", ok, c.ok)
+				t.Fatalf("keepEnvironments(nil) = %v, want %v", ok, c.ok)
 			}
 			if !ok {
 				return

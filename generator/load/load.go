@@ -128,19 +128,6 @@ func parse(root string) (*build.Instance, error) {
 	return insts[0], nil
 }
 
-// buildInstance loads and evaluates the whole model package.
-func buildInstance(ctx *cue.Context, root string) (cue.Value, error) {
-	inst, err := parse(root)
-	if err != nil {
-		return cue.Value{}, err
-	}
-	v := ctx.BuildInstance(inst)
-	if err := v.Err(); err != nil {
-		return cue.Value{}, err
-	}
-	return v, nil
-}
-
 // resolve decodes the requested environments of the evaluated instance v
 // (all but sideEnv, which side resolves) and takes the base and sideEnv from
 // side as soon as they are there. When side could not resolve the base, it
@@ -225,6 +212,9 @@ func resolve(root string, v cue.Value, defined []string, sideEnv string, opts Op
 	}
 	if !sideDone {
 		take(<-side)
+	}
+	if errs == nil && sideEnv != "" && m.Envs[sideEnv] == nil {
+		errs = cueerrors.Append(errs, cueerrors.Newf(token.NoPos, "internal error: environment %s was not resolved, please report it", sideEnv))
 	}
 	if errs != nil {
 		return nil, cueerrors.Sanitize(errs)
