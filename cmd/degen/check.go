@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 
@@ -31,11 +30,8 @@ corrupt or the command line is wrong (e.g. an unknown environment).`,
 			if err != nil {
 				return err
 			}
+			// A corrupt index is exit 2, as for every command (root.go).
 			d, err := writer.Compare(g.outDir(), writer.Plan{Files: res.Files, Owners: res.Owners, Scope: res.Envs})
-			var corrupt *writer.CorruptIndexError
-			if errors.As(err, &corrupt) {
-				return &exitError{code: exitUsage, err: err}
-			}
 			if err != nil {
 				return err
 			}

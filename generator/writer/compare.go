@@ -1,6 +1,7 @@
 package writer
 
 import (
+	"bytes"
 	"errors"
 	"io/fs"
 	"os"
@@ -33,7 +34,7 @@ func Compare(out string, plan Plan) (*Drift, error) {
 			d.Missing = append(d.Missing, p)
 		case err != nil:
 			return nil, err
-		case Sum(data) != Sum(plan.Files[p]):
+		case !bytes.Equal(data, plan.Files[p]):
 			d.Stale = append(d.Stale, p)
 		}
 	}

@@ -128,7 +128,11 @@ func Write(out string, plan Plan) (*Report, error) {
 		return rep, nil
 	}
 	staging := filepath.Join(scratch, "staging")
-	if err := buildStaging(out, staging, old, final); err != nil {
+	unchanged := map[string]bool{}
+	for _, p := range rep.Unchanged {
+		unchanged[p] = true
+	}
+	if err := buildStaging(out, staging, old, final, unchanged); err != nil {
 		os.RemoveAll(staging)
 		return nil, err
 	}
@@ -208,11 +212,11 @@ func diffAgainstDisk(out string, old *Index, final map[string]finalFile) (*Repor
 		f := final[p]
 		onDisk, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(p)))
 		switch {
-		case err == nil && Sum(onDisk) == f.sum && sameEnvs(old.Files[p].Envs, f.envs):
-			rep.Unchanged = append(rep.Unchanged, p)
 		case err == nil && Sum(onDisk) == f.sum:
 			rep.Unchanged = append(rep.Unchanged, p)
-			rep.Written = append(rep.Written, IndexName) // ownership changed
+			if !sameEnvs(old.Files[p].Envs, f.envs) {
+				rep.Written = append(rep.Written, IndexName) // ownership changed
+			}
 		case err != nil && !errors.Is(err, fs.ErrNotExist):
 			return nil, err
 		default:
@@ -238,10 +242,11 @@ func diffAgainstDisk(out string, old *Index, final map[string]finalFile) (*Repor
 	return rep, nil
 }
 
-// buildStaging writes the new tree: foreign files and unchanged generated
-// files are hard-linked from out/, the rest written fresh. The files are
+// buildStaging writes the new tree: foreign files and the generated files
+// diffAgainstDisk found unchanged are hard-linked from out/ (the lock is
+// held, so they are still as it read them), the rest written fresh. The files are
 // made durable once, together, before the tree is swapped in (syncStaging).
-func buildStaging(out, staging string, old *Index, final map[string]finalFile) error {
+func buildStaging(out, staging string, old *Index, final map[string]finalFile, unchanged map[string]bool) error {
 	var written []string
 	if err := os.RemoveAll(staging); err != nil {
 		return err
@@ -284,7 +289,7 @@ func buildStaging(out, staging string, old *Index, final map[string]finalFile) e
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
 		}
-		if onDisk, err := os.ReadFile(src); err == nil && Sum(onDisk) == f.sum {
+		if unchanged[p] {
 			copied, err := link(src, dst)
 			if err != nil {
 				return err
