@@ -288,13 +288,14 @@ func TestDotenv(t *testing.T) {
 }
 
 func TestJSONAndText(t *testing.T) {
-	old := files("flags/prod/flags.json", `{"enable_scd_type3": {"value": true}, "symbols": {"value": "ALL"}}`,
+	// The shape of flags/<env>/flags.json (flags/testdata/prod.flags.json).
+	old := files("flags/prod/flags.json", `{"enable_scd_type3": true, "trade_generator_symbols": "ALL"}`,
 		"gitops/README", "one\ntwo\nthree\n")
-	new := files("flags/prod/flags.json", `{"enable_scd_type3": {"value": false}, "symbols": {"value": "ALL"}}`,
+	new := files("flags/prod/flags.json", `{"enable_scd_type3": false, "trade_generator_symbols": "ALL"}`,
 		"gitops/README", "one\n2\nthree\n")
 	r := compare(t, old, new, Options{})
 	want := []Object{
-		{Target: "flags", File: "flags/prod/flags.json", ID: "enable_scd_type3", Status: Changed, Changes: []Change{{Field: "value", Old: "true", New: "false"}}},
+		{Target: "flags", File: "flags/prod/flags.json", ID: "enable_scd_type3", Status: Changed, Changes: []Change{{Old: "true", New: "false"}}},
 		{Target: "gitops", File: "gitops/README", ID: "file", Status: Changed, Changes: []Change{{Field: "line 2", Old: `"two"`, New: `"2"`}}},
 	}
 	if diff := cmp.Diff(want, r.Objects); diff != "" {

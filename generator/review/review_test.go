@@ -206,7 +206,9 @@ func TestReadOut(t *testing.T) {
 	if _, err := writer.Write(out, plan); err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(out, "a", "foreign.txt"), []byte("x"), 0o644)
+	if err := os.WriteFile(filepath.Join(out, "a", "foreign.txt"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	got, err := ReadOut(out, []string{"prod"})
 	if err != nil {
 		t.Fatal(err)

@@ -119,10 +119,14 @@ func TestProdSeedValues(t *testing.T) {
 	if r := raw.GetAttr("config").GetAttr("retention.ms"); !r.RawEquals(cty.StringVal("2592000000")) {
 		t.Errorf("raw-trades retention.ms = %#v, want 2592000000", r)
 	}
-	// §5.4: the dead-letter queue keeps 3 partitions and 7 days everywhere.
+	// §5.4: the dead-letter queue keeps 3 partitions and 7 days (604800000
+	// ms), in prod too.
 	dlq := topics.GetAttr("dead-letter-queue")
 	if p := dlq.GetAttr("partitions"); !p.RawEquals(cty.NumberIntVal(3)) {
 		t.Errorf("dead-letter-queue partitions = %#v, want 3", p)
+	}
+	if r := dlq.GetAttr("config").GetAttr("retention.ms"); !r.RawEquals(cty.StringVal("604800000")) {
+		t.Errorf("dead-letter-queue retention.ms = %#v, want 604800000 (7 days)", r)
 	}
 	days := attrValue(t, body, "buckets").GetAttr("raw-data").GetAttr("lifecycle").GetAttr("expiration_days")
 	if !days.RawEquals(cty.NumberIntVal(90)) {
