@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"bytes"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,40 +11,12 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"sigs.k8s.io/yaml"
 
 	"github.com/degen-dev/degen/generator/diff"
 	"github.com/degen-dev/degen/generator/target"
+	"github.com/degen-dev/degen/generator/targets/kubernetes"
 	"github.com/degen-dev/degen/generator/writer"
 )
-
-// fakeKube stands in for the Kubernetes target, which lives on another
-// branch: one Deployment per service with its replicas and memory limit.
-type fakeKube struct{}
-
-func (fakeKube) Name() string { return "kubernetes" }
-
-func (fakeKube) Generate(in target.Input) (target.Output, error) {
-	var docs [][]byte
-	for _, name := range in.Env.ServiceNames() {
-		s := in.Env.Services[name]
-		d, err := yaml.Marshal(map[string]any{
-			"apiVersion": "apps/v1", "kind": "Deployment",
-			"metadata": map[string]any{"name": name, "namespace": in.Env.Namespace},
-			"spec": map[string]any{"replicas": s.Replicas, "template": map[string]any{"spec": map[string]any{
-				"containers": []any{map[string]any{"name": name, "resources": map[string]any{"limits": map[string]any{"memory": s.Resources.Limits.Memory}}}},
-			}}},
-		})
-		if err != nil {
-			return target.Output{}, err
-		}
-		docs = append(docs, d)
-	}
-	p := fmt.Sprintf("kubernetes/overlays/%s/workloads.yaml", in.Env.Name)
-	return target.Output{Files: []target.File{{Path: p, Data: bytes.Join(docs, []byte("---\n"))}}}, nil
-}
-
-var _ target.Target = fakeKube{}
 
 // repo copies the real model into a fresh git repository and commits it.
 func repo(t *testing.T) string {
@@ -109,25 +80,26 @@ func edit(t *testing.T, dir, file, old, new string) {
 }
 
 // TestBaseNamesTheChangedField is the issue's "done when": one value changed
-// in envs/prod.cue shows as exactly that object and field.
+// in envs/prod.cue shows as exactly that object and field of the overlay's
+// kustomize build (the real Kubernetes target).
 func TestBaseNamesTheChangedField(t *testing.T) {
 	dir := repo(t)
-	edit(t, dir, "envs/prod.cue", "replicas: 3\n\t\t\tresources", "replicas: 5\n\t\t\tresources")
-	rep, err := Run(Request{Dir: dir, Base: "main", Targets: []target.Target{fakeKube{}}})
+	edit(t, dir, "envs/prod.cue", `limits: {memory: "8Gi", cpu: "4"}`, `limits: {memory: "6Gi", cpu: "4"}`)
+	rep, err := Run(Request{Dir: dir, Base: "main", Targets: []target.Target{kubernetes.Target{}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []diff.Object{{
-		Target: "kubernetes", File: "kubernetes/overlays/prod/workloads.yaml",
-		ID: "apps/v1 Deployment de-prod/graphql-api", Status: diff.Changed,
-		Changes: []diff.Change{{Field: "spec.replicas", Old: "3", New: "5"}},
+		Target: "kubernetes", File: "kubernetes/overlays/prod/" + diff.BuiltName,
+		ID: "apps/v1 Deployment de-prod/flink-taskmanager", Status: diff.Changed,
+		Changes: []diff.Change{{Field: "spec.template.spec.containers[name=flink-taskmanager].resources.limits.memory", Old: `"8Gi"`, New: `"6Gi"`}},
 	}}
 	if d := cmp.Diff(want, rep.Objects); d != "" {
 		t.Errorf("objects (-want +got):\n%s", d)
 	}
 	// The work tree is untouched: the edit is still there, nothing staged.
 	data, _ := os.ReadFile(filepath.Join(dir, "envs/prod.cue"))
-	if !strings.Contains(string(data), "replicas: 5") {
+	if !strings.Contains(string(data), `memory: "6Gi"`) {
 		t.Error("the work tree lost the edit")
 	}
 }
@@ -142,7 +114,7 @@ func TestBaseFromSubdirectory(t *testing.T) {
 	gitRun(t, top, "init", "-q", "-b", "main")
 	gitRun(t, top, "add", ".")
 	gitRun(t, top, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "model")
-	rep, err := Run(Request{Dir: filepath.Join(top, "model"), Base: "HEAD", Targets: []target.Target{fakeKube{}}})
+	rep, err := Run(Request{Dir: filepath.Join(top, "model"), Base: "HEAD", Targets: []target.Target{kubernetes.Target{}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +125,7 @@ func TestBaseFromSubdirectory(t *testing.T) {
 
 func TestBadRef(t *testing.T) {
 	dir := repo(t)
-	_, err := Run(Request{Dir: dir, Base: "no-such-branch", Targets: []target.Target{fakeKube{}}})
+	_, err := Run(Request{Dir: dir, Base: "no-such-branch", Targets: []target.Target{kubernetes.Target{}}})
 	var re *RefError
 	if !errors.As(err, &re) || re.Ref != "no-such-branch" {
 		t.Errorf("err = %v, want a *RefError for no-such-branch", err)
@@ -161,7 +133,7 @@ func TestBadRef(t *testing.T) {
 }
 
 func TestAgainst(t *testing.T) {
-	rep, err := Run(Request{Dir: "../..", Envs: []string{"prod"}, Against: "staging", Targets: []target.Target{fakeKube{}}})
+	rep, err := Run(Request{Dir: "../..", Envs: []string{"prod"}, Against: "staging", Targets: []target.Target{kubernetes.Target{}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +142,7 @@ func TestAgainst(t *testing.T) {
 		if o.ID == "apps/v1 Deployment graphql-api" {
 			api = &rep.Objects[i]
 		}
-		if o.File != "kubernetes/overlays/prod/workloads.yaml" {
+		if o.File != "kubernetes/overlays/prod/"+diff.BuiltName && !strings.HasPrefix(o.File, "gitops/") {
 			t.Errorf("object %s in %s: files are not matched across environments", o.ID, o.File)
 		}
 	}
@@ -178,8 +150,9 @@ func TestAgainst(t *testing.T) {
 		t.Fatalf("graphql-api not compared: %+v", rep.Objects)
 	}
 	// The namespace differs only by the environment's name, which promotion
-	// expects: the first change is the replica count (staging 2, prod 3).
-	if api.Changes[0] != (diff.Change{Field: "spec.replicas", Old: "2", New: "3"}) {
+	// expects: the first change is the replica count (staging runs 2; prod
+	// autoscales 3-8, so its Deployment leaves replicas to the HPA).
+	if api.Changes[0] != (diff.Change{Field: "spec.replicas", Old: "2", NewMissing: true}) {
 		t.Errorf("first change = %+v", api.Changes[0])
 	}
 	for _, c := range api.Changes {
@@ -187,7 +160,7 @@ func TestAgainst(t *testing.T) {
 			t.Errorf("namespace listed as a change: %+v", c)
 		}
 	}
-	same, err := Run(Request{Dir: "../..", Envs: []string{"prod"}, Against: "prod", Targets: []target.Target{fakeKube{}}})
+	same, err := Run(Request{Dir: "../..", Envs: []string{"prod"}, Against: "prod", Targets: []target.Target{kubernetes.Target{}}})
 	if err != nil || !same.Empty() {
 		t.Errorf("prod against prod: %+v, %v", same, err)
 	}
