@@ -128,6 +128,10 @@ type Service struct {
 	Consumes      []string              `json:"consumes"`
 	Restart       string                `json:"restart"`
 	Enabled       bool                  `json:"enabled"`
+	// SecretLiteralAllowed maps an env var name, or "command", "entrypoint"
+	// or "health.command", to the reason its value is not a secret although
+	// it looks like one.
+	SecretLiteralAllowed map[string]string `json:"secretLiteralAllowed,omitempty"`
 }
 
 // Port returns the port with the given name.
