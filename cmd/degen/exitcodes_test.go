@@ -68,6 +68,21 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"explain", "--env", "prod", "kafka.partitions"}, 0},
 		{[]string{"explain", "--env", "prod", "kafka.partitionz"}, 2},
 		{[]string{"explain", "--env", "qa", "kafka"}, 2},
+		// Command-line misuse, refused before anything runs.
+		{[]string{"check", "--env", "prod\nlocal"}, 2},
+		{[]string{"check", "--env", "Prod"}, 2},
+		{[]string{"check", "--env", ""}, 2},
+		{[]string{"check", "--env", "prod,"}, 2},
+		{[]string{"check", "--env", "prod", "--env", "dev staging"}, 2},
+		{[]string{"diff", "--env", "prod", "--against", "Staging"}, 2},
+		{[]string{"export", "--env", "pr od"}, 2},
+		{[]string{"explain", "--env", "", "kafka"}, 2},
+		{[]string{"biuld"}, 2},
+		{[]string{"biuld", "--all"}, 2},
+		{[]string{"--bogus"}, 2},
+		{[]string{"check", "--all", "--bogus"}, 2},
+		{[]string{"help", "check"}, 0},
+		{[]string{"__complete", "check", "--e"}, 0},
 	} {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
 			t.Parallel()

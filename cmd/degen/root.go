@@ -6,8 +6,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/degen-dev/degen/generator"
 	"github.com/degen-dev/degen/generator/load"
@@ -65,6 +68,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	g := &globals{}
 	root := newRootCmd(g, stdout, stderr)
 	root.SetArgs(args)
+	started := false
+	root.PersistentPreRun = func(*cobra.Command, []string) { started = true }
 	err := root.Execute()
 	if err == nil {
 		return exitOK
@@ -76,6 +81,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if ee.err == nil {
 			return code // the command has said all it had to (degen diff: different)
 		}
+	} else if !started {
+		// An error before any command starts is cobra's: an unknown
+		// command (with its "Did you mean this?" suggestions), or a
+		// missing required flag. Both misuse the command line.
+		code = exitUsage
+		err = fmt.Errorf("%w\nRun 'degen --help' for usage.", err)
 	}
 	// An unknown environment is a misuse of --env; a corrupt out/ index is
 	// not the model's fault either: both are exit 2, as for diff and check.
@@ -126,6 +137,16 @@ command line, 3 out/ is stale (degen check). degen diff exits like diff(1):
 		newDiffCmd(g, stdout),
 		newExplainCmd(g, stdout),
 	)
+	for _, c := range root.Commands() {
+		for _, name := range envNameFlags {
+			if f := c.Flags().Lookup(name); f != nil {
+				f.Value = envNameValue{f.Value}
+				if f.DefValue == "[]" {
+					f.DefValue = "" // help prints no "(default [])" for a wrapped slice either
+				}
+			}
+		}
+	}
 	return root
 }
 
@@ -152,6 +173,34 @@ func (f *envFlags) selection() ([]string, error) {
 		return nil, usageErr("name the environments: --env NAME or --all")
 	}
 	return f.envs, nil
+}
+
+// envNameFlags are the flags whose values name environments.
+var envNameFlags = []string{"env", "against"}
+
+// envNameValue is the Value of an environment flag: it refuses a name that
+// is no DNS-1123 label as the flag is parsed (an environment's name is its
+// Kubernetes namespace and a path element under out/), so a newline, a
+// space, an upper-case letter or an empty name is a usage error naming
+// the value, never a silently shortened list: pflag's string slices read
+// "prod\nlocal" as one CSV record, "prod".
+type envNameValue struct{ pflag.Value }
+
+func (v envNameValue) Set(s string) error {
+	names := []string{s}
+	if strings.HasSuffix(v.Type(), "Slice") {
+		names = strings.Split(s, ",")
+	}
+	for _, name := range names {
+		if errs := validation.IsDNS1123Label(name); len(errs) > 0 {
+			what := "not an environment name"
+			if name != s { // pflag's message quotes s already
+				what = fmt.Sprintf("%q is %s", name, what)
+			}
+			return fmt.Errorf("%s: names are DNS-1123 labels (lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters)", what)
+		}
+	}
+	return v.Value.Set(s)
 }
 
 func noArgs(cmd *cobra.Command, args []string) error {
