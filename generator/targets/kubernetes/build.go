@@ -433,13 +433,13 @@ func (b *builder) checkQuota(cpu, memory resource.Quantity) error {
 			n = 1
 		}
 		pods += n
-		for i := 0; i < n; i++ {
-			if q, err := resource.ParseQuantity(s.Resources.Requests.CPU); err == nil && s.Resources.Requests.CPU != "" {
-				reqCPU.Add(q)
-			}
-			if q, err := resource.ParseQuantity(s.Resources.Requests.Memory); err == nil && s.Resources.Requests.Memory != "" {
-				reqMem.Add(q)
-			}
+		// Multiplied, not added once per pod: the cost of the check is
+		// the number of services, whatever the replica counts.
+		if q, err := resource.ParseQuantity(s.Resources.Requests.CPU); err == nil && s.Resources.Requests.CPU != "" {
+			reqCPU.Add(times(q, n))
+		}
+		if q, err := resource.ParseQuantity(s.Resources.Requests.Memory); err == nil && s.Resources.Requests.Memory != "" {
+			reqMem.Add(times(q, n))
 		}
 	}
 	sel := func(f string) []cue.Selector {
@@ -455,6 +455,13 @@ func (b *builder) checkQuota(cpu, memory resource.Quantity) error {
 		return b.errorAt(sel("pods"), "quota pods %d is below the %d pods the workloads run at full scale: raise the quota or scale down", env.Kubernetes.Quota.Pods, pods)
 	}
 	return nil
+}
+
+// times returns q·n, exactly (a quantity is an arbitrary-precision decimal).
+func times(q resource.Quantity, n int) resource.Quantity {
+	d := q.AsDec()
+	d.Mul(d, resource.NewQuantity(int64(n), resource.DecimalSI).AsDec())
+	return *resource.NewDecimalQuantity(*d, q.Format)
 }
 
 // generatedConfigs are the config files degen generates that a service may
