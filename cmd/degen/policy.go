@@ -54,8 +54,10 @@ func (f *policyFlags) build(opts generator.Options, stdout, stderr io.Writer) (*
 	default:
 		rep = res.Policy
 	}
-	for _, v := range rep.Warnings() {
-		fmt.Fprintln(stderr, v)
+	if denied == nil { // a denial lists the warnings after its own lines
+		for _, v := range rep.Warnings() {
+			fmt.Fprintln(stderr, v)
+		}
 	}
 	if f.report == "json" {
 		data, jerr := rep.JSON()

@@ -35,6 +35,10 @@ type Scanner struct {
 	// writing them is how a file references a secret, so they are never
 	// taken for a literal.
 	Refs map[string]bool
+	// Allowed are, per environment, the values the model acknowledges as
+	// no secrets (services.*.secretLiteralAllowed): a literal found in a
+	// file of that environment is no hit when one of them contains it.
+	Allowed map[string][]string
 }
 
 // NewScanner collects the values of the variables named by the secrets of
@@ -42,7 +46,7 @@ type Scanner struct {
 // in the CLI). Empty values and values shorter than 4 characters are
 // skipped.
 func NewScanner(m *model.Model, getenv func(string) string) *Scanner {
-	s := &Scanner{Refs: map[string]bool{}}
+	s := &Scanner{Refs: map[string]bool{}, Allowed: map[string][]string{}}
 	seen := map[string]KnownSecret{}
 	envs := []*model.Environment{m.Base}
 	for _, n := range m.EnvNames() {
@@ -66,7 +70,40 @@ func NewScanner(m *model.Model, getenv func(string) string) *Scanner {
 	for _, k := range model.SortedKeys(seen) {
 		s.Known = append(s.Known, seen[k])
 	}
+	for _, n := range m.EnvNames() {
+		if e := m.Envs[n]; e != nil {
+			s.Allowed[n] = AllowedLiterals(e)
+		}
+	}
 	return s
+}
+
+// AllowedLiterals returns the values of env that its services acknowledge
+// as no secrets: for each key of secretLiteralAllowed, the plain value of
+// that env var, or every argument of command, entrypoint or
+// health.command.
+func AllowedLiterals(env *model.Environment) []string {
+	var out []string
+	for _, name := range model.SortedKeys(env.Services) {
+		svc := env.Services[name]
+		for _, key := range model.SortedKeys(svc.SecretLiteralAllowed) {
+			switch key {
+			case "command":
+				out = append(out, svc.Command...)
+			case "entrypoint":
+				out = append(out, svc.Entrypoint...)
+			case "health.command":
+				if svc.Health != nil {
+					out = append(out, svc.Health.Command...)
+				}
+			default:
+				if ev, ok := svc.Env[key]; ok && ev.Value != nil {
+					out = append(out, *ev.Value)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // secretKey matches a key or variable name that says it holds a secret; the
@@ -78,9 +115,29 @@ var secretKey = regexp.MustCompile(`(?i)(password|passwd|secret|token|api_?key|p
 // name a key of a Secret; their value is never the secret itself.
 var referenceKeys = map[string]bool{"secretKey": true}
 
-// assignment finds `key: value`, `key = value` and `KEY=value` on a line,
-// with optional quotes around key and value.
-var assignment = regexp.MustCompile(`^\s*(?:-\s+)?(?:export\s+)?["']?([A-Za-z0-9_.\-]+)["']?\s*[:=]\s*(.*)$`)
+// secretWords is what the key of a pair ends with.
+const secretWords = `(?:password|passwd|secret|token|api[_-]?key|private[_-]?key|secret[_-]?key|secret[_-]?access[_-]?key)`
+
+// pairs find a key that ends with a secret word and its value: group 1 is
+// the key, 2 the separator, 3 the value up to a blank, a quote or , ; & }.
+// The same expressions are _pairs in policies/secret_literals.cue.
+//
+//   - `key=value` anywhere on a line: `--db-password=x`,
+//     `-Djavax.net.ssl.keyStorePassword=x`, `a=1 token=x`, `?token=x`;
+//   - `key: value` where a field starts (at the start of the line, after
+//     `- ` or after { , ( [ or a quote): `password: x`, `"token": "x"`,
+//     `{api_key: x}`, and Compose's `${DB_PASSWORD:-x}` (its default is a
+//     value; `${VAR:?message}` gives a message, no value), but not the
+//     prose of a description (`Secret: never in tfvars`).
+var pairs = []*regexp.Regexp{
+	regexp.MustCompile(`(?i)([A-Za-z0-9_.\-]*` + secretWords + `)["']?[ \t]*(=)[ \t]*["']?([^\s"',;&}]*)`),
+	regexp.MustCompile(`(?i)(?:^[ \t]*(?:-[ \t]+)?|[{,(\["'])([A-Za-z0-9_.\-]*` + secretWords + `)["']?[ \t]*(:[-=?]?)[ \t]*["']?([^\s"',;&}]*)`),
+}
+
+// urlCredentials finds the password of `scheme://user:password@host`:
+// group 1. The same expression is _urlCredentials in
+// policies/secret_literals.cue.
+var urlCredentials = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@"']+:([^\s/@"']+)@`)
 
 type literalPattern struct {
 	re   *regexp.Regexp
@@ -90,16 +147,23 @@ type literalPattern struct {
 	hints []string
 }
 
-// literalPatterns are values that are secrets whatever their key.
+// literalPatterns are values that are secrets whatever their key. The same
+// expressions are _tokens in policies/secret_literals.cue
+// (TestPolicyAndLeakCheckAgree keeps the two in step).
 var literalPatterns = []literalPattern{
 	{regexp.MustCompile(`-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----`), "a private key block", []string{"PRIVATE KEY-----"}},
 	{regexp.MustCompile(`\b(AKIA|ASIA)[0-9A-Z]{16}\b`), "an AWS access key id", []string{"AKIA", "ASIA"}},
+	{regexp.MustCompile(`\b(gh[pousr]_[A-Za-z0-9]{36}\b|github_pat_[A-Za-z0-9_]{22,})`), "a GitHub token", []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"}},
+	{regexp.MustCompile(`hooks\.slack\.com/(services|workflows|triggers)/T[A-Za-z0-9_]{6,}/[A-Za-z0-9_]{6,}/[A-Za-z0-9_]{10,}`), "a Slack webhook URL", []string{"hooks.slack.com/"}},
+	{regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9-]{10,}`), "a Slack token", []string{"xox"}},
+	{regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{8,}`), "a JSON Web Token", []string{"eyJ"}},
 }
 
 // Scan scans generated files (path relative to out/ → content) for the
 // known secret values and for secret-looking literals. owners maps a path to
 // the environments that generated it; every hit is a deny, reported once
-// per owning environment. Messages never contain the secret.
+// per owning environment, except a literal that environment acknowledges
+// (Allowed). Messages never contain the secret.
 func (s *Scanner) Scan(files map[string][]byte, owners map[string][]string) []Violation {
 	var out []Violation
 	for _, path := range model.SortedKeys(files) {
@@ -107,8 +171,12 @@ func (s *Scanner) Scan(files map[string][]byte, owners map[string][]string) []Vi
 		if len(envs) == 0 {
 			envs = []string{"*"}
 		}
-		for _, hit := range s.scan(files[path]) {
-			for _, env := range envs {
+		hits := s.scan(files[path])
+		for _, env := range envs {
+			for _, hit := range hits {
+				if hit.rule == RuleLeakLiteral && s.allowed(env, hit.text) {
+					continue
+				}
 				out = append(out, Violation{
 					Env:      env,
 					Rule:     hit.rule,
@@ -126,9 +194,28 @@ func (s *Scanner) Scan(files map[string][]byte, owners map[string][]string) []Vi
 	return out
 }
 
+// allowed reports whether env (any environment for "*") acknowledges a
+// value containing text.
+func (s *Scanner) allowed(env, text string) bool {
+	for e, values := range s.Allowed {
+		if e != env && env != "*" {
+			continue
+		}
+		for _, v := range values {
+			if strings.Contains(v, text) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 type hit struct {
 	rule, message string
 	line, col     int
+	// text is what was found (never printed): the match of a pattern, the
+	// value of a pair or the password of a URL.
+	text string
 }
 
 func (s *Scanner) scan(data []byte) []hit {
@@ -150,26 +237,53 @@ func (s *Scanner) scan(data []byte) []hit {
 			}
 		}
 	}
+	urls := strings.Contains(text, "://")
 	var hits []hit
 	for i, line := range strings.Split(text, "\n") {
 		n := i + 1
 		for _, k := range known {
 			if c := strings.Index(line, k.Value); c >= 0 {
-				hits = append(hits, hit{RuleLeakValue, fmt.Sprintf("the value of $%s (secret %q) is written", k.EnvVar, k.Name), n, c + 1})
+				hits = append(hits, hit{RuleLeakValue, fmt.Sprintf("the value of $%s (secret %q) is written", k.EnvVar, k.Name), n, c + 1, k.Value})
 			}
 		}
+		// found are the spans of the literals of this line: a pair or a URL
+		// whose value a pattern has reported already is not reported again.
+		var found [][2]int
+		add := func(what string, from, to int) {
+			for _, f := range found {
+				if from < f[1] && f[0] < to {
+					return
+				}
+			}
+			found = append(found, [2]int{from, to})
+			hits = append(hits, hit{RuleLeakLiteral, what, n, from + 1, line[from:to]})
+		}
 		for _, p := range patterns {
-			if loc := p.re.FindStringIndex(line); loc != nil {
-				hits = append(hits, hit{RuleLeakLiteral, p.what + " is written", n, loc[0] + 1})
+			for _, loc := range p.re.FindAllStringIndex(line, -1) {
+				add(p.what+" is written", loc[0], loc[1])
+			}
+		}
+		if urls && strings.Contains(line, "@") {
+			for _, m := range urlCredentials.FindAllStringSubmatchIndex(line, -1) {
+				if s.literalValue(line[m[2]:m[3]]) {
+					add("a password in a URL (user:password@) is written", m[2], m[3])
+				}
 			}
 		}
 		if !mayNameSecret(line) {
 			continue
 		}
-		if m := assignment.FindStringSubmatchIndex(line); m != nil {
-			key, value := line[m[2]:m[3]], line[m[4]:m[5]]
-			if secretKey.MatchString(key) && !referenceKeys[key] && s.literalValue(value) {
-				hits = append(hits, hit{RuleLeakLiteral, fmt.Sprintf("%s is given a plain value", key), n, m[4] + 1})
+		for _, re := range pairs {
+			for _, m := range re.FindAllStringSubmatchIndex(line, -1) {
+				key, sep, value := line[m[2]:m[3]], line[m[4]:m[5]], line[m[6]:m[7]]
+				if referenceKeys[key] || sep == ":?" || !s.literalValue(value) {
+					continue
+				}
+				what := key + " is given a plain value"
+				if strings.HasPrefix(key, "-D") {
+					what = "the JVM flag " + what
+				}
+				add(what, m[6], m[7])
 			}
 		}
 	}
@@ -182,13 +296,13 @@ func (s *Scanner) scan(data []byte) []hit {
 	return hits
 }
 
-// secretWords are what every name secretKey matches ends with; a line
+// secretStems are what every key a pair matches ends with; a line
 // without any of them (in any case) holds no secret-named key, and the
-// assignment pattern is not run on it.
-var secretWords = []string{"key", "token", "secret", "passw"}
+// pairs are not searched on it.
+var secretStems = []string{"key", "token", "secret", "passw"}
 
 func mayNameSecret(line string) bool {
-	for _, w := range secretWords {
+	for _, w := range secretStems {
 		if containsFold(line, w) {
 			return true
 		}
@@ -217,34 +331,19 @@ func containsFold(s, w string) bool {
 	return false
 }
 
-// literalValue reports whether the right-hand side of an assignment to a
-// secret-named key is a plain value rather than empty, a reference
-// (${VAR}, $VAR, var.x, {{ … }}, <placeholder>, a secret's name, variable
-// or store key) or the start of a nested
-// block (secretKeyRef: on the next lines).
-func (s *Scanner) literalValue(v string) bool {
-	v = strings.TrimSpace(v)
-	if strings.HasPrefix(v, "#") {
-		return false
-	}
-	if i := strings.Index(v, " #"); i >= 0 {
-		v = strings.TrimSpace(v[:i])
-	}
-	v = strings.TrimSuffix(v, ",")
-	v = strings.Trim(v, `"'`)
-	switch {
-	case v == "", v == "{", v == "[", v == "|", v == ">", v == "null", v == "~":
-		return false
-	case strings.HasPrefix(v, "$"), strings.HasPrefix(v, "var."), strings.HasPrefix(v, "{{"), strings.HasPrefix(v, "<"):
-		return false
-	case s.Refs[v]:
-		return false
-	case envVarName.MatchString(v):
-		// The name of a variable or of a store key (secretKey:
-		// MINIO_ROOT_PASSWORD in an ExternalSecret) is not a value.
-		return false
-	}
-	return true
-}
+// reference matches a value that is no literal (the same expression is
+// _reference in policies/secret_literals.cue): empty; a variable
+// ($VAR, ${VAR}, ${VAR:?…}, $(VAR)); var.x (Terraform); {{ … }}, {…}, […]
+// (a template or a nested block); <placeholder>; an upper-case name
+// (CHANGE_ME, or a variable or store key: secretKey: MINIO_ROOT_PASSWORD);
+// a file under /run/secrets/; a mask (****, xxxx); a comment; YAML's block
+// indicators (| >), null, ~ and booleans.
+var reference = regexp.MustCompile(`^(|[$<{\[#|>].*|var\..*|[A-Z][A-Z0-9_]*|/run/secrets/.*|[*xX.]+|null|~|true|false)$`)
 
-var envVarName = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
+// literalValue reports whether v, the value of a secret-named key or the
+// password of a URL, is a plain value rather than a reference: see
+// reference, and the name, variable or store key of a model secret.
+func (s *Scanner) literalValue(v string) bool {
+	v = strings.Trim(strings.TrimSpace(v), `"'`)
+	return !reference.MatchString(v) && !s.Refs[v]
+}

@@ -106,6 +106,36 @@ func TestScanLiterals(t *testing.T) {
 		`token: <set by CI>`,
 		"AWS_ACCESS_KEY_ID=minio",
 		"SUPERSET_SECRET_KEY: ${SUPERSET_SECRET_KEY}",
+		// References and placeholders in a value, a URL, a command.
+		"  JAVA_OPTS: password=${DB_PASSWORD}",
+		"  JAVA_OPTS: password=${DB_PASSWORD:?set DB_PASSWORD}",
+		"  JAVA_OPTS: 'password: ${DB_PASSWORD:?set it}'",
+		"  - --password=$(DB_PASSWORD)",
+		"  - --password=$DB_PASSWORD",
+		"  - --token=CHANGE_ME",
+		"  - --token=",
+		`  - "--token="`,
+		"  X: token=<redacted>",
+		"  X: password=****",
+		"  X: password_file=/run/secrets/db",
+		"  X: password=/run/secrets/db",
+		"  X: -Djavax.net.ssl.keyStorePassword=${KEYSTORE_PASSWORD}",
+		"  X: -Djavax.net.ssl.keyStorePasswordFile=/run/secrets/ks",
+		"  DSN: postgres://app:${DAGSTER_PG_PASSWORD}@db:5432/x",
+		"  DSN: postgres://app:$(PW)@db:5432/x",
+		"  DSN: postgres://app@db:5432/x",
+		"  DSN: postgres://db:5432/x?sslmode=disable",
+		"  DSN: https://hooks.slack.com/services/${SLACK_WEBHOOK_PATH}",
+		"  X: ${DB_PASSWORD:-}",
+		"  automountServiceAccountToken: false",
+		// Prose: a description is no field.
+		`  description = "MinIO root password. Secret: never in tfvars; set TF_VAR_minio_root_password"`,
+		"# DAGSTER_PG_PASSWORD: Dagster PostgreSQL password (secret store key dagster/postgres-password)",
+		// Near misses of the token formats.
+		"  X: ghp_short",
+		"  X: AKIA1234",
+		"  X: eyJhbGciOiJIUzI1NiJ9",
+		"  X: https://hooks.slack.com/services/",
 	}
 	if v := s.Scan(map[string][]byte{"a.yaml": []byte(strings.Join(clean, "\n"))}, nil); len(v) > 0 {
 		t.Errorf("references taken for leaks:\n%v", v)
@@ -122,7 +152,38 @@ func TestScanLiterals(t *testing.T) {
 		"Db_PassWord: hunter22":                         "Db_PassWord is given a plain value",
 		"githubToKen = ghp_x1":                          "githubToKen is given a plain value",
 		`superset_secret_key = "thisISaSECRET_1234567"`: "superset_secret_key is given a plain value",
+		// Pairs anywhere in a value, an argument or a config line.
+		"  GF_PANELS_NOTE: password=hunter2hunter2":                     "password is given a plain value",
+		"  JDBC_OPTS: user=app;password=hunter2hunter2":                 "password is given a plain value",
+		"  CONNECT: host=db DB_PASSWORD=hunter2 port=5432":              "DB_PASSWORD is given a plain value",
+		"  CONNECT: 'secret: hunter2hunter2'":                           "secret is given a plain value",
+		`  CONNECT: '{"api_key": "abcd1234"}'`:                          "api_key is given a plain value",
+		"  - --db-password=hunter22":                                    "--db-password is given a plain value",
+		"  - --api-key=abcd1234":                                        "--api-key is given a plain value",
+		"  - sh -c 'curl -H x http://x/?token=abc123xyz'":               "token is given a plain value",
+		"  X: ${DB_PASSWORD:-hunter2}":                                  "DB_PASSWORD is given a plain value",
+		"  JAVA_OPTS: -Xmx1g -Djavax.net.ssl.keyStorePassword=changeit": "the JVM flag -Djavax.net.ssl.keyStorePassword is given a plain value",
+		"  - -Dapp.auth.token=abc123":                                   "the JVM flag -Dapp.auth.token is given a plain value",
+		"  - -Dapp.client.secret=abc123":                                "the JVM flag -Dapp.client.secret is given a plain value",
+		// Credentials in a URL.
+		"  DSN: postgres://app:s3cretpw@db:5432/x":          "a password in a URL",
+		"  - --broker=amqp://guest:guest@rabbit:5672/":      "a password in a URL",
+		`  "url": "https://user:p%40ss@example.com/x"`:      "a password in a URL",
+		"  REDIS_URL: redis://default:hunter2@redis:6379/0": "a password in a URL",
+		// Provider token formats, whatever the key.
+		"  NOTE: ghp_" + strings.Repeat("a1B2", 9):                                                                                    "a GitHub token",
+		"  - --auth=gho_" + strings.Repeat("Z9y8", 9):                                                                                 "a GitHub token",
+		"  NOTE: ghs_" + strings.Repeat("a1B2", 9):                                                                                    "a GitHub token",
+		"  NOTE: github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz0123":                                                       "a GitHub token",
+		"  HOOK: https://hooks.slack.com/services/T0123ABCD/B0123ABCD/abcdefghijklmnopqrstuvwx":                                       "a Slack webhook URL",
+		"  NOTE: xoxb-1234567890-abcdefghij":                                                                                          "a Slack token",
+		"  AUTH: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c": "a JSON Web Token",
+		"  KEY: |": "",
+		"    -----BEGIN OPENSSH PRIVATE KEY-----":       "a private key block",
+		`  KEY: "-----BEGIN EC PRIVATE KEY-----\nMHcC"`: "a private key block",
+		"  NOTE: id AKIAIOSFODNN7EXAMPLE here":          "an AWS access key id",
 	}
+	delete(leaks, "  KEY: |")
 	for line, want := range leaks {
 		v := s.Scan(map[string][]byte{"f": []byte(line)}, map[string][]string{"f": {"dev", "prod"}})
 		if len(v) != 2 || !strings.Contains(v[0].Message, want) || v[0].Env != "dev" || v[1].Env != "prod" || v[0].Severity != policy.Deny {

@@ -99,10 +99,15 @@ type DeniedError struct {
 	Report *Report
 }
 
+// Error lists the denials first, so that the first line names the place to
+// fix, then the report's warnings, then a summary.
 func (e *DeniedError) Error() string {
 	var b strings.Builder
 	d := e.Report.Denied()
 	for _, v := range d {
+		b.WriteString(v.String() + "\n")
+	}
+	for _, v := range e.Report.Warnings() {
 		b.WriteString(v.String() + "\n")
 	}
 	fmt.Fprintf(&b, "%d policy violation(s) deny the build: fix them, or lower the rule's severity in policies/ with a reason", len(d))
