@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -14,6 +15,7 @@ import (
 func newBuildCmd(g *globals, stdout, stderr io.Writer) *cobra.Command {
 	var ef envFlags
 	var pf policyFlags
+	var force bool
 	cmd := &cobra.Command{
 		Use:   "build (--env NAME | --all)",
 		Short: "Generate out/ for the selected environments",
@@ -22,6 +24,14 @@ environments list, and replaces out/ in one atomic swap: a crash or a kill
 leaves the previous out/ intact. Files of environments not selected stay as
 they are; files no longer generated are pruned; a file degen did not write is
 never overwritten. A build that changes nothing rewrites nothing.
+
+out/ is a boundary: degen never writes, links or deletes outside it. An
+--out that is or contains the model or its repository, that holds CUE files,
+that is a symbolic link, a device or /, is refused before anything is
+created (exit 2), and so is a symbolic link inside out/ or an index entry
+that could point outside it. A generated file edited by hand since degen
+wrote it stops the build, naming it: see the edit with degen diff, move it
+into the model, or discard it with --force.
 
 Before anything is written, the rules of policies/ check every selected
 environment and the generated files are scanned for leaked secrets: a deny
@@ -38,21 +48,29 @@ stops the build (exit 1, out/ untouched), a warning is printed to stderr.`,
 			if err := pf.check(); err != nil {
 				return err
 			}
-			return runBuild(g, envs, &pf, stdout, stderr)
+			return runBuild(g, envs, &pf, force, stdout, stderr)
 		},
 	}
+	cmd.Flags().BoolVar(&force, "force", false, "discard hand edits of generated files in out/ (see them first with degen diff)")
 	ef.register(cmd)
 	pf.register(cmd)
 	return cmd
 }
 
-func runBuild(g *globals, envs []string, pf *policyFlags, stdout, stderr io.Writer) error {
+func runBuild(g *globals, envs []string, pf *policyFlags, force bool, stdout, stderr io.Writer) error {
+	if err := checkOut(g); err != nil {
+		return err
+	}
 	res, err := pf.build(generator.Options{Dir: g.dir, Envs: envs, Targets: targets.All()}, stdout, stderr)
 	if err != nil {
 		return err
 	}
 	printWarnings(stderr, res.Warnings)
-	rep, err := writer.Write(g.outDir(), writer.Plan{Files: res.Files, Owners: res.Owners, Scope: res.Envs})
+	rep, err := writer.Write(g.outDir(), writer.Plan{Files: res.Files, Owners: res.Owners, Scope: res.Envs, Force: force})
+	var oe *writer.OutError
+	if errors.As(err, &oe) {
+		return &exitError{code: exitUsage, err: err}
+	}
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", g.outDir(), err)
 	}
@@ -68,6 +86,16 @@ func runBuild(g *globals, envs []string, pf *policyFlags, stdout, stderr io.Writ
 	}
 	fmt.Fprintf(out, "built %v: %d files written, %d unchanged, %d pruned\n", res.Envs, len(rep.Written), len(rep.Unchanged), len(rep.Pruned))
 	return nil
+}
+
+// checkOut refuses an --out degen must not write (exit 2) and a corrupt or
+// crafted index (exit 2, root.go), before anything is generated or created.
+func checkOut(g *globals) error {
+	if err := writer.CheckOut(g.outDir(), g.dir); err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
+	_, err := writer.ReadIndex(g.outDir())
+	return err
 }
 
 // maxListed is how many changed files build names one by one.

@@ -26,6 +26,9 @@ corrupt or the command line is wrong (e.g. an unknown environment).`,
 			if err != nil {
 				return err
 			}
+			if err := checkOut(g); err != nil {
+				return err
+			}
 			_, res, err := generator.Build(generator.Options{Dir: g.dir, Envs: envs, Targets: targets.All()})
 			if err != nil {
 				return err

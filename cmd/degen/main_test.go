@@ -44,6 +44,9 @@ func TestScripts(t *testing.T) {
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("REPO", repo)
+			// $NL is a newline, which a script cannot otherwise put in an
+			// argument (bad_env_newline).
+			env.Setenv("NL", "\n")
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -141,6 +144,12 @@ func treeState(ts *testscript.TestScript, dir string) string {
 		if e.IsDir() {
 			return nil
 		}
+		rel, _ := filepath.Rel(dir, p)
+		if e.Type()&fs.ModeSymlink != 0 { // recorded, never followed
+			target, err := os.Readlink(p)
+			lines = append(lines, fmt.Sprintf("%s -> %s", filepath.ToSlash(rel), target))
+			return err
+		}
 		data, err := os.ReadFile(p)
 		if err != nil {
 			return err
@@ -149,7 +158,6 @@ func treeState(ts *testscript.TestScript, dir string) string {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(dir, p)
 		sum := sha256.Sum256(data)
 		lines = append(lines, fmt.Sprintf("%s %s %d", filepath.ToSlash(rel), hex.EncodeToString(sum[:8]), info.ModTime().UnixNano()))
 		return nil

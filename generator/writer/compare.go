@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
 )
 
@@ -26,9 +24,20 @@ func Compare(out string, plan Plan) (*Drift, error) {
 	if err != nil {
 		return nil, err
 	}
+	r, err := openOut(out)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	if r != nil {
+		defer r.Close()
+	}
 	d := &Drift{}
 	for _, p := range sortedKeys(plan.Files) {
-		data, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(p)))
+		var data []byte
+		err := fs.ErrNotExist
+		if r != nil {
+			data, err = r.readRegular(p)
+		}
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			d.Missing = append(d.Missing, p)

@@ -17,11 +17,11 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -35,24 +35,21 @@ const IndexName = ".degen-index.json"
 // ScratchDir is degen's scratch directory, a sibling of out/.
 const ScratchDir = ".degen"
 
-// Index records the files degen generated.
-type Index struct {
-	Version int                   `json:"version"`
-	Files   map[string]IndexEntry `json:"files"`
-}
-
-// IndexEntry is one generated file.
-type IndexEntry struct {
-	SHA256 string   `json:"sha256"`
-	Envs   []string `json:"envs"`
-}
+// File modes of everything degen writes, whatever the umask, so a checkout's
+// out/ is the same for every developer.
+const (
+	FileMode fs.FileMode = 0o644
+	DirMode  fs.FileMode = 0o755
+)
 
 // Plan is what to write: the files generated for Scope, the environments
 // that were built. Files of other environments already in out/ are kept.
+// Force discards hand edits of generated files instead of stopping.
 type Plan struct {
 	Files  map[string][]byte
 	Owners map[string][]string
 	Scope  []string
+	Force  bool
 }
 
 // Report says what a write changed.
@@ -73,6 +70,15 @@ func (e *ForeignFileError) Error() string {
 	return fmt.Sprintf("out/ holds files degen did not write where it must write: %s; move them away (degen never overwrites them) and build again", strings.Join(e.Paths, ", "))
 }
 
+// HandEditError is returned when a build would overwrite or prune generated
+// files whose bytes no longer match the hashes degen recorded: someone
+// edited them by hand, and the edit would be lost.
+type HandEditError struct{ Paths []string }
+
+func (e *HandEditError) Error() string {
+	return fmt.Sprintf("out/ holds hand edits that this build would lose: %s; see them with degen diff, move what you need into the model, then build with --force to discard them", strings.Join(e.Paths, ", "))
+}
+
 // LockedError is returned when another degen holds the lock on out/.
 type LockedError struct{ Lock string }
 
@@ -89,14 +95,35 @@ func at(point string) {
 	}
 }
 
-// Write makes out equal to the plan. out's parent must exist.
+// Write makes out equal to the plan. out's parent must exist. Every file
+// operation goes through an os.Root opened on out's parent, with paths that
+// ParseIndex or the plan check made canonical, and out/ is scanned first:
+// a symbolic link or special file anywhere inside it stops the build, so no
+// operation can reach outside out/ and the scratch directory beside it.
 func Write(out string, plan Plan) (*Report, error) {
 	out = filepath.Clean(out)
-	scratch := filepath.Join(filepath.Dir(out), ScratchDir)
-	if err := os.MkdirAll(scratch, 0o755); err != nil {
-		return nil, fmt.Errorf("creating %s: %w", scratch, err)
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		return nil, err
 	}
-	lock := flock.New(filepath.Join(scratch, "lock"))
+	if err := checkLayout(out, abs); err != nil {
+		return nil, err
+	}
+	for p := range plan.Files {
+		if reason := checkRel(p); reason != "" {
+			return nil, fmt.Errorf("generated path %q %s (a bug in a target)", p, reason)
+		}
+	}
+	parentDir := filepath.Dir(abs)
+	w := &workTree{out: filepath.Base(abs), display: out}
+	if w.parent, err = os.OpenRoot(parentDir); err != nil {
+		return nil, err
+	}
+	defer w.parent.Close()
+	if err := w.mkdir(ScratchDir); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", filepath.Join(parentDir, ScratchDir), err)
+	}
+	lock := flock.New(filepath.Join(parentDir, ScratchDir, "lock"))
 	ok, err := lock.TryLock()
 	if err != nil {
 		return nil, fmt.Errorf("locking %s: %w", lock.Path(), err)
@@ -106,46 +133,104 @@ func Write(out string, plan Plan) (*Report, error) {
 	}
 	defer lock.Unlock()
 
-	if err := recoverScratch(out, scratch); err != nil {
+	if err := w.recoverScratch(); err != nil {
 		return nil, err
 	}
-	old, err := ReadIndex(out)
+	var r *outRoot
+	if _, err := w.parent.Lstat(w.out); err == nil {
+		if r, err = openOut(abs); err != nil {
+			return nil, err
+		}
+		defer r.Close()
+	}
+	disk, err := scanOut(r)
 	if err != nil {
 		return nil, err
+	}
+	old := emptyIndex()
+	if disk.files[IndexName] {
+		if old, err = readIndex(r, displayIndex(out)); err != nil {
+			return nil, err
+		}
 	}
 	final, err := merge(old, plan)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkForeign(out, old, final); err != nil {
+	if err := checkForeign(disk, old, final); err != nil {
 		return nil, err
 	}
-	rep, err := diffAgainstDisk(out, old, final)
+	rep, err := diffAgainstDisk(r, disk, old, final, plan.Force)
 	if err != nil {
 		return nil, err
 	}
 	if !rep.Changed() {
 		return rep, nil
 	}
-	staging := filepath.Join(scratch, "staging")
 	unchanged := map[string]bool{}
 	for _, p := range rep.Unchanged {
 		unchanged[p] = true
 	}
-	if err := buildStaging(out, staging, old, final, unchanged); err != nil {
-		os.RemoveAll(staging)
+	if err := w.buildStaging(disk, old, final, unchanged); err != nil {
+		w.parent.RemoveAll(stagingDir)
 		return nil, err
 	}
 	at("staged")
-	if err := swap(staging, out); err != nil {
-		os.RemoveAll(staging)
+	if err := swap(filepath.Join(parentDir, stagingDir), abs); err != nil {
+		w.parent.RemoveAll(stagingDir)
 		return nil, err
 	}
 	at("swapped")
-	if err := os.RemoveAll(staging); err != nil {
-		return nil, fmt.Errorf("removing the previous tree %s: %w", staging, err)
+	if err := w.parent.RemoveAll(stagingDir); err != nil {
+		return nil, fmt.Errorf("removing the previous tree %s: %w", filepath.Join(parentDir, stagingDir), err)
 	}
 	return rep, nil
+}
+
+// stagingDir and previousDir are relative to out's parent.
+var (
+	stagingDir  = path.Join(ScratchDir, "staging")
+	previousDir = path.Join(ScratchDir, "previous")
+)
+
+// workTree performs the writer's file operations beneath out's parent.
+type workTree struct {
+	parent  *os.Root
+	out     string // out/'s name in parent
+	display string
+	made    map[string]bool
+}
+
+// mkdir creates dir (slash-separated, relative to the parent) and its
+// missing parents with DirMode.
+func (w *workTree) mkdir(dir string) error {
+	if dir == "." || dir == "/" || w.made[dir] {
+		return nil
+	}
+	if err := w.mkdir(path.Dir(dir)); err != nil {
+		return err
+	}
+	err := w.parent.Mkdir(dir, DirMode)
+	switch {
+	case err == nil:
+		err = w.parent.Chmod(dir, DirMode) // the umask must not decide
+	case errors.Is(err, fs.ErrExist):
+		st, serr := w.parent.Lstat(dir)
+		if serr != nil {
+			return serr
+		}
+		if !st.IsDir() {
+			return fmt.Errorf("%s is a %s, not a directory", dir, kindOf(st.Mode()))
+		}
+		err = nil
+	}
+	if err == nil {
+		if w.made == nil {
+			w.made = map[string]bool{}
+		}
+		w.made[dir] = true
+	}
+	return err
 }
 
 // finalFile is one file of the tree after the write.
@@ -184,58 +269,97 @@ func merge(old *Index, plan Plan) (map[string]finalFile, error) {
 		sort.Strings(envs)
 		final[p] = finalFile{data: data, sum: sum, envs: dedup(envs)}
 	}
+	for _, p := range sortedKeys(final) {
+		for dir := path.Dir(p); dir != "."; dir = path.Dir(dir) {
+			if _, ok := final[dir]; ok {
+				return nil, fmt.Errorf("%s would be both a file and the directory of %s: build every environment (--all) so the stale file is pruned", dir, p)
+			}
+		}
+	}
 	return final, nil
 }
 
-func checkForeign(out string, old *Index, final map[string]finalFile) error {
+// checkForeign refuses a build that would replace a file or directory degen
+// did not write.
+func checkForeign(disk *scan, old *Index, final map[string]finalFile) error {
 	var foreign []string
 	for p := range final {
-		if _, ok := old.Files[p]; ok {
-			continue
-		}
-		if _, err := os.Lstat(filepath.Join(out, filepath.FromSlash(p))); err == nil {
+		if _, ok := old.Files[p]; !ok && disk.files[p] {
 			foreign = append(foreign, "out/"+p)
+		}
+		for _, b := range disk.blocked(p, old.Files) {
+			foreign = append(foreign, "out/"+b)
 		}
 	}
 	if len(foreign) > 0 {
 		sort.Strings(foreign)
-		return &ForeignFileError{Paths: foreign}
+		return &ForeignFileError{Paths: dedup(foreign)}
 	}
 	return nil
 }
 
 // diffAgainstDisk classifies the final files by comparing them with what is
-// on disk, so a hand-edited file is rewritten too.
-func diffAgainstDisk(out string, old *Index, final map[string]finalFile) (*Report, error) {
+// on disk. A generated file whose bytes differ from the index's hash was
+// edited by hand: rewriting or pruning it would lose the edit, so the build
+// stops unless forced. A generated file with another mode is rewritten.
+func diffAgainstDisk(r *outRoot, disk *scan, old *Index, final map[string]finalFile, force bool) (*Report, error) {
 	rep := &Report{}
+	var edited []string
+	// read returns the file's bytes, or nil when it is absent.
+	read := func(p string) ([]byte, fs.FileMode, bool, error) {
+		if !disk.files[p] {
+			return nil, 0, false, nil
+		}
+		data, mode, err := r.readRegularMode(p)
+		return data, mode, err == nil, err
+	}
 	for _, p := range sortedKeys(final) {
 		f := final[p]
-		onDisk, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(p)))
+		onDisk, mode, exists, err := read(p)
+		if err != nil {
+			return nil, err
+		}
+		sum := ""
+		if exists {
+			sum = Sum(onDisk)
+		}
 		switch {
-		case err == nil && Sum(onDisk) == f.sum:
+		case exists && sum == f.sum && mode == FileMode:
 			rep.Unchanged = append(rep.Unchanged, p)
 			if !sameEnvs(old.Files[p].Envs, f.envs) {
 				rep.Written = append(rep.Written, IndexName) // ownership changed
 			}
-		case err != nil && !errors.Is(err, fs.ErrNotExist):
-			return nil, err
+		case f.data == nil:
+			return nil, fmt.Errorf("out/%s is missing or changed by hand and belongs to %v, which this build does not cover: build them too (--all)", p, f.envs)
 		default:
-			if f.data == nil {
-				return nil, fmt.Errorf("out/%s is missing or changed by hand and belongs to %v, which this build does not cover: build them too (--all)", p, f.envs)
+			if e, owned := old.Files[p]; owned && exists && sum != e.SHA256 && sum != f.sum && !force {
+				edited = append(edited, "out/"+p)
 			}
 			rep.Written = append(rep.Written, p)
 		}
 	}
 	for _, p := range sortedKeys(old.Files) {
-		if _, ok := final[p]; !ok {
-			rep.Pruned = append(rep.Pruned, p)
+		if _, ok := final[p]; ok {
+			continue
 		}
+		onDisk, _, exists, err := read(p)
+		if err != nil {
+			return nil, err
+		}
+		if exists && Sum(onDisk) != old.Files[p].SHA256 && !force {
+			edited = append(edited, "out/"+p)
+		}
+		rep.Pruned = append(rep.Pruned, p)
+	}
+	if len(edited) > 0 {
+		sort.Strings(edited)
+		return nil, &HandEditError{Paths: edited}
 	}
 	sort.Strings(rep.Written)
 	rep.Written = dedup(rep.Written)
 	if len(rep.Written)+len(rep.Pruned) == 0 {
-		idx, err := os.ReadFile(filepath.Join(out, IndexName))
-		if err != nil || !bytes.Equal(idx, encodeIndex(final)) {
+		idx, mode, exists, err := read(IndexName)
+		if err != nil || !exists || mode != FileMode || !bytes.Equal(idx, encodeIndex(final)) {
 			rep.Written = append(rep.Written, IndexName)
 		}
 	}
@@ -246,97 +370,106 @@ func diffAgainstDisk(out string, old *Index, final map[string]finalFile) (*Repor
 // diffAgainstDisk found unchanged are hard-linked from out/ (the lock is
 // held, so they are still as it read them), the rest written fresh. The files are
 // made durable once, together, before the tree is swapped in (syncStaging).
-func buildStaging(out, staging string, old *Index, final map[string]finalFile, unchanged map[string]bool) error {
+func (w *workTree) buildStaging(disk *scan, old *Index, final map[string]finalFile, unchanged map[string]bool) error {
 	var written []string
-	if err := os.RemoveAll(staging); err != nil {
+	if err := w.parent.RemoveAll(stagingDir); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(staging, 0o755); err != nil {
+	if err := w.mkdir(stagingDir); err != nil {
 		return err
 	}
+	staged := func(p string) string { return path.Join(stagingDir, p) }
+	inOut := func(p string) string { return path.Join(w.out, p) }
 	// Carry over everything degen does not own, directories included.
-	if _, err := os.Stat(out); err == nil {
-		err := filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(out, p)
-			relSlash := filepath.ToSlash(rel)
-			if rel == "." || relSlash == IndexName {
-				return nil
-			}
-			dst := filepath.Join(staging, rel)
-			if d.IsDir() {
-				return os.MkdirAll(dst, 0o755)
-			}
-			if _, owned := old.Files[relSlash]; owned {
-				return nil
-			}
-			copied, err := link(p, dst)
-			if copied {
-				written = append(written, dst)
-			}
-			return err
-		})
+	for _, d := range disk.dirs {
+		if err := w.mkdir(staged(d)); err != nil {
+			return fmt.Errorf("copying out/ into the staging tree: %w", err)
+		}
+	}
+	for _, p := range sortedKeys(disk.files) {
+		if _, owned := old.Files[p]; owned || p == IndexName {
+			continue
+		}
+		copied, err := w.link(inOut(p), staged(p), false)
 		if err != nil {
 			return fmt.Errorf("copying out/ into the staging tree: %w", err)
+		}
+		if copied {
+			written = append(written, staged(p))
 		}
 	}
 	for _, p := range sortedKeys(final) {
 		f := final[p]
-		src := filepath.Join(out, filepath.FromSlash(p))
-		dst := filepath.Join(staging, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		if err := w.mkdir(path.Dir(staged(p))); err != nil {
 			return err
 		}
 		if unchanged[p] {
-			copied, err := link(src, dst)
+			copied, err := w.link(inOut(p), staged(p), true)
 			if err != nil {
 				return err
 			}
 			if copied {
-				written = append(written, dst)
+				written = append(written, staged(p))
 			}
 			continue
 		}
-		if err := writeFile(dst, f.data); err != nil {
+		if err := w.writeFile(staged(p), f.data); err != nil {
 			return err
 		}
-		written = append(written, dst)
+		written = append(written, staged(p))
 	}
-	index := filepath.Join(staging, IndexName)
-	if err := writeFile(index, encodeIndex(final)); err != nil {
+	index := staged(IndexName)
+	if err := w.writeFile(index, encodeIndex(final)); err != nil {
 		return err
 	}
 	written = append(written, index)
-	removeEmptyDirs(staging)
-	return syncStaging(staging, written)
+	w.removeEmptyDirs()
+	paths := make([]string, len(written))
+	for i, p := range written {
+		paths[i] = filepath.Join(w.parent.Name(), filepath.FromSlash(p))
+	}
+	return syncStaging(filepath.Join(w.parent.Name(), stagingDir), paths)
 }
 
 // link hard-links src to dst, copying (with the modification time) where the
-// file system cannot link; copied says it did.
-func link(src, dst string) (copied bool, err error) {
-	if err := os.Link(src, dst); err == nil {
+// file system cannot link; copied says it did. A generated file's copy gets
+// FileMode, a foreign file's keeps its own.
+func (w *workTree) link(src, dst string, generated bool) (copied bool, err error) {
+	if err := w.parent.Link(src, dst); err == nil {
 		return false, nil
 	}
-	data, err := os.ReadFile(src)
+	st, err := w.parent.Lstat(src)
 	if err != nil {
 		return false, err
 	}
-	st, err := os.Stat(src)
+	if !st.Mode().IsRegular() {
+		return false, &LinkError{Path: strings.TrimPrefix(src, w.out+"/"), Kind: kindOf(st.Mode())}
+	}
+	data, err := w.parent.ReadFile(src)
 	if err != nil {
 		return false, err
 	}
-	if err := writeFile(dst, data); err != nil {
+	mode := FileMode
+	if !generated {
+		mode = st.Mode().Perm()
+	}
+	if err := w.writeFileMode(dst, data, mode); err != nil {
 		return true, err
 	}
-	return true, os.Chtimes(dst, st.ModTime(), st.ModTime())
+	return true, w.parent.Chtimes(dst, st.ModTime(), st.ModTime())
 }
 
-// writeFile writes a file of the staging tree; syncStaging makes it durable.
-func writeFile(p string, data []byte) error {
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+// writeFile writes a file of the staging tree with FileMode; syncStaging
+// makes it durable.
+func (w *workTree) writeFile(p string, data []byte) error { return w.writeFileMode(p, data, FileMode) }
+
+func (w *workTree) writeFileMode(p string, data []byte, mode fs.FileMode) error {
+	f, err := w.parent.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL|noFollow, mode)
 	if err != nil {
+		return err
+	}
+	if err := f.Chmod(mode); err != nil { // the umask must not decide
+		f.Close()
 		return err
 	}
 	if _, err := f.Write(data); err != nil {
@@ -374,68 +507,35 @@ func syncDir(dir string) error {
 	return d.Sync()
 }
 
-// removeEmptyDirs drops directories left empty by pruning, deepest first.
-func removeEmptyDirs(root string) {
-	var dirs []string
-	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.IsDir() && p != root {
-			dirs = append(dirs, p)
+// removeEmptyDirs drops the staging directories left empty by pruning,
+// deepest first.
+func (w *workTree) removeEmptyDirs() {
+	dirs := make([]string, 0, len(w.made))
+	for d := range w.made {
+		if strings.HasPrefix(d, stagingDir+"/") {
+			dirs = append(dirs, d)
 		}
-		return nil
-	})
+	}
 	sort.Sort(sort.Reverse(sort.StringSlice(dirs)))
 	for _, d := range dirs {
-		os.Remove(d) // fails, as wanted, when not empty
+		w.parent.Remove(d) // fails, as wanted, when not empty
 	}
 }
 
 // recoverScratch cleans up after a build that was killed: a staging tree is
 // removed; if out/ is missing while a moved-away tree exists (the two-rename
 // fallback was interrupted) that tree is put back.
-func recoverScratch(out, scratch string) error {
-	moved := filepath.Join(scratch, "previous")
-	if _, err := os.Stat(moved); err == nil {
-		if _, err := os.Stat(out); errors.Is(err, fs.ErrNotExist) {
-			if err := os.Rename(moved, out); err != nil {
-				return fmt.Errorf("restoring out/ from %s: %w", moved, err)
+func (w *workTree) recoverScratch() error {
+	if st, err := w.parent.Lstat(previousDir); err == nil && st.IsDir() {
+		if _, err := w.parent.Lstat(w.out); errors.Is(err, fs.ErrNotExist) {
+			if err := w.parent.Rename(previousDir, w.out); err != nil {
+				return fmt.Errorf("restoring out/ from %s: %w", previousDir, err)
 			}
-		} else if err := os.RemoveAll(moved); err != nil {
+		} else if err := w.parent.RemoveAll(previousDir); err != nil {
 			return err
 		}
 	}
-	return os.RemoveAll(filepath.Join(scratch, "staging"))
-}
-
-// ReadIndex reads out/'s index; a missing out/ or index is an empty index.
-func ReadIndex(out string) (*Index, error) {
-	data, err := os.ReadFile(filepath.Join(out, IndexName))
-	if errors.Is(err, fs.ErrNotExist) {
-		return &Index{Version: 1, Files: map[string]IndexEntry{}}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var idx Index
-	if err := json.Unmarshal(data, &idx); err != nil || idx.Version != 1 || idx.Files == nil {
-		return nil, &CorruptIndexError{Path: filepath.Join(out, IndexName)}
-	}
-	return &idx, nil
-}
-
-// CorruptIndexError is returned when out/'s index cannot be read.
-type CorruptIndexError struct{ Path string }
-
-func (e *CorruptIndexError) Error() string {
-	return fmt.Sprintf("%s is not a degen index (edited by hand or corrupt): restore it from git (git checkout -- %s) and run again", e.Path, e.Path)
-}
-
-func encodeIndex(final map[string]finalFile) []byte {
-	idx := Index{Version: 1, Files: map[string]IndexEntry{}}
-	for p, f := range final {
-		idx.Files[p] = IndexEntry{SHA256: f.sum, Envs: f.envs}
-	}
-	data, _ := json.MarshalIndent(idx, "", "  ")
-	return append(data, '\n')
+	return w.parent.RemoveAll(stagingDir)
 }
 
 // Sum is the hex SHA-256 of data, as the index records it.

@@ -158,16 +158,46 @@ func TestWriteRefusesForeignFile(t *testing.T) {
 	}
 }
 
-func TestWriteRestoresHandEditedFile(t *testing.T) {
+func TestWriteKeepsHandEditedFile(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
-	p := plan("dev", "a.yml", "a\n")
-	write(t, out, p)
+	write(t, out, plan("dev", "a.yml", "a\n", "b.yml", "b\n"))
 	if err := os.WriteFile(filepath.Join(out, "a.yml"), []byte("edited\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(out, "b.yml"), []byte("edited too\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := tree(t, out)
+	// A changed a.yml would overwrite the edit; dropping b.yml would prune it.
+	_, err := Write(out, plan("dev", "a.yml", "A\n"))
+	var he *HandEditError
+	if !errors.As(err, &he) || strings.Join(he.Paths, ",") != "out/a.yml,out/b.yml" {
+		t.Fatalf("err = %v, want HandEditError for out/a.yml and out/b.yml", err)
+	}
+	if !strings.Contains(err.Error(), "degen diff") || !strings.Contains(err.Error(), "--force") {
+		t.Fatalf("message gives no way on: %v", err)
+	}
+	if !equal(before, tree(t, out)) {
+		t.Fatalf("hand edits lost: %v", tree(t, out))
+	}
+	// An edit that already equals the new content loses nothing.
+	os.WriteFile(filepath.Join(out, "a.yml"), []byte("A\n"), 0o644)
+	os.WriteFile(filepath.Join(out, "b.yml"), []byte("b\n"), 0o644)
+	write(t, out, plan("dev", "a.yml", "A\n"))
+	if got := tree(t, out); got["a.yml"] != "A\n" || got["b.yml"] != "" {
+		t.Fatalf("out/ = %v", got)
+	}
+}
+
+func TestWriteForceDiscardsHandEdit(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	p := plan("dev", "a.yml", "a\n")
+	write(t, out, p)
+	os.WriteFile(filepath.Join(out, "a.yml"), []byte("edited\n"), 0o644)
+	p.Force = true
 	rep := write(t, out, p)
 	if strings.Join(rep.Written, ",") != "a.yml" || tree(t, out)["a.yml"] != "a\n" {
-		t.Fatalf("hand edit not restored: %+v %v", rep, tree(t, out))
+		t.Fatalf("forced write did not restore: %+v %v", rep, tree(t, out))
 	}
 }
 
