@@ -1,72 +1,601 @@
 package load
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
+	"cuelang.org/go/cue/ast"
 	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/literal"
+	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 
 	"github.com/degen-dev/degen/generator/model"
 )
 
-// Format renders err for a person, one problem per line, sorted and without
+// MaxValueLen is how many bytes of a quoted value a message shows; a longer
+// value is cut and followed by its length. Other values (structs, lists,
+// constraints) are cut at maxExprLen.
+const MaxValueLen = 80
+
+const (
+	maxExprLen = 200
+	// maxLineLen cuts what is left, an error that is not CUE's included.
+	maxLineLen = 2000
+)
+
+// Format renders err for a person, one problem per line, without
 // duplicates:
 //
 //	./envs/prod.cue:12:3: environments.prod.services."graphql-api".replicas: conflicting values "three" and int
 //	    also ./schema/schema.cue:142:13
 //
-// Positions are relative to root. An error that is not a CUE error prints
-// as is.
+// Positions are relative to root, and the first one of each problem is in
+// the model's own files: an environment's file before the base (the file
+// that defines #Base), the base before the schema. When CUE names only the
+// base or the schema, the environment file that sets the value's path comes
+// first. Problems whose first position is in an environment's file come
+// first. A failed disjunction is one problem: its most telling branch, or
+// the list of allowed values. Long values are shortened. An error that is
+// not a CUE error prints as is (shortened, and without root's absolute
+// path).
 func Format(err error, root string) string {
+	f := &formatter{root: root, files: map[string]*fileInfo{}}
 	var cerr cueerrors.Error
 	if !errors.As(err, &cerr) {
-		return err.Error() + "\n"
+		return f.clean(shortenQuoted(err.Error())) + "\n"
 	}
-	var b strings.Builder
-	for _, e := range cueerrors.Errors(cueerrors.Sanitize(cerr)) {
-		positions := modelFirst(cueerrors.Positions(e))
-		msg, args := e.Msg()
-		text := fmt.Sprintf(msg, args...)
-		if p := e.Path(); len(p) > 0 {
-			text = strings.Join(p, ".") + ": " + text
+	var entries []entry
+	for _, e := range f.entries(cueerrors.Errors(cueerrors.Sanitize(cerr))) {
+		e.positions = f.rank(e.positions)
+		if len(e.positions) == 0 || f.fileRank(e.positions[0]) != rankEnv {
+			if p := f.modelPos(e.path); p.IsValid() {
+				e.positions = append([]token.Pos{p}, e.positions...)
+			}
 		}
-		if len(positions) == 0 {
-			b.WriteString(text + "\n")
+		entries = append(entries, e)
+	}
+	slices.SortStableFunc(entries, func(a, b entry) int {
+		return f.entryRank(a) - f.entryRank(b)
+	})
+	var b strings.Builder
+	seen := map[string]bool{}
+	for _, e := range entries {
+		text := e.msg
+		if len(e.path) > 0 {
+			text = pathString(e.path) + ": " + text
+		}
+		text = f.clean(text)
+		var line string
+		if len(e.positions) == 0 {
+			line = text + "\n"
+		} else {
+			line = fmt.Sprintf("%s: %s\n", f.relPos(e.positions[0]), text)
+			var seenPos = map[string]bool{f.relPos(e.positions[0]): true}
+			for _, p := range e.positions[1:] {
+				rp := f.relPos(p)
+				if seenPos[rp] {
+					continue
+				}
+				seenPos[rp] = true
+				line += fmt.Sprintf("    also %s\n", rp)
+			}
+		}
+		if seen[line] {
 			continue
 		}
-		fmt.Fprintf(&b, "%s: %s\n", relPos(positions[0], root), text)
-		for _, p := range positions[1:] {
-			fmt.Fprintf(&b, "    also %s\n", relPos(p, root))
-		}
+		seen[line] = true
+		b.WriteString(line)
 	}
 	return b.String()
 }
 
-// relPos prints a position as ./file:line:col relative to root.
-func relPos(p token.Pos, root string) string {
-	file := p.Filename()
-	if rel, err := filepath.Rel(root, file); err == nil && !strings.HasPrefix(rel, "..") {
-		file = "./" + filepath.ToSlash(rel)
-	}
-	return fmt.Sprintf("%s:%d:%d", file, p.Line(), p.Column())
+// entry is one problem to print.
+type entry struct {
+	path      []string
+	msg       string
+	positions []token.Pos
 }
 
-// modelFirst orders positions so that those in the model's own files come
-// before those in schema/: the author's value is what to fix.
-func modelFirst(ps []token.Pos) []token.Pos {
-	out := make([]token.Pos, 0, len(ps))
-	for _, p := range ps {
-		if !model.InSchema(p) {
-			out = append(out, p)
+type formatter struct {
+	root  string
+	files map[string]*fileInfo
+}
+
+// fileInfo is what Format reads of a source file, once.
+type fileInfo struct {
+	src   []byte
+	lines [][]byte
+	ast   *ast.File
+	base  bool
+}
+
+func (f *formatter) file(name string) *fileInfo {
+	if fi, ok := f.files[name]; ok {
+		return fi
+	}
+	fi := &fileInfo{}
+	f.files[name] = fi
+	src, err := os.ReadFile(name)
+	if err != nil {
+		return fi
+	}
+	fi.src = src
+	fi.lines = bytes.Split(src, []byte("\n"))
+	if af, err := parser.ParseFile(name, src); err == nil {
+		fi.ast = af
+		for _, d := range af.Decls {
+			if fd, ok := d.(*ast.Field); ok && labelIs(fd.Label, model.PathBase) {
+				fi.base = true
+			}
 		}
 	}
+	return fi
+}
+
+// The ranks of positions: what a model author edits comes first.
+const (
+	rankEnv    = iota // an environment's file (any model file but the base)
+	rankBase          // the base: the model file that defines #Base
+	rankOther         // policies/ and other files of the module
+	rankSchema        // schema/
+	rankNone          // no position, or a file outside the module
+)
+
+func (f *formatter) fileRank(p token.Pos) int {
+	if !p.IsValid() {
+		return rankNone
+	}
+	name := p.Filename()
+	rel, err := filepath.Rel(f.root, name)
+	if err != nil || !filepath.IsLocal(rel) {
+		return rankNone
+	}
+	switch {
+	case model.InSchema(p):
+		return rankSchema
+	case filepath.Dir(rel) != filepath.Clean(model.EnvsPackage):
+		return rankOther
+	case f.file(name).base:
+		return rankBase
+	}
+	return rankEnv
+}
+
+func (f *formatter) entryRank(e entry) int {
+	if len(e.positions) == 0 {
+		return rankNone
+	}
+	return f.fileRank(e.positions[0])
+}
+
+// rank orders positions by fileRank, keeping CUE's order within a rank.
+func (f *formatter) rank(ps []token.Pos) []token.Pos {
+	out := slices.Clone(ps)
+	slices.SortStableFunc(out, func(a, b token.Pos) int { return f.fileRank(a) - f.fileRank(b) })
+	return out
+}
+
+// entries turns CUE's error list into problems. A disjunction that failed
+// comes from CUE as a header ("3 errors in empty disjunction:", no
+// position) and one error per branch at the same path; they become one
+// problem.
+func (f *formatter) entries(errs []cueerrors.Error) []entry {
+	isHeader := func(e cueerrors.Error) bool {
+		format, _ := e.Msg()
+		return format == "%d errors in empty disjunction:" || format == "empty disjunction"
+	}
+	branches := map[string][]int{}
+	for i, e := range errs {
+		if !isHeader(e) {
+			k := strings.Join(e.Path(), "\x00")
+			branches[k] = append(branches[k], i)
+		}
+	}
+	used := make([]bool, len(errs))
+	var out []entry
+	for i, e := range errs {
+		if used[i] {
+			continue
+		}
+		if isHeader(e) {
+			var bs []cueerrors.Error
+			for _, j := range branches[strings.Join(e.Path(), "\x00")] {
+				if !used[j] {
+					used[j] = true
+					bs = append(bs, errs[j])
+				}
+			}
+			if len(bs) > 0 {
+				out = append(out, f.disjunction(e.Path(), bs))
+				continue
+			}
+		}
+		used[i] = true
+		msg := render(e)
+		if isHeader(e) {
+			msg = strings.TrimSuffix(msg, ":")
+		}
+		out = append(out, entry{path: e.Path(), msg: msg, positions: cueerrors.Positions(e)})
+	}
+	return out
+}
+
+// disjunction makes one problem of the branches of a failed disjunction:
+// when every branch is a value the user's value conflicts with, all of one
+// disjunction (kind: "deployment" | "statefulset" | …), the allowed values;
+// otherwise the most telling branch that is not the default's: a bound
+// before a mismatched type before a conflict.
+func (f *formatter) disjunction(path []string, bs []cueerrors.Error) entry {
+	var all []token.Pos
+	for _, b := range bs {
+		all = append(all, cueerrors.Positions(b)...)
+	}
+	if value, allowed, ok := f.enum(bs); ok {
+		return entry{path: path, positions: dedupPos(all),
+			msg: fmt.Sprintf("invalid value %s: allowed are %s", shorten(value), strings.Join(allowed, ", "))}
+	}
+	cands := slices.DeleteFunc(slices.Clone(bs), f.isDefault)
+	if len(cands) == 0 {
+		cands = bs
+	}
+	// A branch whose own positions (those not common to all) are all in
+	// the model, not the schema, is a concrete value of the model the
+	// user's value meets: that is the conflict to name.
+	count := map[token.Pos]int{}
+	for _, b := range bs {
+		for _, p := range dedupPos(cueerrors.Positions(b)) {
+			count[p]++
+		}
+	}
+	score := func(b cueerrors.Error) int {
+		s := 2 * kindOf(b)
+		own, inModel := 0, true
+		for _, p := range dedupPos(cueerrors.Positions(b)) {
+			if count[p] == len(bs) {
+				continue
+			}
+			own++
+			if r := f.fileRank(p); r != rankEnv && r != rankBase {
+				inModel = false
+			}
+		}
+		if own > 0 && inModel {
+			s++
+		}
+		return s
+	}
+	best := cands[0]
+	for _, c := range cands[1:] {
+		if score(c) > score(best) {
+			best = c
+		}
+	}
+	return entry{path: path, msg: render(best), positions: cueerrors.Positions(best)}
+}
+
+const (
+	kindOther = iota
+	kindConflict
+	kindMismatch
+	kindBound
+)
+
+func kindOf(e cueerrors.Error) int {
+	format, _ := e.Msg()
+	switch {
+	case strings.HasPrefix(format, "invalid value") && strings.Contains(format, "out of bound"):
+		return kindBound
+	case strings.Contains(format, "mismatched types"):
+		return kindMismatch
+	case strings.HasPrefix(format, "conflicting values"):
+		return kindConflict
+	}
+	return kindOther
+}
+
+// enum reports whether the branches are all "conflicting values A and X"
+// with one X, and every A written on one line (one disjunction of values):
+// it returns X and the As.
+func (f *formatter) enum(bs []cueerrors.Error) (value string, allowed []string, ok bool) {
+	if len(bs) < 2 {
+		return "", nil, false
+	}
+	pairs := make([][2]string, len(bs))
+	for i, b := range bs {
+		format, args := b.Msg()
+		if format != "conflicting values %s and %s" || len(args) != 2 {
+			return "", nil, false
+		}
+		pairs[i] = [2]string{fmt.Sprint(args[0]), fmt.Sprint(args[1])}
+	}
+	for side := range 2 {
+		x := pairs[0][side]
+		var alts []string
+		for _, p := range pairs {
+			if p[side] != x {
+				alts = nil
+				break
+			}
+			alts = append(alts, p[1-side])
+		}
+		if alts == nil {
+			continue
+		}
+		// The positions that are not common to every branch are the
+		// alternatives'; they must lie on one line.
+		count := map[token.Pos]int{}
+		for _, b := range bs {
+			for _, p := range dedupPos(cueerrors.Positions(b)) {
+				count[p]++
+			}
+		}
+		line := ""
+		for p, n := range count {
+			if n == len(bs) {
+				continue
+			}
+			l := fmt.Sprintf("%s:%d", p.Filename(), p.Line())
+			if line != "" && l != line {
+				return "", nil, false
+			}
+			line = l
+		}
+		if line == "" {
+			return "", nil, false
+		}
+		for i := range alts {
+			alts[i] = shorten(alts[i])
+		}
+		return x, alts, true
+	}
+	return "", nil, false
+}
+
+// isDefault reports whether a branch is the conflict with a default
+// (`*"x" | …`): one of its positions follows a '*'.
+func (f *formatter) isDefault(e cueerrors.Error) bool {
+	for _, p := range cueerrors.Positions(e) {
+		if !p.IsValid() || p.Line() < 1 {
+			continue
+		}
+		fi := f.file(p.Filename())
+		if p.Line() > len(fi.lines) {
+			continue
+		}
+		line := fi.lines[p.Line()-1]
+		if c := p.Column() - 2; c >= 0 && c < len(line) && line[c] == '*' {
+			return true
+		}
+	}
+	return false
+}
+
+// modelPos returns the position, in an environment's file, of the field
+// that sets path (or of its deepest existing parent, at least three levels
+// deep: environments.prod.services), for an error CUE reports only in the
+// base or the schema. The file setting most of the path wins.
+func (f *formatter) modelPos(path []string) token.Pos {
+	if len(path) == 0 {
+		return token.NoPos
+	}
+	sel := make([]string, len(path))
+	for i, p := range path {
+		sel[i] = p
+		if strings.HasPrefix(p, `"`) {
+			if s, err := literal.Unquote(p); err == nil {
+				sel[i] = s
+			}
+		}
+	}
+	names, _ := filepath.Glob(filepath.Join(f.root, filepath.FromSlash(model.EnvsPackage), "*.cue"))
+	best, bestDepth := token.NoPos, 0
+	for _, name := range names {
+		fi := f.file(name)
+		if fi.ast == nil || fi.base {
+			continue
+		}
+		p, d := deepest(fi.ast.Decls, sel)
+		if d > bestDepth {
+			best, bestDepth = p, d
+		}
+	}
+	if bestDepth < min(3, len(sel)) {
+		return token.NoPos
+	}
+	return best
+}
+
+// deepest follows path through the fields of decls. A field that matches
+// the whole path gives its value's position, one that matches part of it
+// its label's; the deepest match wins.
+func deepest(decls []ast.Decl, path []string) (token.Pos, int) {
+	best, bestDepth := token.NoPos, 0
+	for _, d := range decls {
+		var p token.Pos
+		var n int
+		switch x := d.(type) {
+		case *ast.Field:
+			if !labelIs(x.Label, path[0]) {
+				continue
+			}
+			if len(path) == 1 {
+				p, n = x.Value.Pos(), 1
+				break
+			}
+			if sp, sn := descend(x.Value, path[1:]); sn > 0 {
+				p, n = sp, sn+1
+			} else {
+				p, n = x.Label.Pos(), 1
+			}
+		case *ast.EmbedDecl:
+			p, n = descend(x.Expr, path)
+		case *ast.Comprehension:
+			p, n = descend(x.Value, path)
+		}
+		if n > bestDepth {
+			best, bestDepth = p, n
+		}
+	}
+	return best, bestDepth
+}
+
+func descend(e ast.Expr, path []string) (token.Pos, int) {
+	switch x := e.(type) {
+	case *ast.StructLit:
+		return deepest(x.Elts, path)
+	case *ast.ParenExpr:
+		return descend(x.X, path)
+	case *ast.BinaryExpr:
+		p1, n1 := descend(x.X, path)
+		p2, n2 := descend(x.Y, path)
+		if n2 > n1 {
+			return p2, n2
+		}
+		return p1, n1
+	case *ast.ListLit:
+		i, err := strconv.Atoi(path[0])
+		if err != nil || i < 0 || i >= len(x.Elts) {
+			return token.NoPos, 0
+		}
+		elt := x.Elts[i]
+		if _, ok := elt.(*ast.Ellipsis); ok {
+			return token.NoPos, 0
+		}
+		if len(path) == 1 {
+			return elt.Pos(), 1
+		}
+		if p, n := descend(elt, path[1:]); n > 0 {
+			return p, n + 1
+		}
+		return elt.Pos(), 1
+	}
+	return token.NoPos, 0
+}
+
+func dedupPos(ps []token.Pos) []token.Pos {
+	var out []token.Pos
 	for _, p := range ps {
-		if model.InSchema(p) {
+		if !slices.Contains(out, p) {
 			out = append(out, p)
 		}
 	}
 	return out
+}
+
+// render formats an error's message, each argument shortened. A message
+// made whole by degen ("%s") has its quoted values shortened.
+func render(e cueerrors.Error) string {
+	format, args := e.Msg()
+	if format == "%s" && len(args) == 1 {
+		return shortenQuoted(fmt.Sprint(args[0]))
+	}
+	args = slices.Clone(args)
+	for i, a := range args {
+		s := fmt.Sprint(a)
+		limit := maxExprLen
+		if isString(s) {
+			limit = MaxValueLen
+		}
+		if len(s) > limit {
+			args[i] = shortenTo(s, limit)
+		}
+	}
+	msg := fmt.Sprintf(format, args...)
+	// A wrapped cause ("error in call to strings.Repeat" wraps why) is
+	// what to fix; CUE's Msg leaves it out.
+	if cause := errors.Unwrap(e); cause != nil && strings.HasPrefix(format, "error in call to") {
+		if ce, ok := cause.(cueerrors.Error); ok {
+			msg += ": " + render(ce)
+		} else {
+			msg += ": " + shortenQuoted(cause.Error())
+		}
+	}
+	if format == "incomplete value %v" {
+		msg += ": the field needs a concrete value, set it"
+	}
+	return msg
+}
+
+// isString reports whether s is one quoted string (not a disjunction of
+// them).
+func isString(s string) bool {
+	if len(s) > maxExprLen {
+		return strings.HasPrefix(s, `"`) && !strings.Contains(s[:maxExprLen], `" | "`)
+	}
+	_, err := strconv.Unquote(s)
+	return err == nil
+}
+
+func pathString(path []string) string {
+	parts := make([]string, len(path))
+	for i, p := range path {
+		parts[i] = shorten(p)
+	}
+	return strings.Join(parts, ".")
+}
+
+// shorten cuts a value longer than MaxValueLen bytes.
+func shorten(s string) string { return shortenTo(s, MaxValueLen) }
+
+// shortenTo cuts a value longer than limit bytes to limit bytes and says
+// how long it was: "aaaa…" (52428800 bytes). A quoted value stays quoted.
+func shortenTo(s string, limit int) string {
+	if len(s) <= limit {
+		return s
+	}
+	q := ""
+	if s[0] == '"' {
+		q = `"`
+	}
+	cut := max(limit-len("…")-len(q), 1)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s…%s (%d bytes)", s[:cut], q, len(s))
+}
+
+var quoted = regexp.MustCompile(`"(?:[^"\\\n]|\\.)*"`)
+
+// shortenQuoted shortens the long quoted values in a message.
+func shortenQuoted(text string) string {
+	if len(text) <= MaxValueLen {
+		return text
+	}
+	return quoted.ReplaceAllStringFunc(text, shorten)
+}
+
+// clean writes paths under root relative to it, and cuts a line that is
+// still too long.
+func (f *formatter) clean(text string) string {
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		lines[i] = shortenTo(l, maxLineLen)
+	}
+	text = strings.Join(lines, "\n")
+	if len(f.root) > 1 {
+		text = strings.ReplaceAll(text, f.root+string(filepath.Separator), "./")
+		text = strings.ReplaceAll(text, `"`+f.root+`"`, `"."`)
+	}
+	return text
+}
+
+// relPos prints a position as ./file:line:col relative to root; a file
+// outside root by its name alone, never by an absolute path.
+func (f *formatter) relPos(p token.Pos) string {
+	file := p.Filename()
+	if rel, err := filepath.Rel(f.root, file); err == nil && filepath.IsLocal(rel) {
+		file = "./" + filepath.ToSlash(rel)
+	} else if filepath.IsAbs(file) {
+		file = filepath.Base(file)
+	}
+	return fmt.Sprintf("%s:%d:%d", file, p.Line(), p.Column())
 }
