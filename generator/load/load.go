@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"cuelang.org/go/cue"
@@ -67,7 +69,7 @@ func Load(opts Options) (*model.Model, error) {
 		return nil, err
 	}
 	if _, err := os.Stat(filepath.Join(root, "cue.mod")); err != nil {
-		return nil, fmt.Errorf("%s is not a degen model: no cue.mod directory (run degen in the repository root or pass --dir)", root)
+		return nil, fmt.Errorf("%s is not a degen model: no cue.mod directory (run degen in the repository root or pass --dir)", opts.Dir)
 	}
 	inst, err := parse(root)
 	if err != nil {
@@ -121,7 +123,7 @@ func parse(root string) (*build.Instance, error) {
 	if err := insts[0].Err; err != nil {
 		var mp *load.MultiplePackageError
 		if errors.As(err, &mp) {
-			return nil, packageClash(root, mp)
+			return nil, PackageClash(root, "envs", mp)
 		}
 		return nil, err
 	}
@@ -280,10 +282,80 @@ func decodeEnv(v cue.Value) (*model.Environment, error) {
 	}
 	env := &model.Environment{}
 	if err := json.Unmarshal(data, env); err != nil {
-		return nil, fmt.Errorf("decoding %v: %w", v.Path(), err)
+		return nil, decodeError(v, err)
 	}
 	env.Value = v
 	return env, nil
+}
+
+// decodeError turns a failure to decode v into the model's Go types (a
+// number out of range of its Go type, or the like) into an error at the
+// position of the value at fault.
+func decodeError(v cue.Value, err error) error {
+	field, value, what := "", "", err.Error()
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		field = te.Field
+		value = strings.TrimPrefix(te.Value, "number ")
+		switch te.Type.Kind() {
+		case reflect.Int, reflect.Int64, reflect.Int32, reflect.Uint, reflect.Uint64, reflect.Uint32:
+			what = fmt.Sprintf("%s is out of range for a %d-bit integer: use a smaller value (the schema's bounds are in schema/schema.cue)", value, te.Type.Bits())
+		default:
+			what = fmt.Sprintf("%s cannot be read as %s: change the value", value, te.Type)
+		}
+	}
+	at, _ := lookupJSONField(v, strings.Split(field, "."), value)
+	path := at.Path().String()
+	return cueerrors.Newf(model.DecidingPos(at), "%s: %s", path, what)
+}
+
+// lookupJSONField finds the value that encoding/json names by a dotted
+// field path. The path holds struct fields only: map keys and list
+// indices are left out, and keys may hold dots themselves. So the search
+// tries each key and element where the path does not go on, and at the end
+// wants the JSON text want (when given). Without a match it returns the
+// deepest value found.
+func lookupJSONField(v cue.Value, parts []string, want string) (cue.Value, bool) {
+	if len(parts) == 0 || len(parts) == 1 && parts[0] == "" {
+		if want == "" {
+			return v, true
+		}
+		b, err := v.MarshalJSON()
+		return v, err == nil && string(b) == want
+	}
+	deepest := v
+	for j := len(parts); j > 0; j-- {
+		next := v.LookupPath(cue.MakePath(cue.Str(strings.Join(parts[:j], "."))))
+		if !next.Exists() {
+			continue
+		}
+		if got, ok := lookupJSONField(next, parts[j:], want); ok {
+			return got, true
+		} else if deepest == v {
+			deepest = got
+		}
+	}
+	// A map key or a list element the path leaves out.
+	var it interface {
+		Next() bool
+		Value() cue.Value
+	}
+	switch v.IncompleteKind() {
+	case cue.StructKind:
+		if fields, err := v.Fields(); err == nil {
+			it = fields
+		}
+	case cue.ListKind:
+		if elts, err := v.List(); err == nil {
+			it = &elts
+		}
+	}
+	for it != nil && it.Next() {
+		if got, ok := lookupJSONField(it.Value(), parts, want); ok {
+			return got, true
+		}
+	}
+	return deepest, false
 }
 
 func contains(list []string, s string) bool {
@@ -295,13 +367,13 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// packageClash turns cue/load's "found packages" error, which names
-// absolute paths and no position, into one error per foreign file, at its
-// package clause.
-func packageClash(root string, mp *load.MultiplePackageError) error {
+// PackageClash turns cue/load's "found packages" error, which names
+// absolute paths and no position, into one error per file of mp.Dir that
+// is not of package want, at its package clause.
+func PackageClash(root, want string, mp *load.MultiplePackageError) error {
 	var errs cueerrors.Error
 	for i, name := range mp.Packages {
-		if name == "envs" || i >= len(mp.Files) {
+		if name == want || i >= len(mp.Files) {
 			continue
 		}
 		file := filepath.Join(mp.Dir, mp.Files[i])
@@ -314,7 +386,9 @@ func packageClash(root string, mp *load.MultiplePackageError) error {
 			}
 		}
 		rel, _ := filepath.Rel(root, file)
-		errs = cueerrors.Append(errs, cueerrors.Newf(pos, "%s declares package %s, but every file of %s must be package envs: change its package clause or move the file out of envs/", filepath.ToSlash(rel), name, model.EnvsPackage))
+		relDir, _ := filepath.Rel(root, mp.Dir)
+		relDir = filepath.ToSlash(relDir)
+		errs = cueerrors.Append(errs, cueerrors.Newf(pos, "%s declares package %s, but every file of ./%s must be package %s: change its package clause or move the file out of %s/", filepath.ToSlash(rel), name, relDir, want, relDir))
 	}
 	if errs == nil {
 		return mp

@@ -22,6 +22,7 @@ func Validate(env *model.Environment) error {
 	v := &validator{env: env}
 	v.services()
 	v.hostPorts()
+	v.names()
 	v.variables()
 	v.topics()
 	v.cycles()
@@ -211,6 +212,44 @@ func (v *validator) hostPorts() {
 			v.errorf(v.pos(svcSel(o.svc, "ports", strconv.Itoa(o.index), "hostPort")...), "service %q publishes host port %d, also published by %q (port %s): pick a free host port", o.svc, p.HostPort, name, p.Name)
 		}
 	}
+}
+
+// names refuses two services with one hostname (their DNS name, which also
+// names their Kubernetes Service) or one Compose container name, naming
+// both services.
+func (v *validator) names() {
+	for _, field := range []struct {
+		name, what string
+		get        func(*model.Service) string
+	}{
+		{"hostname", "DNS name and names its Kubernetes Service", func(s *model.Service) string { return s.Hostname }},
+		{"containerName", "Compose container name", func(s *model.Service) string { return s.ContainerName }},
+	} {
+		owner := map[string]string{}
+		for _, name := range v.env.ServiceNames() {
+			n := field.get(v.env.Services[name])
+			if n == "" {
+				continue
+			}
+			o, ok := owner[n]
+			if !ok {
+				owner[n] = name
+				continue
+			}
+			v.errorf(v.svcPos(name, field.name), "services %q and %q both have %s %q, which is a service's %s: give one of them another %s", name, o, field.name, n, field.what, field.name)
+			v.errorf(v.svcPos(o, field.name), "services %q and %q both have %s %q, which is a service's %s: give one of them another %s", o, name, field.name, n, field.what, field.name)
+		}
+	}
+}
+
+// svcPos is the position of a service's field in the model, or of the
+// service when the field keeps the schema's default.
+func (v *validator) svcPos(svc, field string) token.Pos {
+	p := v.pos(svcSel(svc, field)...)
+	if !p.IsValid() || model.InSchema(p) {
+		p = v.pos(svcSel(svc)...)
+	}
+	return p
 }
 
 // variables checks that a Compose variable carries one value in the

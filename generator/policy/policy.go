@@ -6,6 +6,7 @@ package policy
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"cuelang.org/go/cue/load"
 	"cuelang.org/go/cue/token"
 
+	degenload "github.com/degen-dev/degen/generator/load"
 	"github.com/degen-dev/degen/generator/model"
 )
 
@@ -83,6 +85,10 @@ func loadSet(root string, ctx *cue.Context) (*Set, error) {
 		return nil, fmt.Errorf("loading %s: expected one package, found %d", Dir, len(insts))
 	}
 	if err := insts[0].Err; err != nil {
+		var mp *load.MultiplePackageError
+		if errors.As(err, &mp) {
+			return nil, degenload.PackageClash(root, "policies", mp)
+		}
 		return nil, fmt.Errorf("loading policies: %w", err)
 	}
 	s.inst = ctx.BuildInstance(insts[0])
@@ -94,7 +100,6 @@ func loadSet(root string, ctx *cue.Context) (*Set, error) {
 	}
 	return s, nil
 }
-
 
 // readRules reads the rules of s.inst; with known (the model's
 // environments) it also checks the environment names of their severities.
