@@ -177,11 +177,44 @@ func (f *formatter) entryRank(e entry) int {
 	return f.fileRank(e.positions[0])
 }
 
-// rank orders positions by fileRank, keeping CUE's order within a rank.
+// rank orders positions by fileRank and, within a file rank, values before
+// constraints (a bound, a pattern, a default), keeping CUE's order
+// otherwise.
 func (f *formatter) rank(ps []token.Pos) []token.Pos {
 	out := slices.Clone(ps)
-	slices.SortStableFunc(out, func(a, b token.Pos) int { return f.fileRank(a) - f.fileRank(b) })
+	key := func(p token.Pos) int {
+		k := 2 * f.fileRank(p)
+		if f.isConstraint(p) {
+			k++
+		}
+		return k
+	}
+	slices.SortStableFunc(out, func(a, b token.Pos) int { return key(a) - key(b) })
 	return out
+}
+
+// isConstraint reports whether the source at p is a constraint rather than
+// a value: a bound or pattern (<, >, =~, !), or a default (after '*').
+func (f *formatter) isConstraint(p token.Pos) bool {
+	if !p.IsValid() || p.Line() < 1 {
+		return false
+	}
+	fi := f.file(p.Filename())
+	if p.Line() > len(fi.lines) {
+		return false
+	}
+	line, c := fi.lines[p.Line()-1], p.Column()-1
+	if c < 0 || c >= len(line) {
+		return false
+	}
+	if c > 0 && line[c-1] == '*' {
+		return true
+	}
+	switch line[c] {
+	case '<', '>', '=', '!', '*':
+		return true
+	}
+	return false
 }
 
 // entries turns CUE's error list into problems. A disjunction that failed

@@ -1,0 +1,75 @@
+package load
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/cuecontext"
+)
+
+// formatSrc evaluates src as the file envs/x.cue of a model at a temporary
+// root and returns Format's rendering of its error.
+func formatSrc(t *testing.T, src string) string {
+	t.Helper()
+	root := t.TempDir()
+	file := filepath.Join(root, "envs", "x.cue")
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	v := cuecontext.New().CompileString(src, cue.Filename(file))
+	err := v.Validate(cue.Concrete(true))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	out := Format(err, root)
+	if strings.Contains(out, root) {
+		t.Errorf("the absolute root is printed:\n%s", out)
+	}
+	return out
+}
+
+func TestFormatDisjunction(t *testing.T) {
+	// One line with the allowed values, not "3 errors in empty disjunction".
+	out := formatSrc(t, "kind: *\"a\" | \"b\" | \"c\"\nkind: \"z\"\n")
+	first, _, _ := strings.Cut(out, "\n")
+	if want := `./envs/x.cue:2:7: kind: invalid value "z": allowed are "a", "b", "c"`; first != want {
+		t.Errorf("first line\n%s\nwant\n%s\nall:\n%s", first, want, out)
+	}
+	// The bound, not the conflict with the default.
+	out = formatSrc(t, "n: *1 | int & >=0 & <=10\nn: 11\n")
+	if first, _, _ := strings.Cut(out, "\n"); !strings.HasPrefix(first, "./envs/x.cue:2:4: n: invalid value 11 (out of bound <=10)") {
+		t.Errorf("got\n%s", out)
+	}
+}
+
+func TestFormatShortensValues(t *testing.T) {
+	long := strings.Repeat("x", 1<<20)
+	out := formatSrc(t, "s: \"short\"\ns: \""+long+"\"\n")
+	if len(out) > 1000 {
+		t.Errorf("%d bytes printed for a 1 MiB value", len(out))
+	}
+	if !strings.Contains(out, `…" (1048578 bytes)`) {
+		t.Errorf("the shortened value does not say its length:\n%s", out)
+	}
+}
+
+func TestDecodeErrorPositioned(t *testing.T) {
+	src := "services: a: replicas: 2\nservices: b: replicas: 100000000000000000000\n"
+	v := cuecontext.New().CompileString(src, cue.Filename("x.cue"))
+	_, err := decodeEnv(v)
+	if err == nil {
+		t.Fatal("an overflowing number decoded")
+	}
+	got := Format(err, ".")
+	want := regexp.MustCompile(`\A\./x\.cue:2:\d+: services\.b\.replicas: 100000000000000000000 is out of range for a 64-bit integer: `)
+	if !want.MatchString(got) {
+		t.Errorf("got\n%s\nwant it to match\n%s", got, want)
+	}
+}
