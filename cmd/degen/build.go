@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -91,6 +92,9 @@ func runBuild(g *globals, envs []string, pf *policyFlags, force bool, stdout, st
 // checkOut refuses an --out degen must not write (exit 2) and a corrupt or
 // crafted index (exit 2, root.go), before anything is generated or created.
 func checkOut(g *globals) error {
+	if _, err := os.Stat(g.dir); err != nil {
+		return nil // no model: loading says so (exit 1)
+	}
 	if err := writer.CheckOut(g.outDir(), g.dir); err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
