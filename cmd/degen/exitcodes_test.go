@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -42,11 +44,17 @@ func write(t *testing.T, p, data string) {
 // which the scripts cannot tell apart (they only see failure).
 func TestExitCodes(t *testing.T) {
 	dir := testModel(t)
-	index := `{"version": 1, "files": {"kubernetes/overlays/prod/x.yaml": {"sha256": "00", "envs": ["prod"]}}}`
-	write(t, filepath.Join(dir, "extra", "out", ".degen-index.json"), index)
-	write(t, filepath.Join(dir, "extra", "out", "kubernetes/overlays/prod/x.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
-	write(t, filepath.Join(dir, "badyaml", "out", ".degen-index.json"), index)
-	write(t, filepath.Join(dir, "badyaml", "out", "kubernetes/overlays/prod/x.yaml"), "metadata: {name: x\n")
+	// An index entry carries the real hash of its file: another one is a
+	// hand edit.
+	indexOf := func(data string) string {
+		sum := sha256.Sum256([]byte(data))
+		return `{"version": 1, "files": {"kubernetes/overlays/prod/x.yaml": {"sha256": "` + hex.EncodeToString(sum[:]) + `", "envs": ["prod"]}}}`
+	}
+	extra, badyaml := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n", "metadata: {name: x\n"
+	write(t, filepath.Join(dir, "extra", "out", ".degen-index.json"), indexOf(extra))
+	write(t, filepath.Join(dir, "extra", "out", "kubernetes/overlays/prod/x.yaml"), extra)
+	write(t, filepath.Join(dir, "badyaml", "out", ".degen-index.json"), indexOf(badyaml))
+	write(t, filepath.Join(dir, "badyaml", "out", "kubernetes/overlays/prod/x.yaml"), badyaml)
 	write(t, filepath.Join(dir, "corrupt", "out", ".degen-index.json"), "{")
 	for _, c := range []struct {
 		args []string
