@@ -66,7 +66,7 @@ func Build(opts Options) (*model.Model, *Result, error) {
 	}
 	res, err := merge(outs)
 	if err != nil {
-		return m, nil, err
+		return m, nil, load.Locate(m, err)
 	}
 	if opts.Policies {
 		getenv := opts.Getenv

@@ -7,11 +7,11 @@ package compose
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"path"
 	"strings"
 
-	cueerrors "cuelang.org/go/cue/errors"
 	"sigs.k8s.io/yaml"
 
 	"github.com/degen-dev/degen/generator/model"
@@ -51,7 +51,7 @@ func (Target) Generate(in target.Input) (target.Output, error) {
 		return target.Output{}, err
 	}
 	if !env.Has("env") {
-		return target.Output{}, cueerrors.Newf(pos(env, "artefacts"),
+		return target.Output{}, model.Errorf(env, model.P("artefacts"),
 			"environment %s gets compose but not env: the Compose files read their variables from %s; add \"env\" to artefacts", env.Name, EnvFile(env.Name))
 	}
 	groups := map[string][]string{}
@@ -60,19 +60,19 @@ func (Target) Generate(in target.Input) (target.Output, error) {
 		groups[s.Group] = append(groups[s.Group], name)
 	}
 	var out target.Output
-	var errs cueerrors.Error
+	var errs []error
 	services := map[string]*service{}
 	for _, name := range env.ServiceNames() {
 		svc, err := convert(env, env.Services[name])
 		if err != nil {
-			errs = cueerrors.Append(errs, err)
+			errs = append(errs, err)
 			continue
 		}
 		services[name] = svc
 		out.Warnings = append(out.Warnings, warnings(env, env.Services[name])...)
 	}
 	if errs != nil {
-		return target.Output{}, errs
+		return target.Output{}, errors.Join(errs...)
 	}
 	present := presentConcerns(groups)
 	base, err := render(baseHeader(env, present), baseFile(env))

@@ -1,13 +1,10 @@
 package compose
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
-
-	"cuelang.org/go/cue"
-	cueerrors "cuelang.org/go/cue/errors"
-	"cuelang.org/go/cue/token"
 
 	"github.com/degen-dev/degen/generator/model"
 )
@@ -47,7 +44,7 @@ type Variable struct {
 // secret, two flags, …) is an error naming the CUE position.
 func Variables(env *model.Environment) ([]Variable, error) {
 	vars := map[string]*Variable{}
-	var errs cueerrors.Error
+	var errs []error
 	for _, svc := range env.ServiceNames() {
 		s := env.Services[svc]
 		for _, name := range s.EnvNames() {
@@ -63,7 +60,7 @@ func Variables(env *model.Environment) ([]Variable, error) {
 				continue
 			}
 			if prev.Kind != ref.Kind || prev.Value != ref.Value || prev.Description != ref.Description {
-				errs = cueerrors.Append(errs, cueerrors.Newf(pos(env, "services", svc, "env", name),
+				errs = append(errs, model.Errorf(env, model.P("services", svc, "env", name),
 					"environment %s: service %q env %s uses Compose variable %s as a %s, but %s uses it as a %s with another value: give one of them another variable name",
 					env.Name, svc, name, ref.Name, ref.Kind, prev.Users[0], prev.Kind))
 				continue
@@ -72,7 +69,7 @@ func Variables(env *model.Environment) ([]Variable, error) {
 		}
 	}
 	if errs != nil {
-		return nil, errs
+		return nil, errors.Join(errs...)
 	}
 	out := make([]Variable, 0, len(vars))
 	for _, name := range model.SortedKeys(vars) {
@@ -129,19 +126,4 @@ func escapeAll(list []string) []string {
 		out[i] = escape(s)
 	}
 	return out
-}
-
-// pos returns the position of the value at the given path of env, or of its
-// closest existing parent.
-func pos(env *model.Environment, path ...any) token.Pos {
-	var sel []cue.Selector
-	for _, p := range path {
-		switch p := p.(type) {
-		case string:
-			sel = append(sel, cue.Str(p))
-		case int:
-			sel = append(sel, cue.Index(p))
-		}
-	}
-	return env.PosOf(sel...)
 }

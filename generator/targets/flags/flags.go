@@ -6,12 +6,9 @@ package flags
 
 import (
 	"bytes"
-	"cuelang.org/go/cue"
 	"encoding/json"
 	"fmt"
 	"path"
-
-	cueerrors "cuelang.org/go/cue/errors"
 
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/target"
@@ -51,7 +48,7 @@ func Marshal(env *model.Environment) ([]byte, error) {
 	for _, name := range model.SortedKeys(env.Flags) {
 		v, err := value(env.Flags[name].Value)
 		if err != nil {
-			return nil, cueerrors.Newf(env.PosOf(cue.Str("flags"), cue.Str(name), cue.Str("value")), "flag %s: %v: give it a bool, a string or a list of strings", name, err)
+			return nil, model.Errorf(env, model.P("flags", name, "value"), "flag %s: %v: give it a bool, a string or a list of strings", name, err)
 		}
 		values[name] = v
 	}

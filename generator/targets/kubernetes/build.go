@@ -1,11 +1,8 @@
 package kubernetes
 
 import (
-	"fmt"
 	"strconv"
 
-	"cuelang.org/go/cue"
-	cueerrors "cuelang.org/go/cue/errors"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -101,19 +98,21 @@ func (b *builder) warn(subject, msg string) {
 // errorf is an error at the CUE position of services.<svc>.<path…> (or the
 // closest existing parent), naming the environment.
 func (b *builder) errorf(svc string, p []string, format string, args ...any) error {
-	sel := []cue.Selector{cue.Str("services"), cue.Str(svc)}
+	parts := []any{"services", svc}
 	for _, s := range p {
 		if i, err := strconv.Atoi(s); err == nil {
-			sel = append(sel, cue.Index(i))
+			parts = append(parts, i)
 			continue
 		}
-		sel = append(sel, cue.Str(s))
+		parts = append(parts, s)
 	}
-	return b.errorAt(sel, format, args...)
+	return b.errorAt(model.P(parts...), format, args...)
 }
 
-func (b *builder) errorAt(sel []cue.Selector, format string, args ...any) error {
-	return cueerrors.Newf(b.env.PosOf(sel...), "%s", fmt.Sprintf("environment %s: ", b.env.Name)+fmt.Sprintf(format, args...))
+// errorAt is an error at path of the environment (model.P syntax); load
+// gives it the position of the line that decided the value.
+func (b *builder) errorAt(path string, format string, args ...any) error {
+	return model.Errorf(b.env, path, format, args...)
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
@@ -178,7 +177,7 @@ func flagsMap(env *model.Environment) *corev1.ConfigMap {
 
 func (b *builder) pvc(vol string) error {
 	if _, ok := b.env.Volumes[vol]; !ok {
-		return b.errorAt([]cue.Selector{cue.Str("volumes")}, "volume %q is mounted but not defined: add it under volumes", vol)
+		return b.errorAt("volumes", "volume %q is mounted but not defined: add it under volumes", vol)
 	}
 	c := b.claim(vol)
 	c.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"}
@@ -339,11 +338,11 @@ func (b *builder) namespace() error {
 	q := func(path []string, v string) (resource.Quantity, error) {
 		qty, err := resource.ParseQuantity(v)
 		if err != nil {
-			sel := []cue.Selector{cue.Str("kubernetes")}
+			parts := []any{"kubernetes"}
 			for _, p := range path {
-				sel = append(sel, cue.Str(p))
+				parts = append(parts, p)
 			}
-			return qty, b.errorAt(sel, "%q is not a Kubernetes quantity (%v): write e.g. \"500m\" or \"512Mi\"", v, err)
+			return qty, b.errorAt(model.P(parts...), "%q is not a Kubernetes quantity (%v): write e.g. \"500m\" or \"512Mi\"", v, err)
 		}
 		return qty, nil
 	}
@@ -442,9 +441,7 @@ func (b *builder) checkQuota(cpu, memory resource.Quantity) error {
 			reqMem.Add(times(q, n))
 		}
 	}
-	sel := func(f string) []cue.Selector {
-		return []cue.Selector{cue.Str("kubernetes"), cue.Str("quota"), cue.Str(f)}
-	}
+	sel := func(f string) string { return model.P("kubernetes", "quota", f) }
 	if reqCPU.Cmp(cpu) > 0 {
 		return b.errorAt(sel("cpu"), "quota cpu %s is below the %s CPU the workloads request at full scale: raise the quota or lower requests", cpu.String(), reqCPU.String())
 	}

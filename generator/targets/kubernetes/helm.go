@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"cuelang.org/go/cue"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/engine"
@@ -25,7 +24,7 @@ func (b *builder) components() error {
 	env := b.env
 	for _, name := range model.SortedKeys(env.Components) {
 		c := env.Components[name]
-		sel := []cue.Selector{cue.Str("components"), cue.Str(name), cue.Str("chart")}
+		sel := model.P("components", name, "chart")
 		dir := c.Chart
 		if !filepath.IsAbs(dir) {
 			dir = filepath.Join(env.Root, filepath.FromSlash(c.Chart))
@@ -43,7 +42,7 @@ func (b *builder) components() error {
 		}
 		rv, err := chartutil.ToRenderValues(chrt, vals, chartutil.ReleaseOptions{Name: name, Namespace: env.Namespace, Revision: 1, IsInstall: true}, chartutil.DefaultCapabilities)
 		if err != nil {
-			return b.errorAt([]cue.Selector{cue.Str("components"), cue.Str(name), cue.Str("values")}, "component %q: values do not fit the chart: %v", name, err)
+			return b.errorAt(model.P("components", name, "values"), "component %q: values do not fit the chart: %v", name, err)
 		}
 		rendered, err := engine.Render(chrt, rv)
 		if err != nil {
@@ -58,7 +57,7 @@ func (b *builder) components() error {
 
 // addRendered parses the rendered templates in file order, skipping notes,
 // empty documents and hooks (which only Helm itself would run).
-func (b *builder) addRendered(name string, c model.Component, rendered map[string]string, sel []cue.Selector) error {
+func (b *builder) addRendered(name string, c model.Component, rendered map[string]string, sel string) error {
 	files := make([]string, 0, len(rendered))
 	for f := range rendered {
 		if strings.HasSuffix(f, "NOTES.txt") || strings.HasPrefix(path.Base(f), "_") {

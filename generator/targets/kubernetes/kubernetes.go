@@ -21,8 +21,6 @@ import (
 	yamlv2 "go.yaml.in/yaml/v2"
 	"sync"
 
-	"cuelang.org/go/cue"
-	cueerrors "cuelang.org/go/cue/errors"
 	"fmt"
 
 	"sigs.k8s.io/yaml"
@@ -51,7 +49,7 @@ const (
 func (Target) Generate(in target.Input) (target.Output, error) {
 	var out target.Output
 	if in.Env.Kubernetes.RepoURL == "" {
-		return out, cueerrors.Newf(in.Env.PosOf(cue.Str("kubernetes")), "environment %s gets kubernetes but kubernetes.repoURL is not set: set the Git repository Argo CD and Flux deploy out/ from", in.Env.Name)
+		return out, model.Errorf(in.Env, "kubernetes", "environment %s gets kubernetes but kubernetes.repoURL is not set: set the Git repository Argo CD and Flux deploy out/ from", in.Env.Name)
 	}
 	baseObjs, base, err := baseOf(in.Base)
 	if err != nil {

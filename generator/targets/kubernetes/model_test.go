@@ -145,7 +145,7 @@ func buildModel(dir, env string) error {
 	}
 	for _, env := range kubeEnvs(m) {
 		if _, err := (Target{}).Generate(target.Input{Env: m.Envs[env], Base: m.Base}); err != nil {
-			return err
+			return load.Locate(m, err) // as generator.Build does
 		}
 	}
 	return nil

@@ -28,7 +28,6 @@ import (
 	"fmt"
 	"path"
 
-	cueerrors "cuelang.org/go/cue/errors"
 	"sigs.k8s.io/yaml"
 
 	"github.com/degen-dev/degen/generator/model"
@@ -68,7 +67,7 @@ func (Target) Generate(in target.Input) (target.Output, error) {
 	env := in.Env
 	flavours := Flavours(env)
 	if len(flavours) == 0 {
-		return target.Output{}, cueerrors.Newf(env.PosAt("artefacts"),
+		return target.Output{}, model.Errorf(env, "artefacts",
 			"environment %s: prometheus needs a runtime to scrape: add compose or kubernetes to artefacts, or remove prometheus", env.Name)
 	}
 	var out target.Output

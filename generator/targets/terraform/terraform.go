@@ -11,7 +11,6 @@ import (
 	"path"
 	"strings"
 
-	cueerrors "cuelang.org/go/cue/errors"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -288,7 +287,7 @@ func TFVars(env *model.Environment) ([]byte, error) {
 }
 
 func secretMissing(env *model.Environment, v variable) error {
-	return cueerrors.Newf(env.PosAt("secrets"),
+	return model.Errorf(env, "secrets",
 		"environment %s: Terraform variable %s reads secret %q, which is not defined: add it under secrets (a reference, never a value)", env.Name, v.name, v.secret)
 }
 
