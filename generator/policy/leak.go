@@ -115,12 +115,12 @@ var secretKey = regexp.MustCompile(`(?i)(password|passwd|secret|token|api_?key|p
 // name a key of a Secret; their value is never the secret itself.
 var referenceKeys = map[string]bool{"secretKey": true}
 
-// secretWords is what the key of a pair ends with.
-const secretWords = `(?:password|passwd|secret|token|api[_-]?key|private[_-]?key|secret[_-]?key|secret[_-]?access[_-]?key)`
-
-// pairs find a key that ends with a secret word and its value: group 1 is
-// the key, 2 the separator, 3 the value up to a blank, a quote or , ; & }.
-// The same expressions are _pairs in policies/secret_literals.cue.
+// pair finds a secret word followed by a separator and a value: group 1
+// is the word, 2 the separator, 3 the value up to a blank, a quote or
+// , ; & }. The key is the word and the name characters before it
+// (keyStart); the key must end with the word. Two forms count (_pairs in
+// policies/secret_literals.cue, which the CUE side matches with the key in
+// the expression):
 //
 //   - `key=value` anywhere on a line: `--db-password=x`,
 //     `-Djavax.net.ssl.keyStorePassword=x`, `a=1 token=x`, `?token=x`;
@@ -129,9 +129,37 @@ const secretWords = `(?:password|passwd|secret|token|api[_-]?key|private[_-]?key
 //     `{api_key: x}`, and Compose's `${DB_PASSWORD:-x}` (its default is a
 //     value; `${VAR:?message}` gives a message, no value), but not the
 //     prose of a description (`Secret: never in tfvars`).
-var pairs = []*regexp.Regexp{
-	regexp.MustCompile(`(?i)([A-Za-z0-9_.\-]*` + secretWords + `)["']?[ \t]*(=)[ \t]*["']?([^\s"',;&}]*)`),
-	regexp.MustCompile(`(?i)(?:^[ \t]*(?:-[ \t]+)?|[{,(\["'])([A-Za-z0-9_.\-]*` + secretWords + `)["']?[ \t]*(:[-=?]?)[ \t]*["']?([^\s"',;&}]*)`),
+//
+// The expression starts with the word rather than the key's characters: a
+// leading character class would be tried at every position of every line.
+//
+// It is matched against the line in ASCII lower case (lowerASCII): a
+// case-insensitive expression costs several times as much.
+var pair = regexp.MustCompile(`(password|passwd|secret|token|api[_-]?key|private[_-]?key|secret[_-]?key|secret[_-]?access[_-]?key)["']?[ \t]*(=|:[-=?]?)[ \t]*["']?([^\s"',;&}]*)`)
+
+// keyStart returns where the key ending at the word at i begins.
+func keyStart(line string, i int) int {
+	for i > 0 {
+		c := line[i-1]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.' || c == '-') {
+			break
+		}
+		i--
+	}
+	return i
+}
+
+// fieldStart reports whether a key at i starts a field: at the start of the
+// line (after blanks and an optional "- ") or after { , ( [ or a quote.
+func fieldStart(line string, i int) bool {
+	before := strings.TrimLeft(line[:i], " \t")
+	if before == "" {
+		return true
+	}
+	if rest, ok := strings.CutPrefix(before, "-"); ok && rest != "" && strings.TrimLeft(rest, " \t") == "" {
+		return true
+	}
+	return strings.IndexByte("{,([\"'", line[i-1]) >= 0
 }
 
 // urlCredentials finds the password of `scheme://user:password@host`:
@@ -238,9 +266,16 @@ func (s *Scanner) scan(data []byte) []hit {
 		}
 	}
 	urls := strings.Contains(text, "://")
+	// lower is text in ASCII lower case, byte for byte: its lines are
+	// searched for secret words and pairs at the same offsets.
+	lower := lowerASCII(text)
+	names := mayNameSecret(lower)
 	var hits []hit
+	offset := 0
 	for i, line := range strings.Split(text, "\n") {
 		n := i + 1
+		lowerLine := lower[offset : offset+len(line)]
+		offset += len(line) + 1
 		for _, k := range known {
 			if c := strings.Index(line, k.Value); c >= 0 {
 				hits = append(hits, hit{RuleLeakValue, fmt.Sprintf("the value of $%s (secret %q) is written", k.EnvVar, k.Name), n, c + 1, k.Value})
@@ -270,21 +305,20 @@ func (s *Scanner) scan(data []byte) []hit {
 				}
 			}
 		}
-		if !mayNameSecret(line) {
+		if !names || !mayNameSecret(lowerLine) {
 			continue
 		}
-		for _, re := range pairs {
-			for _, m := range re.FindAllStringSubmatchIndex(line, -1) {
-				key, sep, value := line[m[2]:m[3]], line[m[4]:m[5]], line[m[6]:m[7]]
-				if referenceKeys[key] || sep == ":?" || !s.literalValue(value) {
-					continue
-				}
-				what := key + " is given a plain value"
-				if strings.HasPrefix(key, "-D") {
-					what = "the JVM flag " + what
-				}
-				add(what, m[6], m[7])
+		for _, m := range pair.FindAllStringSubmatchIndex(lowerLine, -1) {
+			from := keyStart(line, m[2])
+			key, sep, value := line[from:m[3]], line[m[4]:m[5]], line[m[6]:m[7]]
+			if sep[0] == ':' && !fieldStart(line, from) || referenceKeys[key] || sep == ":?" || !s.literalValue(value) {
+				continue
 			}
+			what := key + " is given a plain value"
+			if strings.HasPrefix(key, "-D") {
+				what = "the JVM flag " + what
+			}
+			add(what, m[6], m[7])
 		}
 	}
 	sort.SliceStable(hits, func(i, j int) bool {
@@ -297,38 +331,29 @@ func (s *Scanner) scan(data []byte) []hit {
 }
 
 // secretStems are what every key a pair matches ends with; a line
-// without any of them (in any case) holds no secret-named key, and the
-// pairs are not searched on it.
-var secretStems = []string{"key", "token", "secret", "passw"}
+// without any of them holds no secret-named key, and pair is not run on it.
+var secretStems = []string{"passw", "secret", "token", "apikey", "api_key", "api-key", "private"}
 
-func mayNameSecret(line string) bool {
+// mayNameSecret reports whether lower, in lower case, holds a secret stem.
+func mayNameSecret(lower string) bool {
 	for _, w := range secretStems {
-		if containsFold(line, w) {
+		if strings.Contains(lower, w) {
 			return true
 		}
 	}
 	return false
 }
 
-// containsFold reports whether s contains the lower-case ASCII word w in
-// any case, without allocating.
-func containsFold(s, w string) bool {
-	for i := 0; i+len(w) <= len(s); i++ {
-		j := 0
-		for ; j < len(w); j++ {
-			c := s[i+j]
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			if c != w[j] {
-				break
-			}
-		}
-		if j == len(w) {
-			return true
+// lowerASCII maps A-Z to a-z and keeps every other byte, so that offsets
+// into the result are offsets into s.
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
 		}
 	}
-	return false
+	return string(b)
 }
 
 // reference matches a value that is no literal (the same expression is
