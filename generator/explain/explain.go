@@ -68,9 +68,14 @@ func Explain(m *model.Model, env, path string) (*Explanation, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := e.Value.LookupPath(p)
+	ev, unlock, ok := load.EnvValue(e)
+	defer unlock()
+	if !ok {
+		return nil, fmt.Errorf("environment %s was not loaded by load.Load", env)
+	}
+	v := ev.LookupPath(p)
 	if !v.Exists() {
-		return nil, notFound(e.Value, p, env)
+		return nil, notFound(ev, p, env)
 	}
 	x := explainValue(m, env, v, map[string][]string{}, 0)
 	x.Path = p.String()

@@ -88,7 +88,8 @@ func resolveSide(root, name string) (r sideResult) {
 	// a lock of their own.
 	mu := &sync.Mutex{}
 	if base, err := decodeBase(v); err == nil {
-		base.Root, base.CUE = root, mu
+		base.Root = root
+		setLock(base, mu)
 		r.base = base
 	}
 	if name == "" {
@@ -99,7 +100,8 @@ func resolveSide(root, name string) (r sideResult) {
 		r.err = err
 		return r
 	}
-	env.Root, env.CUE = root, mu
+	env.Root = root
+	setLock(env, mu)
 	if err := Validate(env); err != nil {
 		r.err = err
 		return r

@@ -160,7 +160,7 @@ func (f *formatter) fileRank(p token.Pos) int {
 		return rankNone
 	}
 	switch {
-	case model.InSchema(p):
+	case InSchema(p):
 		return rankSchema
 	case filepath.Dir(rel) != filepath.Clean(model.EnvsPackage):
 		return rankOther

@@ -162,7 +162,7 @@ func resolve(root string, v cue.Value, defined []string, sideEnv string, opts Op
 		}
 	}
 	mu := &sync.Mutex{}
-	m := &model.Model{Root: root, Envs: map[string]*model.Environment{}, Value: v, Defined: known}
+	m := &model.Model{Root: root, Envs: map[string]*model.Environment{}, Source: &source{v: v, mu: mu}, Defined: known}
 	var errs cueerrors.Error
 	var sideDone, baseOK bool
 	take := func(r sideResult) {
@@ -202,7 +202,8 @@ func resolve(root string, v cue.Value, defined []string, sideEnv string, opts Op
 			errs = cueerrors.Append(errs, cueerrors.Promote(err, ""))
 			continue
 		}
-		env.Root, env.CUE = root, mu
+		env.Root = root
+		setLock(env, mu)
 		if err := Validate(env); err != nil {
 			errs = cueerrors.Append(errs, cueerrors.Promote(err, ""))
 			continue
@@ -230,7 +231,8 @@ func resolve(root string, v cue.Value, defined []string, sideEnv string, opts Op
 	if err != nil {
 		return nil, err
 	}
-	base.Root, base.CUE = root, mu
+	base.Root = root
+	setLock(base, mu)
 	m.Base = base
 	if opts.Resolved != nil {
 		opts.Resolved(base, true)
@@ -284,7 +286,7 @@ func decodeEnv(v cue.Value) (*model.Environment, error) {
 	if err := json.Unmarshal(data, env); err != nil {
 		return nil, decodeError(v, err)
 	}
-	env.Value = v
+	env.Source = &source{v: v}
 	return env, nil
 }
 
@@ -306,7 +308,7 @@ func decodeError(v cue.Value, err error) error {
 	}
 	at, _ := lookupJSONField(v, strings.Split(field, "."), value)
 	path := at.Path().String()
-	return cueerrors.Newf(model.DecidingPos(at), "%s: %s", path, what)
+	return cueerrors.Newf(DecidingPos(at), "%s: %s", path, what)
 }
 
 // lookupJSONField finds the value that encoding/json names by a dotted

@@ -260,7 +260,10 @@ func TestOneEnvironmentAlone(t *testing.T) {
 			t.Errorf("%s loaded alone differs from %s in the whole model", name, name)
 		}
 		// The other environments were not evaluated.
-		if others, _ := one.Value.LookupPath(cue.ParsePath("environments")).Fields(); others != nil {
+		whole, unlock, _ := ModelValue(one)
+		others, _ := whole.LookupPath(cue.ParsePath("environments")).Fields()
+		unlock()
+		if others != nil {
 			n := 0
 			for others.Next() {
 				n++

@@ -101,7 +101,7 @@ func locate(m *model.Model, me *model.Error, prefix string) *located {
 	}
 	var pos token.Pos
 	if env != nil {
-		pos = env.PosOf(sel...)
+		pos = PosOf(env, sel...)
 	}
 	msg := me.Err.Error()
 	if prefix != "" {

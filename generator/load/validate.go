@@ -51,11 +51,12 @@ func dropDisabled(env *model.Environment) {
 // disabledIn reports whether name is a service of env's CUE value that was
 // dropped for enabled: false (and not a misspelt name).
 func disabledIn(env *model.Environment, name string) bool {
-	defer env.LockCUE()()
-	if !env.Value.Exists() {
+	v, unlock, ok := EnvValue(env)
+	defer unlock()
+	if !ok || !v.Exists() {
 		return false
 	}
-	en := env.Value.LookupPath(cue.MakePath(cue.Str("services"), cue.Str(name), cue.Str("enabled")))
+	en := v.LookupPath(cue.MakePath(cue.Str("services"), cue.Str(name), cue.Str("enabled")))
 	b, err := en.Bool()
 	return err == nil && !b
 }
@@ -67,7 +68,7 @@ type validator struct {
 
 // pos returns the position of the value at the given path selectors.
 func (v *validator) pos(sel ...cue.Selector) token.Pos {
-	return v.env.PosOf(sel...)
+	return PosOf(v.env, sel...)
 }
 
 func (v *validator) errorf(pos token.Pos, format string, args ...any) {
@@ -246,7 +247,7 @@ func (v *validator) names() {
 // service when the field keeps the schema's default.
 func (v *validator) svcPos(svc, field string) token.Pos {
 	p := v.pos(svcSel(svc, field)...)
-	if !p.IsValid() || model.InSchema(p) {
+	if !p.IsValid() || InSchema(p) {
 		p = v.pos(svcSel(svc)...)
 	}
 	return p

@@ -7,10 +7,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
-
-	"cuelang.org/go/cue"
-	"cuelang.org/go/cue/token"
 )
 
 // Model is a loaded CUE model: every requested environment, resolved.
@@ -22,9 +18,9 @@ type Model struct {
 	// Base is the model with no environment delta (#Base with only its
 	// defaults), the common ground of Kustomize bases and .env.example.
 	Base *Environment
-	// Value is the whole evaluated instance (envs package), for tools such as
-	// policies and explain that need CUE itself.
-	Value cue.Value
+	// Source is the loader's handle on the whole evaluated model, for
+	// package load alone (explain reads CUE through it).
+	Source Source
 	// Defined are the names of every environment the model defines, loaded
 	// or not, sorted.
 	Defined []string
@@ -66,23 +62,16 @@ type Environment struct {
 	// repository-relative paths the model holds (component charts).
 	Root string `json:"-"`
 
-	// Value is this environment's CUE value, kept for positions (errors,
-	// explain) and policies. CUE values are not safe for concurrent use:
-	// hold LockCUE while using it.
-	Value cue.Value `json:"-"`
-	// CUE guards the CUE context Value belongs to, which all environments of
-	// a model share; nil when one goroutine owns the context.
-	CUE *sync.Mutex `json:"-"`
+	// Source is the loader's handle on where the environment's values came
+	// from. Only package load reads it, to turn the model paths of errors
+	// and violations into file positions (load.Locate) and for explain;
+	// targets never touch it.
+	Source Source `json:"-"`
 }
 
-// LockCUE locks the CUE context of e.Value and returns the unlock.
-func (e *Environment) LockCUE() (unlock func()) {
-	if e.CUE == nil {
-		return func() {}
-	}
-	e.CUE.Lock()
-	return e.CUE.Unlock
-}
+// Source is opaque to everything but package load, which implements it: the
+// model is plain Go, and CUE stays in the loader.
+type Source interface{ ModelSource() }
 
 // Has reports whether the environment gets the named artefact.
 func (e *Environment) Has(artefact string) bool {
@@ -97,12 +86,6 @@ func (e *Environment) Has(artefact string) bool {
 // ServiceNames returns the service names, sorted.
 func (e *Environment) ServiceNames() []string { return SortedKeys(e.Services) }
 
-// PosAt returns the source position of the value at path (CUE path
-// syntax, e.g. `services."graphql-api".replicas`) for an error message, or
-// the environment's own position when the path does not exist.
-func (e *Environment) PosAt(path string) token.Pos {
-	return e.PosOf(cue.ParsePath(path).Selectors()...)
-}
 
 // Service is one container workload.
 type Service struct {

@@ -257,8 +257,8 @@ func (s *Set) evalRule(filled cue.Value, r Rule, env *model.Environment, sev Sev
 		if err != nil {
 			return nil, cueerrors.Newf(rulePos(it.Value()), "policy rule %q: %v", r.Name, err)
 		}
-		unlock := env.LockCUE()
-		pos := posOf(env.Value, path, filepath.Join(s.root, "schema")+string(filepath.Separator))
+		envV, unlock, _ := degenload.EnvValue(env)
+		pos := posOf(envV, path, filepath.Join(s.root, "schema")+string(filepath.Separator))
 		unlock()
 		out = append(out, Violation{
 			Env:      env.Name,

@@ -14,7 +14,7 @@ import (
 // goroutine and a CUE context of its own, so that a build loads the model
 // and generates files while the rules run. CUE values are not safe for
 // concurrent use; the Runner never touches the model's context except for
-// violation positions, under the environment's LockCUE.
+// violation positions, under the lock load.EnvValue takes.
 type Runner struct {
 	queue chan *model.Environment
 	done  chan struct{}

@@ -1,0 +1,126 @@
+package load
+
+import (
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/token"
+
+	"github.com/degen-dev/degen/generator/model"
+)
+
+// DecidingPos returns the source position that best explains v to a model
+// author: the conjunct that gives the concrete value in the model's own files
+// rather than the schema constraint it satisfies. The order of preference is
+// a concrete conjunct outside schema/, then any conjunct outside schema/,
+// then v's own position.
+func DecidingPos(v cue.Value) token.Pos {
+	var concrete, model []token.Pos
+	var walk func(cue.Value, int)
+	walk = func(x cue.Value, depth int) {
+		op, args := x.Expr()
+		if op == cue.AndOp && depth < 8 {
+			for _, a := range args {
+				walk(a, depth+1)
+			}
+			return
+		}
+		p := x.Pos()
+		if !p.IsValid() || InSchema(p) {
+			return
+		}
+		model = append(model, p)
+		if op == cue.NoOp && x.IsConcrete() {
+			concrete = append(concrete, p)
+		}
+	}
+	walk(v, 0)
+	switch {
+	case len(concrete) > 0:
+		return concrete[0]
+	case len(model) > 0:
+		return model[0]
+	}
+	return v.Pos()
+}
+
+// InSchema reports whether p lies in a schema/ directory of the module.
+func InSchema(p token.Pos) bool {
+	return strings.Contains(filepath.ToSlash(p.Filename()), "/schema/")
+}
+
+// PosOf returns the source position of the value at the given path of
+// env, for messages: the deciding conjunct in the model's own files (see
+// DecidingPos). A path that does not exist falls back to its closest
+// existing parent. It takes the lock of env's CUE context.
+func PosOf(env *model.Environment, sel ...cue.Selector) token.Pos {
+	src, ok := env.Source.(*source)
+	if !ok {
+		return token.NoPos
+	}
+	defer src.lock()()
+	if !src.v.Exists() {
+		return token.NoPos
+	}
+	v := src.v.LookupPath(cue.MakePath(sel...))
+	for !v.Exists() && len(sel) > 0 {
+		sel = sel[:len(sel)-1]
+		v = src.v.LookupPath(cue.MakePath(sel...))
+	}
+	return DecidingPos(v)
+}
+
+// PosAt is PosOf for a path in CUE syntax (model.P).
+func PosAt(env *model.Environment, path string) token.Pos {
+	p := cue.ParsePath(path)
+	if p.Err() != nil {
+		return PosOf(env)
+	}
+	return PosOf(env, p.Selectors()...)
+}
+
+// source is the loader's model.Source: a CUE value and the lock of the
+// context it belongs to (nil when one goroutine owns the context). CUE
+// values are not safe for concurrent use.
+type source struct {
+	v  cue.Value
+	mu *sync.Mutex
+}
+
+func (*source) ModelSource() {}
+
+func (s *source) lock() (unlock func()) {
+	if s.mu == nil {
+		return func() {}
+	}
+	s.mu.Lock()
+	return s.mu.Unlock
+}
+
+// setLock records the lock of the context env's value belongs to.
+func setLock(env *model.Environment, mu *sync.Mutex) {
+	if src, ok := env.Source.(*source); ok {
+		src.mu = mu
+	}
+}
+
+// EnvValue returns env's CUE value with its context locked; call unlock
+// when done with the value. ok is false when Load did not make env.
+func EnvValue(env *model.Environment) (v cue.Value, unlock func(), ok bool) {
+	return valueOf(env.Source)
+}
+
+// ModelValue is EnvValue for the whole evaluated model (the envs package).
+func ModelValue(m *model.Model) (v cue.Value, unlock func(), ok bool) {
+	return valueOf(m.Source)
+}
+
+func valueOf(s model.Source) (cue.Value, func(), bool) {
+	src, ok := s.(*source)
+	if !ok {
+		return cue.Value{}, func() {}, false
+	}
+	return src.v, src.lock(), true
+}
