@@ -86,7 +86,6 @@ func (e *Environment) Has(artefact string) bool {
 // ServiceNames returns the service names, sorted.
 func (e *Environment) ServiceNames() []string { return SortedKeys(e.Services) }
 
-
 // Service is one container workload.
 type Service struct {
 	Name          string                `json:"name"`
