@@ -6,10 +6,15 @@ GO ?= go
 
 .PHONY: test build check bench
 test:
+	@echo "== test tools (scripts/test-deps.sh)"
 	./scripts/test-deps.sh
+	@echo "== go vet"
 	$(GO) vet ./...
+	@echo "== go test (one line per package as it finishes)"
 	$(GO) test -count=1 ./...
-	$(GO) test -count=1 -race ./generator/ ./generator/load/ ./generator/policy/
+	@echo "== go test -race (the packages that build with several goroutines)"
+	$(GO) test -count=1 -race ./generator/ ./generator/load/ ./generator/policy/ ./generator/writer/
+	@echo "== degen check and vet on the default model"
 	$(GO) run ./cmd/degen check --all
 	$(GO) run ./cmd/degen vet --all
 
