@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/degen-dev/degen/generator/internal/composevars"
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/target"
 	"github.com/degen-dev/degen/generator/targets/compose"
@@ -84,7 +85,7 @@ func TestLayout(t *testing.T) {
 	m := defaultModel(t)
 	res := generate(t, m, "local")
 	want := []string{"compose/local/base.yml"}
-	for _, c := range compose.Concerns {
+	for _, c := range compose.Concerns() {
 		want = append(want, "compose/local/"+c+".yml")
 	}
 	sort.Strings(want)
@@ -93,7 +94,7 @@ func TestLayout(t *testing.T) {
 		t.Errorf("paths (-want +got):\n%s", diff)
 	}
 	for _, p := range res.Paths() {
-		if !strings.HasPrefix(string(res.Files[p]), compose.Header+"\n") {
+		if !strings.HasPrefix(string(res.Files[p]), composevars.Header+"\n") {
 			t.Errorf("%s does not start with the generated-code header", p)
 		}
 		if strings.Contains(string(res.Files[p]), repoAbs(t)) {

@@ -15,6 +15,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/degen-dev/degen/generator"
+	"github.com/degen-dev/degen/generator/internal/composevars"
 	"github.com/degen-dev/degen/generator/load"
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/target"
@@ -76,7 +77,7 @@ func secretValue(name string) string { return "dummy-" + strings.ToLower(name) +
 // .env.<env>, parsed by compose-go's own parser, plus every secret.
 func composeEnv(t *testing.T, root string, env *model.Environment) map[string]string {
 	t.Helper()
-	envFile := filepath.Join(root, "out", filepath.FromSlash(compose.EnvFile(env.Name)))
+	envFile := filepath.Join(root, "out", filepath.FromSlash(composevars.EnvFile(env.Name)))
 	data, err := os.ReadFile(envFile)
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +99,7 @@ func composeEnv(t *testing.T, root string, env *model.Environment) map[string]st
 // compose-go, interpolation and validation on.
 func loadProject(t *testing.T, root, env string, files []string, vars map[string]string) (*types.Project, error) {
 	t.Helper()
-	dir := filepath.Join(root, "out", filepath.FromSlash(compose.Dir(env)))
+	dir := filepath.Join(root, "out", filepath.FromSlash(composevars.Dir(env)))
 	details := types.ConfigDetails{WorkingDir: dir, Environment: vars}
 	for _, f := range files {
 		data, err := os.ReadFile(filepath.Join(dir, f))
@@ -113,7 +114,7 @@ func loadProject(t *testing.T, root, env string, files []string, vars map[string
 // composeFiles returns the generated Compose file names of env: base.yml
 // first, then the concerns in their canonical order.
 func composeFiles(res *generator.Result, env string) []string {
-	prefix := compose.Dir(env) + "/"
+	prefix := composevars.Dir(env) + "/"
 	var concerns []string
 	for p := range res.Files {
 		if strings.HasPrefix(p, prefix) {
@@ -123,7 +124,7 @@ func composeFiles(res *generator.Result, env string) []string {
 		}
 	}
 	order := map[string]int{}
-	for i, c := range compose.Concerns {
+	for i, c := range compose.Concerns() {
 		order[c] = i
 	}
 	sort.Slice(concerns, func(i, j int) bool { return order[concerns[i]] < order[concerns[j]] })

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/api/resource"
 
+	"github.com/degen-dev/degen/generator/internal/composevars"
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/targets/compose"
 )
@@ -59,7 +60,7 @@ func TestComposeGoLoadsEachConcern(t *testing.T) {
 			t.Run(name+"/"+concern, func(t *testing.T) {
 				needs := compose.Needs(env, concern)
 				files := []string{"base.yml"}
-				for _, c := range compose.Concerns {
+				for _, c := range compose.Concerns() {
 					if c == concern || contains(needs, c) {
 						files = append(files, c+".yml")
 					}
@@ -77,7 +78,7 @@ func TestComposeGoLoadsEachConcern(t *testing.T) {
 				if diff := cmp.Diff(want, p.ServiceNames()); diff != "" {
 					t.Errorf("services of %v (-model +loaded):\n%s", files, diff)
 				}
-				header := string(res.Files[compose.Dir(name)+"/"+f])
+				header := string(res.Files[composevars.Dir(name)+"/"+f])
 				if !strings.Contains(header, "-f "+strings.Join(files, " -f ")+" up") {
 					t.Errorf("%s header does not say to run %v", f, files)
 				}

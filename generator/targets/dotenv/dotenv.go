@@ -14,9 +14,9 @@ import (
 	composedotenv "github.com/compose-spec/compose-go/v2/dotenv"
 	"github.com/joho/godotenv"
 
+	"github.com/degen-dev/degen/generator/internal/composevars"
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/target"
-	"github.com/degen-dev/degen/generator/targets/compose"
 )
 
 // Placeholder is what .env.example says for a secret.
@@ -44,7 +44,7 @@ func (Target) Generate(in target.Input) (target.Output, error) {
 		return target.Output{}, fmt.Errorf("base model: %w", err)
 	}
 	return target.Output{Files: []target.File{
-		{Path: compose.EnvFile(in.Env.Name), Data: envData},
+		{Path: composevars.EnvFile(in.Env.Name), Data: envData},
 		{Path: ExamplePath, Data: example, Shared: true},
 	}}, nil
 }
@@ -52,20 +52,20 @@ func (Target) Generate(in target.Input) (target.Output, error) {
 // render writes the variables of env. In the example, secrets get the
 // placeholder; otherwise they appear only as a comment.
 func render(env *model.Environment, example bool) ([]byte, error) {
-	vars, err := compose.Variables(env)
+	vars, err := composevars.Variables(env)
 	if err != nil {
 		return nil, err
 	}
 	var b bytes.Buffer
-	b.WriteString(compose.Header + "\n")
+	b.WriteString(composevars.Header + "\n")
 	if example {
 		b.WriteString("# Template: copy to .env.<env> or a private env file and set every CHANGE_ME.\n")
 	} else {
 		fmt.Fprintf(&b, "# Variables of the Compose files of environment %s:\n", env.Name)
-		fmt.Fprintf(&b, "#   docker compose --env-file ../../%s -f base.yml … (from out/%s)\n", compose.EnvFile(env.Name), compose.Dir(env.Name))
+		fmt.Fprintf(&b, "#   docker compose --env-file ../../%s -f base.yml … (from out/%s)\n", composevars.EnvFile(env.Name), composevars.Dir(env.Name))
 	}
 	want := map[string]string{}
-	for _, kind := range []compose.VarKind{compose.VarValue, compose.VarFlag, compose.VarSecret} {
+	for _, kind := range []composevars.Kind{composevars.Value, composevars.Flag, composevars.Secret} {
 		section := false
 		for _, v := range vars {
 			if v.Kind != kind {
@@ -76,7 +76,7 @@ func render(env *model.Environment, example bool) ([]byte, error) {
 				section = true
 			}
 			value := v.Value
-			if kind == compose.VarSecret {
+			if kind == composevars.Secret {
 				if !example {
 					fmt.Fprintf(&b, "# %s: %s, read by %s. Set it in your shell or a private env file.\n", v.Name, oneLine(v.Description), strings.Join(v.Users, ", "))
 					continue
@@ -97,11 +97,11 @@ func render(env *model.Environment, example bool) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-func sectionTitle(kind compose.VarKind, example bool) string {
+func sectionTitle(kind composevars.Kind, example bool) string {
 	switch kind {
-	case compose.VarValue:
+	case composevars.Value:
 		return "values"
-	case compose.VarFlag:
+	case composevars.Flag:
 		return "feature flags"
 	}
 	if example {
@@ -110,7 +110,7 @@ func sectionTitle(kind compose.VarKind, example bool) string {
 	return "secrets (not written here)"
 }
 
-func comment(v compose.Variable) string {
+func comment(v composevars.Variable) string {
 	v.Description = oneLine(v.Description)
 	used := "read by " + strings.Join(v.Users, ", ")
 	if v.Description != "" {

@@ -10,9 +10,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/degen-dev/degen/generator/internal/promconfig"
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/target"
-	"github.com/degen-dev/degen/generator/targets/prometheus"
 )
 
 // builder resolves one environment into its Kubernetes objects.
@@ -237,7 +237,7 @@ func (b *builder) k8sServices(s *model.Service) []*corev1.Service {
 	svcs := []*corev1.Service{mk(s.Hostname, hasNode, false)}
 	if s.NeedsPodsService() {
 		// Prometheus finds every pod of a multi-pod service through this
-		// headless Service's DNS records (see package prometheus).
+		// headless Service's DNS records (see package promconfig).
 		h := mk(s.PodsService(), false, false)
 		h.Spec.ClusterIP = corev1.ClusterIPNone
 		svcs = append(svcs, h)
@@ -461,18 +461,6 @@ func times(q resource.Quantity, n int) resource.Quantity {
 	return *resource.NewDecimalQuantity(*d, q.Format)
 }
 
-// generatedConfigs are the config files degen generates that a service may
-// mount (model Mount.Config), with the concern their ConfigMap is filed
-// under and how to render them for an environment.
-var generatedConfigs = map[string]struct {
-	concern string
-	render  func(env *model.Environment) ([]byte, error)
-}{
-	"prometheus.yml": {"monitoring", func(env *model.Environment) ([]byte, error) {
-		return prometheus.Marshal(env, prometheus.Kubernetes, prometheus.Build(env, prometheus.Kubernetes))
-	}},
-}
-
 // configFiles adds a ConfigMap for every generated config file a service
 // mounts: the file's content for this environment, so that the overlay
 // patches it like any other value.
@@ -485,23 +473,21 @@ func (b *builder) configFiles() error {
 			}
 		}
 	}
-	for _, file := range model.SortedKeys(mounted) {
-		gc, ok := generatedConfigs[file]
-		if !ok {
-			continue
-		}
-		data, err := gc.render(b.env)
-		if err != nil {
-			return err
-		}
-		cm := &corev1.ConfigMap{
-			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
-			ObjectMeta: meta(configMapFor(file), commonLabels(configMapFor(file), gc.concern)),
-			Data:       map[string]string{file: string(data)},
-		}
-		if err := b.add(gc.concern, cm); err != nil {
-			return err
-		}
+	// degen generates one mountable file, the Prometheus configuration; a
+	// mount of any other reads an optional ConfigMap degen does not write
+	// (see podSpec).
+	file := promconfig.File
+	if !mounted[file] {
+		return nil
 	}
-	return nil
+	data, err := promconfig.Render(b.env, promconfig.Kubernetes)
+	if err != nil {
+		return err
+	}
+	cm := &corev1.ConfigMap{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+		ObjectMeta: meta(configMapFor(file), commonLabels(configMapFor(file), promconfig.Concern)),
+		Data:       map[string]string{file: string(data)},
+	}
+	return b.add(promconfig.Concern, cm)
 }

@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/degen-dev/degen/generator/internal/promconfig"
 	"github.com/degen-dev/degen/generator/model"
 )
 
@@ -181,7 +182,7 @@ func (b *builder) podSpec(s *model.Service) (corev1.PodSpec, []corev1.Persistent
 			cm := configMapFor(m.Config)
 			vm.Name, vm.SubPath = cm, m.Config
 			src := &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: cm}}
-			if _, ok := generatedConfigs[m.Config]; !ok {
+			if m.Config != promconfig.File {
 				optional := true
 				src.Optional = &optional
 				b.warn(s.Name, "mount of "+m.Config+" reads the optional ConfigMap "+cm+", which degen does not generate: create it")

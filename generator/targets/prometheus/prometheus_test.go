@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/degen-dev/degen/generator/internal/golden"
+	"github.com/degen-dev/degen/generator/internal/promconfig"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -52,26 +53,26 @@ func generated(t *testing.T) (*model.Model, *generator.Result) {
 // it was generated for.
 func configs(t *testing.T) map[string]struct {
 	env     *model.Environment
-	flavour prometheus.Flavour
+	flavour promconfig.Flavour
 } {
 	m, r := generated(t)
 	out := map[string]struct {
 		env     *model.Environment
-		flavour prometheus.Flavour
+		flavour promconfig.Flavour
 	}{}
 	for _, name := range m.EnvNames() {
 		env := m.Envs[name]
 		if !env.Has(prometheus.Name) {
 			continue
 		}
-		for _, f := range prometheus.Flavours(env) {
-			p := prometheus.Path(env, f)
+		for _, f := range promconfig.Flavours(env) {
+			p := promconfig.Path(env, f)
 			if _, ok := r.Files[p]; !ok {
 				t.Fatalf("%s was not generated", p)
 			}
 			out[p] = struct {
 				env     *model.Environment
-				flavour prometheus.Flavour
+				flavour promconfig.Flavour
 			}{env, f}
 		}
 	}
@@ -181,7 +182,7 @@ func TestTargetsExist(t *testing.T) {
 	}
 }
 
-func checkJob(env *model.Environment, fl prometheus.Flavour, j job) error {
+func checkJob(env *model.Environment, fl promconfig.Flavour, j job) error {
 	s, ok := env.Services[j.JobName]
 	if !ok {
 		return fmt.Errorf("no service of that name")
@@ -192,7 +193,7 @@ func checkJob(env *model.Environment, fl prometheus.Flavour, j job) error {
 	if len(j.DNSSDConfigs) > 0 {
 		d := j.DNSSDConfigs[0]
 		want := s.Name // Compose DNS answers a service name with every replica
-		if fl == prometheus.Kubernetes {
+		if fl == promconfig.Kubernetes {
 			if !s.PerPod() {
 				return fmt.Errorf("DNS discovery for %s, which runs one pod", s.Name)
 			}
@@ -215,7 +216,7 @@ func checkJob(env *model.Environment, fl prometheus.Flavour, j job) error {
 		if !ok || err != nil {
 			return fmt.Errorf("target %q is not host:port", tg)
 		}
-		if fl == prometheus.Kubernetes {
+		if fl == promconfig.Kubernetes {
 			svc, ok := strings.CutSuffix(host, "."+env.Namespace+".svc")
 			if !ok {
 				return fmt.Errorf("target %q is not a Service of namespace %s", tg, env.Namespace)
@@ -351,7 +352,7 @@ func TestComposeReplicas(t *testing.T) {
 	if len(f.ScrapeConfigs) != 1 || len(f.ScrapeConfigs[0].DNSSDConfigs) != 1 {
 		t.Fatalf("want one job with DNS discovery:\n%s", out.Files[0].Data)
 	}
-	if err := checkJob(env, prometheus.Compose, f.ScrapeConfigs[0]); err != nil {
+	if err := checkJob(env, promconfig.Compose, f.ScrapeConfigs[0]); err != nil {
 		t.Error(err)
 	}
 	bin := promtool(t)
