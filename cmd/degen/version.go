@@ -11,22 +11,47 @@ import (
 func newVersionCmd(stdout io.Writer) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print degen's version and the CUE version it embeds",
+		Short: "Print degen's version, its VCS revision and the CUE version it embeds",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			version, cueVersion := "(devel)", "unknown"
-			if bi, ok := debug.ReadBuildInfo(); ok {
-				if bi.Main.Version != "" {
-					version = bi.Main.Version
-				}
-				for _, d := range bi.Deps {
-					if d.Path == "cuelang.org/go" {
-						cueVersion = d.Version
-					}
-				}
-			}
-			_, err := fmt.Fprintf(stdout, "degen %s (cue %s)\n", version, cueVersion)
+			_, err := fmt.Fprintln(stdout, versionLine())
 			return err
 		},
 	}
+}
+
+// versionLine is degen's module version, the VCS revision it was built from
+// (with +dirty when the tree had changes) and the CUE version it embeds,
+// all from the binary's build info.
+func versionLine() string {
+	version, cueVersion, rev, dirty := "(devel)", "unknown", "", false
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" {
+			version = bi.Main.Version
+		}
+		for _, d := range bi.Deps {
+			if d.Path == "cuelang.org/go" {
+				cueVersion = d.Version
+			}
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+	}
+	line := "degen " + version
+	if rev != "" {
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		if dirty {
+			rev += "+dirty"
+		}
+		line += " " + rev
+	}
+	return line + " (cue " + cueVersion + ")"
 }
