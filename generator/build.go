@@ -43,7 +43,7 @@ func Build(opts Options) (*model.Model, *Result, error) {
 		rules = policy.Start(opts.Dir)
 		defer rules.Stop()
 	}
-	gen := startTargets(opts.Targets)
+	gen := startTargets(target.ForBuild(opts.Targets))
 	defer gen.stop()
 	m, err := load.Load(load.Options{Dir: opts.Dir, Envs: opts.Envs, Resolved: func(env *model.Environment, base bool) {
 		gen.queue <- resolved{env, base}

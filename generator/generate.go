@@ -41,6 +41,7 @@ func Generate(m *model.Model, envs []string, targets []target.Target) (*Result, 
 	if envs == nil {
 		envs = m.EnvNames()
 	}
+	targets = target.ForBuild(targets)
 	var outs []envOutput
 	for _, name := range envs {
 		env, ok := m.Envs[name]

@@ -77,3 +77,28 @@ type WithoutBase interface {
 	Target
 	WithoutBase()
 }
+
+// PerBuild is implemented by a target that keeps work between the
+// environments of one build, e.g. the Kubernetes target, which resolves and
+// marshals the shared base once instead of once per environment. A build
+// calls ForBuild once and runs the target it returns for each of its
+// environments; the returned value, and what it memoises, ends with the
+// build. The target itself stays a pure value: nothing is kept in package
+// state.
+type PerBuild interface {
+	Target
+	ForBuild() Target
+}
+
+// ForBuild returns the targets to run for one build: each PerBuild target
+// replaced by a fresh value of its own, the others as they are.
+func ForBuild(targets []Target) []Target {
+	out := make([]Target, len(targets))
+	for i, t := range targets {
+		if p, ok := t.(PerBuild); ok {
+			t = p.ForBuild()
+		}
+		out[i] = t
+	}
+	return out
+}

@@ -15,14 +15,12 @@
 package kubernetes
 
 import (
+	"fmt"
 	"math"
 	"sort"
-
-	yamlv2 "go.yaml.in/yaml/v2"
 	"sync"
 
-	"fmt"
-
+	yamlv2 "go.yaml.in/yaml/v2"
 	"sigs.k8s.io/yaml"
 
 	"github.com/degen-dev/degen/generator/model"
@@ -35,7 +33,10 @@ const Name = "kubernetes"
 // Target generates the Kustomize base, overlays and GitOps entry points.
 type Target struct{}
 
-var _ target.Target = Target{}
+var (
+	_ target.Target   = Target{}
+	_ target.PerBuild = Target{}
+)
 
 // Name implements target.Target.
 func (Target) Name() string { return Name }
@@ -45,8 +46,49 @@ const (
 	overlaysDir = "kubernetes/overlays"
 )
 
-// Generate implements target.Target.
+// Generate implements target.Target. It resolves the base on every call;
+// a build runs the value ForBuild returns, which resolves it once.
 func (Target) Generate(in target.Input) (target.Output, error) {
+	return generateWith(in, resolveBase)
+}
+
+// ForBuild implements target.PerBuild: the returned target resolves the
+// base once for all the environments of a build.
+func (Target) ForBuild() target.Target { return &buildTarget{} }
+
+// buildTarget is the Kubernetes target of one build. Every environment of a
+// build shares one Base, and resolving and marshalling it is the larger part
+// of this target's work, so it is done once. The objects and files are only
+// read after they are made, so sharing them between environments is safe.
+type buildTarget struct {
+	mu    sync.Mutex
+	env   *model.Environment
+	objs  []object
+	files []target.File
+	err   error
+}
+
+// Name implements target.Target.
+func (*buildTarget) Name() string { return Name }
+
+// Generate implements target.Target.
+func (t *buildTarget) Generate(in target.Input) (target.Output, error) {
+	return generateWith(in, t.base)
+}
+
+// base resolves b on its first call and on a call with another Base.
+func (t *buildTarget) base(b *model.Environment) ([]object, []target.File, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.env != b {
+		t.objs, t.files, t.err = resolveBase(b)
+		t.env = b
+	}
+	return t.objs, t.files, t.err
+}
+
+// generateWith generates in.Env, taking the base from baseOf.
+func generateWith(in target.Input, baseOf func(*model.Environment) ([]object, []target.File, error)) (target.Output, error) {
 	var out target.Output
 	if in.Env.Kubernetes.RepoURL == "" {
 		return out, model.Errorf(in.Env, "kubernetes", "environment %s gets kubernetes but kubernetes.repoURL is not set: set the Git repository Argo CD and Flux deploy out/ from", in.Env.Name)
@@ -71,30 +113,13 @@ func (Target) Generate(in target.Input) (target.Output, error) {
 	if err != nil {
 		return out, err
 	}
-	// A new slice: base is shared with later calls (see baseOf).
+	// A new slice: base may be shared with other environments (buildTarget).
 	out.Files = append(append(append([]target.File(nil), base...), overlay...), gitops...)
 	return out, nil
 }
 
-// lastBase memoises the base of the latest model: every environment of a
-// build shares one Base, and resolving and marshalling it is the larger part
-// of this target's work. Objects and files are only read after they are
-// made, so sharing them between calls is safe.
-var lastBase struct {
-	sync.Mutex
-	env   *model.Environment
-	objs  []object
-	files []target.File
-}
-
-// baseOf returns the objects and files of the base, resolving them once per
-// Base value.
-func baseOf(b *model.Environment) ([]object, []target.File, error) {
-	lastBase.Lock()
-	defer lastBase.Unlock()
-	if lastBase.env == b {
-		return lastBase.objs, lastBase.files, nil
-	}
+// resolveBase returns the objects and files of the base.
+func resolveBase(b *model.Environment) ([]object, []target.File, error) {
 	objs, _, err := resolve(b, false)
 	if err != nil {
 		return nil, nil, fmt.Errorf("resolving the base: %w", err)
@@ -106,7 +131,6 @@ func baseOf(b *model.Environment) ([]object, []target.File, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	lastBase.env, lastBase.objs, lastBase.files = b, objs, files
 	return objs, files, nil
 }
 
