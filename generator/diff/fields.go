@@ -89,11 +89,6 @@ func (w *walker) walkKeyed(old, new map[string]any, secret bool, pathOf func(k s
 	}
 }
 
-// identityKeys are the keys that identify a list element, in order of
-// preference: name (containers, ports, env), path (JSON patch operations,
-// kustomize patches), job_name (scrape jobs) and id.
-var identityKeys = []string{"name", "path", "job_name", "id"}
-
 // walkList matches list elements by the first identity key that every
 // element of both lists has, distinct, else compares lists of objects of one
 // length by index and any other lists whole: a list of scalars reads best as
@@ -101,7 +96,10 @@ var identityKeys = []string{"name", "path", "job_name", "id"}
 func (w *walker) walkList(path []string, secret bool, old, new []any) {
 	var on, nn map[string]any
 	var key string
-	for _, k := range identityKeys {
+	// The keys that identify a list element, in order of preference: name
+	// (containers, ports, env), path (JSON patch operations, kustomize
+	// patches), job_name (scrape jobs) and id.
+	for _, k := range [...]string{"name", "path", "job_name", "id"} {
 		o, ok1 := indexBy(old, k)
 		n, ok2 := indexBy(new, k)
 		if ok1 && ok2 {

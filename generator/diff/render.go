@@ -24,7 +24,18 @@ const (
 	colReset  = "\x1b[0m"
 )
 
-var marks = map[Status]string{Added: "+", Removed: "-", Changed: "~"}
+// mark is the sign of a status in the text report.
+func mark(s Status) string {
+	switch s {
+	case Added:
+		return "+"
+	case Removed:
+		return "-"
+	case Changed:
+		return "~"
+	}
+	return ""
+}
 
 // WriteText prints the report for a terminal or a log, grouped by target,
 // file and object, with the summary last. color adds ANSI colours.
@@ -47,7 +58,7 @@ func WriteText(w io.Writer, r *Report, color bool) error {
 			fmt.Fprintf(&b, "  %s\n", o.File)
 		}
 		col := map[Status]string{Added: colGreen, Removed: colRed, Changed: colYellow}[o.Status]
-		fmt.Fprintf(&b, "    %s\n", paint(col, marks[o.Status]+" "+o.ID))
+		fmt.Fprintf(&b, "    %s\n", paint(col, mark(o.Status)+" "+o.ID))
 		for _, c := range o.Changes {
 			fmt.Fprintf(&b, "        %s%s\n", fieldPrefix(c.Field), changeText(c, paint))
 		}
@@ -148,7 +159,9 @@ func markdownObject(b *strings.Builder, o Object) {
 
 // escape makes text safe inside HTML in Markdown; quotes need no escaping
 // there, and leaving them keeps the comment short.
-var escape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace
+func escape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
 
 func code(v string) string {
 	if len(v) > valueLimit {

@@ -111,9 +111,9 @@ func AllowedLiterals(env *model.Environment) []string {
 // secretStoreRef (references) do not match.
 var secretKey = regexp.MustCompile(`(?i)(password|passwd|secret|token|api_?key|private_?key|secret_?key|secret_?access_?key)$`)
 
-// referenceKeys are keys of Kubernetes and External Secrets objects that
-// name a key of a Secret; their value is never the secret itself.
-var referenceKeys = map[string]bool{"secretKey": true}
+// referenceKey is the key of External Secrets objects that names a key of
+// a Secret; its value is never the secret itself.
+const referenceKey = "secretKey"
 
 // pair finds a secret word followed by a separator and a value: group 1
 // is the word, 2 the separator, 3 the value up to a blank, a quote or
@@ -175,16 +175,28 @@ type literalPattern struct {
 	hints []string
 }
 
-// literalPatterns are values that are secrets whatever their key. The same
-// expressions are _tokens in policies/secret_literals.cue
+// The expressions of literalPatterns, compiled once.
+var (
+	privateKeyBlock = regexp.MustCompile(`-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----`)
+	awsKeyID        = regexp.MustCompile(`\b(AKIA|ASIA)[0-9A-Z]{16}\b`)
+	githubToken     = regexp.MustCompile(`\b(gh[pousr]_[A-Za-z0-9]{36}\b|github_pat_[A-Za-z0-9_]{22,})`)
+	slackWebhook    = regexp.MustCompile(`hooks\.slack\.com/(services|workflows|triggers)/T[A-Za-z0-9_]{6,}/[A-Za-z0-9_]{6,}/[A-Za-z0-9_]{10,}`)
+	slackToken      = regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9-]{10,}`)
+	jsonWebToken    = regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{8,}`)
+)
+
+// literalPatterns returns the values that are secrets whatever their key.
+// The same expressions are _tokens in policies/secret_literals.cue
 // (TestPolicyAndLeakCheckAgree keeps the two in step).
-var literalPatterns = []literalPattern{
-	{regexp.MustCompile(`-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----`), "a private key block", []string{"PRIVATE KEY-----"}},
-	{regexp.MustCompile(`\b(AKIA|ASIA)[0-9A-Z]{16}\b`), "an AWS access key id", []string{"AKIA", "ASIA"}},
-	{regexp.MustCompile(`\b(gh[pousr]_[A-Za-z0-9]{36}\b|github_pat_[A-Za-z0-9_]{22,})`), "a GitHub token", []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"}},
-	{regexp.MustCompile(`hooks\.slack\.com/(services|workflows|triggers)/T[A-Za-z0-9_]{6,}/[A-Za-z0-9_]{6,}/[A-Za-z0-9_]{10,}`), "a Slack webhook URL", []string{"hooks.slack.com/"}},
-	{regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9-]{10,}`), "a Slack token", []string{"xox"}},
-	{regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{8,}`), "a JSON Web Token", []string{"eyJ"}},
+func literalPatterns() []literalPattern {
+	return []literalPattern{
+		{privateKeyBlock, "a private key block", []string{"PRIVATE KEY-----"}},
+		{awsKeyID, "an AWS access key id", []string{"AKIA", "ASIA"}},
+		{githubToken, "a GitHub token", []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"}},
+		{slackWebhook, "a Slack webhook URL", []string{"hooks.slack.com/"}},
+		{slackToken, "a Slack token", []string{"xox"}},
+		{jsonWebToken, "a JSON Web Token", []string{"eyJ"}},
+	}
 }
 
 // Scan scans generated files (path relative to out/ → content) for the
@@ -257,7 +269,7 @@ func (s *Scanner) scan(data []byte) []hit {
 		}
 	}
 	var patterns []literalPattern
-	for _, p := range literalPatterns {
+	for _, p := range literalPatterns() {
 		for _, h := range p.hints {
 			if strings.Contains(text, h) {
 				patterns = append(patterns, p)
@@ -311,7 +323,7 @@ func (s *Scanner) scan(data []byte) []hit {
 		for _, m := range pair.FindAllStringSubmatchIndex(lowerLine, -1) {
 			from := keyStart(line, m[2])
 			key, sep, value := line[from:m[3]], line[m[4]:m[5]], line[m[6]:m[7]]
-			if sep[0] == ':' && !fieldStart(line, from) || referenceKeys[key] || sep == ":?" || !s.literalValue(value) {
+			if sep[0] == ':' && !fieldStart(line, from) || key == referenceKey || sep == ":?" || !s.literalValue(value) {
 				continue
 			}
 			what := key + " is given a plain value"
@@ -330,13 +342,11 @@ func (s *Scanner) scan(data []byte) []hit {
 	return hits
 }
 
-// secretStems are what every key a pair matches ends with; a line
-// without any of them holds no secret-named key, and pair is not run on it.
-var secretStems = []string{"passw", "secret", "token", "apikey", "api_key", "api-key", "private"}
-
-// mayNameSecret reports whether lower, in lower case, holds a secret stem.
+// mayNameSecret reports whether lower, in lower case, holds a secret stem:
+// what every key a pair matches ends with. A line without any of them holds
+// no secret-named key, and pair is not run on it.
 func mayNameSecret(lower string) bool {
-	for _, w := range secretStems {
+	for _, w := range [...]string{"passw", "secret", "token", "apikey", "api_key", "api-key", "private"} {
 		if strings.Contains(lower, w) {
 			return true
 		}

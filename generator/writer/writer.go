@@ -86,21 +86,19 @@ func (e *LockedError) Error() string {
 	return fmt.Sprintf("another degen is writing this out/ (lock %s is held): wait for it to finish and run again", e.Lock)
 }
 
-// hook, when set by tests, runs at named points of Write.
-var hook func(point string)
-
-func at(point string) {
-	if hook != nil {
-		hook(point)
-	}
-}
-
 // Write makes out equal to the plan. out's parent must exist. Every file
 // operation goes through an os.Root opened on out's parent, with paths that
 // ParseIndex or the plan check made canonical, and out/ is scanned first:
 // a symbolic link or special file anywhere inside it stops the build, so no
 // operation can reach outside out/ and the scratch directory beside it.
-func Write(out string, plan Plan) (*Report, error) {
+func Write(out string, plan Plan) (*Report, error) { return writeAt(out, plan, nil) }
+
+// writeAt is Write calling at, when it is not nil, at named points of its
+// work ("staged", "swapped"), where the tests stop it as a crash would.
+func writeAt(out string, plan Plan, at func(point string)) (*Report, error) {
+	if at == nil {
+		at = func(string) {}
+	}
 	out = filepath.Clean(out)
 	abs, err := filepath.Abs(out)
 	if err != nil {
@@ -188,9 +186,9 @@ func Write(out string, plan Plan) (*Report, error) {
 }
 
 // stagingDir and previousDir are relative to out's parent.
-var (
-	stagingDir  = path.Join(ScratchDir, "staging")
-	previousDir = path.Join(ScratchDir, "previous")
+const (
+	stagingDir  = ScratchDir + "/staging"
+	previousDir = ScratchDir + "/previous"
 )
 
 // workTree performs the writer's file operations beneath out's parent.

@@ -246,16 +246,15 @@ func TestWriteCrashLeavesPreviousTree(t *testing.T) {
 			write(t, out, oldPlan)
 			before := tree(t, out)
 
-			hook = func(p string) {
+			stop := func(p string) {
 				if p == point {
 					runtime.Goexit() // the goroutine dies here, as a killed process would
 				}
 			}
 			var wg sync.WaitGroup
 			wg.Add(1)
-			go func() { defer wg.Done(); Write(out, newPlan) }()
+			go func() { defer wg.Done(); writeAt(out, newPlan, stop) }()
 			wg.Wait()
-			hook = nil
 
 			after := tree(t, out)
 			wantNew := point == "swapped"

@@ -10,8 +10,8 @@ import (
 	"strings"
 )
 
-// Envs are the environments of a synthetic model.
-var Envs = []string{"local", "dev", "staging", "prod"}
+// Envs returns the environments of a synthetic model.
+func Envs() []string { return []string{"local", "dev", "staging", "prod"} }
 
 // Write creates a model with n services under dir, reusing the schema and
 // cue.mod of the repository at repo.
@@ -62,7 +62,7 @@ func Write(dir, repo string, n int) error {
 	if err := os.WriteFile(filepath.Join(dir, "envs", "stack.cue"), []byte(b.String()), 0o644); err != nil {
 		return err
 	}
-	for k, env := range Envs {
+	for k, env := range Envs() {
 		artefacts := `["kubernetes", "terraform", "prometheus", "flags"]`
 		if env == "local" || env == "dev" {
 			artefacts = `["compose", "env", "kubernetes", "terraform", "prometheus", "flags"]`

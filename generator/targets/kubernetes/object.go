@@ -32,21 +32,21 @@ func (o object) file() string {
 	return o.concern + "/" + strings.ToLower(o.kind()) + "-" + o.name() + ".yaml"
 }
 
-// kindOrder is the first key of the one total order of objects: what must
-// exist before what refers to it, as kubectl and Argo CD apply them.
-var kindOrder = []string{
-	"Namespace", "ResourceQuota", "LimitRange", "ServiceAccount", "ExternalSecret", "Secret",
-	"ConfigMap", "PersistentVolumeClaim", "Service", "Deployment", "StatefulSet", "DaemonSet",
-	"Job", "HorizontalPodAutoscaler", "Ingress", "NetworkPolicy",
-}
-
+// kindRank is the first key of the one total order of objects: what must
+// exist before what refers to it, as kubectl and Argo CD apply them. A kind
+// not listed comes after the others.
 func kindRank(kind string) int {
-	for i, k := range kindOrder {
+	order := [...]string{
+		"Namespace", "ResourceQuota", "LimitRange", "ServiceAccount", "ExternalSecret", "Secret",
+		"ConfigMap", "PersistentVolumeClaim", "Service", "Deployment", "StatefulSet", "DaemonSet",
+		"Job", "HorizontalPodAutoscaler", "Ingress", "NetworkPolicy",
+	}
+	for i, k := range order {
 		if k == kind {
 			return i
 		}
 	}
-	return len(kindOrder)
+	return len(order)
 }
 
 // sortObjects puts objects in the total order: kind order, then kind, then

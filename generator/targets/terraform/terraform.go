@@ -71,83 +71,86 @@ type variable struct {
 	value  func(env *model.Environment) cty.Value
 }
 
-// variables are the inputs of the root module of §5.2–5.5, in file order.
-var variables = []variable{
-	{
-		name:        "environment",
-		description: "Name of the degen environment these values belong to.",
-		typ:         "string",
-		value:       func(e *model.Environment) cty.Value { return cty.StringVal(e.Name) },
-	},
-	{
-		name:        "kafka_bootstrap_servers",
-		description: "Kafka bootstrap servers as Terraform reaches them (host:port), for the Kafka provider.",
-		typ:         "list(string)",
-		value:       func(e *model.Environment) cty.Value { return strings_(e.Kafka.BootstrapServers) },
-	},
-	{
-		name:        "kafka_brokers",
-		description: "Number of Kafka brokers; no topic may have a larger replication factor.",
-		typ:         "number",
-		value:       func(e *model.Environment) cty.Value { return cty.NumberIntVal(int64(e.Kafka.Brokers)) },
-	},
-	{
-		name:        "minio_endpoint",
-		description: "MinIO S3 endpoint (host:port) for the MinIO provider.",
-		typ:         "string",
-		value:       func(e *model.Environment) cty.Value { return cty.StringVal(e.Minio.Endpoint) },
-	},
-	{
-		name:        "minio_root_user",
-		description: "MinIO root user name.",
-		typ:         "string",
-		value:       func(e *model.Environment) cty.Value { return cty.StringVal(e.Minio.RootUser) },
-	},
-	{
-		name:   "minio_root_password",
-		typ:    "string",
-		secret: "minio-root-password",
-	},
-	{
-		name:        "topic_partitions",
-		description: "Default partition count of the Kafka topics.",
-		typ:         "number",
-		value:       func(e *model.Environment) cty.Value { return cty.NumberIntVal(int64(e.Kafka.Partitions)) },
-	},
-	{
-		name:        "replication_factor",
-		description: "Default replication factor of the Kafka topics.",
-		typ:         "number",
-		value:       func(e *model.Environment) cty.Value { return cty.NumberIntVal(int64(e.Kafka.ReplicationFactor)) },
-	},
-	{
-		name:        "retention_ms",
-		description: "Default retention of the Kafka topics in milliseconds, a string as Kafka topic configs are.",
-		typ:         "string",
-		value:       func(e *model.Environment) cty.Value { return cty.StringVal(fmt.Sprint(e.Kafka.RetentionMs)) },
-	},
-	{
-		name:        "topics",
-		description: "Kafka topics by name, with their partitions, replication factor and topic configs.",
-		typ: `map(object({
-			partitions         = number
-			replication_factor = number
-			config             = map(string)
-		}))`,
-		value: topics,
-	},
-	{
-		name:        "buckets",
-		description: "MinIO buckets by name, with their ACL and optional expiration rule.",
-		typ: `map(object({
-			acl = string
-			lifecycle = optional(object({
-				id              = string
-				expiration_days = number
-			}))
-		}))`,
-		value: buckets,
-	},
+// variables returns the inputs of the root module of §5.2–5.5, in file
+// order.
+func variables() []variable {
+	return []variable{
+		{
+			name:        "environment",
+			description: "Name of the degen environment these values belong to.",
+			typ:         "string",
+			value:       func(e *model.Environment) cty.Value { return cty.StringVal(e.Name) },
+		},
+		{
+			name:        "kafka_bootstrap_servers",
+			description: "Kafka bootstrap servers as Terraform reaches them (host:port), for the Kafka provider.",
+			typ:         "list(string)",
+			value:       func(e *model.Environment) cty.Value { return strings_(e.Kafka.BootstrapServers) },
+		},
+		{
+			name:        "kafka_brokers",
+			description: "Number of Kafka brokers; no topic may have a larger replication factor.",
+			typ:         "number",
+			value:       func(e *model.Environment) cty.Value { return cty.NumberIntVal(int64(e.Kafka.Brokers)) },
+		},
+		{
+			name:        "minio_endpoint",
+			description: "MinIO S3 endpoint (host:port) for the MinIO provider.",
+			typ:         "string",
+			value:       func(e *model.Environment) cty.Value { return cty.StringVal(e.Minio.Endpoint) },
+		},
+		{
+			name:        "minio_root_user",
+			description: "MinIO root user name.",
+			typ:         "string",
+			value:       func(e *model.Environment) cty.Value { return cty.StringVal(e.Minio.RootUser) },
+		},
+		{
+			name:   "minio_root_password",
+			typ:    "string",
+			secret: "minio-root-password",
+		},
+		{
+			name:        "topic_partitions",
+			description: "Default partition count of the Kafka topics.",
+			typ:         "number",
+			value:       func(e *model.Environment) cty.Value { return cty.NumberIntVal(int64(e.Kafka.Partitions)) },
+		},
+		{
+			name:        "replication_factor",
+			description: "Default replication factor of the Kafka topics.",
+			typ:         "number",
+			value:       func(e *model.Environment) cty.Value { return cty.NumberIntVal(int64(e.Kafka.ReplicationFactor)) },
+		},
+		{
+			name:        "retention_ms",
+			description: "Default retention of the Kafka topics in milliseconds, a string as Kafka topic configs are.",
+			typ:         "string",
+			value:       func(e *model.Environment) cty.Value { return cty.StringVal(fmt.Sprint(e.Kafka.RetentionMs)) },
+		},
+		{
+			name:        "topics",
+			description: "Kafka topics by name, with their partitions, replication factor and topic configs.",
+			typ: `map(object({
+				partitions         = number
+				replication_factor = number
+				config             = map(string)
+			}))`,
+			value: topics,
+		},
+		{
+			name:        "buckets",
+			description: "MinIO buckets by name, with their ACL and optional expiration rule.",
+			typ: `map(object({
+				acl = string
+				lifecycle = optional(object({
+					id              = string
+					expiration_days = number
+				}))
+			}))`,
+			value: buckets,
+		},
+	}
 }
 
 func strings_(list []string) cty.Value {
@@ -232,7 +235,7 @@ func Variables(base *model.Environment) ([]byte, error) {
 	tf := body.AppendNewBlock("terraform", nil).Body()
 	comment(tf, "optional() object attributes need Terraform 1.3.")
 	tf.SetAttributeValue("required_version", cty.StringVal(">= 1.3.0"))
-	for _, v := range variables {
+	for _, v := range variables() {
 		_, typeTokens, err := v.typeOf()
 		if err != nil {
 			return nil, err
@@ -265,7 +268,7 @@ func TFVars(env *model.Environment) ([]byte, error) {
 		fmt.Sprintf("Generated by degen for environment %s; do not edit.", env.Name),
 		fmt.Sprintf("  terraform plan -var-file=%s.tfvars", env.Name),
 	)
-	for _, v := range variables {
+	for _, v := range variables() {
 		if v.secret != "" {
 			if _, ok := env.Secrets[v.secret]; !ok {
 				return nil, secretMissing(env, v)
