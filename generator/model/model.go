@@ -333,6 +333,9 @@ type Kubernetes struct {
 	// RepoURL and Revision are the Git source of the GitOps entry points.
 	RepoURL  string `json:"repoURL,omitempty"`
 	Revision string `json:"revision"`
+	// SecretStoreKind is the kind of the store SecretStore names:
+	// SecretStore or ClusterSecretStore.
+	SecretStoreKind string `json:"secretStoreKind"`
 }
 
 // Quota is the namespace ResourceQuota.

@@ -391,12 +391,12 @@ func (b *builder) externalSecrets() {
 	for _, name := range model.SortedKeys(env.Secrets) {
 		sec := env.Secrets[name]
 		b.objs = append(b.objs, object{concern: "secrets", obj: map[string]any{
-			"apiVersion": "external-secrets.io/v1beta1",
+			"apiVersion": "external-secrets.io/v1",
 			"kind":       "ExternalSecret",
 			"metadata":   map[string]any{"name": name, "labels": anyMap(commonLabels(name, ""))},
 			"spec": map[string]any{
 				"refreshInterval": "1h",
-				"secretStoreRef":  map[string]any{"name": env.Kubernetes.SecretStore, "kind": "ClusterSecretStore"},
+				"secretStoreRef":  map[string]any{"name": env.Kubernetes.SecretStore, "kind": env.Kubernetes.SecretStoreKind},
 				"target":          map[string]any{"name": name, "creationPolicy": "Owner"},
 				"data": []any{map[string]any{
 					"secretKey": secretDataKey,

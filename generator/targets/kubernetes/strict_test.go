@@ -15,30 +15,6 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// externalSecret is external-secrets.io/v1beta1 ExternalSecret, reduced to
-// the fields degen may write; decoding refuses anything else.
-type externalSecret struct {
-	metav1.TypeMeta   `json:",inline"`
-	metav1.ObjectMeta `json:"metadata"`
-	Spec              struct {
-		RefreshInterval string `json:"refreshInterval"`
-		SecretStoreRef  struct {
-			Name string `json:"name"`
-			Kind string `json:"kind"`
-		} `json:"secretStoreRef"`
-		Target struct {
-			Name           string `json:"name"`
-			CreationPolicy string `json:"creationPolicy"`
-		} `json:"target"`
-		Data []struct {
-			SecretKey string `json:"secretKey"`
-			RemoteRef struct {
-				Key string `json:"key"`
-			} `json:"remoteRef"`
-		} `json:"data"`
-	} `json:"spec"`
-}
-
 // argoApplication is argoproj.io/v1alpha1 Application, reduced likewise.
 type argoApplication struct {
 	metav1.TypeMeta   `json:",inline"`
@@ -111,8 +87,8 @@ func typed(apiVersion, kind string) any {
 		return &networkingv1.Ingress{}
 	case "networking.k8s.io/v1 NetworkPolicy":
 		return &networkingv1.NetworkPolicy{}
-	case "external-secrets.io/v1beta1 ExternalSecret":
-		return &externalSecret{}
+	case "external-secrets.io/v1 ExternalSecret":
+		return &externalSecretV1{}
 	case "argoproj.io/v1alpha1 Application":
 		return &argoApplication{}
 	case "kustomize.toolkit.fluxcd.io/v1 Kustomization":
@@ -134,7 +110,13 @@ func decodeStrict(data []byte) error {
 	if v == nil {
 		return &unknownKind{head.APIVersion, head.Kind}
 	}
-	return yaml.UnmarshalStrict(data, v)
+	if err := yaml.UnmarshalStrict(data, v); err != nil {
+		return err
+	}
+	if v, ok := v.(interface{ validate() error }); ok {
+		return v.validate()
+	}
+	return nil
 }
 
 type unknownKind struct{ apiVersion, kind string }
@@ -183,7 +165,9 @@ func TestStrictDecodingRefuses(t *testing.T) {
 		"wrong type":    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {replicas: \"three\"}\n",
 		"bad quantity":  "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: x}\nspec: {hard: {cpu: 2 cores}}\n",
 		"unknown kind":  "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: x}\n",
-		"crd field":     "apiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\nmetadata: {name: x}\nspec: {stringData: {a: b}}\n",
+		"crd field":     "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {name: x}\nspec: {stringData: {a: b}}\n",
+		"crd v1beta1":   "apiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\nmetadata: {name: x}\nspec: {secretStoreRef: {name: s}}\n",
+		"crd enum":      "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {name: x}\nspec: {secretStoreRef: {name: s, kind: Vault}}\n",
 	} {
 		if err := decodeStrict([]byte(doc)); err == nil {
 			t.Errorf("%s: decoded without error", name)
