@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -18,7 +19,7 @@ func newBuildCmd(g *globals, stdout, stderr io.Writer) *cobra.Command {
 	var pf policyFlags
 	var force bool
 	cmd := &cobra.Command{
-		Use:   "build (--env NAME | --all)",
+		Use:   "build [--env NAME]... | --all",
 		Short: "Generate out/ for the selected environments",
 		Long: `build loads the model, checks it, generates every artefact the selected
 environments list, and replaces out/ in one atomic swap: a crash or a kill
@@ -37,7 +38,7 @@ into the model, or discard it with --force.
 Before anything is written, the rules of policies/ check every selected
 environment and the generated files are scanned for leaked secrets: a deny
 stops the build (exit 1, out/ untouched), a warning is printed to stderr.`,
-		Example: `  degen build --all
+		Example: `  degen build
   degen build --env prod
   degen build --env dev,staging --dir ../model`,
 		Args: noArgs,
@@ -59,6 +60,7 @@ stops the build (exit 1, out/ untouched), a warning is printed to stderr.`,
 }
 
 func runBuild(g *globals, envs []string, pf *policyFlags, force bool, stdout, stderr io.Writer) error {
+	start := time.Now()
 	if err := checkOut(g); err != nil {
 		return err
 	}
@@ -85,7 +87,7 @@ func runBuild(g *globals, envs []string, pf *policyFlags, force bool, stdout, st
 			fmt.Fprintf(out, "  pruned out/%s\n", p)
 		}
 	}
-	fmt.Fprintf(out, "built %v: %d files written, %d unchanged, %d pruned\n", res.Envs, len(rep.Written), len(rep.Unchanged), len(rep.Pruned))
+	fmt.Fprintf(out, "built %v: %d files written, %d unchanged, %d pruned in %s\n", res.Envs, len(rep.Written), len(rep.Unchanged), len(rep.Pruned), time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

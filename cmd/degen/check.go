@@ -14,7 +14,7 @@ import (
 func newCheckCmd(g *globals, stdout, stderr io.Writer) *cobra.Command {
 	var ef envFlags
 	cmd := &cobra.Command{
-		Use:   "check (--env NAME | --all)",
+		Use:   "check [--env NAME]... | --all",
 		Short: "Fail when out/ does not match the model (the CI gate)",
 		Long: `check rebuilds in memory and compares with out/. It writes nothing.
 Exit 0 when out/ is up to date, 3 when it is stale (stale, missing and extra

@@ -61,7 +61,7 @@ Exit 0 when there is no difference, 1 when there is one, 2 on an error
 	cmd.Flags().StringVar(&against, "against", "", "compare the --env environment with this one")
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text, markdown or json")
 	cmd.Flags().BoolVar(&raw, "raw", false, "compare Kubernetes files as written (base, patches) instead of each overlay's kustomize build")
-	cmd.Flags().StringVar(&color, "color", "auto", "colour the text format: auto (on a terminal), always or never")
+	cmd.Flags().StringVar(&color, "color", "auto", "colour the text format: auto (on a terminal, unless NO_COLOR is set), always or never")
 	return cmd
 }
 
@@ -87,7 +87,7 @@ func runDiff(g *globals, req review.Request, format, color string, stdout io.Wri
 	case "markdown":
 		_, err = io.WriteString(stdout, diff.Markdown(rep, diff.MarkdownLimit))
 	default:
-		err = diff.WriteText(stdout, rep, color == "always" || color == "auto" && isTerminal(stdout))
+		err = diff.WriteText(stdout, rep, color == "always" || color == "auto" && os.Getenv("NO_COLOR") == "" && isTerminal(stdout))
 	}
 	if err != nil {
 		return fmt.Errorf("writing the report: %w", err)

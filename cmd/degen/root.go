@@ -159,18 +159,18 @@ type envFlags struct {
 
 func (f *envFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringSliceVar(&f.envs, "env", nil, "environment to process (repeat or comma-separate for several)")
-	cmd.Flags().BoolVar(&f.all, "all", false, "process every environment of the model")
+	cmd.Flags().BoolVar(&f.all, "all", false, "process every environment of the model (the default without --env)")
 }
 
-// selection returns the environments to process, nil meaning all.
+// selection returns the environments to process, nil meaning all: every
+// command that takes environments defaults to all of them, and --all says
+// so explicitly.
 func (f *envFlags) selection() ([]string, error) {
 	switch {
 	case f.all && len(f.envs) > 0:
 		return nil, usageErr("--env and --all exclude each other: give one")
-	case f.all:
+	case f.all, len(f.envs) == 0:
 		return nil, nil
-	case len(f.envs) == 0:
-		return nil, usageErr("name the environments: --env NAME or --all")
 	}
 	return f.envs, nil
 }

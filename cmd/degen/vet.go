@@ -22,12 +22,9 @@ exits 1, a warning is printed to stderr. Without --env it checks every
 environment.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var envs []string
-			if len(ef.envs) > 0 || ef.all {
-				var err error
-				if envs, err = ef.selection(); err != nil {
-					return err
-				}
+			envs, err := ef.selection()
+			if err != nil {
+				return err
 			}
 			if err := pf.check(); err != nil {
 				return err
