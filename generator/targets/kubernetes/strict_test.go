@@ -4,6 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
+	sourcev1 "github.com/fluxcd/source-controller/api/v1"
+
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
@@ -15,7 +18,11 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// argoApplication is argoproj.io/v1alpha1 Application, reduced likewise.
+// argoApplication is argoproj.io/v1alpha1 Application, reduced to the
+// fields degen may write; decoding refuses anything else. Argo CD's own
+// type (github.com/argoproj/argo-cd/v3/pkg/apis/application/v1alpha1) is
+// not imported: it needs Argo CD's gitops-engine module, which does not
+// build with this Go, and the whole argo-cd module's dependency set.
 type argoApplication struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata"`
@@ -37,23 +44,6 @@ type argoApplication struct {
 			} `json:"automated"`
 			SyncOptions []string `json:"syncOptions"`
 		} `json:"syncPolicy"`
-	} `json:"spec"`
-}
-
-// fluxKustomization is kustomize.toolkit.fluxcd.io/v1 Kustomization,
-// reduced likewise.
-type fluxKustomization struct {
-	metav1.TypeMeta   `json:",inline"`
-	metav1.ObjectMeta `json:"metadata"`
-	Spec              struct {
-		Interval  string `json:"interval"`
-		Path      string `json:"path"`
-		Prune     bool   `json:"prune"`
-		Wait      bool   `json:"wait"`
-		SourceRef struct {
-			Kind string `json:"kind"`
-			Name string `json:"name"`
-		} `json:"sourceRef"`
 	} `json:"spec"`
 }
 
@@ -92,7 +82,9 @@ func typed(apiVersion, kind string) any {
 	case "argoproj.io/v1alpha1 Application":
 		return &argoApplication{}
 	case "kustomize.toolkit.fluxcd.io/v1 Kustomization":
-		return &fluxKustomization{}
+		return &kustomizev1.Kustomization{}
+	case "source.toolkit.fluxcd.io/v1 GitRepository":
+		return &sourcev1.GitRepository{}
 	case "kustomize.config.k8s.io/v1beta1 Kustomization":
 		return &types.Kustomization{}
 	}
@@ -135,8 +127,10 @@ func TestStrictDecoding(t *testing.T) {
 			if strings.Contains(f.Path, "/patches/") {
 				continue // patches are checked by building the overlay
 			}
-			if err := decodeStrict(f.Data); err != nil {
-				t.Errorf("%s: %s: %v", env, f.Path, err)
+			for _, doc := range yamlDocs(t, f.Data) {
+				if err := decodeStrict(doc); err != nil {
+					t.Errorf("%s: %s: %v", env, f.Path, err)
+				}
 			}
 		}
 		for id, obj := range r.built[env] {
@@ -167,6 +161,8 @@ func TestStrictDecodingRefuses(t *testing.T) {
 		"unknown kind":  "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: x}\n",
 		"crd field":     "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {name: x}\nspec: {stringData: {a: b}}\n",
 		"crd v1beta1":   "apiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\nmetadata: {name: x}\nspec: {secretStoreRef: {name: s}}\n",
+		"flux field":    "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: x}\nspec: {interval: 10m, path: ./x, sourceRef: {kind: GitRepository, name: x}, source: x}\n",
+		"flux type":     "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: x}\nspec: {interval: 5m, url: x, ref: main}\n",
 		"crd enum":      "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {name: x}\nspec: {secretStoreRef: {name: s, kind: Vault}}\n",
 	} {
 		if err := decodeStrict([]byte(doc)); err == nil {
