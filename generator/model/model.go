@@ -4,6 +4,7 @@
 package model
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -55,6 +56,7 @@ type Environment struct {
 	Kubernetes Kubernetes          `json:"kubernetes"`
 	Compose    Compose             `json:"compose"`
 	Params     map[string]any      `json:"params"`
+	Terraform  Terraform           `json:"terraform"`
 
 	// Components are Helm charts the Kubernetes target renders.
 	Components map[string]Component `json:"components"`
@@ -272,6 +274,21 @@ func (f Flag) String() string {
 	default:
 		return fmt.Sprint(v)
 	}
+}
+
+// Terraform holds the model's Terraform input variables by name.
+type Terraform struct {
+	Variables map[string]TFVariable `json:"variables"`
+}
+
+// TFVariable is one Terraform input variable: its type constraint and
+// description, and either the environment's value (JSON) or the secret it
+// reads, in which case it is sensitive and has no value under out/.
+type TFVariable struct {
+	Type        string          `json:"type"`
+	Description string          `json:"description"`
+	Value       json.RawMessage `json:"value,omitempty"`
+	Secret      string          `json:"secret,omitempty"`
 }
 
 // Topic is a Kafka topic.

@@ -2,6 +2,8 @@ package terraform_test
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
 	"flag"
 	"github.com/degen-dev/degen/generator/internal/golden"
 	"os"
@@ -184,11 +186,42 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-func TestMissingSecretIsAnError(t *testing.T) {
-	env := &model.Environment{Name: "x", Secrets: map[string]model.Secret{}}
-	_, err := terraform.TFVars(env)
-	if err == nil || !strings.Contains(err.Error(), `secret "minio-root-password"`) {
-		t.Fatalf("want an error naming the missing secret, got %v", err)
+// TestBadDeclarations: every mistake in a variable declaration is an error
+// at the model path of the field to fix.
+func TestBadDeclarations(t *testing.T) {
+	for name, c := range map[string]struct {
+		v          model.TFVariable
+		path, want string
+	}{
+		"missing secret":   {model.TFVariable{Type: "string", Secret: "nope"}, `terraform.variables.v.secret`, `reads secret "nope", which is not defined`},
+		"value and secret": {model.TFVariable{Type: "string", Secret: "pw", Value: json.RawMessage(`"x"`)}, `terraform.variables.v.value`, `a secret variable never has a value`},
+		"neither":          {model.TFVariable{Type: "string"}, `terraform.variables.v.value`, `has no value`},
+		"bad type":         {model.TFVariable{Type: "lisst(string)", Value: json.RawMessage(`["a"]`)}, `terraform.variables.v.type`, `write a Terraform type constraint`},
+		"value misfit":     {model.TFVariable{Type: "number", Value: json.RawMessage(`"three"`)}, `terraform.variables.v.value`, `does not fit type number`},
+		"object misfit":    {model.TFVariable{Type: "map(object({a = number}))", Value: json.RawMessage(`{"x": {"b": 1}}`)}, `terraform.variables.v.value`, `does not fit type`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			env := &model.Environment{
+				Name:      "x",
+				Secrets:   map[string]model.Secret{"pw": {EnvVar: "PW", Key: "pw"}},
+				Terraform: model.Terraform{Variables: map[string]model.TFVariable{"v": c.v}},
+			}
+			_, err := terraform.TFVars(env)
+			var me *model.Error
+			if !errors.As(err, &me) || me.Env != "x" || me.Path != c.path || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v (%#v), want a model error at %s saying %q", err, me, c.path, c.want)
+			}
+		})
+	}
+	// A good declaration of each kind passes.
+	env := &model.Environment{Name: "x", Secrets: map[string]model.Secret{"pw": {EnvVar: "PW", Key: "pw"}},
+		Terraform: model.Terraform{Variables: map[string]model.TFVariable{
+			"n": {Type: "number", Value: json.RawMessage(`3`)},
+			"s": {Type: "string", Secret: "pw"},
+		}}}
+	data, err := terraform.TFVars(env)
+	if err != nil || !strings.Contains(string(data), "n = 3") || !strings.Contains(string(data), "set TF_VAR_s") {
+		t.Fatalf("good declarations: %v\n%s", err, data)
 	}
 }
 
