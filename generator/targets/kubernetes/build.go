@@ -371,8 +371,16 @@ func (b *builder) namespace() error {
 		return err
 	}
 	labels := commonLabels(env.Namespace, "")
+	// GitOps never prunes the Namespace: deleting it deletes every object
+	// in it, PersistentVolumeClaims and their data included, e.g. when the
+	// overlay is renamed or its Kustomization or Application removed.
+	nsMeta := meta(env.Namespace, labels)
+	nsMeta.Annotations = map[string]string{
+		"kustomize.toolkit.fluxcd.io/prune": "disabled",
+		"argocd.argoproj.io/sync-options":   "Prune=false",
+	}
 	for _, o := range []any{
-		&corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: meta(env.Namespace, labels)},
+		&corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: nsMeta},
 		&corev1.ResourceQuota{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ResourceQuota"}, ObjectMeta: meta("compute-quota", labels), Spec: corev1.ResourceQuotaSpec{Hard: quota}},
 		&corev1.LimitRange{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "LimitRange"}, ObjectMeta: meta("default-limits", labels), Spec: corev1.LimitRangeSpec{Limits: []corev1.LimitRangeItem{lr}}},
 	} {
