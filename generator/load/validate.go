@@ -21,10 +21,8 @@ func Validate(env *model.Environment) error {
 	dropDisabled(env)
 	v := &validator{env: env}
 	v.services()
-	v.hostPorts()
 	v.names()
 	v.variables()
-	v.topics()
 	v.cycles()
 	if v.errs == nil {
 		return nil
@@ -131,16 +129,6 @@ func (v *validator) services() {
 		for _, ev := range s.EnvNames() {
 			v.envVar(name, ev, s.Env[ev])
 		}
-		for i, t := range s.Consumes {
-			topic, ok := env.Topics[t]
-			if !ok {
-				v.errorf(v.pos(svcSel(name, "consumes", strconv.Itoa(i))...), "service %q consumes topic %q, which is not defined: add it under topics", name, t)
-				continue
-			}
-			if s.Autoscaling != nil && s.Autoscaling.MaxReplicas > topic.Partitions {
-				v.errorf(v.pos(svcSel(name, "autoscaling", "maxReplicas")...), "service %q scales to %d replicas but topic %q has %d partitions: consumers beyond the partition count sit idle; lower maxReplicas or raise the partitions", name, s.Autoscaling.MaxReplicas, t, topic.Partitions)
-			}
-		}
 		if s.Autoscaling != nil {
 			// The autoscaling struct's own position is the schema's; its
 			// required minReplicas is where the model writes it.
@@ -187,31 +175,6 @@ func (v *validator) envVar(svc, name string, e model.EnvVar) {
 	}
 	if e.Variable != "" && e.Value == nil {
 		v.errorf(v.pos(svcSel(svc, "env", name)...), "service %q: env %s has a variable but no value", svc, name)
-	}
-}
-
-// hostPorts refuses two services publishing one host port: Compose would
-// fail at start with "port is already allocated".
-func (v *validator) hostPorts() {
-	type owner struct {
-		svc, port string
-		index     int
-	}
-	seen := map[int]owner{}
-	for _, name := range v.env.ServiceNames() {
-		for i, p := range v.env.Services[name].Ports {
-			if p.HostPort == 0 {
-				continue
-			}
-			o, ok := seen[p.HostPort]
-			if !ok {
-				seen[p.HostPort] = owner{name, p.Name, i}
-				continue
-			}
-			// Both places are named: either may be the one to change.
-			v.errorf(v.pos(svcSel(name, "ports", strconv.Itoa(i), "hostPort")...), "service %q publishes host port %d, already published by %q (port %s): pick a free host port", name, p.HostPort, o.svc, o.port)
-			v.errorf(v.pos(svcSel(o.svc, "ports", strconv.Itoa(o.index), "hostPort")...), "service %q publishes host port %d, also published by %q (port %s): pick a free host port", o.svc, p.HostPort, name, p.Name)
-		}
 	}
 }
 
@@ -274,22 +237,6 @@ func (v *validator) variables() {
 	}
 }
 
-func (v *validator) topics() {
-	for _, name := range model.SortedKeys(v.env.Topics) {
-		t := v.env.Topics[name]
-		if t.ReplicationFactor > v.env.Kafka.Brokers {
-			v.errorf(v.pos(cue.Str("topics"), cue.Str(name), cue.Str("replicationFactor")), "topic %q has replication factor %d but the environment runs %d brokers: lower it or add brokers", name, t.ReplicationFactor, v.env.Kafka.Brokers)
-		}
-		if s, ok := t.Config["min.insync.replicas"]; ok {
-			isr, err := strconv.Atoi(s)
-			if err != nil {
-				v.errorf(v.pos(cue.Str("topics"), cue.Str(name), cue.Str("config"), cue.Str("min.insync.replicas")), "topic %q: min.insync.replicas %q is not a number", name, s)
-			} else if isr > t.ReplicationFactor {
-				v.errorf(v.pos(cue.Str("topics"), cue.Str(name), cue.Str("config"), cue.Str("min.insync.replicas")), "topic %q: min.insync.replicas %d exceeds the replication factor %d, so no write could succeed", name, isr, t.ReplicationFactor)
-			}
-		}
-	}
-}
 
 // cycles refuses dependsOn cycles, which Compose cannot start.
 func (v *validator) cycles() {

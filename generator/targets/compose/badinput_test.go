@@ -134,15 +134,8 @@ func TestBadInput(t *testing.T) {
 		name, local string
 		want        []string
 	}{{
-		name: "host port taken",
-		local: `package envs
-
-environments: local: services: app: ports: [{name: "http", containerPort: 8000, hostPort: 5432}]
-`,
-		// The validator names the later service in name order, db, at its
-		// own hostPort; the message names app, whose local.cue line took it.
-		want: []string{"./envs/stack.cue:30:", `service "db" publishes host port 5432, already published by "app"`, "pick a free host port"},
-	}, {
+		// Two services on one host port: policies/host_ports.cue
+		// (cmd/degen/testdata/script/bad_hostport.txtar).
 		name: "unknown network",
 		local: `package envs
 

@@ -367,9 +367,8 @@ func (b *builder) namespace() error {
 	if len(errs) > 0 {
 		return errs[0]
 	}
-	if err := b.checkQuota(quota[corev1.ResourceRequestsCPU], quota[corev1.ResourceRequestsMemory]); err != nil {
-		return err
-	}
+	// Whether the quota admits the workloads is a judgement, with a
+	// severity per environment: policies/quota.cue (namespace-quota).
 	labels := commonLabels(env.Namespace, "")
 	// GitOps never prunes the Namespace: deleting it deletes every object
 	// in it, PersistentVolumeClaims and their data included, e.g. when the
@@ -421,52 +420,6 @@ func anyMap(m map[string]string) map[string]any {
 		out[k] = v
 	}
 	return out
-}
-
-// checkQuota refuses a namespace quota the environment's own workloads
-// exceed at full scale (every autoscaler at maxReplicas, a DaemonSet
-// counted once): pods past the quota would never be admitted.
-func (b *builder) checkQuota(cpu, memory resource.Quantity) error {
-	env := b.env
-	var reqCPU, reqMem resource.Quantity
-	pods := 0
-	for _, name := range env.ServiceNames() {
-		s := env.Services[name]
-		n := s.Replicas
-		switch {
-		case s.Autoscaling != nil:
-			n = s.Autoscaling.MaxReplicas
-		case s.Kind == "daemonset" || s.Kind == "job":
-			n = 1
-		}
-		pods += n
-		// Multiplied, not added once per pod: the cost of the check is
-		// the number of services, whatever the replica counts.
-		if q, err := resource.ParseQuantity(s.Resources.Requests.CPU); err == nil && s.Resources.Requests.CPU != "" {
-			reqCPU.Add(times(q, n))
-		}
-		if q, err := resource.ParseQuantity(s.Resources.Requests.Memory); err == nil && s.Resources.Requests.Memory != "" {
-			reqMem.Add(times(q, n))
-		}
-	}
-	sel := func(f string) string { return model.P("kubernetes", "quota", f) }
-	if reqCPU.Cmp(cpu) > 0 {
-		return b.errorAt(sel("cpu"), "quota cpu %s is below the %s CPU the workloads request at full scale: raise the quota or lower requests", cpu.String(), reqCPU.String())
-	}
-	if reqMem.Cmp(memory) > 0 {
-		return b.errorAt(sel("memory"), "quota memory %s is below the %s the workloads request at full scale: raise the quota or lower requests", memory.String(), reqMem.String())
-	}
-	if pods > env.Kubernetes.Quota.Pods {
-		return b.errorAt(sel("pods"), "quota pods %d is below the %d pods the workloads run at full scale: raise the quota or scale down", env.Kubernetes.Quota.Pods, pods)
-	}
-	return nil
-}
-
-// times returns q·n, exactly (a quantity is an arbitrary-precision decimal).
-func times(q resource.Quantity, n int) resource.Quantity {
-	d := q.AsDec()
-	d.Mul(d, resource.NewQuantity(int64(n), resource.DecimalSI).AsDec())
-	return *resource.NewDecimalQuantity(*d, q.Format)
 }
 
 // configFiles adds a ConfigMap for every generated config file a service

@@ -78,29 +78,9 @@ func TestBadInput(t *testing.T) {
 			cue:  `environments: prod: services: zookeeper: autoscaling: {minReplicas: 1, maxReplicas: 2}`,
 			want: `"zookeeper" autoscales without a metric`,
 		},
-		"maxReplicas above the partitions": {
-			cue:  `environments: staging: services: "kafka-consumer": autoscaling: {minReplicas: 2, maxReplicas: 9, cpuUtilization: 60}`,
-			want: `scales to 9 replicas but topic "raw-trades" has 6 partitions`,
-		},
 		"quantity the API refuses": {
 			cue:  `environments: prod: services: superset: resources: limits: memory: "1GB"`,
 			want: `environments.prod.services.superset.resources.limits.memory`,
-		},
-		"request above its limit": {
-			cue:  `environments: prod: services: superset: resources: requests: cpu: "2"`,
-			want: `requests cpu 2, above its limit 1`,
-		},
-		"quota below the workloads": {
-			cue: `environments: prod: services: "big-test": {
-	group: "services"
-	image: "de-project/big-test:1.0.0"
-	replicas: 60
-	ports: []
-	networks: ["de-serving"]
-	resources: requests: cpu: "1"
-}`,
-			want: `quota cpu 64 is below the`,
-			at:   "./envs/prod.cue:",
 		},
 		"relative host path": {
 			cue: `environments: prod: services: "mount-test": {

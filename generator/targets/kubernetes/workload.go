@@ -278,13 +278,8 @@ func (b *builder) resources(s *model.Service) (corev1.ResourceRequirements, erro
 		}
 		(*x.list)[corev1.ResourceName(x.res)] = qty
 	}
-	for _, res := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
-		req, okR := r.Requests[res]
-		lim, okL := r.Limits[res]
-		if okR && okL && req.Cmp(lim) > 0 {
-			return r, b.errorf(s.Name, []string{"resources", "requests", string(res)}, "service %q requests %s %s, above its limit %s: the API refuses such a pod; lower the request or raise the limit", s.Name, res, req.String(), lim.String())
-		}
-	}
+	// A request above its limit is denied by policies/resources.cue
+	// (requests-within-limits).
 	return r, nil
 }
 
