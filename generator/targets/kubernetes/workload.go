@@ -133,10 +133,11 @@ func (b *builder) workload(s *model.Service) (any, error) {
 // podSpec builds the pod of s and, for a StatefulSet, its claim templates.
 func (b *builder) podSpec(s *model.Service) (corev1.PodSpec, []corev1.PersistentVolumeClaim, error) {
 	c := corev1.Container{
-		Name:    s.Name,
-		Image:   s.Image,
-		Command: s.Entrypoint,
-		Args:    s.Command,
+		Name:            s.Name,
+		Image:           s.Image,
+		ImagePullPolicy: pullPolicy(s.Image),
+		Command:         s.Entrypoint,
+		Args:            s.Command,
 	}
 	for _, p := range s.Ports {
 		c.Ports = append(c.Ports, corev1.ContainerPort{Name: p.Name, ContainerPort: int32(p.ContainerPort), Protocol: corev1.Protocol(p.Protocol)})
