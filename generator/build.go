@@ -1,10 +1,14 @@
 package generator
 
 import (
+	"errors"
+	"slices"
+
 	"github.com/degen-dev/degen/generator/load"
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/policy"
 	"github.com/degen-dev/degen/generator/target"
+	"github.com/degen-dev/degen/generator/targets"
 )
 
 // Options select a build.
@@ -55,6 +59,9 @@ func Build(opts Options) (*model.Model, *Result, error) {
 		return nil, nil, err
 	}
 	outs := gen.stop()
+	if err := knownArtefacts(m, opts.Targets); err != nil {
+		return m, nil, load.Locate(m, err)
+	}
 	var rep *policy.Report
 	if opts.Policies {
 		if rep, err = rules.Finish(m); err != nil {
@@ -136,4 +143,28 @@ func (g *targetRunner) stop() []envOutput {
 		<-g.done
 	}
 	return g.outs
+}
+
+// knownArtefacts refuses an artefact that names no target: neither a
+// shipped one (package targets) nor one of the build's. The schema only
+// checks that an artefact is a name, so adding a target is its package and
+// its line in targets.All().
+func knownArtefacts(m *model.Model, ts []target.Target) error {
+	known := targets.Names()
+	for _, t := range ts {
+		known = append(known, t.Name())
+	}
+	slices.Sort(known)
+	known = slices.Compact(known)
+	var errs []error
+	for _, name := range m.EnvNames() {
+		env := m.Envs[name]
+		for i, a := range env.Artefacts {
+			if !slices.Contains(known, a) {
+				errs = append(errs, model.Errorf(env, model.P("artefacts", i),
+					"environment %s lists artefact %q, which no target generates: use one of %v", name, a, known))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -1,6 +1,28 @@
 // Package target defines what a degen target is: a pure function from a
 // resolved environment to files in memory. Targets never touch the disk;
 // package writer owns out/.
+//
+// # Adding a target
+//
+// A target is one package under generator/targets/ and one line in
+// targets.All() (generator/targets/targets.go):
+//
+//  1. The package declares a value type implementing Target, with the
+//     compile-time assertion var _ target.Target = Target{}. Name is the
+//     artefact name environments list in `artefacts`; the schema takes any
+//     name, and generator.Build refuses one that no target generates.
+//  2. Generate reads only its Input and returns files with paths of its own
+//     under out/. It keeps no package-level state: work shared by the
+//     environments of one build lives in the value ForBuild returns
+//     (PerBuild). A target that never reads Input.Base says so with
+//     WithoutBase.
+//  3. A target imports generator/model, this package and generator/internal/…
+//     only, never another target: a rendering two targets need (the
+//     Prometheus configuration, the Compose variables) is an internal
+//     package both import.
+//
+// generator/registry_test.go builds a target that lives only in a test file
+// that way.
 package target
 
 import (

@@ -1,5 +1,6 @@
 // Package targets is the registry of every target degen ships. Adding a
-// target means adding its package and one line here.
+// target means adding its package and one line here (see package target):
+// the artefact name is then known to generator.Build.
 package targets
 
 import (
