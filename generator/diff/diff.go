@@ -9,7 +9,9 @@ package diff
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
+	"path"
 	"slices"
 	"sort"
 	"strings"
@@ -28,8 +30,9 @@ const (
 // Redacted replaces every value whose key looks like it holds a secret.
 const Redacted = "(redacted)"
 
-// Change is one field of a changed object. Old and New are JSON-rendered
-// values; a missing side is marked by OldMissing or NewMissing.
+// Change is one field of a changed object. Old and New are the values
+// rendered as compact JSON texts (or Redacted); a missing side is marked by
+// OldMissing or NewMissing. In the JSON report they are JSON values.
 type Change struct {
 	// Field is a path into the object such as
 	// spec.template.spec.containers[name=graphql-api].resources.limits.memory;
@@ -39,6 +42,68 @@ type Change struct {
 	New        string `json:"new,omitempty"`
 	OldMissing bool   `json:"oldMissing,omitempty"`
 	NewMissing bool   `json:"newMissing,omitempty"`
+	// Diff is a unified diff (hunks with 3 lines of context) of the lines
+	// of a string value that spans lines on either side.
+	Diff string `json:"diff,omitempty"`
+}
+
+// MarshalJSON writes Old and New as JSON values rather than as JSON texts
+// inside strings: "2Gi", 3, ["a","b"]; a redacted value is the string
+// "(redacted)".
+func (c Change) MarshalJSON() ([]byte, error) {
+	type plain Change
+	return json.Marshal(struct {
+		plain
+		Old json.RawMessage `json:"old,omitempty"`
+		New json.RawMessage `json:"new,omitempty"`
+	}{plain(c), jsonValue(c.Old, c.OldMissing), jsonValue(c.New, c.NewMissing)})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes: Old and New become JSON
+// texts again, the string "(redacted)" Redacted.
+func (c *Change) UnmarshalJSON(data []byte) error {
+	type plain Change
+	var aux struct {
+		plain
+		Old json.RawMessage `json:"old"`
+		New json.RawMessage `json:"new"`
+	}
+	if err := json.Unmarshal(data, &aux); err != nil {
+		return err
+	}
+	*c = Change(aux.plain)
+	var err error
+	if c.Old, err = fromJSON(aux.Old); err != nil {
+		return err
+	}
+	c.New, err = fromJSON(aux.New)
+	return err
+}
+
+func fromJSON(raw json.RawMessage) (string, error) {
+	if raw == nil {
+		return "", nil
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return "", err
+	}
+	if v == Redacted {
+		return Redacted, nil
+	}
+	return render(v), nil
+}
+
+// jsonValue is a rendered value as raw JSON; nil for a missing side.
+func jsonValue(v string, missing bool) json.RawMessage {
+	if missing {
+		return nil
+	}
+	if v == Redacted || !json.Valid([]byte(v)) {
+		q, _ := json.Marshal(v)
+		return q
+	}
+	return json.RawMessage(v)
 }
 
 // Object is one added, removed or changed object.
@@ -53,6 +118,12 @@ type Object struct {
 	ID      string   `json:"id"`
 	Status  Status   `json:"status"`
 	Changes []Change `json:"changes,omitempty"`
+	// Content is the whole object of an added or removed one, with secret
+	// values redacted.
+	Content any `json:"content,omitempty"`
+	// Envs are the environments whose files hold the object (from
+	// Options.Owners), sorted; empty when unknown.
+	Envs []string `json:"envs,omitempty"`
 }
 
 // Report is the result of a comparison, sorted by target, file and object.
@@ -61,6 +132,10 @@ type Report struct {
 	Added   int      `json:"added"`
 	Removed int      `json:"removed"`
 	Changed int      `json:"changed"`
+	// Envs are the environments of the comparison (Options.Envs), in the
+	// order reports list them; Markdown merges a change that several of
+	// them share.
+	Envs []Env `json:"-"`
 }
 
 // Empty reports whether the two sides are the same.
@@ -95,11 +170,19 @@ type Options struct {
 	// IDKey maps an object's ID to the key objects are matched by; nil
 	// matches equal IDs. EnvIDKey compares two environments.
 	IDKey func(id string) string
-	// ValueKey maps a string value to the key it is compared by; nil
-	// compares values as they are. EnvValueKey makes the names of two
-	// environments equal, so that promoting staging to prod does not list
-	// every namespace and host name that differs only by the environment.
-	ValueKey func(string) string
+	// OldValueKey and NewValueKey map every string of the old and of the
+	// new side, however deep, to the key it is compared by; nil compares
+	// strings as they are. Env.ValueKey of the two environments compared
+	// makes their names and namespaces equal, so that a promotion does not
+	// list every namespace and host name that differs only by the
+	// environment.
+	OldValueKey, NewValueKey func(string) string
+	// Owners returns the environments that generated a file (either side);
+	// nil leaves Object.Envs empty. A kustomize build is owned as its
+	// overlay's kustomization.yaml.
+	Owners func(path string) []string
+	// Envs are the environments compared, passed on to Report.Envs.
+	Envs []Env
 	// Raw compares Kubernetes files as written (base, patches) instead of
 	// the kustomize build of each overlay.
 	Raw bool
@@ -143,7 +226,7 @@ func Compare(old, new map[string][]byte, opts Options) (*Report, error) {
 	for k := range newByKey {
 		keys[k] = true
 	}
-	rep := &Report{}
+	rep := &Report{Envs: opts.Envs}
 	for _, k := range sortedKeys(keys) {
 		op, np := oldByKey[k], newByKey[k]
 		var oldObjs, newObjs []object
@@ -161,7 +244,17 @@ func Compare(old, new map[string][]byte, opts Options) (*Report, error) {
 		if file == "" {
 			file = op
 		}
-		rep.Objects = append(rep.Objects, compareObjects(file, oldObjs, newObjs, opts.IDKey, opts.ValueKey)...)
+		objs := compareObjects(file, oldObjs, newObjs, opts)
+		if opts.Owners != nil {
+			owned := file
+			if path.Base(file) == BuiltName {
+				owned = path.Join(path.Dir(file), "kustomization.yaml")
+			}
+			for i := range objs {
+				objs[i].Envs = opts.Owners(owned)
+			}
+		}
+		rep.Objects = append(rep.Objects, objs...)
 	}
 	slices.SortStableFunc(rep.Objects, func(a, b Object) int {
 		return cmp.Or(strings.Compare(a.Target, b.Target), strings.Compare(a.File, b.File), strings.Compare(a.ID, b.ID))
@@ -202,7 +295,8 @@ func byKey(files map[string][]byte, key func(string) string) (map[string]string,
 
 // compareObjects matches the objects of one file by ID (by key(ID) when key
 // is set); a matched object is shown with its new ID.
-func compareObjects(file string, old, new []object, key, valueKey func(string) string) []Object {
+func compareObjects(file string, old, new []object, opts Options) []Object {
+	key := opts.IDKey
 	target := file
 	if i := strings.IndexByte(file, '/'); i >= 0 {
 		target = file[:i]
@@ -222,17 +316,17 @@ func compareObjects(file string, old, new []object, key, valueKey func(string) s
 	for _, o := range new {
 		prev, ok := oldByID[key(o.id)]
 		if !ok {
-			out = append(out, Object{Target: target, File: file, ID: o.id, Status: Added})
+			out = append(out, Object{Target: target, File: file, ID: o.id, Status: Added, Content: o.content()})
 			continue
 		}
-		changes := compareValues(prev.redactAll || o.redactAll, o.name, prev.value, o.value, valueKey)
+		changes := compareValues(prev.redactAll || o.redactAll, o.name, prev.value, o.value, opts.OldValueKey, opts.NewValueKey)
 		if len(changes) > 0 {
 			out = append(out, Object{Target: target, File: file, ID: o.id, Status: Changed, Changes: changes})
 		}
 	}
 	for _, o := range old {
 		if _, ok := newByID[key(o.id)]; !ok {
-			out = append(out, Object{Target: target, File: file, ID: o.id, Status: Removed})
+			out = append(out, Object{Target: target, File: file, ID: o.id, Status: Removed, Content: o.content()})
 		}
 	}
 	return out
@@ -245,4 +339,47 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// content is the object's value as an added or removed object shows it:
+// values under secret-looking keys and secret-looking strings redacted,
+// and for a Kubernetes Secret every value but its apiVersion, kind,
+// metadata and type.
+func (o object) content() any {
+	if o.name != "" && LooksSecret(o.name) {
+		return Redacted
+	}
+	m, ok := o.value.(map[string]any)
+	if !o.redactAll || !ok {
+		return mask(o.value)
+	}
+	out := map[string]any{}
+	for k, v := range m {
+		switch k {
+		case "apiVersion", "kind", "metadata", "type":
+			out[k] = mask(v)
+		default:
+			out[k] = redactLeaves(v)
+		}
+	}
+	return out
+}
+
+// redactLeaves replaces every scalar of v by Redacted, keeping its keys.
+func redactLeaves(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = redactLeaves(e)
+		}
+		return m
+	case []any:
+		l := make([]any, len(x))
+		for i, e := range x {
+			l[i] = redactLeaves(e)
+		}
+		return l
+	}
+	return Redacted
 }

@@ -6,6 +6,10 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+
+	"github.com/pmezard/go-difflib/difflib"
+
+	"github.com/degen-dev/degen/generator/policy"
 )
 
 // secretKey matches keys whose values must never be shown. It errs on the
@@ -20,27 +24,68 @@ func LooksSecret(key string) bool { return secretKey.MatchString(key) }
 type walker struct {
 	changes   []Change
 	redactAll bool
-	valueKey  func(string) string
+	// oldKey and newKey map the strings of each side to the key they are
+	// compared by (see Options.OldValueKey); nil keeps them as they are.
+	oldKey, newKey func(string) string
 }
 
 // compareValues lists the changed fields of an object. name is the object's
 // own name, which counts as a key for redaction.
-func compareValues(redactAll bool, name string, old, new any, valueKey func(string) string) []Change {
-	w := &walker{redactAll: redactAll, valueKey: valueKey}
+func compareValues(redactAll bool, name string, old, new any, oldKey, newKey func(string) string) []Change {
+	w := &walker{redactAll: redactAll, oldKey: oldKey, newKey: newKey}
 	w.walk(nil, name != "" && LooksSecret(name), old, new)
 	return w.changes
+}
+
+func keyOr(f func(string) string) func(string) string {
+	if f == nil {
+		return func(s string) string { return s }
+	}
+	return f
+}
+
+// same reports whether old and new are equal once every string of each,
+// however deep, is mapped to its side's key.
+func (w *walker) same(old, new any) bool {
+	if w.oldKey == nil && w.newKey == nil {
+		return reflect.DeepEqual(old, new)
+	}
+	switch o := old.(type) {
+	case string:
+		n, ok := new.(string)
+		return ok && keyOr(w.oldKey)(o) == keyOr(w.newKey)(n)
+	case map[string]any:
+		n, ok := new.(map[string]any)
+		if !ok || len(n) != len(o) {
+			return false
+		}
+		for k, ov := range o {
+			nv, ok := n[k]
+			if !ok || !w.same(ov, nv) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		n, ok := new.([]any)
+		if !ok || len(n) != len(o) {
+			return false
+		}
+		for i := range o {
+			if !w.same(o[i], n[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return reflect.DeepEqual(old, new)
 }
 
 // walk compares old and new at path; secret is set once a key on the way
 // looked secret.
 func (w *walker) walk(path []string, secret bool, old, new any) {
-	if reflect.DeepEqual(old, new) {
+	if w.same(old, new) {
 		return
-	}
-	if os, ok := old.(string); ok && w.valueKey != nil {
-		if ns, ok := new.(string); ok && w.valueKey(os) == w.valueKey(ns) {
-			return
-		}
 	}
 	switch o := old.(type) {
 	case map[string]any:
@@ -163,22 +208,18 @@ func allMaps(list []any) bool {
 
 func (w *walker) add(path []string, secret bool, old, new any, oldMissing, newMissing bool) {
 	c := Change{Field: joinPath(path), OldMissing: oldMissing, NewMissing: newMissing}
-	if os, ok := old.(string); ok && !secret && !w.redactAll {
-		if ns, ok := new.(string); ok && strings.Contains(os, "\n") && strings.Contains(ns, "\n") {
-			// A multi-line value (a config file in a ConfigMap, Flink
-			// properties) shows only the lines that differ.
-			gone, came := lineChanges(os, ns, w.valueKey)
-			c.Field += " (lines)"
-			c.Old, c.New = render(gone), render(came)
-			w.changes = append(w.changes, c)
-			return
-		}
-	}
 	if !oldMissing {
 		c.Old = w.render(secret, old)
 	}
 	if !newMissing {
 		c.New = w.render(secret, new)
+	}
+	if os, ok := old.(string); ok && !secret && !w.redactAll {
+		if ns, ok := new.(string); ok && (strings.Contains(os, "\n") || strings.Contains(ns, "\n")) {
+			// A multi-line value (a config file in a ConfigMap, Flink
+			// properties) shows as a unified diff of its lines.
+			c.Diff = unifiedLines(os, ns, w.oldKey, w.newKey)
+		}
 	}
 	w.changes = append(w.changes, c)
 }
@@ -187,7 +228,107 @@ func (w *walker) render(secret bool, v any) string {
 	if secret || w.redactAll {
 		return Redacted
 	}
-	return render(v)
+	return render(mask(v))
+}
+
+// mask returns v with every string that looks like a secret (see
+// policy.LooksSecret) and every value under a key that looks secret
+// replaced by Redacted.
+func mask(v any) any {
+	switch x := v.(type) {
+	case string:
+		if policy.LooksSecret(x) {
+			return Redacted
+		}
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			if LooksSecret(k) {
+				m[k] = Redacted
+			} else {
+				m[k] = mask(e)
+			}
+		}
+		return m
+	case []any:
+		l := make([]any, len(x))
+		for i, e := range x {
+			l[i] = mask(e)
+		}
+		return l
+	}
+	return v
+}
+
+// contextLines is the number of unchanged lines a unified diff shows
+// around each change.
+const contextLines = 3
+
+// unifiedLines renders the lines of old and new as a unified diff with
+// contextLines of context (hunks only, no file header). Lines are matched
+// by their side's key (go-difflib's sequence matcher), so a line that
+// differs only by the environment's name is no change; the lines shown
+// are the real ones, the unchanged ones as new has them. A line that looks
+// secret is shown as Redacted.
+func unifiedLines(old, new string, oldKey, newKey func(string) string) string {
+	a, b := splitLines(old), splitLines(new)
+	ka, kb := make([]string, len(a)), make([]string, len(b))
+	for i, l := range a {
+		ka[i] = keyOr(oldKey)(l)
+	}
+	for i, l := range b {
+		kb[i] = keyOr(newKey)(l)
+	}
+	show := func(l string) string {
+		if policy.LooksSecret(l) {
+			return Redacted
+		}
+		return l
+	}
+	var out strings.Builder
+	for _, group := range difflib.NewMatcher(ka, kb).GetGroupedOpCodes(contextLines) {
+		first, last := group[0], group[len(group)-1]
+		fmt.Fprintf(&out, "@@ -%s +%s @@\n", hunkRange(first.I1, last.I2), hunkRange(first.J1, last.J2))
+		for _, op := range group {
+			switch op.Tag {
+			case 'e':
+				for _, l := range b[op.J1:op.J2] {
+					out.WriteString(" " + show(l) + "\n")
+				}
+			default:
+				for _, l := range a[op.I1:op.I2] {
+					out.WriteString("-" + show(l) + "\n")
+				}
+				for _, l := range b[op.J1:op.J2] {
+					out.WriteString("+" + show(l) + "\n")
+				}
+			}
+		}
+	}
+	return out.String()
+}
+
+// hunkRange is a hunk's line range as diff -u prints it: start,length,
+// the start one-based, or the line before an empty range.
+func hunkRange(from, to int) string {
+	n := to - from
+	start := from + 1
+	if n == 0 {
+		start = from
+	}
+	if n == 1 {
+		return fmt.Sprint(start)
+	}
+	return fmt.Sprintf("%d,%d", start, n)
+}
+
+// splitLines splits a text into lines; a final newline ends the last line
+// rather than starting an empty one.
+func splitLines(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
 }
 
 // render prints a value as compact JSON, which keeps multi-line strings on
@@ -225,36 +366,4 @@ func joinPath(path []string) string {
 		b.WriteString(p)
 	}
 	return b.String()
-}
-
-// lineChanges returns the lines of old that new lacks and the lines of new
-// that old lacks, each in order.
-func lineChanges(old, new string, key func(string) string) (gone, came []string) {
-	if key == nil {
-		key = func(s string) string { return s }
-	}
-	count := func(s string) map[string]int {
-		m := map[string]int{}
-		for _, l := range strings.Split(s, "\n") {
-			m[key(l)]++
-		}
-		return m
-	}
-	inOld, inNew := count(old), count(new)
-	for _, l := range strings.Split(old, "\n") {
-		if inNew[key(l)] > 0 {
-			inNew[key(l)]--
-			continue
-		}
-		gone = append(gone, l)
-	}
-	inNew = count(new)
-	for _, l := range strings.Split(new, "\n") {
-		if inOld[key(l)] > 0 {
-			inOld[key(l)]--
-			continue
-		}
-		came = append(came, l)
-	}
-	return gone, came
 }

@@ -5,11 +5,15 @@ import (
 	"testing"
 )
 
-// TestMultilineValues: a config file inside a value shows the lines that
-// differ, not the whole file twice.
+// TestMultilineValues: a config file inside a value shows as a unified
+// diff of its lines with three lines of context, in order, not the whole
+// file twice nor the changed lines out of order.
 func TestMultilineValues(t *testing.T) {
-	old := map[string][]byte{"kubernetes/cm.yaml": []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flink\ndata:\n  props: |\n    a: 1\n    b: 2\n    c: 3\n")}
-	new := map[string][]byte{"kubernetes/cm.yaml": []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flink\ndata:\n  props: |\n    a: 1\n    b: 20\n    c: 3\n")}
+	cm := func(lines ...string) map[string][]byte {
+		return map[string][]byte{"kubernetes/cm.yaml": []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flink\ndata:\n  props: |\n    " + strings.Join(lines, "\n    ") + "\n")}
+	}
+	old := cm("l1", "l2", "l3", "l4", "l5", "l6", "l7", "l8", "l9", "l10", "l11", "l12", "l13", "l14")
+	new := cm("l1", "l2", "l3", "l4", "L5", "l6", "l7", "l8", "l9", "l10", "l11", "l12", "l13", "l14", "l15")
 	rep, err := Compare(old, new, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -18,8 +22,19 @@ func TestMultilineValues(t *testing.T) {
 		t.Fatalf("report = %+v", rep)
 	}
 	c := rep.Objects[0].Changes[0]
-	if c.Field != "data.props (lines)" || c.Old != `["b: 2"]` || c.New != `["b: 20"]` {
-		t.Fatalf("change = %+v", c)
+	want := "@@ -2,7 +2,7 @@\n l2\n l3\n l4\n-l5\n+L5\n l6\n l7\n l8\n@@ -12,3 +12,4 @@\n l12\n l13\n l14\n+l15\n"
+	if c.Field != "data.props" || c.Diff != want {
+		t.Fatalf("change %s, diff:\n%s\nwant:\n%s", c.Field, c.Diff, want)
+	}
+	var b strings.Builder
+	if err := WriteText(&b, rep, false); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "        data.props:\n          @@ -2,7 +2,7 @@\n           l2\n") {
+		t.Errorf("text does not show the diff under the field:\n%s", b.String())
+	}
+	if md := Markdown(rep, MarkdownLimit); !strings.Contains(md, "  - <code>data.props</code>: \n\n  ```diff\n  @@ -2,7 +2,7 @@\n   l2\n") {
+		t.Errorf("markdown has no diff block:\n%s", md)
 	}
 }
 
@@ -29,7 +44,7 @@ func TestEnvValueKey(t *testing.T) {
 	doc := func(ns, host string) map[string][]byte {
 		return map[string][]byte{"kubernetes/i.yaml": []byte("apiVersion: v1\nkind: Service\nmetadata:\n  name: api\n  namespace: " + ns + "\nspec:\n  host: " + host + "\n")}
 	}
-	rep, err := Compare(doc("de-staging", "staging.example.com"), doc("de-prod", "example.com"), Options{IgnoreNamespace: true, ValueKey: EnvValueKey("prod", "staging")})
+	rep, err := Compare(doc("de-staging", "staging.example.com"), doc("de-prod", "example.com"), Options{IgnoreNamespace: true, OldValueKey: Env{Name: "staging", Namespace: "de-staging"}.ValueKey(), NewValueKey: Env{Name: "prod", Namespace: "de-prod"}.ValueKey()})
 	if err != nil {
 		t.Fatal(err)
 	}

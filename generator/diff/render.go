@@ -1,10 +1,14 @@
 package diff
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+
+	"sigs.k8s.io/yaml"
 )
 
 // MarkdownLimit is the largest Markdown report: GitHub refuses comments
@@ -59,13 +63,45 @@ func WriteText(w io.Writer, r *Report, color bool) error {
 		}
 		col := map[Status]string{Added: colGreen, Removed: colRed, Changed: colYellow}[o.Status]
 		fmt.Fprintf(&b, "    %s\n", paint(col, mark(o.Status)+" "+o.ID))
+		if o.Content != nil {
+			for _, l := range splitLines(contentYAML(o.Content)) {
+				fmt.Fprintf(&b, "        %s\n", paint(col, l))
+			}
+		}
 		for _, c := range o.Changes {
+			if c.Diff != "" {
+				fmt.Fprintf(&b, "        %s:\n", cmp.Or(c.Field, "(value)"))
+				for _, l := range splitLines(c.Diff) {
+					fmt.Fprintf(&b, "          %s\n", paintDiffLine(l, paint))
+				}
+				continue
+			}
 			fmt.Fprintf(&b, "        %s%s\n", fieldPrefix(c.Field), changeText(c, paint))
 		}
 	}
 	fmt.Fprintln(&b, r.Summary())
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// contentYAML renders an added or removed object's content as YAML.
+func contentYAML(v any) string {
+	data, err := yaml.Marshal(v)
+	if err != nil {
+		return render(v)
+	}
+	return string(data)
+}
+
+// paintDiffLine colours a line of a unified diff.
+func paintDiffLine(l string, paint func(string, string) string) string {
+	switch {
+	case strings.HasPrefix(l, "+"):
+		return paint(colGreen, l)
+	case strings.HasPrefix(l, "-"):
+		return paint(colRed, l)
+	}
+	return l
 }
 
 func fieldPrefix(field string) string {
@@ -100,9 +136,14 @@ func WriteJSON(w io.Writer, r *Report) error {
 }
 
 // Markdown renders the report for a pull-request comment: the summary
-// first, then one collapsible section per target. The result never exceeds
-// limit bytes (and so characters); what does not fit is cut at an object
-// boundary and a note says how many objects are not shown.
+// line and a table of the objects added, changed and removed per
+// environment and target, then one collapsible section per target in
+// which each change is listed once with the environments it applies to (an
+// image bump in every environment is one entry). Added and removed objects
+// show their content collapsed, multi-line values a unified diff. The
+// result never exceeds limit bytes (and so characters); what does not fit
+// is cut at an entry boundary and a note says how many objects are not
+// shown.
 func Markdown(r *Report, limit int) string {
 	var b strings.Builder
 	b.WriteString("### degen diff\n\n")
@@ -111,27 +152,31 @@ func Markdown(r *Report, limit int) string {
 		return b.String()
 	}
 	fmt.Fprintf(&b, "**%s** in %s.\n\n", r.Summary(), strings.Join(r.Targets(), ", "))
+	writeSummaryTable(&b, r)
 	counts := targetCounts(r)
+	entries := mergeEntries(r)
 	const closing = "\n</details>\n"
-	for i := 0; i < len(r.Objects); {
-		t := r.Objects[i].Target
+	shown := 0
+	for i := 0; i < len(entries); {
+		t := entries[i].target
 		head := fmt.Sprintf("<details><summary><b>%s</b>: %s</summary>\n\n", escape(t), counts[t])
 		if !fits(&b, head+closing, limit) {
-			return truncated(&b, len(r.Objects)-i, false)
+			return truncated(&b, len(r.Objects)-shown, false)
 		}
 		b.WriteString(head)
 		file := ""
-		for ; i < len(r.Objects) && r.Objects[i].Target == t; i++ {
-			o := r.Objects[i]
+		for ; i < len(entries) && entries[i].target == t; i++ {
+			e := entries[i]
 			var chunk strings.Builder
-			if o.File != file {
-				fmt.Fprintf(&chunk, "\n`%s`\n\n", o.File)
+			if e.file != file {
+				fmt.Fprintf(&chunk, "\n`%s`\n\n", e.file)
 			}
-			markdownObject(&chunk, o)
+			markdownEntry(&chunk, e)
 			if !fits(&b, chunk.String()+closing, limit) {
-				return truncated(&b, len(r.Objects)-i, true)
+				return truncated(&b, len(r.Objects)-shown, true)
 			}
-			file = o.File
+			file = e.file
+			shown += e.objects
 			b.WriteString(chunk.String())
 		}
 		b.WriteString(closing + "\n")
@@ -139,14 +184,173 @@ func Markdown(r *Report, limit int) string {
 	return b.String()
 }
 
-func markdownObject(b *strings.Builder, o Object) {
-	fmt.Fprintf(b, "- **%s** <code>%s</code>\n", o.Status, escape(o.ID))
-	for _, c := range o.Changes {
+// writeSummaryTable counts the objects per environment and target.
+func writeSummaryTable(b *strings.Builder, r *Report) {
+	type row struct {
+		env, target   string
+		a, c, d, rank int
+	}
+	rank := map[string]int{}
+	for i, e := range r.Envs {
+		rank[e.Name] = i
+	}
+	rows := map[[2]string]*row{}
+	for _, o := range r.Objects {
+		envs := o.Envs
+		if len(envs) == 0 {
+			envs = []string{"—"}
+		}
+		for _, env := range envs {
+			k := [2]string{env, o.Target}
+			if rows[k] == nil {
+				n, ok := rank[env]
+				if !ok {
+					n = len(r.Envs)
+				}
+				rows[k] = &row{env: env, target: o.Target, rank: n}
+			}
+			switch o.Status {
+			case Added:
+				rows[k].a++
+			case Changed:
+				rows[k].c++
+			case Removed:
+				rows[k].d++
+			}
+		}
+	}
+	list := make([]*row, 0, len(rows))
+	for _, r := range rows {
+		list = append(list, r)
+	}
+	slices.SortFunc(list, func(x, y *row) int {
+		return cmp.Or(cmp.Compare(x.rank, y.rank), strings.Compare(x.env, y.env), strings.Compare(x.target, y.target))
+	})
+	b.WriteString("| environment | target | added | changed | removed |\n|---|---|--:|--:|--:|\n")
+	for _, r := range list {
+		fmt.Fprintf(b, "| %s | %s | %d | %d | %d |\n", escape(r.env), escape(r.target), r.a, r.c, r.d)
+	}
+	b.WriteString("\n")
+}
+
+// entry is one change as Markdown lists it: an object, or the same change
+// of one object in several environments.
+type entry struct {
+	target, file string
+	Object
+	envs    []string
+	objects int
+}
+
+// mergeEntries merges the objects of one environment each that are the
+// same change once each environment's name and namespace are placeholders
+// (see Env.ValueKey): same target, file, object, status and changes. A
+// merged entry shows the placeholders ({env}, {namespace}) where the
+// environments differ. Entries keep the report's order.
+func mergeEntries(r *Report) []entry {
+	keyOf := map[string]func(string) string{}
+	rank := map[string]int{}
+	for i, e := range r.Envs {
+		keyOf[e.Name] = e.ValueKey()
+		rank[e.Name] = i
+	}
+	var out []entry
+	at := map[string]int{}
+	for _, o := range r.Objects {
+		var f func(string) string
+		if len(o.Envs) == 1 {
+			f = keyOf[o.Envs[0]]
+		}
+		if f == nil {
+			out = append(out, entry{target: o.Target, file: o.File, Object: o, envs: o.Envs, objects: 1})
+			continue
+		}
+		g := generalise(o, f)
+		data, _ := json.Marshal(g)
+		k := string(data)
+		i, ok := at[k]
+		if !ok {
+			at[k] = len(out)
+			out = append(out, entry{target: o.Target, file: o.File, Object: o, envs: []string{o.Envs[0]}, objects: 1})
+			continue
+		}
+		e := &out[i]
+		if e.objects == 1 {
+			e.Object, e.file = g, g.File
+		}
+		e.envs = append(e.envs, o.Envs[0])
+		e.objects++
+	}
+	for i := range out {
+		slices.SortStableFunc(out[i].envs, func(a, b string) int { return cmp.Compare(rank[a], rank[b]) })
+	}
+	// A merged entry's file may now sort elsewhere; keep entries grouped
+	// by target and file.
+	slices.SortStableFunc(out, func(a, b entry) int {
+		return cmp.Or(strings.Compare(a.target, b.target), strings.Compare(a.file, b.file))
+	})
+	return out
+}
+
+// generalise maps the names of an object, its changes and its content
+// through f.
+func generalise(o Object, f func(string) string) Object {
+	g := o
+	g.File, g.ID, g.Envs = f(o.File), f(o.ID), nil
+	g.Changes = make([]Change, len(o.Changes))
+	for i, c := range o.Changes {
+		c.Field, c.Old, c.New, c.Diff = f(c.Field), f(c.Old), f(c.New), f(c.Diff)
+		g.Changes[i] = c
+	}
+	if o.Content != nil {
+		g.Content = mapStrings(o.Content, f)
+	}
+	return g
+}
+
+func mapStrings(v any, f func(string) string) any {
+	switch x := v.(type) {
+	case string:
+		return f(x)
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = mapStrings(e, f)
+		}
+		return m
+	case []any:
+		l := make([]any, len(x))
+		for i, e := range x {
+			l[i] = mapStrings(e, f)
+		}
+		return l
+	}
+	return v
+}
+
+// blockLimit caps the lines of one content or diff block in Markdown.
+const blockLimit = 60
+
+func markdownEntry(b *strings.Builder, e entry) {
+	fmt.Fprintf(b, "- **%s** <code>%s</code>", e.Status, escape(e.ID))
+	if len(e.envs) > 0 {
+		fmt.Fprintf(b, " in %s", escape(strings.Join(e.envs, ", ")))
+	}
+	b.WriteString("\n")
+	if e.Content != nil {
+		b.WriteString("  <details><summary>content</summary>\n\n")
+		fenced(b, "yaml", contentYAML(e.Content))
+		b.WriteString("  </details>\n\n")
+	}
+	for _, c := range e.Changes {
 		b.WriteString("  - ")
 		if c.Field != "" {
 			fmt.Fprintf(b, "<code>%s</code>: ", escape(c.Field))
 		}
 		switch {
+		case c.Diff != "":
+			b.WriteString("\n\n")
+			fenced(b, "diff", c.Diff)
 		case c.OldMissing:
 			fmt.Fprintf(b, "added %s\n", code(c.New))
 		case c.NewMissing:
@@ -155,6 +359,32 @@ func markdownObject(b *strings.Builder, o Object) {
 			fmt.Fprintf(b, "%s → %s\n", code(c.Old), code(c.New))
 		}
 	}
+}
+
+// fenced writes text as a fenced code block indented into a list item, at
+// most blockLimit lines of it, with a fence no line of it can close.
+func fenced(b *strings.Builder, lang, text string) {
+	lines := splitLines(text)
+	more := 0
+	if len(lines) > blockLimit {
+		lines, more = lines[:blockLimit], len(lines)-blockLimit
+	}
+	fence := "```"
+	for strings.Contains(text, fence) {
+		fence += "`"
+	}
+	fmt.Fprintf(b, "  %s%s\n", fence, lang)
+	for _, l := range lines {
+		if len(l) > valueLimit {
+			l = l[:valueLimit] + "…"
+		}
+		fmt.Fprintf(b, "  %s\n", l)
+	}
+	fmt.Fprintf(b, "  %s\n", fence)
+	if more > 0 {
+		fmt.Fprintf(b, "  (%d more lines)\n", more)
+	}
+	b.WriteString("\n")
 }
 
 // escape makes text safe inside HTML in Markdown; quotes need no escaping

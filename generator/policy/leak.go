@@ -382,3 +382,9 @@ func (s *Scanner) literalValue(v string) bool {
 	v = strings.Trim(strings.TrimSpace(v), `"'`)
 	return !reference.MatchString(v) && !s.Refs[v]
 }
+
+// LooksSecret reports whether s holds a literal the leak check denies
+// whatever its file: a private key block, a cloud or chat token, a JSON Web
+// Token, a password in a URL, or a secret-named key given a plain value.
+// The diff masks such values.
+func LooksSecret(s string) bool { return len((&Scanner{}).scan([]byte(s))) > 0 }

@@ -24,10 +24,18 @@ import (
 // index lists but that is missing from disk is left out, so it shows as
 // added. A corrupt index is a *writer.CorruptIndexError.
 func ReadOut(out string, envs []string) (map[string][]byte, error) {
+	files, _, err := readOut(out, envs)
+	return files, err
+}
+
+// readOut is ReadOut that also returns the environments the index names
+// for each file read.
+func readOut(out string, envs []string) (map[string][]byte, map[string][]string, error) {
 	idx, err := writer.ReadIndex(out)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	owners := map[string][]string{}
 	want := map[string]bool{}
 	for _, e := range envs {
 		want[e] = true
@@ -42,11 +50,12 @@ func ReadOut(out string, envs []string) (map[string][]byte, error) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("reading out/%s: %w", p, err)
+			return nil, nil, fmt.Errorf("reading out/%s: %w", p, err)
 		}
 		files[p] = data
+		owners[p] = e.Envs
 	}
-	return files, nil
+	return files, owners, nil
 }
 
 func anyOf(envs []string, want map[string]bool) bool {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/degen-dev/degen/generator/diff"
 	"github.com/degen-dev/degen/generator/target"
+	"github.com/degen-dev/degen/generator/targets"
 	"github.com/degen-dev/degen/generator/targets/kubernetes"
 	"github.com/degen-dev/degen/generator/writer"
 )
@@ -93,6 +94,7 @@ func TestBaseNamesTheChangedField(t *testing.T) {
 		Target: "kubernetes", File: "kubernetes/overlays/prod/" + diff.BuiltName,
 		ID: "apps/v1 Deployment de-prod/flink-taskmanager", Status: diff.Changed,
 		Changes: []diff.Change{{Field: "spec.template.spec.containers[name=flink-taskmanager].resources.limits.memory", Old: `"8Gi"`, New: `"6Gi"`}},
+		Envs:    []string{"prod"},
 	}}
 	if d := cmp.Diff(want, rep.Objects); d != "" {
 		t.Errorf("objects (-want +got):\n%s", d)
@@ -204,5 +206,66 @@ func TestUntarRefusesEscapes(t *testing.T) {
 	tw.Close()
 	if err := untar(t.TempDir(), b.Bytes()); err == nil {
 		t.Error("an entry outside the tree was accepted")
+	}
+}
+
+// TestAgainstDropsEnvironmentNames is the promotion of the default model:
+// prod against staging lists no Prometheus target, host name or ConfigMap
+// line that differs only by the namespace, and still lists what promotion
+// removes (trade-generator is off in prod).
+func TestAgainstDropsEnvironmentNames(t *testing.T) {
+	rep, err := Run(Request{Dir: "../..", Envs: []string{"prod"}, Against: "staging", Targets: targets.All()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	removedJob := false
+	for _, o := range rep.Objects {
+		if o.ID == "job trade-generator" && o.Status == diff.Removed {
+			removedJob = true
+			continue
+		}
+		for _, c := range o.Changes {
+			lines := []string{c.Old, c.New}
+			if c.Diff != "" {
+				lines = strings.Split(c.Diff, "\n")
+			}
+			for _, l := range lines {
+				if strings.Contains(l, ".svc") && !strings.Contains(l, "trade-generator") && !strings.HasPrefix(l, " ") {
+					t.Errorf("%s %s: %s lists a host that differs only by the namespace: %q", o.File, o.ID, c.Field, l)
+				}
+			}
+		}
+		if o.Target == "prometheus" && o.Status == diff.Changed {
+			t.Errorf("Prometheus job %s listed as changed: %+v", o.ID, o.Changes)
+		}
+	}
+	if !removedJob {
+		t.Error("the trade-generator job prod drops is not listed")
+	}
+}
+
+// TestMarkdownImageBumpOnce: an image bump in the base reaches every
+// Kubernetes environment and is listed once, with them all.
+func TestMarkdownImageBumpOnce(t *testing.T) {
+	dir := repo(t)
+	edit(t, dir, "envs/stack.cue", `grafana:        "grafana/grafana:10.2.3"`, `grafana:        "grafana/grafana:10.2.4"`)
+	rep, err := Run(Request{Dir: dir, Base: "main", Targets: []target.Target{kubernetes.Target{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Changed != 3 {
+		t.Fatalf("want the grafana Deployment of dev, prod and staging changed, got %+v", rep.Objects)
+	}
+	md := diff.Markdown(rep, diff.MarkdownLimit)
+	if n := strings.Count(md, "10.2.4"); n != 1 {
+		t.Errorf("the bump is listed %d times:\n%s", n, md)
+	}
+	if !strings.Contains(md, "<code>apps/v1 Deployment {namespace}/grafana</code> in dev, prod, staging\n") {
+		t.Errorf("the entry does not name the environments:\n%s", md)
+	}
+	for _, env := range []string{"dev", "prod", "staging"} {
+		if !strings.Contains(md, "| "+env+" | kubernetes | 0 | 1 | 0 |") {
+			t.Errorf("summary table lacks %s:\n%s", env, md)
+		}
 	}
 }

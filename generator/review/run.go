@@ -5,6 +5,7 @@ import (
 
 	"github.com/degen-dev/degen/generator"
 	"github.com/degen-dev/degen/generator/diff"
+	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/target"
 )
 
@@ -48,15 +49,16 @@ func Run(req Request) (*diff.Report, error) {
 		return base(req, opts)
 	}
 	// A corrupt out/ is found before the slower build.
-	old, err := ReadOut(req.Out, req.Envs)
+	old, oldOwners, err := readOut(req.Out, req.Envs)
 	if err != nil {
 		return nil, err
 	}
-	_, res, err := generator.Build(opts)
+	m, res, err := generator.Build(opts)
 	if err != nil {
 		return nil, err
 	}
-	rep, err := diff.Compare(old, res.Files, diff.Options{OldName: "out/", NewName: "the build", Raw: req.Raw})
+	rep, err := diff.Compare(old, res.Files, diff.Options{OldName: "out/", NewName: "the build", Raw: req.Raw,
+		Owners: owners(res.Owners, oldOwners), Envs: envsOf(m, res.Envs)})
 	if err != nil {
 		return nil, fmt.Errorf("%w (out/ was edited by hand or is corrupt: restore it from git or run degen build)", err)
 	}
@@ -70,7 +72,7 @@ func base(req Request, opts generator.Options) (*diff.Report, error) {
 	if _, err := resolve(req.Dir, req.Base); err != nil {
 		return nil, err
 	}
-	_, res, err := generator.Build(opts)
+	m, res, err := generator.Build(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +80,8 @@ func base(req Request, opts generator.Options) (*diff.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	return diff.Compare(old.Files, res.Files, diff.Options{OldName: req.Base, NewName: "the work tree", Raw: req.Raw})
+	return diff.Compare(old.Files, res.Files, diff.Options{OldName: req.Base, NewName: "the work tree", Raw: req.Raw,
+		Owners: owners(res.Owners, old.Owners), Envs: envsOf(m, res.Envs)})
 }
 
 // against compares the files of req.Against (old) with those of the one
@@ -92,17 +95,48 @@ func against(req Request, opts generator.Options) (*diff.Report, error) {
 	if req.Against != env {
 		opts.Envs = append(opts.Envs, req.Against)
 	}
-	_, res, err := generator.Build(opts)
+	m, res, err := generator.Build(opts)
 	if err != nil {
 		return nil, err
 	}
+	// The names and namespaces come from the model, so a promotion between
+	// any two environments drops what differs only by them.
+	newEnv, oldEnv := envsOf(m, []string{env})[0], envsOf(m, []string{req.Against})[0]
 	return diff.Compare(EnvFiles(res, req.Against), EnvFiles(res, env), diff.Options{
 		Raw:             req.Raw,
 		OldName:         fmt.Sprintf("environment %s", req.Against),
 		NewName:         fmt.Sprintf("environment %s", env),
 		PathKey:         diff.EnvPathKey(env, req.Against),
 		IDKey:           diff.EnvIDKey(env, req.Against),
-		ValueKey:        diff.EnvValueKey(env, req.Against),
+		OldValueKey:     oldEnv.ValueKey(),
+		NewValueKey:     newEnv.ValueKey(),
 		IgnoreNamespace: true,
+		Owners:          func(string) []string { return []string{env} },
+		Envs:            []diff.Env{newEnv},
 	})
+}
+
+// envsOf names the environments names of m with their namespaces.
+func envsOf(m *model.Model, names []string) []diff.Env {
+	var out []diff.Env
+	for _, n := range names {
+		e := diff.Env{Name: n}
+		if env := m.Envs[n]; env != nil {
+			e.Namespace = env.Namespace
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// owners returns the environments of a path in the first map that has it.
+func owners(maps ...map[string][]string) func(string) []string {
+	return func(p string) []string {
+		for _, m := range maps {
+			if o, ok := m[p]; ok {
+				return o
+			}
+		}
+		return nil
+	}
 }
