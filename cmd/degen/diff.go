@@ -33,13 +33,21 @@ apiVersion, kind, namespace and name; Compose services, networks and volumes;
 Prometheus scrape jobs; tfvars and .env variables; JSON keys. Kubernetes
 objects are those Argo CD or Flux would apply: the kustomize build of each
 overlay (--raw compares the base and patch files instead). Changes are
-field paths with old → new values. Values of keys that look secret are
-shown as (redacted).
+field paths with old → new values; a value that spans lines is a unified
+diff of its lines with 3 lines of context; an added or removed object
+shows its content. Values of keys that look secret, and values that look
+like secrets (tokens, keys, passwords in URLs), are shown as (redacted).
+
+--format markdown (for a pull-request comment) opens with a table of the
+objects added, changed and removed per environment and target, and lists a
+change that several environments share once, naming them. --format json
+gives old and new as JSON values.
 
 The new side is a fresh build of the model. The old side is out/ (default),
 the model's output at a git revision (--base REF, built from git archive; the
 work tree is not touched), or another environment (--env A --against B: what
-B's files would change into to become A's).
+B's files would change into to become A's; each environment's name and
+namespace are ignored in every string, so only real differences show).
 
 Exit 0 when there is no difference, 1 when there is one, 2 on an error
 (unknown revision or environment, invalid model, corrupt out/).`,

@@ -26,7 +26,11 @@ PATH is a field path of the environment as degen export prints it. Labels
 with dashes may be quoted as in CUE or left bare; list elements are [n].
 PATH may also be a field of a generated workload as degen diff prints it,
 KIND/NAME.FIELD: replicas, and a container's image and resources, are
-mapped to the service's model field.`,
+mapped to the service's model field. An unknown field is exit 2 naming the
+fields that exist and, for a typo, the nearest ones ("did you mean").
+
+--format json prints {"env", "path", "value", "sources", "decidedBy"}, with
+value a JSON value ("2Gi", 3), not JSON text inside a string.`,
 		Example: `  degen explain --env prod services.graphql-api.replicas
   degen explain --env prod 'services."graphql-api".resources.limits.memory'
   degen explain --env dev params.logLevel --format json

@@ -17,6 +17,7 @@ import (
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/format"
 	"cuelang.org/go/cue/token"
+	"github.com/agext/levenshtein"
 
 	"github.com/degen-dev/degen/generator/load"
 	"github.com/degen-dev/degen/generator/model"
@@ -46,8 +47,11 @@ type Source struct {
 
 // Explanation is the value of a field and where it came from.
 type Explanation struct {
-	Env     string   `json:"env"`
-	Path    string   `json:"path"`
+	Env  string `json:"env"`
+	Path string `json:"path"`
+	// Value is the value as JSON text ("2Gi" with its quotes), or the CUE
+	// expression of a value that is not concrete; in JSON it is a JSON
+	// value (see MarshalJSON).
 	Value   string   `json:"value"`
 	Sources []Source `json:"sources"`
 	// DecidedBy is the position of the source that decided the value: the
@@ -252,10 +256,11 @@ func notFound(env cue.Value, p cue.Path, name string) error {
 		}
 		v = next
 	}
-	var fields []string
+	var fields, labels []string
 	if it, err := v.Fields(); err == nil {
 		for it.Next() {
 			fields = append(fields, it.Selector().String())
+			labels = append(labels, it.Selector().Unquoted())
 		}
 	}
 	at := "the environment"
@@ -266,7 +271,59 @@ func notFound(env cue.Value, p cue.Path, name string) error {
 	if len(fields) > 0 {
 		hint = "it has " + strings.Join(fields, ", ")
 	}
+	// The suggestion comes first: a long list of fields is shortened.
+	if want, ok := label(sels[i]); ok {
+		if near := closest(want, labels, fields); len(near) > 0 {
+			hint = "did you mean " + strings.Join(near, " or ") + "? " + hint
+		}
+	}
 	return cueerrors.Newf(v.Pos(), "environment %s has no field %s in %s: %s (paths look like services.graphql-api.replicas)", name, sels[i].String(), at, hint)
+}
+
+// label is the unquoted label a selector names; false for an index.
+func label(s cue.Selector) (string, bool) {
+	if s.Type() != cue.StringLabel {
+		return "", false
+	}
+	return s.Unquoted(), true
+}
+
+// closest returns the names (as shown) of the labels nearest to want by
+// edit distance, when they are near enough to be a typo: at most a third
+// of the longer label's length, and at least 1, apart; at most three.
+func closest(want string, labels, shown []string) []string {
+	best := -1
+	var out []string
+	for i, l := range labels {
+		d := levenshtein.Distance(strings.ToLower(want), strings.ToLower(l), nil)
+		if d > max(1, max(len(want), len(l))/3) {
+			continue
+		}
+		switch {
+		case best < 0 || d < best:
+			best, out = d, []string{shown[i]}
+		case d == best && len(out) < 3:
+			out = append(out, shown[i])
+		}
+	}
+	return out
+}
+
+// MarshalJSON writes value as the JSON value it is ("2Gi", 3, true) rather
+// than as JSON text inside a string; a value that is not concrete (a type
+// or a bound) is the string of its CUE expression.
+func (x *Explanation) MarshalJSON() ([]byte, error) {
+	value := json.RawMessage(x.Value)
+	if !json.Valid(value) {
+		value, _ = json.Marshal(x.Value)
+	}
+	return json.Marshal(struct {
+		Env       string          `json:"env"`
+		Path      string          `json:"path"`
+		Value     json.RawMessage `json:"value"`
+		Sources   []Source        `json:"sources"`
+		DecidedBy string          `json:"decidedBy,omitempty"`
+	}{x.Env, x.Path, value, x.Sources, x.DecidedBy})
 }
 
 // WriteText prints the explanation: the value, then two lines per source,

@@ -2,6 +2,7 @@ package explain
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -89,7 +90,7 @@ func TestUnknownPathAndEnv(t *testing.T) {
 	m := loadModel(t)
 	_, err := Explain(m, "prod", "services.graphql-api.replicaz")
 	var ce cueerrors.Error
-	if !errors.As(err, &ce) || !strings.Contains(err.Error(), `no field replicaz in services."graphql-api": it has name, `) {
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), `no field replicaz in services."graphql-api": did you mean replicas? it has name, `) {
 		t.Errorf("err = %v, want a CUE error listing the fields", err)
 	}
 	if len(cueerrors.Positions(err)) == 0 {
@@ -177,5 +178,64 @@ func TestFollowsReferences(t *testing.T) {
 	}
 	if x.DecidedBy != fmt.Sprintf("./envs/stack.cue:%d:4", stackLine) {
 		t.Errorf("decided by %s", x.DecidedBy)
+	}
+}
+
+// TestDidYouMean: an unknown field suggests the nearest fields by edit
+// distance, quoted as paths quote them, and nothing when none is near.
+func TestDidYouMean(t *testing.T) {
+	m := loadModel(t)
+	for path, want := range map[string]string{
+		"services.graphql-ap.replicas":      `did you mean "graphql-api"? it has`,
+		"services.graphql-api.Replicas":     `did you mean replicas? it has`,
+		"params.loglevel":                   `did you mean logLevel? it has`,
+		"services.graphql-api.rsources":     `did you mean resources? it has`,
+		"services.nothing-like-it.replicas": `in services: it has`,
+	} {
+		_, err := Explain(m, "prod", path)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err = %v, want %q", path, err, want)
+		}
+	}
+}
+
+// TestJSONValue: in JSON the value is a JSON value ("1Gi", 3), not JSON
+// text inside a string, also for a referenced field; the text format keeps
+// the JSON text.
+func TestJSONValue(t *testing.T) {
+	m := loadModel(t)
+	for path, want := range map[string]any{
+		"services.graphql-api.resources.limits.memory": "1Gi",
+		"services.graphql-api.replicas":                3.0,
+		"services.flink-taskmanager.replicas":          4.0,
+	} {
+		x, err := Explain(m, "prod", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := json.Marshal(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Value   any
+			Sources []struct{ Via *struct{ Value any } }
+		}
+		if err := json.Unmarshal(data, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Value != want {
+			t.Errorf("%s: value %#v, want %#v in %s", path, got.Value, want, data)
+		}
+		for _, s := range got.Sources {
+			if s.Via != nil && s.Via.Value != want {
+				t.Errorf("%s: via value %#v, want %#v", path, s.Via.Value, want)
+			}
+		}
+	}
+	var b bytes.Buffer
+	x, _ := Explain(m, "prod", "services.graphql-api.resources.limits.memory")
+	if err := x.WriteText(&b); err != nil || !strings.HasPrefix(b.String(), `prod.services."graphql-api".resources.limits.memory = "1Gi"`) {
+		t.Errorf("text: %q, %v", b.String(), err)
 	}
 }
