@@ -25,6 +25,7 @@ func newDiffCmd(g *globals, stdout io.Writer) *cobra.Command {
 	var envs []string
 	var base, against, format, color string
 	var raw bool
+	var ignore []string
 	cmd := &cobra.Command{
 		Use:   "diff [--env NAME] [--base REF | --against ENV] [--format text|markdown|json]",
 		Short: "Show what a build changes, object by object",
@@ -53,10 +54,19 @@ Exit 0 when there is no difference, 1 when there is one, 2 on an error
 (unknown revision or environment, invalid model, corrupt out/).`,
 		Example: `  degen diff
   degen diff --base origin/main --format markdown > diff.md
-  degen diff --env prod --against staging`,
+  degen diff --env prod --against staging
+  degen diff --env prod --against staging --ignore 'ConfigMap/*:data.LOG_LEVEL' --ignore Deployment/trade-generator`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			err := runDiff(g, review.Request{Envs: envs, Base: base, Against: against, Raw: raw}, format, color, stdout)
+			req := review.Request{Envs: envs, Base: base, Against: against, Raw: raw}
+			for _, s := range ignore {
+				r, err := diff.ParseIgnore(s)
+				if err != nil {
+					return usageErr("--ignore: %w", err)
+				}
+				req.Ignore = append(req.Ignore, r)
+			}
+			err := runDiff(g, req, format, color, stdout)
 			var ee *exitError
 			if err != nil && !errors.As(err, &ee) {
 				err = &exitError{code: exitDiffError, err: err}
@@ -69,6 +79,7 @@ Exit 0 when there is no difference, 1 when there is one, 2 on an error
 	cmd.Flags().StringVar(&against, "against", "", "compare the --env environment with this one")
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text, markdown or json")
 	cmd.Flags().BoolVar(&raw, "raw", false, "compare Kubernetes files as written (base, patches) instead of each overlay's kustomize build")
+	cmd.Flags().StringArrayVar(&ignore, "ignore", nil, "leave out objects or fields: KIND/NAME[:FIELD], globs allowed, repeatable (Deployment/graphql-api:spec.replicas, 'ConfigMap/*:data.LOG_LEVEL', 'job/*')")
 	cmd.Flags().StringVar(&color, "color", "auto", "colour the text format: auto (on a terminal, unless NO_COLOR is set), always or never")
 	return cmd
 }

@@ -183,6 +183,8 @@ type Options struct {
 	Owners func(path string) []string
 	// Envs are the environments compared, passed on to Report.Envs.
 	Envs []Env
+	// Ignore leaves objects and fields out of the report (see Ignore).
+	Ignore []Ignore
 	// Raw compares Kubernetes files as written (base, patches) instead of
 	// the kustomize build of each overlay.
 	Raw bool
@@ -254,7 +256,7 @@ func Compare(old, new map[string][]byte, opts Options) (*Report, error) {
 				objs[i].Envs = opts.Owners(owned)
 			}
 		}
-		rep.Objects = append(rep.Objects, objs...)
+		rep.Objects = append(rep.Objects, applyIgnore(objs, opts.Ignore)...)
 	}
 	slices.SortStableFunc(rep.Objects, func(a, b Object) int {
 		return cmp.Or(strings.Compare(a.Target, b.Target), strings.Compare(a.File, b.File), strings.Compare(a.ID, b.ID))

@@ -30,6 +30,8 @@ type Request struct {
 	// Raw compares Kubernetes files as written rather than each overlay's
 	// kustomize build (see diff.Options.Raw).
 	Raw bool
+	// Ignore leaves objects and fields out of the report (diff.Ignore).
+	Ignore []diff.Ignore
 }
 
 // UsageError is a request that makes no sense.
@@ -57,7 +59,7 @@ func Run(req Request) (*diff.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep, err := diff.Compare(old, res.Files, diff.Options{OldName: "out/", NewName: "the build", Raw: req.Raw,
+	rep, err := diff.Compare(old, res.Files, diff.Options{OldName: "out/", NewName: "the build", Raw: req.Raw, Ignore: req.Ignore,
 		Owners: owners(res.Owners, oldOwners), Envs: envsOf(m, res.Envs)})
 	if err != nil {
 		return nil, fmt.Errorf("%w (out/ was edited by hand or is corrupt: restore it from git or run degen build)", err)
@@ -80,7 +82,7 @@ func base(req Request, opts generator.Options) (*diff.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	return diff.Compare(old.Files, res.Files, diff.Options{OldName: req.Base, NewName: "the work tree", Raw: req.Raw,
+	return diff.Compare(old.Files, res.Files, diff.Options{OldName: req.Base, NewName: "the work tree", Raw: req.Raw, Ignore: req.Ignore,
 		Owners: owners(res.Owners, old.Owners), Envs: envsOf(m, res.Envs)})
 }
 
@@ -104,6 +106,7 @@ func against(req Request, opts generator.Options) (*diff.Report, error) {
 	newEnv, oldEnv := envsOf(m, []string{env})[0], envsOf(m, []string{req.Against})[0]
 	return diff.Compare(EnvFiles(res, req.Against), EnvFiles(res, env), diff.Options{
 		Raw:             req.Raw,
+		Ignore:          req.Ignore,
 		OldName:         fmt.Sprintf("environment %s", req.Against),
 		NewName:         fmt.Sprintf("environment %s", env),
 		PathKey:         diff.EnvPathKey(env, req.Against),
