@@ -73,7 +73,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"check", "--all", "--out", filepath.Join(dir, "corrupt", "out")}, 2},
 		{[]string{"check", "--all", "--out", filepath.Join(dir, "extra", "out")}, 3},
 		{[]string{"check", "--env", "qa"}, 2},
-		{[]string{"explain", "--env", "prod", "kafka.partitions"}, 0},
+		{[]string{"explain", "--env", "prod", "data.kafka.partitions"}, 0},
 		{[]string{"explain", "--env", "prod", "kafka.partitionz"}, 2},
 		{[]string{"explain", "--env", "qa", "kafka"}, 2},
 		// Command-line misuse, refused before anything runs.

@@ -23,14 +23,6 @@ import "degen.dev/stack/schema"
 	artefacts: ["compose", "prometheus", "terraform", "flags"]
 	params: {}
 	compose: project: "de-\(name)"
-	kafka: {
-		brokers:           1
-		bootstrapServers: ["kafka:9092"]
-		partitions:        1
-		replicationFactor: 1
-		retentionMs:       1000
-	}
-	minio: {endpoint: "minio:9000", rootUser: "minio"}
 	monitoring: {scrapeInterval: "15s", evaluationInterval: "15s"}
 	kubernetes: {
 		secretStore: "vault"
@@ -41,12 +33,6 @@ import "degen.dev/stack/schema"
 	networks: mon: description: "Metrics"
 	volumes: {}
 	flags: enable_x: {description: "X", envVar: "ENABLE_X", value: true}
-	topics: t: {
-		partitions:        1
-		replicationFactor: REPLICATION
-		config: "min.insync.replicas": "ISR"
-	}
-	buckets: {}
 	secrets: {}
 	services: app: {
 		group: "services"
@@ -120,8 +106,6 @@ func TestBadInput(t *testing.T) {
 		want         string
 	}{
 		{"metrics port not exposed", "METRICSPORT", []string{"METRICSPORT", "prom"}, `metrics uses port "prom", which the service does not expose: add it to ports`},
-		{"replication factor above brokers", "REPLICATION", []string{"REPLICATION", "2"}, `topic "t" has replication factor 2 but the environment runs 1 brokers: lower it or add brokers`},
-		{"min.insync.replicas above replication factor", "ISR", []string{"ISR", "2"}, `min.insync.replicas 2 exceeds the replication factor 1`},
 		{"undefined flag", "FLAG", []string{"FLAG", "enable_y"}, `references flag "enable_y", which is not defined: add it under flags`},
 	}
 	for _, c := range cases {

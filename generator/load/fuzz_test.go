@@ -18,7 +18,7 @@ import (
 func FuzzLoad(f *testing.F) {
 	for _, seed := range []string{
 		"package envs\n",
-		"package envs\nenvironments: prod: kafka: partitions: 24\n",
+		"package envs\nenvironments: prod: data: kafka: partitions: 24\n",
 		"package envs\nenvironments: prod: services: \"graphql-api\": replica: 2\n",
 		"package envs\nenvironments: dev: services: x: {group: \"services\", image: \"nginx\", networks: [\"de-serving\"]}\n",
 		"package envs\nenvironments: local: services: zookeeper: dependsOn: \"kafka-broker-1\": {}\n",
@@ -27,11 +27,11 @@ func FuzzLoad(f *testing.F) {
 		"not cue at all",
 		"package envs\n#Base: services: grafana: ports: [{hostPort: 70000}]\n",
 		"package envs\nenvironments: prod: services: grafana: env: X: {value: \"a\", secret: \"b\"}\n",
-		"package envs\n\"environments\": {prod: kafka: partitions: 24, staging: {}}\n",
-		"package envs\nenvironments: prod: kafka: partitions: environments.staging.kafka.partitions\n",
-		"package envs\nenvironments: staging: kafka: partitions: environments.prod.kafka.partitions\n",
+		"package envs\n\"environments\": {prod: data: kafka: partitions: 24, staging: {}}\n",
+		"package envs\nenvironments: prod: data: kafka: partitions: environments.staging.data.kafka.partitions\n",
+		"package envs\nenvironments: staging: data: kafka: partitions: environments.prod.data.kafka.partitions\n",
 		"package envs\nE=environments: prod: {}\nx: E.prod.name\n",
-		"package envs\nfor n in [\"prod\"] {environments: (n): kafka: partitions: 7}\n",
+		"package envs\nfor n in [\"prod\"] {environments: (n): data: kafka: partitions: 7}\n",
 	} {
 		f.Add(seed)
 	}

@@ -133,8 +133,9 @@ func TestSeedEnvironments(t *testing.T) {
 	}
 	for name, w := range want {
 		e := m.Envs[name]
+		sd := seedDataOf(t, e)
 		got := row{
-			e.Kafka.Partitions, e.Kafka.RetentionMs,
+			sd.Kafka.Partitions, sd.Kafka.RetentionMs,
 			e.Services["graphql-api"].Replicas, e.Services["flink-taskmanager"].Replicas,
 			*e.Services["graphql-api"].Env["LOG_LEVEL"].Value,
 			e.Services["kafka-broker-1"].Resources.Limits,
@@ -145,11 +146,12 @@ func TestSeedEnvironments(t *testing.T) {
 		if got != w {
 			t.Errorf("%s:\n got  %+v\n want %+v", name, got, w)
 		}
-		if rt := e.Topics["raw-trades"]; rt.Partitions != w.partitions || rt.Config["retention.ms"] == "" {
+		if rt := sd.Topics["raw-trades"]; rt.Partitions != w.partitions || rt.Config["retention.ms"] == "" {
 			t.Errorf("%s raw-trades = %+v", name, rt)
 		}
 	}
 	prod := m.Envs["prod"]
+	prodData := seedDataOf(t, prod)
 	hpa := prod.Services["graphql-api"].Autoscaling
 	if hpa == nil || hpa.MinReplicas != 3 || hpa.MaxReplicas != 8 || hpa.CPUUtilization != 70 || hpa.MemoryUtilization != 80 {
 		t.Errorf("prod graphql-api HPA = %+v, want 3-8 at 70%% CPU / 80%% memory", hpa)
@@ -169,15 +171,46 @@ func TestSeedEnvironments(t *testing.T) {
 	if got := prod.Flags["trade_generator_symbols"].String(); got != "ALL" {
 		t.Errorf("prod symbols = %s", got)
 	}
-	if got := prod.Buckets["raw-data"].Lifecycle.ExpirationDays; got != 90 {
+	if got := prodData.Buckets["raw-data"].Lifecycle.ExpirationDays; got != 90 {
 		t.Errorf("prod raw-data expiration = %d, want 90", got)
 	}
-	if got := prod.Topics["dead-letter-queue"]; got.Partitions != 3 || got.Config["min.insync.replicas"] != "1" || got.Config["retention.ms"] != "604800000" {
+	if got := prodData.Topics["dead-letter-queue"]; got.Partitions != 3 || got.Config["min.insync.replicas"] != "1" || got.Config["retention.ms"] != "604800000" {
 		t.Errorf("dead-letter-queue = %+v", got)
 	}
-	if got := prod.Topics["trade-aggregates"].Config; got["cleanup.policy"] != "compact" || got["retention.ms"] != "-1" {
+	if got := prodData.Topics["trade-aggregates"].Config; got["cleanup.policy"] != "compact" || got["retention.ms"] != "-1" {
 		t.Errorf("trade-aggregates config = %v", got)
 	}
+}
+
+// seedData is the default model's own data, which lives in its data
+// (the general schema knows no Kafka, topics or buckets).
+type seedData struct {
+	Kafka struct {
+		Partitions  int   `json:"partitions"`
+		RetentionMs int64 `json:"retentionMs"`
+	} `json:"kafka"`
+	Topics map[string]struct {
+		Partitions int               `json:"partitions"`
+		Config     map[string]string `json:"config"`
+	} `json:"topics"`
+	Buckets map[string]struct {
+		Lifecycle *struct {
+			ExpirationDays int `json:"expirationDays"`
+		} `json:"lifecycle"`
+	} `json:"buckets"`
+}
+
+func seedDataOf(t *testing.T, e *model.Environment) seedData {
+	t.Helper()
+	var sd seedData
+	data, err := json.Marshal(e.Data)
+	if err == nil {
+		err = json.Unmarshal(data, &sd)
+	}
+	if err != nil {
+		t.Fatalf("%s data: %v", e.Name, err)
+	}
+	return sd
 }
 
 // TestSeedNetworks checks §3.12: who joins which network.

@@ -47,16 +47,15 @@ type Environment struct {
 	Networks   map[string]Network  `json:"networks"`
 	Volumes    map[string]Volume   `json:"volumes"`
 	Flags      map[string]Flag     `json:"flags"`
-	Topics     map[string]Topic    `json:"topics"`
-	Buckets    map[string]Bucket   `json:"buckets"`
 	Secrets    map[string]Secret   `json:"secrets"`
-	Kafka      Kafka               `json:"kafka"`
-	Minio      Minio               `json:"minio"`
 	Monitoring Monitoring          `json:"monitoring"`
 	Kubernetes Kubernetes          `json:"kubernetes"`
 	Compose    Compose             `json:"compose"`
 	Params     map[string]any      `json:"params"`
-	Terraform  Terraform           `json:"terraform"`
+	// Data is the model's own data about its stack, for its policies and
+	// degen export; no target reads it.
+	Data      map[string]any `json:"data"`
+	Terraform Terraform      `json:"terraform"`
 
 	// Components are Helm charts the Kubernetes target renders.
 	Components map[string]Component `json:"components"`
@@ -291,47 +290,11 @@ type TFVariable struct {
 	Secret      string          `json:"secret,omitempty"`
 }
 
-// Topic is a Kafka topic.
-type Topic struct {
-	Name              string            `json:"name"`
-	Partitions        int               `json:"partitions"`
-	ReplicationFactor int               `json:"replicationFactor"`
-	Config            map[string]string `json:"config"`
-}
-
-// Bucket is an object-store bucket.
-type Bucket struct {
-	Name      string     `json:"name"`
-	ACL       string     `json:"acl"`
-	Lifecycle *Lifecycle `json:"lifecycle,omitempty"`
-}
-
-// Lifecycle is a bucket expiration rule.
-type Lifecycle struct {
-	ID             string `json:"id"`
-	ExpirationDays int    `json:"expirationDays"`
-}
-
 // Secret is a reference to a secret; degen never sees its value.
 type Secret struct {
 	EnvVar      string `json:"envVar"`
 	Description string `json:"description"`
 	Key         string `json:"key"`
-}
-
-// Kafka is the environment's Kafka cluster.
-type Kafka struct {
-	Brokers           int      `json:"brokers"`
-	BootstrapServers  []string `json:"bootstrapServers"`
-	Partitions        int      `json:"partitions"`
-	ReplicationFactor int      `json:"replicationFactor"`
-	RetentionMs       int64    `json:"retentionMs"`
-}
-
-// Minio is the environment's object store.
-type Minio struct {
-	Endpoint string `json:"endpoint"`
-	RootUser string `json:"rootUser"`
 }
 
 // Monitoring holds Prometheus' global settings.

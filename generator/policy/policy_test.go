@@ -12,8 +12,6 @@ import (
 	"testing"
 
 	"cuelang.org/go/cue"
-	"cuelang.org/go/cue/cuecontext"
-	cueload "cuelang.org/go/cue/load"
 
 	"github.com/degen-dev/degen/generator/load"
 	"github.com/degen-dev/degen/generator/model"
@@ -66,38 +64,15 @@ func writeFile(t *testing.T, dir, rel, content string) {
 	}
 }
 
-// loadRaw evaluates the model at dir and decodes its environments like
-// package load does, but without load.Validate: the broken model breaks
-// rules (two services on one host port, a consumer beyond its partitions)
-// that the loader also refuses, and the policies must catch them on their
-// own.
+// loadRaw loads the model at dir with package load. The broken model
+// breaks rules (two services on one host port, a consumer beyond its
+// partitions) that only the policies judge: the loader checks shape and
+// references, and must let them through.
 func loadRaw(t *testing.T, dir string) *model.Model {
 	t.Helper()
-	insts := cueload.Instances([]string{model.EnvsPackage}, &cueload.Config{Dir: dir})
-	if err := insts[0].Err; err != nil {
-		t.Fatal(load.Format(err, dir))
-	}
-	v := cuecontext.New().BuildInstance(insts[0])
-	if err := v.Err(); err != nil {
-		t.Fatal(load.Format(err, dir))
-	}
-	m := &model.Model{Root: dir, Envs: map[string]*model.Environment{}, Value: v}
-	it, err := v.LookupPath(cue.ParsePath(model.PathEnvironments)).Fields()
+	m, err := load.Load(load.Options{Dir: dir})
 	if err != nil {
-		t.Fatal(err)
-	}
-	for it.Next() {
-		env := &model.Environment{}
-		if err := it.Value().Decode(env); err != nil {
-			t.Fatal(load.Format(err, dir))
-		}
-		env.Value = it.Value()
-		for n, s := range env.Services {
-			if !s.Enabled {
-				delete(env.Services, n)
-			}
-		}
-		m.Envs[env.Name] = env
+		t.Fatal(load.Format(err, dir))
 	}
 	return m
 }

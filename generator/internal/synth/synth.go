@@ -120,8 +120,6 @@ environments: [Name=string]: #Base & {name: Name}
 	namespace: *"syn-\(name)" | _
 	params: logLevel: *"INFO" | "DEBUG" | "WARNING"
 	compose: project: "syn-\(name)"
-	kafka: {brokers: 3, bootstrapServers: ["kafka:9092"], partitions: 6, replicationFactor: 3, retentionMs: 604800000}
-	minio: {endpoint: "minio:9000", rootUser: "minio"}
 	monitoring: {scrapeInterval: "15s", evaluationInterval: "15s"}
 	kubernetes: {
 		secretStore: "vault-\(name)"
@@ -135,8 +133,6 @@ environments: [Name=string]: #Base & {name: Name}
 		for i in [0, 1, 2, 3, 4, 5] {"net-\(i)": description: "network \(i)"}
 	}
 	flags: feature_x: {description: "a flag", envVar: "FEATURE_X", value: *true | bool}
-	topics: events: {partitions: 6, replicationFactor: 3, config: "retention.ms": "604800000"}
-	buckets: data: {}
 	secrets: {
 		"db-password": {envVar: "DB_PASSWORD", key: "db/password", description: "database password"}
 		"minio-root-password": {envVar: "MINIO_ROOT_PASSWORD", key: "minio/root-password", description: "MinIO root password"}
