@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -23,7 +24,7 @@ const (
 
 func newDiffCmd(g *globals, stdout io.Writer) *cobra.Command {
 	var envs []string
-	var base, against, format, color string
+	var base, against, format, color, parts string
 	var raw bool
 	var ignore []string
 	cmd := &cobra.Command{
@@ -54,6 +55,7 @@ Exit 0 when there is no difference, 1 when there is one, 2 on an error
 (unknown revision or environment, invalid model, corrupt out/).`,
 		Example: `  degen diff
   degen diff --base origin/main --format markdown > diff.md
+  degen diff --base origin/main --parts diff-parts --format markdown > diff.md
   degen diff --env prod --against staging
   degen diff --env prod --against staging --ignore 'ConfigMap/*:data.LOG_LEVEL' --ignore Deployment/trade-generator`,
 		Args: noArgs,
@@ -66,7 +68,10 @@ Exit 0 when there is no difference, 1 when there is one, 2 on an error
 				}
 				req.Ignore = append(req.Ignore, r)
 			}
-			err := runDiff(g, req, format, color, stdout)
+			if parts != "" && format != "markdown" {
+				return usageErr("--parts splits the Markdown report: add --format markdown")
+			}
+			err := runDiff(g, req, format, color, parts, stdout)
 			var ee *exitError
 			if err != nil && !errors.As(err, &ee) {
 				err = &exitError{code: exitDiffError, err: err}
@@ -79,12 +84,13 @@ Exit 0 when there is no difference, 1 when there is one, 2 on an error
 	cmd.Flags().StringVar(&against, "against", "", "compare the --env environment with this one")
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text, markdown or json")
 	cmd.Flags().BoolVar(&raw, "raw", false, "compare Kubernetes files as written (base, patches) instead of each overlay's kustomize build")
+	cmd.Flags().StringVar(&parts, "parts", "", "with --format markdown, also write the report split into comments of at most 65,000 bytes as DIR/part-1.md, part-2.md, … (stale part files removed)")
 	cmd.Flags().StringArrayVar(&ignore, "ignore", nil, "leave out objects or fields: KIND/NAME[:FIELD], globs allowed, repeatable (Deployment/graphql-api:spec.replicas, 'ConfigMap/*:data.LOG_LEVEL', 'job/*')")
 	cmd.Flags().StringVar(&color, "color", "auto", "colour the text format: auto (on a terminal, unless NO_COLOR is set), always or never")
 	return cmd
 }
 
-func runDiff(g *globals, req review.Request, format, color string, stdout io.Writer) error {
+func runDiff(g *globals, req review.Request, format, color, parts string, stdout io.Writer) error {
 	if format != "text" && format != "markdown" && format != "json" {
 		return usageErr("--format must be text, markdown or json, not %q", format)
 	}
@@ -105,6 +111,11 @@ func runDiff(g *globals, req review.Request, format, color string, stdout io.Wri
 		err = diff.WriteJSON(stdout, rep)
 	case "markdown":
 		_, err = io.WriteString(stdout, diff.Markdown(rep, diff.MarkdownLimit))
+		if err == nil && parts != "" {
+			if err := writeParts(parts, diff.MarkdownParts(rep, diff.MarkdownLimit)); err != nil {
+				return err
+			}
+		}
 	default:
 		err = diff.WriteText(stdout, rep, color == "always" || color == "auto" && os.Getenv("NO_COLOR") == "" && isTerminal(stdout))
 	}
@@ -121,4 +132,29 @@ func runDiff(g *globals, req review.Request, format, color string, stdout io.Wri
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// writeParts writes the parts of a Markdown report as dir/part-N.md,
+// creating dir, and removes the part files of an earlier, longer report.
+func writeParts(dir string, parts []string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("--parts: %w", err)
+	}
+	old, _ := filepath.Glob(filepath.Join(dir, "part-*.md"))
+	keep := map[string]bool{}
+	for i, p := range parts {
+		name := filepath.Join(dir, fmt.Sprintf("part-%d.md", i+1))
+		keep[name] = true
+		if err := os.WriteFile(name, []byte(p), 0o644); err != nil {
+			return fmt.Errorf("--parts: %w", err)
+		}
+	}
+	for _, name := range old {
+		if !keep[name] {
+			if err := os.Remove(name); err != nil {
+				return fmt.Errorf("--parts: %w", err)
+			}
+		}
+	}
+	return nil
 }

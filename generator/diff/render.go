@@ -438,3 +438,94 @@ func targetCounts(r *Report) map[string]string {
 	}
 	return out
 }
+
+// MaxParts caps the comments MarkdownParts splits a report into; what does
+// not fit in them is cut as Markdown cuts it.
+const MaxParts = 20
+
+// partSlack is room kept in every part for its heading's numbers.
+const partSlack = 64
+
+// MarkdownParts renders the report as Markdown split into numbered parts
+// of at most limit bytes each, for several pull-request comments posted in
+// order: a report that fits is one part, Markdown's. Otherwise part 1
+// holds the summary and the table, every part is headed "degen diff (part
+// i of n)", a target's section cut between two parts is reopened as
+// "(continued)", and entries are never cut. Past MaxParts the last part
+// ends with the truncation note.
+func MarkdownParts(r *Report, limit int) []string {
+	if md := Markdown(r, limit); r.Empty() || !strings.Contains(md, "**Output truncated**") {
+		return []string{md}
+	}
+	var parts []*strings.Builder
+	var b *strings.Builder
+	limit -= partSlack
+	newPart := func() {
+		b = &strings.Builder{}
+		parts = append(parts, b)
+		b.WriteString("### degen diff (part %d of %d)\n\n")
+	}
+	newPart()
+	fmt.Fprintf(b, "**%s** in %s.\n\n", r.Summary(), strings.Join(r.Targets(), ", "))
+	writeSummaryTable(b, r)
+	counts := targetCounts(r)
+	entries := mergeEntries(r)
+	const closing = "\n</details>\n"
+	shown := 0
+	for i := 0; i < len(entries); {
+		t := entries[i].target
+		head := fmt.Sprintf("<details><summary><b>%s</b>: %s</summary>\n\n", escape(t), counts[t])
+		if !fits(b, head+closing, limit) {
+			if len(parts) == MaxParts {
+				return numbered(parts, truncated(b, len(r.Objects)-shown, false))
+			}
+			newPart()
+		}
+		b.WriteString(head)
+		file := ""
+		for ; i < len(entries) && entries[i].target == t; i++ {
+			e := entries[i]
+			chunk := func() string {
+				var c strings.Builder
+				if e.file != file {
+					fmt.Fprintf(&c, "\n`%s`\n\n", e.file)
+				}
+				markdownEntry(&c, e)
+				return c.String()
+			}
+			if !fits(b, chunk()+closing, limit) {
+				if len(parts) == MaxParts {
+					return numbered(parts, truncated(b, len(r.Objects)-shown, true))
+				}
+				b.WriteString(closing)
+				newPart()
+				fmt.Fprintf(b, "<details open><summary><b>%s</b> (continued)</summary>\n\n", escape(t))
+				file = ""
+				if c := chunk(); !fits(b, c+closing, limit) {
+					// One entry larger than a comment: named, not shown.
+					e.Changes, e.Content = nil, nil
+					e.ID += " (too large for a comment: run degen diff locally)"
+				}
+			}
+			b.WriteString(chunk())
+			file = e.file
+			shown += e.objects
+		}
+		b.WriteString(closing + "\n")
+	}
+	return numbered(parts, "")
+}
+
+// numbered fills in the parts' numbers; last, when set, replaces the
+// content of the last part.
+func numbered(parts []*strings.Builder, last string) []string {
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		s := p.String()
+		if i == len(parts)-1 && last != "" {
+			s = last
+		}
+		out[i] = strings.Replace(s, "%d of %d", fmt.Sprintf("%d of %d", i+1, len(parts)), 1)
+	}
+	return out
+}
