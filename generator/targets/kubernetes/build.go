@@ -141,6 +141,11 @@ func (b *builder) service(s *model.Service) error {
 			return err
 		}
 	}
+	if needsPDB(s) {
+		if err := b.add(s.Group, pdb(s)); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
