@@ -13,3 +13,8 @@ const (
 	// BaseName is the name given to the base resolution (no delta).
 	BaseName = "base"
 )
+
+// Stages are the stages an environment can declare (schema #Stage), in
+// order from a developer's machine to production. Policies key their
+// severities on them.
+func Stages() []string { return []string{"local", "development", "staging", "production"} }

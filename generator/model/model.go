@@ -41,6 +41,7 @@ func (m *Model) EnvNames() []string {
 // in schema/schema.cue.
 type Environment struct {
 	Name       string              `json:"name"`
+	Stage      string              `json:"stage"`
 	Namespace  string              `json:"namespace"`
 	Artefacts  []string            `json:"artefacts"`
 	Services   map[string]*Service `json:"services"`

@@ -33,7 +33,7 @@ const (
 	// ContractFile is the file of policies/ that declares the shape of a
 	// rule.
 	ContractFile = "policy.cue"
-	// DefaultSeverity is the severity key for environments a rule does not
+	// DefaultSeverity is the severity key for the stages a rule does not
 	// name.
 	DefaultSeverity = "default"
 )
@@ -52,13 +52,14 @@ const (
 type Rule struct {
 	Name        string
 	Description string
-	// Severity maps an environment name (or DefaultSeverity) to a severity.
+	// Severity maps a stage (model.Stages, or DefaultSeverity) to a
+	// severity: rules judge an environment by what it is, not by its name.
 	Severity map[string]Severity
 }
 
-// SeverityFor returns the rule's severity in env.
-func (r Rule) SeverityFor(env string) Severity {
-	if s, ok := r.Severity[env]; ok {
+// SeverityFor returns the rule's severity in an environment of stage.
+func (r Rule) SeverityFor(stage string) Severity {
+	if s, ok := r.Severity[stage]; ok {
 		return s
 	}
 	return r.Severity[DefaultSeverity]
@@ -95,15 +96,16 @@ func loadSet(root string, ctx *cue.Context) (*Set, error) {
 	if err := s.inst.Err(); err != nil {
 		return nil, fmt.Errorf("loading policies: %w", err)
 	}
-	if err := s.readRules(nil); err != nil {
+	if err := s.readRules(); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// readRules reads the rules of s.inst; with known (the model's
-// environments) it also checks the environment names of their severities.
-func (s *Set) readRules(known []string) error {
+// readRules reads the rules of s.inst and checks that their severities name
+// stages (model.Stages) and cover every stage.
+func (s *Set) readRules() error {
+	known := model.Stages()
 	s.Rules = nil
 	if !s.inst.Exists() {
 		return nil
@@ -155,7 +157,7 @@ func readRule(name string, v cue.Value, known []string) (Rule, error) {
 			continue
 		}
 		if known != nil && key != DefaultSeverity && !contains(known, key) {
-			errs = cueerrors.Append(errs, cueerrors.Newf(it.Value().Pos(), "policy rule %q gives a severity for environment %q, which the model does not define: use one of %v or %s", name, key, known, DefaultSeverity))
+			errs = cueerrors.Append(errs, cueerrors.Newf(it.Value().Pos(), "policy rule %q gives a severity for stage %q, which is not a stage: use one of %v or %s (severities key on an environment's stage, not its name)", name, key, known, DefaultSeverity))
 			continue
 		}
 		r.Severity[key] = Severity(val)
@@ -164,7 +166,7 @@ func readRule(name string, v cue.Value, known []string) (Rule, error) {
 		return r, errs
 	}
 	if len(r.Severity) == 0 {
-		return r, cueerrors.Newf(pos, "policy rule %q has no severity: add severity: {default: \"warn\"} or one of off/warn/deny per environment %v", name, known)
+		return r, cueerrors.Newf(pos, "policy rule %q has no severity: add severity: {default: \"warn\"} or one of off/warn/deny per stage %v", name, known)
 	}
 	if _, ok := r.Severity[DefaultSeverity]; !ok {
 		var missing []string
@@ -174,7 +176,7 @@ func readRule(name string, v cue.Value, known []string) (Rule, error) {
 			}
 		}
 		if len(missing) > 0 {
-			return r, cueerrors.Newf(rulePos(sev), "policy rule %q has no severity for environments %v: name them or add default", name, missing)
+			return r, cueerrors.Newf(rulePos(sev), "policy rule %q has no severity for stages %v: name them or add default", name, missing)
 		}
 	}
 	return r, nil
@@ -216,7 +218,7 @@ func (s *Set) Check(env *model.Environment) ([]Violation, error) {
 	var out []Violation
 	var errs cueerrors.Error
 	for _, r := range s.Rules {
-		sev := r.SeverityFor(env.Name)
+		sev := r.SeverityFor(env.Stage)
 		if sev == Off {
 			continue
 		}

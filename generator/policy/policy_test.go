@@ -293,7 +293,7 @@ func TestNewRuleFileIsPickedUp(t *testing.T) {
 
 rules: "no-debug-logs": {
 	description: "Services do not log at DEBUG outside local."
-	severity: {default: "deny", local: "off", dev: "warn"}
+	severity: {default: "deny", local: "off", development: "warn"}
 	violations: [if env.params.logLevel == "DEBUG" {
 		message: "log level is DEBUG"
 		path:    "params.logLevel"
@@ -361,10 +361,12 @@ func TestBadPolicies(t *testing.T) {
 		{"does not compile", "rules: \"x\": {description: \"d\"\n", []string{"./policies/zz_bad.cue:3:", "expected '}'"}},
 		{"no severity", "rules: \"quiet\": {\n\tdescription: \"d\"\n\tviolations: []\n}\n",
 			[]string{"./policies/zz_bad.cue:3:", `policy rule "quiet" has no severity: add severity`}},
-		{"unknown environment", "rules: \"typo\": {\n\tdescription: \"d\"\n\tseverity: {default: \"warn\", prd: \"deny\"}\n\tviolations: []\n}\n",
-			[]string{"./policies/zz_bad.cue:5:", `severity for environment "prd", which the model does not define: use one of [dev local prod staging]`}},
-		{"environment not covered", "rules: \"partial\": {\n\tdescription: \"d\"\n\tseverity: {prod: \"deny\"}\n\tviolations: []\n}\n",
-			[]string{"./policies/zz_bad.cue:5:", `has no severity for environments [dev local staging]`}},
+		{"unknown stage", "rules: \"typo\": {\n\tdescription: \"d\"\n\tseverity: {default: \"warn\", prd: \"deny\"}\n\tviolations: []\n}\n",
+			[]string{"./policies/zz_bad.cue:5:", `severity for stage "prd", which is not a stage: use one of [local development staging production]`}},
+		{"an environment name is not a stage", "rules: \"named\": {\n\tdescription: \"d\"\n\tseverity: {default: \"warn\", prod: \"deny\"}\n\tviolations: []\n}\n",
+			[]string{"./policies/zz_bad.cue:5:", `severity for stage "prod", which is not a stage`}},
+		{"stage not covered", "rules: \"partial\": {\n\tdescription: \"d\"\n\tseverity: {production: \"deny\"}\n\tviolations: []\n}\n",
+			[]string{"./policies/zz_bad.cue:5:", `has no severity for stages [local development staging]`}},
 		{"bad severity", "rules: \"loud\": {\n\tdescription: \"d\"\n\tseverity: {default: \"block\"}\n\tviolations: []\n}\n",
 			[]string{"./policies/zz_bad.cue:5:", "rules.loud.severity.default"}},
 		{"violation without path", "rules: \"vague\": {\n\tdescription: \"d\"\n\tseverity: default: \"warn\"\n\tviolations: [{message: \"m\"}]\n}\n",

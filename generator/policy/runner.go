@@ -82,7 +82,7 @@ func (r *Runner) Finish(m *model.Model) (*Report, error) {
 	if r.set == nil {
 		return nil, r.err
 	}
-	if err := r.set.readRules(m.Defined); err != nil {
+	if err := r.set.readRules(); err != nil {
 		return nil, err
 	}
 	if r.err != nil {

@@ -63,6 +63,9 @@ func CheckOut(out, modelDir string) error {
 			return &OutError{Out: out, Reason: "is or contains the root of the model's git repository: give a directory of its own inside it, such as the default <dir>/out"}
 		}
 	}
+	if filepath.Base(absOut) == "cue.mod" {
+		return &OutError{Out: out, Reason: "is a CUE module directory (cue.mod), not generated output: give an output directory of its own"}
+	}
 	// A directory that holds the model's sources (--out envs) is not an
 	// output tree, even when it does not contain the module root.
 	if st, err := os.Lstat(absOut); err == nil && st.IsDir() {

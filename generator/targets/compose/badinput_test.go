@@ -22,8 +22,6 @@ environments: [Name=string]: #Base & {name: Name}
 	name:      _
 	namespace: "de-\(name)"
 	artefacts: *["compose", "env"] | _
-	kafka: {brokers: 1, bootstrapServers: ["kafka:9092"], partitions: 1, replicationFactor: 1, retentionMs: 1000}
-	minio: {endpoint: "minio:9000", rootUser: "minio"}
 	monitoring: {scrapeInterval: "15s", evaluationInterval: "15s"}
 	kubernetes: {
 		secretStore: "vault"
