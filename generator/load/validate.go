@@ -237,7 +237,6 @@ func (v *validator) variables() {
 	}
 }
 
-
 // cycles refuses dependsOn cycles, which Compose cannot start.
 func (v *validator) cycles() {
 	const (
