@@ -337,6 +337,9 @@ type LimitRange struct {
 // Compose holds Compose project settings.
 type Compose struct {
 	Project string `json:"project"`
+	// GroupOrder is the order of the per-group Compose files; groups it
+	// does not name follow, sorted.
+	GroupOrder []string `json:"groupOrder"`
 }
 
 // SortedKeys returns the keys of a string-keyed map in order: every map walk

@@ -105,7 +105,7 @@ func TestTinyModelBuilds(t *testing.T) {
 		t.Fatal(load.Format(err, root))
 	}
 	out := writeOut(t, res)
-	p, err := loadProject(t, out, "local", composeFiles(res, "local"), composeEnv(t, out, m.Envs["local"]))
+	p, err := loadProject(t, out, "local", composeFiles(res, m.Envs["local"]), composeEnv(t, out, m.Envs["local"]))
 	if err != nil {
 		t.Fatalf("compose-go rejects the tiny model: %v", err)
 	}

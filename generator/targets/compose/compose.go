@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"sort"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -19,10 +20,27 @@ import (
 	"github.com/degen-dev/degen/generator/target"
 )
 
-// Concerns returns the Compose files of §3.1 after base.yml, in the order
-// a full-stack invocation lists them. It follows schema #Concern.
-func Concerns() []string {
-	return []string{"kafka", "flink", "storage", "dagster", "monitoring", "governance", "services", "superset"}
+// Groups returns the service groups of env, one Compose file each after
+// base.yml, in the order a full-stack invocation lists them: the model's
+// compose.groupOrder first, then the other groups, sorted.
+func Groups(env *model.Environment) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, g := range env.Compose.GroupOrder {
+		if !seen[g] {
+			seen[g] = true
+			out = append(out, g)
+		}
+	}
+	var rest []string
+	for _, name := range env.ServiceNames() {
+		if g := env.Services[name].Group; !seen[g] {
+			seen[g] = true
+			rest = append(rest, g)
+		}
+	}
+	sort.Strings(rest)
+	return append(out, rest...)
 }
 
 // Target generates out/compose/<env>/*.yml.
@@ -66,7 +84,7 @@ func (Target) Generate(in target.Input) (target.Output, error) {
 	if errs != nil {
 		return target.Output{}, errors.Join(errs...)
 	}
-	present := presentConcerns(groups)
+	present := presentConcerns(env, groups)
 	base, err := render(baseHeader(env, present), baseFile(env))
 	if err != nil {
 		return target.Output{}, err
@@ -86,10 +104,10 @@ func (Target) Generate(in target.Input) (target.Output, error) {
 	return out, nil
 }
 
-// presentConcerns returns the concerns that have services, in Concerns order.
-func presentConcerns(groups map[string][]string) []string {
+// presentConcerns returns the groups that have services, in Groups order.
+func presentConcerns(env *model.Environment, groups map[string][]string) []string {
 	var present []string
-	for _, c := range Concerns() {
+	for _, c := range Groups(env) {
 		if len(groups[c]) > 0 {
 			present = append(present, c)
 		}
@@ -98,7 +116,7 @@ func presentConcerns(groups map[string][]string) []string {
 }
 
 // Needs returns the other concerns whose services the services of concern
-// depend on, transitively, in Concerns order. Compose refuses a depends_on
+// depend on, transitively, in Groups order. Compose refuses a depends_on
 // naming a service that no loaded file defines, so a concern file is started
 // together with these.
 func Needs(env *model.Environment, concern string) []string {
@@ -119,7 +137,7 @@ func Needs(env *model.Environment, concern string) []string {
 		}
 	}
 	var out []string
-	for _, c := range Concerns() {
+	for _, c := range Groups(env) {
 		if need[c] && c != concern {
 			out = append(out, c)
 		}
@@ -191,7 +209,7 @@ func concernHeader(env *model.Environment, concern string, needs []string) []str
 	return []string{
 		composevars.Header[2:],
 		"Start this concern from this directory (with the concerns it depends on):",
-		"  " + invocation(env, sortConcerns(files)...),
+		"  " + invocation(env, sortConcerns(env, files)...),
 	}
 }
 
@@ -214,13 +232,13 @@ func baseHeader(env *model.Environment, present []string) []string {
 	return lines
 }
 
-func sortConcerns(list []string) []string {
+func sortConcerns(env *model.Environment, list []string) []string {
 	in := map[string]bool{}
 	for _, c := range list {
 		in[c] = true
 	}
 	var out []string
-	for _, c := range Concerns() {
+	for _, c := range Groups(env) {
 		if in[c] {
 			out = append(out, c)
 		}

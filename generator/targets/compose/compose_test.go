@@ -85,7 +85,7 @@ func TestLayout(t *testing.T) {
 	m := defaultModel(t)
 	res := generate(t, m, "local")
 	want := []string{"compose/local/base.yml"}
-	for _, c := range compose.Concerns() {
+	for _, c := range compose.Groups(m.Envs["local"]) {
 		want = append(want, "compose/local/"+c+".yml")
 	}
 	sort.Strings(want)
@@ -121,7 +121,7 @@ func TestUnsetVariablesRefuse(t *testing.T) {
 	env := m.Envs["local"]
 	res := generate(t, m, "local")
 	root := writeOut(t, res)
-	files := composeFiles(res, "local")
+	files := composeFiles(res, m.Envs["local"])
 	for _, missing := range []string{"MINIO_ROOT_PASSWORD", "TRADES_PER_SECOND", "ENABLE_SCD_TYPE3"} {
 		vars := composeEnv(t, root, env)
 		delete(vars, missing)
@@ -183,4 +183,26 @@ func withArtefacts(env *model.Environment, artefacts ...string) *model.Environme
 		c.Services[k] = v
 	}
 	return &c
+}
+
+// TestGroupsFollowTheModel: the Compose split follows the groups the model
+// chooses, in its groupOrder first, the rest sorted, with "default" for a
+// service that names none; no group name is known to Go.
+func TestGroupsFollowTheModel(t *testing.T) {
+	env := &model.Environment{
+		Name: "x",
+		Services: map[string]*model.Service{
+			"web":    {Name: "web", Group: "frontend"},
+			"api":    {Name: "api", Group: "backend"},
+			"db":     {Name: "db", Group: "data"},
+			"worker": {Name: "worker", Group: "default"},
+		},
+	}
+	if got := strings.Join(compose.Groups(env), " "); got != "backend data default frontend" {
+		t.Errorf("sorted groups = %s", got)
+	}
+	env.Compose.GroupOrder = []string{"frontend", "missing", "frontend"}
+	if got := strings.Join(compose.Groups(env), " "); got != "frontend missing backend data default" {
+		t.Errorf("ordered groups = %s", got)
+	}
 }

@@ -112,9 +112,9 @@ func loadProject(t *testing.T, root, env string, files []string, vars map[string
 }
 
 // composeFiles returns the generated Compose file names of env: base.yml
-// first, then the concerns in their canonical order.
-func composeFiles(res *generator.Result, env string) []string {
-	prefix := composevars.Dir(env) + "/"
+// first, then the groups in the order the model gives (compose.Groups).
+func composeFiles(res *generator.Result, env *model.Environment) []string {
+	prefix := composevars.Dir(env.Name) + "/"
 	var concerns []string
 	for p := range res.Files {
 		if strings.HasPrefix(p, prefix) {
@@ -124,7 +124,7 @@ func composeFiles(res *generator.Result, env string) []string {
 		}
 	}
 	order := map[string]int{}
-	for i, c := range compose.Concerns() {
+	for i, c := range compose.Groups(env) {
 		order[c] = i
 	}
 	sort.Slice(concerns, func(i, j int) bool { return order[concerns[i]] < order[concerns[j]] })

@@ -31,7 +31,7 @@ func TestComposeGoLoadsWholeSet(t *testing.T) {
 			res := generate(t, m, name)
 			root := writeOut(t, res)
 			vars := composeEnv(t, root, env)
-			p, err := loadProject(t, root, name, composeFiles(res, name), vars)
+			p, err := loadProject(t, root, name, composeFiles(res, m.Envs[name]), vars)
 			if err != nil {
 				t.Fatalf("compose-go rejects the %s set: %v", name, err)
 			}
@@ -55,12 +55,12 @@ func TestComposeGoLoadsEachConcern(t *testing.T) {
 		res := generate(t, m, name)
 		root := writeOut(t, res)
 		vars := composeEnv(t, root, env)
-		for _, f := range composeFiles(res, name)[1:] {
+		for _, f := range composeFiles(res, m.Envs[name])[1:] {
 			concern := strings.TrimSuffix(f, ".yml")
 			t.Run(name+"/"+concern, func(t *testing.T) {
 				needs := compose.Needs(env, concern)
 				files := []string{"base.yml"}
-				for _, c := range compose.Concerns() {
+				for _, c := range compose.Groups(env) {
 					if c == concern || contains(needs, c) {
 						files = append(files, c+".yml")
 					}
