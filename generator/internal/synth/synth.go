@@ -26,7 +26,8 @@ func Write(dir, repo string, n int) error {
 	}
 	var b strings.Builder
 	b.WriteString(header)
-	concerns := []string{"kafka", "flink", "storage", "dagster", "monitoring", "governance", "services", "superset"}
+	// Eight groups, as many as the default model has; any names will do.
+	concerns := []string{"group-a", "group-b", "group-c", "group-d", "group-e", "group-f", "group-g", "group-h"}
 	for i := 0; i < n; i++ {
 		fmt.Fprintf(&b, `	"svc-%d": {
 		group: %q
@@ -135,7 +136,6 @@ environments: [Name=string]: #Base & {name: Name}
 	flags: feature_x: {description: "a flag", envVar: "FEATURE_X", value: *true | bool}
 	secrets: {
 		"db-password": {envVar: "DB_PASSWORD", key: "db/password", description: "database password"}
-		"minio-root-password": {envVar: "MINIO_ROOT_PASSWORD", key: "minio/root-password", description: "MinIO root password"}
 	}
 	services: {
 `

@@ -217,18 +217,23 @@ func baseHeader(env *model.Environment, present []string) []string {
 	lines := []string{
 		composevars.Header[2:],
 		"",
-		fmt.Sprintf("Compose project %s: environment %s of the model, one file per concern.", env.Compose.Project, env.Name),
+		fmt.Sprintf("Compose project %s: environment %s of the model, one file per group.", env.Compose.Project, env.Name),
 		"Run from this directory. The whole stack:",
 		"  " + invocation(env, present...),
-		"One concern, e.g. Kafka:",
-		"  " + invocation(env, "kafka"),
+	}
+	if len(present) > 0 {
+		first := present[0]
+		lines = append(lines, "One group with the groups it depends on, e.g. "+first+":",
+			"  "+invocation(env, sortConcerns(env, append(Needs(env, first), first))...))
+	}
+	lines = append(lines,
 		"",
-		"Plain values and feature flags are read from " + path.Join("../..", composevars.EnvFile(env.Name)) + ".",
+		"Plain values and feature flags are read from "+path.Join("../..", composevars.EnvFile(env.Name))+".",
 		"Secrets are never written: export them (or pass a second, private --env-file)",
 		"before running; Compose refuses to start while one is unset.",
 		"Bind mounts are relative to the repository that holds out/.",
 		"",
-	}
+	)
 	return lines
 }
 
