@@ -5,11 +5,16 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"sort"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/degen-dev/degen/generator"
+	"github.com/degen-dev/degen/generator/cache"
+	"github.com/degen-dev/degen/generator/model"
+	"github.com/degen-dev/degen/generator/policy"
 	"github.com/degen-dev/degen/generator/targets"
 	"github.com/degen-dev/degen/generator/writer"
 )
@@ -17,7 +22,7 @@ import (
 func newBuildCmd(g *globals, stdout, stderr io.Writer) *cobra.Command {
 	var ef envFlags
 	var pf policyFlags
-	var force bool
+	var force, noCache bool
 	cmd := &cobra.Command{
 		Use:   "build [--env NAME]... | --all",
 		Short: "Generate out/ for the selected environments",
@@ -26,6 +31,11 @@ environments list, and replaces out/ in one atomic swap: a crash or a kill
 leaves the previous out/ intact. Files of environments not selected stay as
 they are; files no longer generated are pruned; a file degen did not write is
 never overwritten. A build that changes nothing rewrites nothing.
+
+When no file of the model directory, no environment asked for and not the
+binary changed since the last build, the result comes from .degen/cache
+(next to out/, never committed) and the model is not evaluated; --no-cache
+evaluates it anyway. check and vet never use the cache.
 
 out/ is a boundary: degen never writes, links or deletes outside it. An
 --out that is or contains the model or its repository, that holds CUE files,
@@ -50,21 +60,22 @@ stops the build (exit 1, out/ untouched), a warning is printed to stderr.`,
 			if err := pf.check(); err != nil {
 				return err
 			}
-			return runBuild(g, envs, &pf, force, stdout, stderr)
+			return runBuild(g, envs, &pf, force, noCache, stdout, stderr)
 		},
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "discard hand edits of generated files in out/ (see them first with degen diff)")
+	cmd.Flags().BoolVar(&noCache, "no-cache", false, "evaluate the model even when .degen/cache holds the result for these inputs")
 	ef.register(cmd)
 	pf.register(cmd)
 	return cmd
 }
 
-func runBuild(g *globals, envs []string, pf *policyFlags, force bool, stdout, stderr io.Writer) error {
+func runBuild(g *globals, envs []string, pf *policyFlags, force, noCache bool, stdout, stderr io.Writer) error {
 	start := time.Now()
 	if err := checkOut(g); err != nil {
 		return err
 	}
-	res, err := pf.build(generator.Options{Dir: g.dir, Envs: envs, Targets: targets.All()}, stdout, stderr)
+	res, cached, err := buildCached(g, envs, pf, noCache, stdout, stderr)
 	if err != nil {
 		return err
 	}
@@ -87,8 +98,100 @@ func runBuild(g *globals, envs []string, pf *policyFlags, force bool, stdout, st
 			fmt.Fprintf(out, "  pruned out/%s\n", p)
 		}
 	}
-	fmt.Fprintf(out, "built %v: %d files written, %d unchanged, %d pruned in %s\n", res.Envs, len(rep.Written), len(rep.Unchanged), len(rep.Pruned), time.Since(start).Round(time.Millisecond))
+	from := ""
+	if cached {
+		from = " (model unchanged: result from .degen/cache)"
+	}
+	fmt.Fprintf(out, "built %v: %d files written, %d unchanged, %d pruned in %s%s\n", res.Envs, len(rep.Written), len(rep.Unchanged), len(rep.Pruned), time.Since(start).Round(time.Millisecond), from)
 	return nil
+}
+
+// buildCached is the build's result: from .degen/cache when every input
+// file, the environments asked for and the binary are as they were and no
+// secret variable of the model is set in the shell (the leak check looks
+// for those values), else from a real build, which is then cached. A cache
+// that cannot be read or written is no error: the build runs for real.
+func buildCached(g *globals, envs []string, pf *policyFlags, noCache bool, stdout, stderr io.Writer) (*generator.Result, bool, error) {
+	scratch := filepath.Join(filepath.Dir(filepath.Clean(g.outDir())), writer.ScratchDir)
+	key := ""
+	if !noCache {
+		key, _ = cache.Key(g.dir, g.outDir(), envs)
+	}
+	if key != "" {
+		if e := cache.Load(scratch, g.dir, key); e != nil && !anySet(e.SecretVars) {
+			rep := &policy.Report{}
+			rep.Add(e.Violations...)
+			if err := pf.print(rep, true, stdout, stderr); err != nil {
+				return nil, false, err
+			}
+			return &generator.Result{Files: e.Files, Owners: e.Owners, Envs: e.Envs, Warnings: e.Warnings, Policy: rep}, true, nil
+		}
+	}
+	res, m, err := pf.build(generator.Options{Dir: g.dir, Envs: envs, Targets: targets.All()}, stdout, stderr)
+	if err != nil {
+		return nil, false, err
+	}
+	if key != "" {
+		e := &cache.Entry{SecretVars: secretVars(m), Files: res.Files, Owners: res.Owners, Envs: res.Envs, Warnings: res.Warnings, Inputs: charts(m)}
+		if res.Policy != nil {
+			e.Violations = res.Policy.Violations
+		}
+		if err := cache.Store(scratch, key, e); err != nil {
+			fmt.Fprintf(stderr, "note: not caching this build: %v\n", err)
+		}
+	}
+	return res, false, nil
+}
+
+// secretVars are the shell variables of m's secrets, sorted.
+func secretVars(m *model.Model) []string {
+	seen := map[string]bool{}
+	envs := []*model.Environment{m.Base}
+	for _, n := range m.EnvNames() {
+		envs = append(envs, m.Envs[n])
+	}
+	var out []string
+	for _, env := range envs {
+		if env == nil {
+			continue
+		}
+		for _, s := range env.Secrets {
+			if !seen[s.EnvVar] {
+				seen[s.EnvVar] = true
+				out = append(out, s.EnvVar)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// charts are the Helm charts of m's components, the files a build reads
+// besides the CUE files, with their hashes.
+func charts(m *model.Model) map[string]string {
+	out := map[string]string{}
+	envs := []*model.Environment{m.Base}
+	for _, n := range m.EnvNames() {
+		envs = append(envs, m.Envs[n])
+	}
+	for _, env := range envs {
+		if env == nil {
+			continue
+		}
+		for _, c := range env.Components {
+			out[c.Chart] = cache.HashPath(m.Root, c.Chart)
+		}
+	}
+	return out
+}
+
+func anySet(vars []string) bool {
+	for _, v := range vars {
+		if os.Getenv(v) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // checkOut refuses an --out degen must not write (exit 2) and a corrupt or

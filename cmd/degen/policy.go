@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/degen-dev/degen/generator"
+	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/policy"
 )
 
@@ -39,34 +40,45 @@ func (f *policyFlags) summary(stdout, stderr io.Writer) io.Writer {
 
 // build runs generator.Build with policies and the leak check, prints policy
 // warnings to stderr and, with --policy-report json, the report to stdout,
-// denied or not. A deny comes back as the error.
-func (f *policyFlags) build(opts generator.Options, stdout, stderr io.Writer) (*generator.Result, error) {
+// denied or not. A deny comes back as the error. The model is returned for
+// what a caller needs of it (nil after an error).
+func (f *policyFlags) build(opts generator.Options, stdout, stderr io.Writer) (*generator.Result, *model.Model, error) {
 	opts.Policies = true
 	opts.Getenv = os.Getenv
-	_, res, err := generator.Build(opts)
+	m, res, err := generator.Build(opts)
 	var rep *policy.Report
 	var denied *policy.DeniedError
 	switch {
 	case errors.As(err, &denied):
 		rep = denied.Report
 	case err != nil:
-		return nil, err
+		return nil, nil, err
 	default:
 		rep = res.Policy
 	}
-	if denied == nil { // a denial lists the warnings after its own lines
+	if perr := f.print(rep, denied == nil, stdout, stderr); perr != nil {
+		return nil, nil, perr
+	}
+	return res, m, err
+}
+
+// print prints the report's warnings to stderr (unless a denial, which
+// lists them after its own lines, is to come) and, with --policy-report
+// json, the report to stdout.
+func (f *policyFlags) print(rep *policy.Report, warnings bool, stdout, stderr io.Writer) error {
+	if warnings {
 		for _, v := range rep.Warnings() {
 			fmt.Fprintln(stderr, v)
 		}
 	}
 	if f.report == "json" {
-		data, jerr := rep.JSON()
-		if jerr != nil {
-			return nil, jerr
+		data, err := rep.JSON()
+		if err != nil {
+			return err
 		}
-		if _, jerr := stdout.Write(data); jerr != nil {
-			return nil, jerr
+		if _, err := stdout.Write(data); err != nil {
+			return err
 		}
 	}
-	return res, err
+	return nil
 }
