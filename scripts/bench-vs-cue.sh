@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Times degen build against a bare `cue export` of the same model, in one
+# run, alternating the two, and prints the median wall time and peak RSS of
+# each case. Cases: a full build (cache and out/ empty), a no-op build (the
+# result from .degen/cache), a build after editing one environment file,
+# and `cue export ./envs -e environments --out json`.
+#   scripts/bench-vs-cue.sh [RUNS] [MODEL_DIR]
+# Needs cue v0.17.1 (go install cuelang.org/go/cmd/cue@v0.17.1) and GNU time.
+set -euo pipefail
+runs=${1:-5}
+model=$(cd "${2:-.}" && pwd)
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cue=$(command -v cue || echo "$(go env GOPATH)/bin/cue")
+[ -x "$cue" ] || { echo "bench: cue not found: go install cuelang.org/go/cmd/cue@v0.17.1" >&2; exit 2; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+(cd "$repo" && go build -o "$work/degen" ./cmd/degen)
+cp -r "$model/cue.mod" "$model/envs" "$model/schema" "$model/policies" "$work/" 2>/dev/null || true
+cd "$work"
+envfile=$(ls envs/*.cue | grep -v stack.cue | head -1)
+
+measure() { # label, command...
+	local label=$1; shift
+	/usr/bin/time -f "%e %M" -o "$work/t" "$@" >/dev/null 2>&1
+	echo "$label $(cat "$work/t")" >> "$work/results"
+}
+: > "$work/results"
+for i in $(seq "$runs"); do
+	rm -rf out .degen
+	measure full ./degen build --dir .
+	measure noop ./degen build --dir .
+	echo "// bench edit $i" >> "$envfile"
+	measure edited ./degen build --dir .
+	measure cue-export "$cue" export ./envs -e environments --out json
+done
+printf '%-12s %10s %12s\n' case "median s" "median MiB"
+median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+for c in full noop edited cue-export; do
+	s=$(awk -v c="$c" '$1==c {print $2}' "$work/results" | median)
+	m=$(awk -v c="$c" '$1==c {print $3}' "$work/results" | median)
+	printf '%-12s %10.3f %12.0f\n' "$c" "$s" "$((m / 1024))"
+done
