@@ -116,6 +116,15 @@ type Service struct {
 	// or "health.command", to the reason its value is not a secret although
 	// it looks like one.
 	SecretLiteralAllowed map[string]string `json:"secretLiteralAllowed,omitempty"`
+	// Host is what of its node the service's pods share, or nil.
+	Host *Host `json:"host,omitempty"`
+}
+
+// Host is what of its node a service's pods share: the node's network
+// namespace (hostNetwork) and process namespace (hostPID).
+type Host struct {
+	Network bool `json:"network"`
+	PID     bool `json:"pid"`
 }
 
 // Port returns the port with the given name.
@@ -317,6 +326,9 @@ type Kubernetes struct {
 	// SecretStoreKind is the kind of the store SecretStore names:
 	// SecretStore or ClusterSecretStore.
 	SecretStoreKind string `json:"secretStoreKind"`
+	// PodSecurity is the Pod Security Admission level the namespace
+	// enforces: baseline, restricted or privileged.
+	PodSecurity string `json:"podSecurity"`
 }
 
 // Quota is the namespace ResourceQuota.

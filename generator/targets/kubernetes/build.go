@@ -378,7 +378,12 @@ func (b *builder) namespace() error {
 	// GitOps never prunes the Namespace: deleting it deletes every object
 	// in it, PersistentVolumeClaims and their data included, e.g. when the
 	// overlay is renamed or its Kustomization or Application removed.
-	nsMeta := meta(env.Namespace, labels)
+	nsLabels := commonLabels(env.Namespace, "")
+	// Pod Security Admission enforces the model's level on every pod of
+	// the namespace, at the rules of the cluster's own version.
+	nsLabels[labelPSAEnforce] = k.PodSecurity
+	nsLabels[labelPSAEnforceVersion] = "latest"
+	nsMeta := meta(env.Namespace, nsLabels)
 	nsMeta.Annotations = map[string]string{
 		"kustomize.toolkit.fluxcd.io/prune": "disabled",
 		"argocd.argoproj.io/sync-options":   "Prune=false",

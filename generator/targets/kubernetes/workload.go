@@ -153,6 +153,16 @@ func (b *builder) podSpec(s *model.Service) (corev1.PodSpec, []corev1.Persistent
 		c.ReadinessProbe = probe(s.Health)
 	}
 	pod := corev1.PodSpec{}
+	if s.Host != nil {
+		pod.HostNetwork, pod.HostPID = s.Host.Network, s.Host.PID
+		if pod.HostNetwork {
+			// Still resolve the cluster's Service names.
+			pod.DNSPolicy = corev1.DNSClusterFirstWithHostNet
+		}
+	}
+	// hostPaths maps each hostPath volume to its model mount, for the Pod
+	// Security judgement.
+	hostPaths := map[string]int{}
 	var claims []corev1.PersistentVolumeClaim
 	for i, m := range s.Mounts {
 		if m.ComposeOnly {
@@ -176,6 +186,7 @@ func (b *builder) podSpec(s *model.Service) (corev1.PodSpec, []corev1.Persistent
 					"service %q mounts host path %q, which is relative: Kubernetes needs an absolute hostPath; make it absolute or mark the mount composeOnly: true", s.Name, m.HostPath)
 			}
 			vm.Name = "host" + volumeName(m.HostPath)
+			hostPaths[vm.Name] = i
 			pod.Volumes = append(pod.Volumes, corev1.Volume{Name: vm.Name, VolumeSource: corev1.VolumeSource{
 				HostPath: &corev1.HostPathVolumeSource{Path: m.HostPath},
 			}})
@@ -193,6 +204,12 @@ func (b *builder) podSpec(s *model.Service) (corev1.PodSpec, []corev1.Persistent
 		c.VolumeMounts = append(c.VolumeMounts, vm)
 	}
 	pod.Containers = []corev1.Container{c}
+	if b.envOnly {
+		// The level is the environment's Namespace's; the base has none.
+		if err := b.checkPodSecurity(s, &pod, hostPaths); err != nil {
+			return corev1.PodSpec{}, nil, err
+		}
+	}
 	return pod, claims, nil
 }
 
