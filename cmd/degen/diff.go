@@ -57,7 +57,7 @@ Exit 0 when there is no difference, 1 when there is one, 2 on an error
   degen diff --base origin/main --format markdown > diff.md
   degen diff --base origin/main --parts diff-parts --format markdown > diff.md
   degen diff --env prod --against staging
-  degen diff --env prod --against staging --ignore 'ConfigMap/*:data.LOG_LEVEL' --ignore Deployment/trade-generator`,
+  degen diff --env prod --against staging --ignore 'ConfigMap/*:data.LOG_LEVEL' --ignore Deployment/worker`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			req := review.Request{Envs: envs, Base: base, Against: against, Raw: raw}
@@ -85,7 +85,7 @@ Exit 0 when there is no difference, 1 when there is one, 2 on an error
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text, markdown or json")
 	cmd.Flags().BoolVar(&raw, "raw", false, "compare Kubernetes files as written (base, patches) instead of each overlay's kustomize build")
 	cmd.Flags().StringVar(&parts, "parts", "", "with --format markdown, also write the report split into comments of at most 65,000 bytes as DIR/part-1.md, part-2.md, … (stale part files removed)")
-	cmd.Flags().StringArrayVar(&ignore, "ignore", nil, "leave out objects or fields: KIND/NAME[:FIELD], globs allowed, repeatable (Deployment/graphql-api:spec.replicas, 'ConfigMap/*:data.LOG_LEVEL', 'job/*')")
+	cmd.Flags().StringArrayVar(&ignore, "ignore", nil, "leave out objects or fields: KIND/NAME[:FIELD], globs allowed, repeatable (Deployment/api:spec.replicas, 'ConfigMap/*:data.LOG_LEVEL', 'job/*')")
 	cmd.Flags().StringVar(&color, "color", "auto", "colour the text format: auto (on a terminal, unless NO_COLOR is set), always or never")
 	return cmd
 }

@@ -31,10 +31,10 @@ fields that exist and, for a typo, the nearest ones ("did you mean").
 
 --format json prints {"env", "path", "value", "sources", "decidedBy"}, with
 value a JSON value ("2Gi", 3), not JSON text inside a string.`,
-		Example: `  degen explain --env prod services.graphql-api.replicas
-  degen explain --env prod 'services."graphql-api".resources.limits.memory'
+		Example: `  degen explain --env prod services.api.replicas
+  degen explain --env prod 'services."api".resources.limits.memory'
   degen explain --env dev params.logLevel --format json
-  degen explain --env prod 'Deployment/graphql-api.spec.replicas'`,
+  degen explain --env prod 'Deployment/api.spec.replicas'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if env == "" {

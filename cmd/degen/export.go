@@ -20,7 +20,7 @@ func newExportCmd(g *globals, stdout io.Writer) *cobra.Command {
 unified with the environment's delta, defaults applied, disabled services
 dropped. Secrets appear as references only.`,
 		Example: `  degen export --env prod
-  degen export --env dev --format json | jq '.services["graphql-api"].replicas'`,
+  degen export --env dev --format json | jq '.services["api"].replicas'`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if env == "" {

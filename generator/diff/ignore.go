@@ -10,7 +10,7 @@ import (
 // KIND/NAME or KIND/NAME:FIELD (degen diff --ignore). KIND and NAME are
 // patterns in which * stands for any text, on the object's kind (any
 // case) and name:
-// Deployment/graphql-api, ConfigMap/*, service/kafka, job/*, variable/LOG_*
+// Deployment/api, ConfigMap/*, service/kafka, job/*, variable/LOG_*
 // (the kind of a Kubernetes object is its kind, without apiVersion and
 // namespace; of other objects the first word of the ID). FIELD, when
 // given, is a field path: the rule leaves out that field and every field
@@ -26,7 +26,7 @@ func ParseIgnore(s string) (Ignore, error) {
 	obj, field, _ := strings.Cut(s, ":")
 	kind, name, ok := strings.Cut(obj, "/")
 	if !ok || kind == "" || name == "" {
-		return Ignore{}, fmt.Errorf("ignore rule %q: want KIND/NAME or KIND/NAME:FIELD, e.g. Deployment/graphql-api:spec.replicas or 'ConfigMap/*'", s)
+		return Ignore{}, fmt.Errorf("ignore rule %q: want KIND/NAME or KIND/NAME:FIELD, e.g. Deployment/api:spec.replicas or 'ConfigMap/*'", s)
 	}
 	return Ignore{Kind: kind, Name: name, Field: field}, nil
 }
@@ -50,7 +50,7 @@ func glob(pattern string, prefix, fold bool) *regexp.Regexp {
 }
 
 // kindName splits an object's ID into the kind and name rules match:
-// "apps/v1 Deployment de-prod/graphql-api" is Deployment and graphql-api,
+// "apps/v1 Deployment de-prod/api" is Deployment and api,
 // "service kafka" service and kafka; an ID of one word has no kind.
 func kindName(id string) (kind, name string) {
 	words := strings.Fields(id)

@@ -277,7 +277,7 @@ func notFound(env cue.Value, p cue.Path, name string) error {
 			hint = "did you mean " + strings.Join(near, " or ") + "? " + hint
 		}
 	}
-	return cueerrors.Newf(v.Pos(), "environment %s has no field %s in %s: %s (paths look like services.graphql-api.replicas)", name, sels[i].String(), at, hint)
+	return cueerrors.Newf(v.Pos(), "environment %s has no field %s in %s: %s (paths look like services.api.replicas)", name, sels[i].String(), at, hint)
 }
 
 // label is the unquoted label a selector names; false for an index.

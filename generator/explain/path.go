@@ -9,14 +9,14 @@ import (
 )
 
 // ParsePath reads a field path of an environment. Labels are separated by
-// dots and may be quoted as in CUE (services."graphql-api".replicas) or left
-// bare even when CUE would need quotes (services.graphql-api.replicas); a
+// dots and may be quoted as in CUE (services."api".replicas) or left
+// bare even when CUE would need quotes (services.api.replicas); a
 // list index is written [n] (services.kafka.ports[0]).
 func ParsePath(s string) (cue.Path, error) {
 	var sels []cue.Selector
 	rest := strings.TrimSpace(s)
 	if rest == "" {
-		return cue.Path{}, fmt.Errorf("empty path: name a field, e.g. services.graphql-api.replicas")
+		return cue.Path{}, fmt.Errorf("empty path: name a field, e.g. services.api.replicas")
 	}
 	for rest != "" {
 		var label string

@@ -23,6 +23,7 @@ import "degen.dev/stack/schema"
 	artefacts: ["compose", "prometheus", "terraform", "flags"]
 	params: {}
 	compose: project: "de-\(name)"
+	project: name: "tiny"
 	monitoring: {scrapeInterval: "15s", evaluationInterval: "15s"}
 	kubernetes: {
 		secretStore: "vault"

@@ -42,6 +42,7 @@ func (m *Model) EnvNames() []string {
 type Environment struct {
 	Name       string              `json:"name"`
 	Stage      string              `json:"stage"`
+	Project    Project             `json:"project"`
 	Namespace  string              `json:"namespace"`
 	Artefacts  []string            `json:"artefacts"`
 	Services   map[string]*Service `json:"services"`
@@ -285,6 +286,11 @@ func (f Flag) String() string {
 	}
 }
 
+// Project names the stack.
+type Project struct {
+	Name string `json:"name"`
+}
+
 // Terraform holds the model's Terraform input variables by name.
 type Terraform struct {
 	Variables map[string]TFVariable `json:"variables"`
@@ -315,11 +321,13 @@ type Monitoring struct {
 
 // Kubernetes holds namespace-wide settings.
 type Kubernetes struct {
-	SecretStore  string     `json:"secretStore"`
-	IngressHost  string     `json:"ingressHost"`
-	IngressClass string     `json:"ingressClass"`
-	Quota        Quota      `json:"quota"`
-	LimitRange   LimitRange `json:"limitRange"`
+	SecretStore      string     `json:"secretStore"`
+	IngressHost      string     `json:"ingressHost"`
+	IngressClass     string     `json:"ingressClass"`
+	IngressName      string     `json:"ingressName"`
+	IngressNamespace string     `json:"ingressNamespace"`
+	Quota            Quota      `json:"quota"`
+	LimitRange       LimitRange `json:"limitRange"`
 	// RepoURL and Revision are the Git source of the GitOps entry points.
 	RepoURL  string `json:"repoURL,omitempty"`
 	Revision string `json:"revision"`

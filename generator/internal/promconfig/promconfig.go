@@ -46,10 +46,6 @@ const Artefact = "prometheus"
 // of the Kubernetes ConfigMap that carries it.
 const File = "prometheus.yml"
 
-// Concern is the concern the configuration belongs to: its ConfigMap is
-// filed under it.
-const Concern = "monitoring"
-
 // Mountable returns the config files a service may mount, sorted: degen
 // generates this one only.
 func Mountable() []string { return []string{File} }

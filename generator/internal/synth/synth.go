@@ -121,6 +121,7 @@ environments: [Name=string]: #Base & {name: Name}
 	namespace: *"syn-\(name)" | _
 	params: logLevel: *"INFO" | "DEBUG" | "WARNING"
 	compose: project: "syn-\(name)"
+	project: name: "synthetic"
 	monitoring: {scrapeInterval: "15s", evaluationInterval: "15s"}
 	kubernetes: {
 		secretStore: "vault-\(name)"

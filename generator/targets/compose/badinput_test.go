@@ -22,6 +22,7 @@ environments: [Name=string]: #Base & {name: Name}
 	name:      _
 	namespace: "de-\(name)"
 	artefacts: *["compose", "env"] | _
+	project: name: "tiny"
 	monitoring: {scrapeInterval: "15s", evaluationInterval: "15s"}
 	kubernetes: {
 		secretStore: "vault"

@@ -119,7 +119,7 @@ func itoa(i int) string { return strconv.Itoa(i) }
 
 // service emits everything one model service becomes.
 func (b *builder) service(s *model.Service) error {
-	if cm := plainConfig(s); cm != nil {
+	if cm := plainConfig(b.env.Project.Name, s); cm != nil {
 		if err := b.add(s.Group, cm); err != nil {
 			return err
 		}
@@ -137,12 +137,12 @@ func (b *builder) service(s *model.Service) error {
 		}
 	}
 	if s.Autoscaling != nil {
-		if err := b.add(s.Group, hpa(s)); err != nil {
+		if err := b.add(s.Group, hpa(b.env.Project.Name, s)); err != nil {
 			return err
 		}
 	}
 	if needsPDB(s) {
-		if err := b.add(s.Group, pdb(s)); err != nil {
+		if err := b.add(s.Group, pdb(b.env.Project.Name, s)); err != nil {
 			return err
 		}
 	}
@@ -150,7 +150,7 @@ func (b *builder) service(s *model.Service) error {
 }
 
 // plainConfig is the ConfigMap of the service's plain values, or nil.
-func plainConfig(s *model.Service) *corev1.ConfigMap {
+func plainConfig(project string, s *model.Service) *corev1.ConfigMap {
 	data := map[string]string{}
 	for name, e := range s.Env {
 		if e.Value != nil {
@@ -162,7 +162,7 @@ func plainConfig(s *model.Service) *corev1.ConfigMap {
 	}
 	return &corev1.ConfigMap{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
-		ObjectMeta: meta(s.Name+"-config", commonLabels(s.Name, s.Group)),
+		ObjectMeta: meta(s.Name+"-config", commonLabels(project, s.Name, s.Group)),
 		Data:       data,
 	}
 }
@@ -175,7 +175,7 @@ func flagsMap(env *model.Environment) *corev1.ConfigMap {
 	}
 	return &corev1.ConfigMap{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
-		ObjectMeta: meta(flagsConfigMap, commonLabels(flagsConfigMap, "")),
+		ObjectMeta: meta(flagsConfigMap, commonLabels(env.Project.Name, flagsConfigMap, "")),
 		Data:       data,
 	}
 }
@@ -186,7 +186,7 @@ func (b *builder) pvc(vol string) error {
 	}
 	c := b.claim(vol)
 	c.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"}
-	c.Labels = commonLabels(vol, "")
+	c.Labels = commonLabels(b.env.Project.Name, vol, "")
 	return b.add("volumes", &c)
 }
 
@@ -208,7 +208,7 @@ func (b *builder) k8sServices(s *model.Service) []*corev1.Service {
 	mk := func(name string, nodePort, onlyNode bool) *corev1.Service {
 		svc := &corev1.Service{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-			ObjectMeta: meta(name, commonLabels(s.Name, s.Group)),
+			ObjectMeta: meta(name, commonLabels(b.env.Project.Name, s.Name, s.Group)),
 			Spec:       corev1.ServiceSpec{Selector: map[string]string{labelName: s.Name}},
 		}
 		if nodePort {
@@ -251,7 +251,7 @@ func (b *builder) k8sServices(s *model.Service) []*corev1.Service {
 }
 
 // hpa is the autoscaler of s with the behaviour of §4.3.
-func hpa(s *model.Service) *autoscalingv2.HorizontalPodAutoscaler {
+func hpa(project string, s *model.Service) *autoscalingv2.HorizontalPodAutoscaler {
 	a := s.Autoscaling
 	minR := int32(a.MinReplicas)
 	kind := "Deployment"
@@ -260,7 +260,7 @@ func hpa(s *model.Service) *autoscalingv2.HorizontalPodAutoscaler {
 	}
 	h := &autoscalingv2.HorizontalPodAutoscaler{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "autoscaling/v2", Kind: "HorizontalPodAutoscaler"},
-		ObjectMeta: meta(s.Name+"-hpa", commonLabels(s.Name, s.Group)),
+		ObjectMeta: meta(s.Name+"-hpa", commonLabels(project, s.Name, s.Group)),
 		Spec: autoscalingv2.HorizontalPodAutoscalerSpec{
 			ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: kind, Name: s.Name},
 			MinReplicas:    &minR,
@@ -299,7 +299,7 @@ func hpa(s *model.Service) *autoscalingv2.HorizontalPodAutoscaler {
 	return h
 }
 
-// ingress is the single Ingress "de-ingress" of §4.3 routing every service
+// ingress is the single Ingress (kubernetes.ingressName) routing every service
 // that declares an ingress path.
 func (b *builder) ingress() error {
 	env := b.env
@@ -324,7 +324,7 @@ func (b *builder) ingress() error {
 	class := env.Kubernetes.IngressClass
 	return b.add("ingress", &networkingv1.Ingress{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "Ingress"},
-		ObjectMeta: meta("de-ingress", commonLabels("de-ingress", "")),
+		ObjectMeta: meta(env.Kubernetes.IngressName, commonLabels(b.env.Project.Name, env.Kubernetes.IngressName, "")),
 		Spec: networkingv1.IngressSpec{
 			IngressClassName: &class,
 			Rules: []networkingv1.IngressRule{{
@@ -374,11 +374,11 @@ func (b *builder) namespace() error {
 	}
 	// Whether the quota admits the workloads is a judgement, with a
 	// severity per environment: policies/quota.cue (namespace-quota).
-	labels := commonLabels(env.Namespace, "")
+	labels := commonLabels(b.env.Project.Name, env.Namespace, "")
 	// GitOps never prunes the Namespace: deleting it deletes every object
 	// in it, PersistentVolumeClaims and their data included, e.g. when the
 	// overlay is renamed or its Kustomization or Application removed.
-	nsLabels := commonLabels(env.Namespace, "")
+	nsLabels := commonLabels(b.env.Project.Name, env.Namespace, "")
 	// Pod Security Admission enforces the model's level on every pod of
 	// the namespace, at the rules of the cluster's own version.
 	nsLabels[labelPSAEnforce] = k.PodSecurity
@@ -410,7 +410,7 @@ func (b *builder) externalSecrets() {
 		b.objs = append(b.objs, object{concern: "secrets", obj: map[string]any{
 			"apiVersion": "external-secrets.io/v1",
 			"kind":       "ExternalSecret",
-			"metadata":   map[string]any{"name": name, "labels": anyMap(commonLabels(name, ""))},
+			"metadata":   map[string]any{"name": name, "labels": anyMap(commonLabels(b.env.Project.Name, name, ""))},
 			"spec": map[string]any{
 				"refreshInterval": "1h",
 				"secretStoreRef":  map[string]any{"name": env.Kubernetes.SecretStore, "kind": env.Kubernetes.SecretStoreKind},
@@ -436,11 +436,14 @@ func anyMap(m map[string]string) map[string]any {
 // mounts: the file's content for this environment, so that the overlay
 // patches it like any other value.
 func (b *builder) configFiles() error {
-	mounted := map[string]bool{}
+	// mounted maps a file to the group of the first service (by name)
+	// that mounts it: its ConfigMap is filed there.
+	mounted := map[string]string{}
 	for _, name := range b.env.ServiceNames() {
-		for _, m := range b.env.Services[name].Mounts {
-			if m.Config != "" {
-				mounted[m.Config] = true
+		s := b.env.Services[name]
+		for _, m := range s.Mounts {
+			if _, ok := mounted[m.Config]; m.Config != "" && !ok {
+				mounted[m.Config] = s.Group
 			}
 		}
 	}
@@ -448,7 +451,8 @@ func (b *builder) configFiles() error {
 	// mount of any other reads an optional ConfigMap degen does not write
 	// (see podSpec).
 	file := promconfig.File
-	if !mounted[file] {
+	group, ok := mounted[file]
+	if !ok {
 		return nil
 	}
 	data, err := promconfig.Render(b.env, promconfig.Kubernetes)
@@ -457,8 +461,8 @@ func (b *builder) configFiles() error {
 	}
 	cm := &corev1.ConfigMap{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
-		ObjectMeta: meta(configMapFor(file), commonLabels(configMapFor(file), promconfig.Concern)),
+		ObjectMeta: meta(configMapFor(file), commonLabels(b.env.Project.Name, configMapFor(file), group)),
 		Data:       map[string]string{file: string(data)},
 	}
-	return b.add(promconfig.Concern, cm)
+	return b.add(group, cm)
 }

@@ -24,7 +24,7 @@ func gitopsFiles(env *model.Environment) ([]target.File, error) {
 		"metadata": map[string]any{
 			"name":      env.Namespace,
 			"namespace": "argocd",
-			"labels":    anyMap(commonLabels(env.Namespace, "")),
+			"labels":    anyMap(commonLabels(env.Project.Name, env.Namespace, "")),
 		},
 		"spec": map[string]any{
 			"project": "default",
@@ -49,7 +49,7 @@ func gitopsFiles(env *model.Environment) ([]target.File, error) {
 		"metadata": map[string]any{
 			"name":      env.Namespace,
 			"namespace": "flux-system",
-			"labels":    anyMap(commonLabels(env.Namespace, "")),
+			"labels":    anyMap(commonLabels(env.Project.Name, env.Namespace, "")),
 		},
 		"spec": map[string]any{
 			"interval": "5m",
@@ -63,7 +63,7 @@ func gitopsFiles(env *model.Environment) ([]target.File, error) {
 		"metadata": map[string]any{
 			"name":      env.Namespace,
 			"namespace": "flux-system",
-			"labels":    anyMap(commonLabels(env.Namespace, "")),
+			"labels":    anyMap(commonLabels(env.Project.Name, env.Namespace, "")),
 		},
 		"spec": map[string]any{
 			"interval":  "10m",

@@ -26,7 +26,7 @@ func (b *builder) networkPolicies() error {
 	}
 	for _, n := range model.SortedKeys(members) {
 		sel := metav1.LabelSelector{MatchLabels: map[string]string{labelNetworkPrefix + n: "true"}}
-		if err := b.add("network", policy(n, n, "", sel, []networkingv1.NetworkPolicyIngressRule{{
+		if err := b.add("network", policy(b.env.Project.Name, n, n, "", sel, []networkingv1.NetworkPolicyIngressRule{{
 			From: []networkingv1.NetworkPolicyPeer{{PodSelector: &sel}},
 		}})); err != nil {
 			return err
@@ -53,9 +53,9 @@ func (b *builder) networkPolicies() error {
 			})
 		}
 		if s.Ingress != nil {
-			// ingress-nginx runs in namespace ingress-nginx; other classes
-			// follow the same ingress-<class> convention.
-			ns := &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": "ingress-" + env.Kubernetes.IngressClass}}
+			// The ingress controller's namespace comes from the model
+			// (schema default: ingress-<class>).
+			ns := &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": env.Kubernetes.IngressNamespace}}
 			add("allow-ingress", networkingv1.NetworkPolicyIngressRule{
 				From:  []networkingv1.NetworkPolicyPeer{{NamespaceSelector: ns}},
 				Ports: ports(s, s.Ingress.Port),
@@ -71,7 +71,7 @@ func (b *builder) networkPolicies() error {
 			add("allow-nodeport", networkingv1.NetworkPolicyIngressRule{Ports: ports(s, node...)})
 		}
 		for _, r := range rules {
-			if err := b.add("network", policy(s.Name+"-"+r.suffix, s.Name, s.Group, pods, []networkingv1.NetworkPolicyIngressRule{r.rule})); err != nil {
+			if err := b.add("network", policy(b.env.Project.Name, s.Name+"-"+r.suffix, s.Name, s.Group, pods, []networkingv1.NetworkPolicyIngressRule{r.rule})); err != nil {
 				return err
 			}
 		}
@@ -82,10 +82,10 @@ func (b *builder) networkPolicies() error {
 // policy is one ingress NetworkPolicy; app is its app.kubernetes.io/name
 // label (the service or network it is about: a label value, unlike the
 // policy's name, may not exceed 63 characters).
-func policy(name, app, group string, pods metav1.LabelSelector, rules []networkingv1.NetworkPolicyIngressRule) *networkingv1.NetworkPolicy {
+func policy(project, name, app, group string, pods metav1.LabelSelector, rules []networkingv1.NetworkPolicyIngressRule) *networkingv1.NetworkPolicy {
 	return &networkingv1.NetworkPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
-		ObjectMeta: meta(name, commonLabels(app, group)),
+		ObjectMeta: meta(name, commonLabels(project, app, group)),
 		Spec: networkingv1.NetworkPolicySpec{
 			PodSelector: pods,
 			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},

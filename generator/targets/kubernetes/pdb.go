@@ -25,11 +25,11 @@ func needsPDB(s *model.Service) bool {
 // makes progress: even an autoscaled service scaled down to one pod, or a
 // service whose pods are all on the node being drained, can lose one pod.
 // The selector is the workload's own.
-func pdb(s *model.Service) *policyv1.PodDisruptionBudget {
+func pdb(project string, s *model.Service) *policyv1.PodDisruptionBudget {
 	one := intstr.FromInt32(1)
 	return &policyv1.PodDisruptionBudget{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "policy/v1", Kind: "PodDisruptionBudget"},
-		ObjectMeta: meta(s.Name, commonLabels(s.Name, s.Group)),
+		ObjectMeta: meta(s.Name, commonLabels(project, s.Name, s.Group)),
 		Spec: policyv1.PodDisruptionBudgetSpec{
 			MaxUnavailable: &one,
 			Selector:       podSelector(s),

@@ -25,7 +25,6 @@ const (
 	// labelNetworkPrefix marks the pods of a model network; NetworkPolicies
 	// select on it.
 	labelNetworkPrefix = "network.degen.dev/"
-	partOf             = "de-project"
 	// secretDataKey is the key of the one value each ExternalSecret target
 	// Secret holds.
 	secretDataKey = "value"
@@ -35,8 +34,8 @@ const (
 
 // commonLabels are the labels of every object degen emits for a service or
 // concern.
-func commonLabels(name, group string) map[string]string {
-	l := map[string]string{labelPartOf: partOf, labelManagedBy: "degen"}
+func commonLabels(project, name, group string) map[string]string {
+	l := map[string]string{labelPartOf: project, labelManagedBy: "degen"}
 	if name != "" {
 		l[labelName] = name
 	}
@@ -55,8 +54,8 @@ func podSelector(s *model.Service) *metav1.LabelSelector {
 }
 
 // podLabels are the service's labels plus one label per network it joins.
-func podLabels(s *model.Service) map[string]string {
-	l := commonLabels(s.Name, s.Group)
+func podLabels(project string, s *model.Service) map[string]string {
+	l := commonLabels(project, s.Name, s.Group)
 	for _, n := range s.Networks {
 		l[labelNetworkPrefix+n] = "true"
 	}
@@ -69,8 +68,8 @@ func (b *builder) workload(s *model.Service) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	tmpl := corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: podLabels(s)}, Spec: pod}
-	m := meta(s.Name, commonLabels(s.Name, s.Group))
+	tmpl := corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: podLabels(b.env.Project.Name, s)}, Spec: pod}
+	m := meta(s.Name, commonLabels(b.env.Project.Name, s.Name, s.Group))
 	replicas := int32(s.Replicas)
 	// An autoscaled Deployment leaves replicas to its HPA, or every sync
 	// of Argo CD or Flux would undo the autoscaler's choice.
