@@ -114,7 +114,7 @@ type Object struct {
 	// sides name it differently).
 	File string `json:"file"`
 	// ID names the object inside its file, e.g. "apps/v1 Deployment
-	// de-prod/graphql-api", "service kafka", "variable LOG_LEVEL".
+	// shop-prod/api", "service queue", "variable LOG_LEVEL".
 	ID      string   `json:"id"`
 	Status  Status   `json:"status"`
 	Changes []Change `json:"changes,omitempty"`

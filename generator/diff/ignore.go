@@ -51,7 +51,7 @@ func glob(pattern string, prefix, fold bool) *regexp.Regexp {
 
 // kindName splits an object's ID into the kind and name rules match:
 // "apps/v1 Deployment de-prod/api" is Deployment and api,
-// "service kafka" service and kafka; an ID of one word has no kind.
+// "service queue" is kind service and name queue; an ID of one word has no kind.
 func kindName(id string) (kind, name string) {
 	words := strings.Fields(id)
 	switch {

@@ -10,7 +10,7 @@ import (
 // object is one Kubernetes object in its generic form (what a YAML file
 // holds), with the base folder it belongs to.
 type object struct {
-	// concern is the folder under base/ or the overlay ("kafka", "network").
+	// concern is the folder under base/ or the overlay ("backend", "network").
 	concern string
 	obj     map[string]any
 }
