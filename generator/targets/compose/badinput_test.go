@@ -111,6 +111,15 @@ func TestTinyModelBuilds(t *testing.T) {
 		t.Fatalf("compose-go rejects the tiny model: %v", err)
 	}
 	compareProject(t, out, m.Envs["local"], p, composeEnv(t, out, m.Envs["local"]))
+	// Neutral defaults: no container name the model did not give.
+	for _, s := range p.Services {
+		if s.ContainerName != "" {
+			t.Errorf("service %s got container_name %q, which the model does not give", s.Name, s.ContainerName)
+		}
+	}
+	if len(p.Services) == 0 {
+		t.Fatal("the tiny model has no services")
+	}
 }
 
 // TestTinyWarnings checks a warning that the default model does not trigger.
