@@ -14,7 +14,7 @@ import (
 func modelCopy(t *testing.T, extra map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
-	for _, sub := range []string{"cue.mod", "schema", "envs", "policies"} {
+	for _, sub := range []string{"cue.mod", "envs", "policies"} {
 		files, err := filepath.Glob(filepath.Join("..", "..", sub, "*.cue"))
 		if err != nil || len(files) == 0 {
 			t.Fatalf("no CUE files in %s: %v", sub, err)

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"cuelang.org/go/cue"
@@ -208,10 +207,11 @@ func render(v cue.Value) string {
 }
 
 func layer(pos token.Pos, root, env string) string {
+	if load.InSchema(pos) {
+		return "schema"
+	}
 	rel := strings.TrimPrefix(relPos(pos, root), "./")
 	switch {
-	case strings.HasPrefix(rel, "schema/"):
-		return "schema"
 	case strings.HasPrefix(rel, "envs/"+env+".cue:"):
 		return "environment " + env
 	case strings.HasPrefix(rel, "envs/"):
@@ -221,20 +221,17 @@ func layer(pos token.Pos, root, env string) string {
 }
 
 // relPos prints a position as ./file:line:col relative to root.
-func relPos(p token.Pos, root string) string {
-	file := p.Filename()
-	if rel, err := filepath.Rel(root, file); err == nil && !strings.HasPrefix(rel, "..") {
-		file = "./" + filepath.ToSlash(rel)
-	}
-	return fmt.Sprintf("%s:%d:%d", file, p.Line(), p.Column())
-}
+func relPos(p token.Pos, root string) string { return load.RelPos(p, root) }
 
 // line returns the trimmed source line at pos, reading each file once.
 func line(files map[string][]string, pos token.Pos) string {
 	name := pos.Filename()
 	lines, ok := files[name]
 	if !ok {
-		data, _ := os.ReadFile(name)
+		data, ok := load.SchemaFile(name)
+		if !ok {
+			data, _ = os.ReadFile(name)
+		}
 		lines = strings.Split(string(data), "\n")
 		files[name] = lines
 	}
@@ -277,7 +274,7 @@ func notFound(env cue.Value, p cue.Path, name string) error {
 			hint = "did you mean " + strings.Join(near, " or ") + "? " + hint
 		}
 	}
-	return cueerrors.Newf(v.Pos(), "environment %s has no field %s in %s: %s (paths look like services.api.replicas)", name, sels[i].String(), at, hint)
+	return cueerrors.Newf(load.DecidingPos(v), "environment %s has no field %s in %s: %s (paths look like services.api.replicas)", name, sels[i].String(), at, hint)
 }
 
 // label is the unquoted label a selector names; false for an index.

@@ -59,7 +59,7 @@ func TestProdReplicas(t *testing.T) {
 		Env: "prod", Path: `services."graphql-api".replicas`, Value: "3",
 		Sources: []Source{
 			{Pos: fmt.Sprintf("./envs/prod.cue:%d:4", prodLine), Layer: "environment prod", Role: Sets, Line: "replicas: 3"},
-			{Pos: fmt.Sprintf("./schema/schema.cue:%d:2", schemaLine), Layer: "schema", Role: Default, Line: "replicas: *1 | int & >=0 & <=#MaxReplicas"},
+			{Pos: fmt.Sprintf("degen.dev/schema@v1.0.0/schema.cue:%d:2", schemaLine), Layer: "schema", Role: Default, Line: "replicas: *1 | int & >=0 & <=#MaxReplicas"},
 		},
 		DecidedBy: fmt.Sprintf("./envs/prod.cue:%d:4", prodLine),
 	}

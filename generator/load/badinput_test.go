@@ -15,7 +15,7 @@ import (
 // flag and one service with metrics. Each case below edits one line of it.
 const tinyStack = `package envs
 
-import "degen.dev/stack/schema"
+import "degen.dev/schema"
 
 #Base: schema.#Environment & {
 	name:      _
@@ -51,11 +51,11 @@ environments: tiny: {}
 `
 
 // writeModel writes a model module into a temporary directory: the
-// repository's cue.mod and schema, and tinyStack with the replacements.
+// repository's cue.mod (the schema is degen's), and tinyStack with the replacements.
 func writeModel(t *testing.T, repl ...string) string {
 	t.Helper()
 	dir := t.TempDir()
-	for _, f := range []string{"cue.mod/module.cue", "schema/schema.cue"} {
+	for _, f := range []string{"cue.mod/module.cue"} {
 		data, err := os.ReadFile(filepath.Join("../..", f))
 		if err != nil {
 			t.Fatal(err)

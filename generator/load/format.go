@@ -36,7 +36,7 @@ const (
 // duplicates:
 //
 //	./envs/prod.cue:12:3: environments.prod.services."graphql-api".replicas: conflicting values "three" and int
-//	    also ./schema/schema.cue:142:13
+//	    also degen.dev/schema@v1.0.0/schema.cue:142:13
 //
 // Positions are relative to root, and the first one of each problem is in
 // the model's own files: an environment's file before the base (the file
@@ -124,9 +124,12 @@ func (f *formatter) file(name string) *fileInfo {
 	}
 	fi := &fileInfo{}
 	f.files[name] = fi
-	src, err := os.ReadFile(name)
-	if err != nil {
-		return fi
+	src, ok := SchemaFile(name)
+	if !ok {
+		var err error
+		if src, err = os.ReadFile(name); err != nil {
+			return fi
+		}
 	}
 	fi.src = src
 	fi.lines = bytes.Split(src, []byte("\n"))
@@ -146,7 +149,7 @@ const (
 	rankEnv    = iota // an environment's file (any model file but the base)
 	rankBase          // the base: the model file that defines #Base
 	rankOther         // policies/ and other files of the module
-	rankSchema        // schema/
+	rankSchema        // the schema module degen serves
 	rankNone          // no position, or a file outside the module
 )
 
@@ -155,13 +158,14 @@ func (f *formatter) fileRank(p token.Pos) int {
 		return rankNone
 	}
 	name := p.Filename()
+	if InSchema(p) {
+		return rankSchema
+	}
 	rel, err := filepath.Rel(f.root, name)
 	if err != nil || !filepath.IsLocal(rel) {
 		return rankNone
 	}
 	switch {
-	case InSchema(p):
-		return rankSchema
 	case filepath.Dir(rel) != filepath.Clean(model.EnvsPackage):
 		return rankOther
 	case f.file(name).base:
@@ -623,10 +627,17 @@ func (f *formatter) clean(text string) string {
 
 // relPos prints a position as ./file:line:col relative to root; a file
 // outside root by its name alone, never by an absolute path.
-func (f *formatter) relPos(p token.Pos) string {
+func (f *formatter) relPos(p token.Pos) string { return RelPos(p, f.root) }
+
+// RelPos prints a position for a person: ./file:line:col relative to root,
+// a file of the schema module as degen.dev/schema@VERSION/file:line:col, and
+// a file outside root by its name alone, never by an absolute path.
+func RelPos(p token.Pos, root string) string {
 	file := p.Filename()
-	if rel, err := filepath.Rel(f.root, file); err == nil && filepath.IsLocal(rel) {
+	if rel, err := filepath.Rel(root, file); err == nil && filepath.IsLocal(rel) {
 		file = "./" + filepath.ToSlash(rel)
+	} else if InSchema(p) {
+		file = DisplayName(file)
 	} else if filepath.IsAbs(file) {
 		file = filepath.Base(file)
 	}

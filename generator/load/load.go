@@ -69,7 +69,10 @@ func Load(opts Options) (*model.Model, error) {
 		return nil, err
 	}
 	if _, err := os.Stat(filepath.Join(root, "cue.mod")); err != nil {
-		return nil, fmt.Errorf("%s is not a degen model: no cue.mod directory (run degen in the repository root or pass --dir)", opts.Dir)
+		return nil, fmt.Errorf("%s is not a degen model: no cue.mod directory (run degen in the repository root, pass --dir, or start a model with degen init)", opts.Dir)
+	}
+	if err := CheckModule(root); err != nil {
+		return nil, err
 	}
 	inst, err := parse(root)
 	if err != nil {
@@ -116,7 +119,7 @@ func allIn(names, set []string) bool {
 
 // parse loads the files of the model package.
 func parse(root string) (*build.Instance, error) {
-	insts := load.Instances([]string{model.EnvsPackage}, &load.Config{Dir: root})
+	insts := load.Instances([]string{model.EnvsPackage}, Config(root))
 	if len(insts) != 1 {
 		return nil, fmt.Errorf("loading %s: expected one package, found %d", model.EnvsPackage, len(insts))
 	}
@@ -287,7 +290,50 @@ func decodeEnv(v cue.Value) (*model.Environment, error) {
 		return nil, decodeError(v, err)
 	}
 	env.Source = &source{v: v}
+	fillEmpty(env)
 	return env, nil
+}
+
+// fillEmpty gives an environment empty collections where its model has
+// none, so that its JSON (what policies and `degen export` read) has {} and
+// [] rather than null: a model that does not import the schema, which
+// supplies them, is read the same way.
+func fillEmpty(env *model.Environment) {
+	if env.Services == nil {
+		env.Services = map[string]*model.Service{}
+	}
+	if env.Networks == nil {
+		env.Networks = map[string]model.Network{}
+	}
+	if env.Volumes == nil {
+		env.Volumes = map[string]model.Volume{}
+	}
+	if env.Flags == nil {
+		env.Flags = map[string]model.Flag{}
+	}
+	if env.Secrets == nil {
+		env.Secrets = map[string]model.Secret{}
+	}
+	if env.Params == nil {
+		env.Params = map[string]any{}
+	}
+	if env.Data == nil {
+		env.Data = map[string]any{}
+	}
+	if env.Artefacts == nil {
+		env.Artefacts = []string{}
+	}
+	for _, s := range env.Services {
+		if s.Env == nil {
+			s.Env = map[string]model.EnvVar{}
+		}
+		if s.DependsOn == nil {
+			s.DependsOn = map[string]model.Dependency{}
+		}
+		if s.Networks == nil {
+			s.Networks = []string{}
+		}
+	}
 }
 
 // decodeError turns a failure to decode v into the model's Go types (a
@@ -301,7 +347,7 @@ func decodeError(v cue.Value, err error) error {
 		value = strings.TrimPrefix(te.Value, "number ")
 		switch te.Type.Kind() {
 		case reflect.Int, reflect.Int64, reflect.Int32, reflect.Uint, reflect.Uint64, reflect.Uint32:
-			what = fmt.Sprintf("%s is out of range for a %d-bit integer: use a smaller value (the schema's bounds are in schema/schema.cue)", value, te.Type.Bits())
+			what = fmt.Sprintf("%s is out of range for a %d-bit integer: use a smaller value (the schema's bounds: degen schema)", value, te.Type.Bits())
 		default:
 			what = fmt.Sprintf("%s cannot be read as %s: change the value", value, te.Type)
 		}

@@ -46,9 +46,10 @@ func DecidingPos(v cue.Value) token.Pos {
 	return v.Pos()
 }
 
-// InSchema reports whether p lies in a schema/ directory of the module.
+// InSchema reports whether p lies in the schema module degen serves (see
+// SchemaRoot).
 func InSchema(p token.Pos) bool {
-	return strings.Contains(filepath.ToSlash(p.Filename()), "/schema/")
+	return strings.HasPrefix(filepath.ToSlash(p.Filename()), SchemaRoot+"/")
 }
 
 // PosOf returns the source position of the value at the given path of

@@ -8,18 +8,21 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/build"
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/load"
 	"cuelang.org/go/cue/token"
 
 	degenload "github.com/degen-dev/degen/generator/load"
 	"github.com/degen-dev/degen/generator/model"
+	"github.com/degen-dev/degen/schema"
 )
 
 // The CUE contract between policies/ and this package.
@@ -30,9 +33,6 @@ const (
 	PathEnv = "env"
 	// PathRules holds one rule per name.
 	PathRules = "rules"
-	// ContractFile is the file of policies/ that declares the shape of a
-	// rule.
-	ContractFile = "policy.cue"
 	// DefaultSeverity is the severity key for the stages a rule does not
 	// name.
 	DefaultSeverity = "default"
@@ -48,13 +48,19 @@ const (
 	Deny Severity = "deny"
 )
 
-// Rule is one rule of policies/, as declared.
+// Rule is one rule, as declared by degen's generic policies or the
+// model's own policies/, with the model's overrides applied.
 type Rule struct {
 	Name        string
 	Description string
 	// Severity maps a stage (model.Stages, or DefaultSeverity) to a
 	// severity: rules judge an environment by what it is, not by its name.
 	Severity map[string]Severity
+	// Generic says the rule ships with degen (schema/policies), rather
+	// than with the model.
+	Generic bool
+	// inst is the index of the rule's package in Set.insts.
+	inst int
 }
 
 // SeverityFor returns the rule's severity in an environment of stage.
@@ -65,36 +71,60 @@ func (r Rule) SeverityFor(stage string) Severity {
 	return r.Severity[DefaultSeverity]
 }
 
-// Set is the loaded policies of a model.
+// Set is the loaded policies of a model: degen's generic rules, which apply
+// to every model, and the rules of the model's own policies/ directory.
 type Set struct {
 	// Rules are sorted by name.
 	Rules []Rule
 	root  string
-	inst  cue.Value
+	// insts are the generic package and, when the model has policies/,
+	// the model's.
+	insts []cue.Value
 }
 
-// loadSet builds the policies package of the module at root in ctx and reads
-// its rules without checking the environment names of their severities
-// (readRules does, once they are known).
+// ModelContractFile is the name under which the contract of the generic
+// policies (schema.ContractFile) joins the model's policies/ package, so
+// that the model's rules have env, #Violation, overrides and the stage
+// severities (_stages) in scope. No file of that name may exist there.
+const ModelContractFile = "degen-contract.cue"
+
+// PathOverrides is where the model's policies/ changes the severity of a
+// rule per stage.
+const PathOverrides = "overrides"
+
+// loadSet builds, in ctx, degen's generic policies and the policies package
+// of the module at root, and reads their rules and the model's overrides.
 func loadSet(root string, ctx *cue.Context) (*Set, error) {
 	s := &Set{root: root}
-	if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(Dir))); os.IsNotExist(err) {
-		return s, nil
+	generic, err := loadPackage(degenload.SchemaConfig(), Dir, "degen's generic policies")
+	if err != nil {
+		return nil, fmt.Errorf("internal error: %w", err)
 	}
-	insts := load.Instances([]string{Dir}, &load.Config{Dir: root})
-	if len(insts) != 1 {
-		return nil, fmt.Errorf("loading %s: expected one package, found %d", Dir, len(insts))
+	s.insts = append(s.insts, ctx.BuildInstance(generic))
+	if err := s.insts[0].Err(); err != nil {
+		return nil, fmt.Errorf("internal error: loading degen's generic policies: %w", err)
 	}
-	if err := insts[0].Err; err != nil {
-		var mp *load.MultiplePackageError
-		if errors.As(err, &mp) {
-			return nil, degenload.PackageClash(root, "policies", mp)
+	dir := filepath.Join(root, filepath.FromSlash(Dir))
+	if _, err := os.Stat(dir); err == nil {
+		contract := filepath.Join(dir, ModelContractFile)
+		if _, err := os.Lstat(contract); err == nil {
+			return nil, fmt.Errorf("%s: degen adds its policy contract under this name: rename the file (its rules need no contract of their own)", relName(contract, root))
 		}
-		return nil, fmt.Errorf("loading policies: %w", err)
-	}
-	s.inst = ctx.BuildInstance(insts[0])
-	if err := s.inst.Err(); err != nil {
-		return nil, fmt.Errorf("loading policies: %w", err)
+		src, err := fs.ReadFile(schema.Files(), schema.PoliciesDir+"/"+schema.ContractFile)
+		if err != nil {
+			return nil, fmt.Errorf("internal error: %w", err)
+		}
+		cfg := degenload.Config(root)
+		cfg.Overlay[contract] = load.FromBytes(src)
+		own, err := loadPackage(cfg, Dir, "policies")
+		if err != nil {
+			return nil, err
+		}
+		v := ctx.BuildInstance(own)
+		if err := v.Err(); err != nil {
+			return nil, fmt.Errorf("loading policies: %w", err)
+		}
+		s.insts = append(s.insts, v)
 	}
 	if err := s.readRules(); err != nil {
 		return nil, err
@@ -102,35 +132,130 @@ func loadSet(root string, ctx *cue.Context) (*Set, error) {
 	return s, nil
 }
 
-// readRules reads the rules of s.inst and checks that their severities name
-// stages (model.Stages) and cover every stage.
+func loadPackage(cfg *load.Config, dir, what string) (*build.Instance, error) {
+	insts := load.Instances([]string{dir}, cfg)
+	if len(insts) != 1 {
+		return nil, fmt.Errorf("loading %s: expected one package, found %d", what, len(insts))
+	}
+	if err := insts[0].Err; err != nil {
+		var mp *load.MultiplePackageError
+		if errors.As(err, &mp) {
+			return nil, degenload.PackageClash(cfg.Dir, "policies", mp)
+		}
+		return nil, fmt.Errorf("loading %s: %w", what, err)
+	}
+	return insts[0], nil
+}
+
+func relName(name, root string) string {
+	if rel, err := filepath.Rel(root, name); err == nil && filepath.IsLocal(rel) {
+		return "./" + filepath.ToSlash(rel)
+	}
+	return name
+}
+
+// readRules reads the rules of s.insts, checks that their severities name
+// stages (model.Stages) and cover every stage, that the model does not
+// redefine a generic rule, and applies the model's overrides.
 func (s *Set) readRules() error {
 	known := model.Stages()
 	s.Rules = nil
-	if !s.inst.Exists() {
-		return nil
-	}
-	rulesV := s.inst.LookupPath(cue.ParsePath(PathRules))
-	if !rulesV.Exists() {
-		return nil
-	}
-	it, err := rulesV.Fields()
-	if err != nil {
-		return fmt.Errorf("reading policies: %w", err)
-	}
 	var errs cueerrors.Error
-	for it.Next() {
-		r, err := readRule(it.Selector().Unquoted(), it.Value(), known)
-		if err != nil {
-			errs = cueerrors.Append(errs, cueerrors.Promote(err, ""))
+	byName := map[string]int{}
+	for i, inst := range s.insts {
+		rulesV := inst.LookupPath(cue.ParsePath(PathRules))
+		if !rulesV.Exists() {
 			continue
 		}
-		s.Rules = append(s.Rules, r)
+		it, err := rulesV.Fields()
+		if err != nil {
+			return fmt.Errorf("reading policies: %w", err)
+		}
+		for it.Next() {
+			name := it.Selector().Unquoted()
+			if _, dup := byName[name]; dup {
+				errs = cueerrors.Append(errs, cueerrors.Newf(rulePos(it.Value()), "policy rule %q is one of degen's generic rules: give it another name, or change its severity with overrides: %q: {development: \"off\"} (see degen schema --policies)", name, name))
+				continue
+			}
+			r, err := readRule(name, it.Value(), known)
+			if err != nil {
+				errs = cueerrors.Append(errs, cueerrors.Promote(err, ""))
+				continue
+			}
+			r.inst, r.Generic = i, i == 0
+			byName[name] = len(s.Rules)
+			s.Rules = append(s.Rules, r)
+		}
 	}
 	if errs != nil {
 		return cueerrors.Sanitize(errs)
 	}
+	if len(s.insts) > 1 {
+		if err := s.applyOverrides(s.insts[1], byName, known); err != nil {
+			return err
+		}
+	}
 	sort.Slice(s.Rules, func(i, j int) bool { return s.Rules[i].Name < s.Rules[j].Name })
+	return nil
+}
+
+// applyOverrides replaces the severities the model's overrides name. The
+// contract closes each override to the stages and default; a rule name
+// must be a rule of the set.
+func (s *Set) applyOverrides(inst cue.Value, byName map[string]int, known []string) error {
+	ov := inst.LookupPath(cue.ParsePath(PathOverrides))
+	if !ov.Exists() {
+		return nil
+	}
+	it, err := ov.Fields()
+	if err != nil {
+		return fmt.Errorf("reading policies: %w", err)
+	}
+	var names []string
+	for n := range byName {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var errs cueerrors.Error
+	for it.Next() {
+		name := it.Selector().Unquoted()
+		i, ok := byName[name]
+		if !ok {
+			errs = cueerrors.Append(errs, cueerrors.Newf(rulePos(it.Value()), "overrides names the rule %q, which no policy defines: use one of %v", name, names))
+			continue
+		}
+		sev, err := it.Value().Fields()
+		if err != nil {
+			return fmt.Errorf("reading policies: %w", err)
+		}
+		given := map[string]Severity{}
+		for sev.Next() {
+			key := sev.Selector().Unquoted()
+			val, err := sev.Value().String()
+			if err != nil {
+				errs = cueerrors.Append(errs, cueerrors.Newf(sev.Value().Pos(), "overrides %q: severity %s must be \"off\", \"warn\" or \"deny\"", name, key))
+				continue
+			}
+			if key != DefaultSeverity && !contains(known, key) {
+				errs = cueerrors.Append(errs, cueerrors.Newf(sev.Value().Pos(), "overrides %q names the stage %q, which is not a stage: use one of %v or %s", name, key, known, DefaultSeverity))
+				continue
+			}
+			given[key] = Severity(val)
+		}
+		r := &s.Rules[i]
+		if _, ok := given[DefaultSeverity]; ok {
+			// A new default replaces what the rule said for every stage
+			// the override does not name.
+			r.Severity = given
+			continue
+		}
+		merged := maps.Clone(r.Severity)
+		maps.Copy(merged, given)
+		r.Severity = merged
+	}
+	if errs != nil {
+		return cueerrors.Sanitize(errs)
+	}
 	return nil
 }
 
@@ -186,7 +311,9 @@ func readRule(name string, v cue.Value, known []string) (Rule, error) {
 // position, or that of one of its conjuncts, outside the contract file (policy.cue), whose
 // pattern every rule unifies with.
 func rulePos(v cue.Value) token.Pos {
-	outside := func(p token.Pos) bool { return p.IsValid() && filepath.Base(p.Filename()) != ContractFile }
+	outside := func(p token.Pos) bool {
+		return p.IsValid() && filepath.Base(p.Filename()) != ModelContractFile && !(degenload.InSchema(p) && filepath.Base(p.Filename()) == schema.ContractFile)
+	}
 	if p := v.Pos(); outside(p) {
 		return p
 	}
@@ -210,11 +337,15 @@ func (s *Set) Check(env *model.Environment) ([]Violation, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoding environment %s for policies: %w", env.Name, err)
 	}
-	envV := s.inst.Context().CompileBytes(data, cue.Filename(env.Name+".json"))
+	ctx := s.insts[0].Context()
+	envV := ctx.CompileBytes(data, cue.Filename(env.Name+".json"))
 	if err := envV.Err(); err != nil {
 		return nil, fmt.Errorf("encoding environment %s for policies: %w", env.Name, err)
 	}
-	filled := s.inst.FillPath(cue.ParsePath(PathEnv), envV)
+	filled := make([]cue.Value, len(s.insts))
+	for i, inst := range s.insts {
+		filled[i] = inst.FillPath(cue.ParsePath(PathEnv), envV)
+	}
 	var out []Violation
 	var errs cueerrors.Error
 	for _, r := range s.Rules {
@@ -222,7 +353,7 @@ func (s *Set) Check(env *model.Environment) ([]Violation, error) {
 		if sev == Off {
 			continue
 		}
-		vs, err := s.evalRule(filled, r, env, sev)
+		vs, err := s.evalRule(filled[r.inst], r, env, sev)
 		if err != nil {
 			errs = cueerrors.Append(errs, cueerrors.Promote(err, ""))
 			continue
@@ -260,7 +391,7 @@ func (s *Set) evalRule(filled cue.Value, r Rule, env *model.Environment, sev Sev
 			return nil, cueerrors.Newf(rulePos(it.Value()), "policy rule %q: %v", r.Name, err)
 		}
 		envV, unlock, _ := degenload.EnvValue(env)
-		pos := posOf(envV, path, filepath.Join(s.root, "schema")+string(filepath.Separator))
+		pos := posOf(envV, path)
 		unlock()
 		out = append(out, Violation{
 			Env:      env.Name,
@@ -304,12 +435,12 @@ func cuePath(v cue.Value) (cue.Path, error) {
 // posOf returns the source position of the value at path in env. A value
 // that only has a schema default (replicas: *1 in schema/) points at the
 // nearest parent the model itself declares, which is where a fix goes.
-func posOf(env cue.Value, path cue.Path, schemaDir string) token.Pos {
+func posOf(env cue.Value, path cue.Path) token.Pos {
 	sels := path.Selectors()
 	for {
 		v := env.LookupPath(cue.MakePath(sels...))
 		if v.Exists() {
-			if p := modelPos(v, schemaDir); p.IsValid() || len(sels) == 0 {
+			if p := modelPos(v); p.IsValid() || len(sels) == 0 {
 				return p
 			}
 		}
@@ -322,8 +453,8 @@ func posOf(env cue.Value, path cue.Path, schemaDir string) token.Pos {
 
 // modelPos returns the position of v, or of one of the values it unifies,
 // that lies outside the schema; NoPos when there is none.
-func modelPos(v cue.Value, schemaDir string) token.Pos {
-	inModel := func(p token.Pos) bool { return p.IsValid() && !strings.HasPrefix(p.Filename(), schemaDir) }
+func modelPos(v cue.Value) token.Pos {
+	inModel := func(p token.Pos) bool { return p.IsValid() && !degenload.InSchema(p) }
 	if p := v.Pos(); inModel(p) {
 		return p
 	}
@@ -342,11 +473,7 @@ func relPos(p token.Pos, root string) string {
 	if !p.IsValid() {
 		return ""
 	}
-	file := p.Filename()
-	if rel, err := filepath.Rel(root, file); err == nil && !strings.HasPrefix(rel, "..") {
-		file = "./" + filepath.ToSlash(rel)
-	}
-	return fmt.Sprintf("%s:%d:%d", file, p.Line(), p.Column())
+	return degenload.RelPos(p, root)
 }
 
 func contains(list []string, s string) bool {

@@ -26,7 +26,7 @@ func repo(t *testing.T) string {
 		t.Skip("git is not installed")
 	}
 	dir := t.TempDir()
-	for _, d := range []string{"cue.mod", "schema", "envs"} {
+	for _, d := range []string{"cue.mod", "envs"} {
 		copyDir(t, filepath.Join("..", "..", d), filepath.Join(dir, d))
 	}
 	gitRun(t, dir, "init", "-q", "-b", "main")

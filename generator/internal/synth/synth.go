@@ -16,7 +16,7 @@ func Envs() []string { return []string{"local", "dev", "staging", "prod"} }
 // Write creates a model with n services under dir, reusing the schema and
 // cue.mod of the repository at repo.
 func Write(dir, repo string, n int) error {
-	for _, d := range []string{"cue.mod", "schema", "policies"} {
+	for _, d := range []string{"cue.mod", "policies"} {
 		if err := copyDir(filepath.Join(repo, d), filepath.Join(dir, d)); err != nil {
 			return err
 		}
@@ -112,7 +112,7 @@ func dependsOn(i int) string {
 
 const header = `package envs
 
-import "degen.dev/stack/schema"
+import "degen.dev/schema"
 
 environments: [Name=string]: #Base & {name: Name}
 

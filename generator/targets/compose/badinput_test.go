@@ -14,7 +14,7 @@ import (
 // one environment file.
 const tinyStack = `package envs
 
-import "degen.dev/stack/schema"
+import "degen.dev/schema"
 
 environments: [Name=string]: #Base & {name: Name}
 
@@ -68,7 +68,7 @@ environments: [Name=string]: #Base & {name: Name}
 func tinyModel(t *testing.T, local string) string {
 	t.Helper()
 	root := t.TempDir()
-	for _, dir := range []string{"cue.mod", "schema"} {
+	for _, dir := range []string{"cue.mod"} {
 		if err := os.CopyFS(filepath.Join(root, dir), os.DirFS(filepath.Join(repoRoot, dir))); err != nil {
 			t.Fatal(err)
 		}

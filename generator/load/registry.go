@@ -1,0 +1,239 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"cuelang.org/go/cue/ast"
+	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/load"
+	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/cue/token"
+	"cuelang.org/go/mod/modconfig"
+	"cuelang.org/go/mod/modfile"
+	"cuelang.org/go/mod/module"
+	"golang.org/x/mod/semver"
+
+	"github.com/degen-dev/degen/schema"
+)
+
+// The schema module (degen.dev/schema@v1) is served to CUE from the
+// binary. A model depends on it in its cue.mod/module.cue like on any CUE
+// module:
+//
+//	deps: "degen.dev/schema@v1": v: "v1.0.0"
+//
+// and CUE asks Config's Registry for it. The registry answers with the
+// embedded files, which CUE reads through the overlay at SchemaRoot, a
+// directory that exists nowhere on disk: positions in the schema print as
+// degen.dev/schema@v1.0.0/schema.cue:LINE:COL, and `degen schema` prints the
+// file. Any other module a model depends on goes to CUE's own registry
+// (CUE_REGISTRY).
+
+// SchemaRoot is where the schema module's files appear to CUE.
+const SchemaRoot = "/" + schema.ImportPath + "@" + schema.Version
+
+// ModuleFileName is the module file of a model, relative to its root.
+const ModuleFileName = "cue.mod/module.cue"
+
+// Config returns the cue/load configuration for the module at root: the
+// schema module served from the binary. The Overlay map is the caller's to
+// extend.
+func Config(root string) *load.Config {
+	return &load.Config{Dir: root, Registry: &registry{}, Overlay: schemaOverlay()}
+}
+
+// SchemaConfig returns the cue/load configuration for the schema module
+// itself (its generic policies are the package ./policies in it).
+func SchemaConfig() *load.Config {
+	return &load.Config{Dir: SchemaRoot, Registry: &registry{}, Overlay: schemaOverlay()}
+}
+
+// SchemaFile returns the content of a file of the schema module by its
+// position's file name (under SchemaRoot); false if name is not one.
+func SchemaFile(name string) ([]byte, bool) {
+	rel, ok := strings.CutPrefix(filepath.ToSlash(name), SchemaRoot+"/")
+	if !ok {
+		return nil, false
+	}
+	b, err := fs.ReadFile(schema.Files(), rel)
+	return b, err == nil
+}
+
+// DisplayName is how a file of the schema module is named in messages:
+// degen.dev/schema@v1.0.0/schema.cue; other names are returned as they are.
+func DisplayName(name string) string {
+	if rel, ok := strings.CutPrefix(filepath.ToSlash(name), SchemaRoot+"/"); ok {
+		return strings.TrimPrefix(SchemaRoot, "/") + "/" + rel
+	}
+	return name
+}
+
+func schemaOverlay() map[string]load.Source {
+	ov := map[string]load.Source{}
+	_ = fs.WalkDir(schema.Files(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(schema.Files(), p)
+		if err != nil {
+			return err
+		}
+		ov[SchemaRoot+"/"+p] = load.FromBytes(b)
+		return nil
+	})
+	return ov
+}
+
+// registry serves the schema module and passes any other module to CUE's
+// registry, created on first use (each load has its own).
+type registry struct {
+	once  sync.Once
+	other modconfig.Registry
+	err   error
+}
+
+func (r *registry) fallback() (modconfig.Registry, error) {
+	r.once.Do(func() { r.other, r.err = modconfig.NewRegistry(nil) })
+	return r.other, r.err
+}
+
+// schemaMajor is the major version of schema.Module: "v1".
+func schemaMajor() string { return schema.Module[strings.LastIndex(schema.Module, "@")+1:] }
+
+func isSchema(mv module.Version) bool { return mv.Path() == schema.Module }
+
+// served reports whether this binary serves v of the schema module: any v1
+// version up to its own (minor versions only add).
+func served(v string) error {
+	if semver.Compare(v, schema.Version) > 0 {
+		return fmt.Errorf("the model needs %s %s, newer than this degen's %s: upgrade degen", schema.Module, v, schema.Version)
+	}
+	return nil
+}
+
+func (r *registry) ModFile(ctx context.Context, mv module.Version) (*modfile.File, error) {
+	if !isSchema(mv) {
+		o, err := r.fallback()
+		if err != nil {
+			return nil, err
+		}
+		return o.ModFile(ctx, mv)
+	}
+	if err := served(mv.Version()); err != nil {
+		return nil, err
+	}
+	b, err := fs.ReadFile(schema.Files(), ModuleFileName)
+	if err != nil {
+		return nil, err
+	}
+	return modfile.Parse(b, SchemaRoot+"/"+ModuleFileName)
+}
+
+func (r *registry) Fetch(ctx context.Context, mv module.Version) (module.SourceLoc, error) {
+	if !isSchema(mv) {
+		o, err := r.fallback()
+		if err != nil {
+			return module.SourceLoc{}, err
+		}
+		return o.Fetch(ctx, mv)
+	}
+	if err := served(mv.Version()); err != nil {
+		return module.SourceLoc{}, err
+	}
+	return module.SourceLoc{FS: schemaFS{schema.Files()}, Dir: "."}, nil
+}
+
+func (r *registry) ModuleVersions(ctx context.Context, mpath string) ([]string, error) {
+	if mpath == schema.Module {
+		return []string{schema.Version}, nil
+	}
+	o, err := r.fallback()
+	if err != nil {
+		return nil, err
+	}
+	return o.ModuleVersions(ctx, mpath)
+}
+
+// schemaFS is the embedded module, rooted (for CUE) at SchemaRoot, where
+// the overlay holds the same files.
+type schemaFS struct{ fs.FS }
+
+func (schemaFS) OSRoot() string { return SchemaRoot }
+
+// CheckModule reads the model's cue.mod/module.cue and refuses, with the
+// position of the dependency, a model written for a schema this binary does
+// not serve: another major version, or a newer v1. A model that does not
+// depend on the schema is not refused here (it may not import it).
+func CheckModule(root string) error {
+	name := filepath.Join(root, filepath.FromSlash(ModuleFileName))
+	src, err := os.ReadFile(name)
+	if err != nil {
+		return fmt.Errorf("%s is not a degen model: no %s (run degen in the model's root, pass --dir, or start one with degen init)", root, ModuleFileName)
+	}
+	f, err := parser.ParseFile(name, src)
+	if err != nil {
+		return err
+	}
+	if _, err := modfile.ParseNonStrict(src, name); err != nil {
+		return err
+	}
+	base := strings.TrimSuffix(schema.Module, "@v1")
+	var errs cueerrors.Error
+	ast.Walk(f, func(n ast.Node) bool {
+		fd, ok := n.(*ast.Field)
+		if !ok {
+			return true
+		}
+		label, _, lerr := ast.LabelName(fd.Label)
+		if lerr != nil || !strings.HasPrefix(label, base+"@") {
+			return true
+		}
+		if label != schema.Module {
+			errs = cueerrors.Append(errs, cueerrors.Newf(fd.Label.Pos(), "the model depends on %s, and this degen serves only %s (%s): use a degen built for %s, or write the model for %s", label, schema.Module, schema.Version, label, schema.Module))
+			return false
+		}
+		v, pos := depVersion(fd)
+		if v == "" {
+			return false
+		}
+		if !semver.IsValid(v) || semver.Major(v) != schemaMajor() {
+			errs = cueerrors.Append(errs, cueerrors.Newf(pos, "%s: version %q is not a %s version: write v: %q", schema.Module, v, semver.Major(schema.Version), schema.Version))
+		} else if err := served(v); err != nil {
+			errs = cueerrors.Append(errs, cueerrors.Newf(pos, "%v (go install github.com/degen-dev/degen/cmd/degen@latest), or pin v: %q", err, schema.Version))
+		}
+		return false
+	}, nil)
+	if errs != nil {
+		return errs
+	}
+	return nil
+}
+
+// depVersion returns the v: field of a dependency and its position.
+func depVersion(fd *ast.Field) (string, token.Pos) {
+	st, ok := fd.Value.(*ast.StructLit)
+	if !ok {
+		return "", token.NoPos
+	}
+	for _, d := range st.Elts {
+		f, ok := d.(*ast.Field)
+		if !ok {
+			continue
+		}
+		if n, _, _ := ast.LabelName(f.Label); n != "v" {
+			continue
+		}
+		if bl, ok := f.Value.(*ast.BasicLit); ok && bl.Kind == token.STRING {
+			s := strings.Trim(bl.Value, `"`)
+			return s, bl.Pos()
+		}
+	}
+	return "", token.NoPos
+}
+
