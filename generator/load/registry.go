@@ -236,4 +236,3 @@ func depVersion(fd *ast.Field) (string, token.Pos) {
 	}
 	return "", token.NoPos
 }
-

@@ -457,7 +457,7 @@ func TestDeterministic(t *testing.T) {
 // model, since the default model closes its params.
 func TestSecretParams(t *testing.T) {
 	dir := tinyModel(t, map[string]string{
-		"envs/params.cue":              "package envs\n\nenvironments: prod: params: {adminToken: \"abc\", tokenTTL: 3600, TOKEN: false}\n",
+		"envs/params.cue": "package envs\n\nenvironments: prod: params: {adminToken: \"abc\", tokenTTL: 3600, TOKEN: false}\n",
 	})
 	m, err := load.Load(load.Options{Dir: dir, Envs: []string{"prod"}})
 	if err != nil {
