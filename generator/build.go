@@ -26,6 +26,9 @@ type Options struct {
 	// Getenv looks up the values of the model's secret variables for the
 	// leak check (os.Getenv in the CLI); nil knows no value.
 	Getenv func(string) string
+	// Place is where out/ lies (see target.Place); the zero value is
+	// <Dir>/out at the root of the repository.
+	Place target.Place
 }
 
 // Build loads the model and generates the files of the selected
@@ -47,7 +50,7 @@ func Build(opts Options) (*model.Model, *Result, error) {
 		rules = policy.Start(opts.Dir)
 		defer rules.Stop()
 	}
-	gen := startTargets(target.ForBuild(opts.Targets))
+	gen := startTargets(target.ForBuild(opts.Targets), opts.Place)
 	defer gen.stop()
 	m, err := load.Load(load.Options{Dir: opts.Dir, Envs: opts.Envs, Resolved: func(env *model.Environment, base bool) {
 		gen.queue <- resolved{env, base}
@@ -98,14 +101,15 @@ type resolved struct {
 // goroutine of its own.
 type targetRunner struct {
 	targets []target.Target
+	place   target.Place
 	queue   chan resolved
 	done    chan struct{}
 	outs    []envOutput
 	stopped bool
 }
 
-func startTargets(targets []target.Target) *targetRunner {
-	g := &targetRunner{targets: targets, queue: make(chan resolved, 16), done: make(chan struct{})}
+func startTargets(targets []target.Target, place target.Place) *targetRunner {
+	g := &targetRunner{targets: targets, place: place, queue: make(chan resolved, 16), done: make(chan struct{})}
 	go g.run()
 	return g
 }
@@ -125,7 +129,7 @@ func (g *targetRunner) run() {
 			}
 			continue
 		}
-		o := envOutput{env: r.env.Name}
+		o := envOutput{env: r.env.Name, place: g.place}
 		o.generate(r.env, nil, g.targets, withoutBase)
 		if base != nil {
 			o.generate(r.env, base, g.targets, withBase)

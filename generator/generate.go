@@ -38,6 +38,11 @@ func (r *Result) Paths() []string { return model.SortedKeys(r.Files) }
 // envs is nil). A target runs for an environment only when the environment
 // lists it in its artefacts.
 func Generate(m *model.Model, envs []string, targets []target.Target) (*Result, error) {
+	return GenerateAt(m, envs, targets, target.Place{})
+}
+
+// GenerateAt is Generate for an out/ at place.
+func GenerateAt(m *model.Model, envs []string, targets []target.Target, place target.Place) (*Result, error) {
 	if envs == nil {
 		envs = m.EnvNames()
 	}
@@ -48,7 +53,7 @@ func Generate(m *model.Model, envs []string, targets []target.Target) (*Result, 
 		if !ok {
 			return nil, fmt.Errorf("environment %q was not loaded", name)
 		}
-		o := envOutput{env: name}
+		o := envOutput{env: name, place: place}
 		o.generate(env, m.Base, targets, nil)
 		outs = append(outs, o)
 	}
@@ -58,6 +63,7 @@ func Generate(m *model.Model, envs []string, targets []target.Target) (*Result, 
 // envOutput is what the targets made of one environment.
 type envOutput struct {
 	env      string
+	place    target.Place
 	files    []made
 	warnings []target.Warning
 	err      error
@@ -80,7 +86,7 @@ func (o *envOutput) generate(env, base *model.Environment, targets []target.Targ
 		if !env.Has(t.Name()) || (pick != nil && !pick(t)) {
 			continue
 		}
-		out, err := generateOne(t, target.Input{Env: env, Base: base})
+		out, err := generateOne(t, target.Input{Env: env, Base: base, Place: o.place})
 		if err != nil {
 			o.err = fmt.Errorf("generating %s for %s: %w", t.Name(), env.Name, err)
 			return

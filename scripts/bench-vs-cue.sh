@@ -15,7 +15,16 @@ cue=$(command -v cue || echo "$(go env GOPATH)/bin/cue")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 (cd "$repo" && go build -o "$work/degen" ./cmd/degen)
-cp -r "$model/cue.mod" "$model/envs" "$model/schema" "$model/policies" "$work/" 2>/dev/null || true
+cp -r "$model/cue.mod" "$model/envs" "$work/"
+cp -r "$model/policies" "$work/" 2>/dev/null || true
+# cue cannot fetch degen.dev/schema (degen serves it from its binary): the
+# copy cue exports imports the same schema.cue as a package of its own module.
+mkdir -p "$work/cue/schema"
+cp -r "$model/cue.mod" "$model/envs" "$work/cue/"
+cp "$repo/schema/schema.cue" "$work/cue/schema/"
+mod=$(sed -n 's/^module: *"\([^"@]*\).*/\1/p' "$work/cue/cue.mod/module.cue")
+sed -i '/degen.dev\/schema@v1/d' "$work/cue/cue.mod/module.cue"
+sed -i "s#\"degen.dev/schema\"#\"$mod/schema\"#" "$work"/cue/envs/*.cue
 cd "$work"
 envfile=$(ls envs/*.cue | grep -v stack.cue | head -1)
 
@@ -31,7 +40,8 @@ for i in $(seq "$runs"); do
 	measure noop ./degen build --dir .
 	echo "// bench edit $i" >> "$envfile"
 	measure edited ./degen build --dir .
-	measure cue-export "$cue" export ./envs -e environments --out json
+	echo "// bench edit $i" >> "cue/$envfile"
+	measure cue-export "$cue" -C cue export ./envs -e environments --out json
 done
 printf '%-12s %10s %12s\n' case "median s" "median MiB"
 median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }

@@ -115,7 +115,7 @@ func buildCached(g *globals, envs []string, pf *policyFlags, noCache bool, stdou
 	scratch := filepath.Join(filepath.Dir(filepath.Clean(g.outDir())), writer.ScratchDir)
 	key := ""
 	if !noCache {
-		key, _ = cache.Key(g.dir, g.outDir(), envs)
+		key, _ = cache.Key(g.dir, g.outDir(), envs, fmt.Sprint(g.place()))
 	}
 	if key != "" {
 		if e := cache.Load(scratch, g.dir, key); e != nil && !anySet(e.SecretVars) {
@@ -127,7 +127,7 @@ func buildCached(g *globals, envs []string, pf *policyFlags, noCache bool, stdou
 			return &generator.Result{Files: e.Files, Owners: e.Owners, Envs: e.Envs, Warnings: e.Warnings, Policy: rep}, true, nil
 		}
 	}
-	res, m, err := pf.build(generator.Options{Dir: g.dir, Envs: envs, Targets: targets.All()}, stdout, stderr)
+	res, m, err := pf.build(generator.Options{Dir: g.dir, Envs: envs, Targets: targets.All(), Place: g.place()}, stdout, stderr)
 	if err != nil {
 		return nil, false, err
 	}

@@ -29,7 +29,7 @@ corrupt or the command line is wrong (e.g. an unknown environment).`,
 			if err := checkOut(g); err != nil {
 				return err
 			}
-			_, res, err := generator.Build(generator.Options{Dir: g.dir, Envs: envs, Targets: targets.All()})
+			_, res, err := generator.Build(generator.Options{Dir: g.dir, Envs: envs, Targets: targets.All(), Place: g.place()})
 			if err != nil {
 				return err
 			}

@@ -97,7 +97,7 @@ func runDiff(g *globals, req review.Request, format, color, parts string, stdout
 	if color != "auto" && color != "always" && color != "never" {
 		return usageErr("--color must be auto, always or never, not %q", color)
 	}
-	req.Dir, req.Out, req.Targets = g.dir, g.outDir(), targets.All()
+	req.Dir, req.Out, req.Targets, req.Place = g.dir, g.outDir(), targets.All(), g.place()
 	rep, err := review.Run(req)
 	var ue *review.UsageError
 	if errors.As(err, &ue) {

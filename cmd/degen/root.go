@@ -14,6 +14,7 @@ import (
 
 	"github.com/degen-dev/degen/generator"
 	"github.com/degen-dev/degen/generator/load"
+	"github.com/degen-dev/degen/generator/target"
 	"github.com/degen-dev/degen/generator/writer"
 )
 
@@ -49,6 +50,13 @@ type globals struct {
 	dir string
 	// out is the output tree; empty means <dir>/out.
 	out string
+}
+
+// place is where out/ lies for the model (generator.PlaceOf); the zero
+// Place, out/ at the model's root, when it cannot be told.
+func (g *globals) place() target.Place {
+	p, _ := generator.PlaceOf(g.dir, g.outDir())
+	return p
 }
 
 func (g *globals) outDir() string {
@@ -136,6 +144,8 @@ command line, 3 out/ is stale (degen check). degen diff exits like diff(1):
 		newVersionCmd(stdout),
 		newDiffCmd(g, stdout),
 		newExplainCmd(g, stdout),
+		newInitCmd(stdout),
+		newSchemaCmd(stdout),
 	)
 	for _, c := range root.Commands() {
 		for _, name := range envNameFlags {

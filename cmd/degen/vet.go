@@ -29,7 +29,7 @@ environment.`,
 			if err := pf.check(); err != nil {
 				return err
 			}
-			res, _, err := pf.build(generator.Options{Dir: g.dir, Envs: envs, Targets: targets.All()}, stdout, stderr)
+			res, _, err := pf.build(generator.Options{Dir: g.dir, Envs: envs, Targets: targets.All(), Place: g.place()}, stdout, stderr)
 			if err != nil {
 				return err
 			}

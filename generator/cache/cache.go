@@ -70,8 +70,9 @@ type Entry struct {
 
 // Key hashes what a build of the model at dir reads: every .cue file under
 // dir except those under out, .degen and .git, by relative path and
-// content, with envs (nil for all) and the binary's identity.
-func Key(dir, out string, envs []string) (string, error) {
+// content, with envs (nil for all), the binary's identity and extra (what
+// else the output depends on, e.g. where out/ lies).
+func Key(dir, out string, envs []string, extra ...string) (string, error) {
 	root, err := filepath.Abs(dir)
 	if err != nil {
 		return "", err
@@ -85,6 +86,7 @@ func Key(dir, out string, envs []string) (string, error) {
 	sorted := append([]string(nil), envs...)
 	sort.Strings(sorted)
 	fmt.Fprintf(h, "envs %q\n", sorted)
+	fmt.Fprintf(h, "extra %q\n", extra)
 	files, total := 0, int64(0)
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

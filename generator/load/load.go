@@ -324,14 +324,19 @@ func fillEmpty(env *model.Environment) {
 		env.Artefacts = []string{}
 	}
 	for _, s := range env.Services {
+		if len(s.Networks) == 0 {
+			// The schema's word: a service that names no network is on
+			// the network "default".
+			s.Networks = []string{model.DefaultNetwork}
+			if _, ok := env.Networks[model.DefaultNetwork]; !ok {
+				env.Networks[model.DefaultNetwork] = model.Network{Name: model.DefaultNetwork, Description: "the network of the services that name none", Driver: "bridge"}
+			}
+		}
 		if s.Env == nil {
 			s.Env = map[string]model.EnvVar{}
 		}
 		if s.DependsOn == nil {
 			s.DependsOn = map[string]model.Dependency{}
-		}
-		if s.Networks == nil {
-			s.Networks = []string{}
 		}
 	}
 }

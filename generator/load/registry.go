@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -19,6 +20,7 @@ import (
 	"cuelang.org/go/mod/module"
 	"golang.org/x/mod/semver"
 
+	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/schema"
 )
 
@@ -171,17 +173,51 @@ func (schemaFS) OSRoot() string { return SchemaRoot }
 // not serve: another major version, or a newer v1. A model that does not
 // depend on the schema is not refused here (it may not import it).
 func CheckModule(root string) error {
+	hasDep, err := checkModule(root)
+	if err != nil || hasDep {
+		return err
+	}
+	return checkImports(root)
+}
+
+// checkImports refuses a model whose files import the schema while its
+// module file does not depend on it (CUE would say only "import failed").
+func checkImports(root string) error {
+	dir := filepath.Join(root, filepath.FromSlash(model.EnvsPackage))
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".cue") {
+			continue
+		}
+		name := filepath.Join(dir, e.Name())
+		f, err := parser.ParseFile(name, nil, parser.ImportsOnly)
+		if err != nil {
+			return nil // CUE reports it, with its position
+		}
+		for spec := range f.ImportSpecs() {
+			if p, _ := strconv.Unquote(spec.Path.Value); p == schema.ImportPath || strings.HasPrefix(p, schema.ImportPath+"@") || strings.HasPrefix(p, schema.ImportPath+":") {
+				return cueerrors.Newf(spec.Pos(), "the model imports %s, but %s does not depend on it: add deps: %q: v: %q to %s (degen init writes it)", schema.ImportPath, ModuleFileName, schema.Module, schema.Version, ModuleFileName)
+			}
+		}
+	}
+	return nil
+}
+
+func checkModule(root string) (hasDep bool, _ error) {
 	name := filepath.Join(root, filepath.FromSlash(ModuleFileName))
 	src, err := os.ReadFile(name)
 	if err != nil {
-		return fmt.Errorf("%s is not a degen model: no %s (run degen in the model's root, pass --dir, or start one with degen init)", root, ModuleFileName)
+		return false, fmt.Errorf("%s is not a degen model: no %s (run degen in the model's root, pass --dir, or start one with degen init)", root, ModuleFileName)
 	}
 	f, err := parser.ParseFile(name, src)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if _, err := modfile.ParseNonStrict(src, name); err != nil {
-		return err
+		return false, err
 	}
 	base := strings.TrimSuffix(schema.Module, "@v1")
 	var errs cueerrors.Error
@@ -194,6 +230,7 @@ func CheckModule(root string) error {
 		if lerr != nil || !strings.HasPrefix(label, base+"@") {
 			return true
 		}
+		hasDep = true
 		if label != schema.Module {
 			errs = cueerrors.Append(errs, cueerrors.Newf(fd.Label.Pos(), "the model depends on %s, and this degen serves only %s (%s): use a degen built for %s, or write the model for %s", label, schema.Module, schema.Version, label, schema.Module))
 			return false
@@ -210,9 +247,9 @@ func CheckModule(root string) error {
 		return false
 	}, nil)
 	if errs != nil {
-		return errs
+		return hasDep, errs
 	}
-	return nil
+	return hasDep, nil
 }
 
 // depVersion returns the v: field of a dependency and its position.

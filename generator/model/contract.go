@@ -18,3 +18,7 @@ const (
 // order from a developer's machine to production. Policies key their
 // severities on them.
 func Stages() []string { return []string{"local", "development", "staging", "production"} }
+
+// DefaultNetwork is the network of the services that name none (schema
+// #Service.networks); the loader adds it to an environment that needs it.
+const DefaultNetwork = "default"

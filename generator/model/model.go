@@ -321,13 +321,14 @@ type Monitoring struct {
 
 // Kubernetes holds namespace-wide settings.
 type Kubernetes struct {
-	SecretStore      string     `json:"secretStore"`
-	IngressHost      string     `json:"ingressHost"`
-	IngressClass     string     `json:"ingressClass"`
-	IngressName      string     `json:"ingressName"`
-	IngressNamespace string     `json:"ingressNamespace"`
-	Quota            Quota      `json:"quota"`
-	LimitRange       LimitRange `json:"limitRange"`
+	SecretStore      string `json:"secretStore,omitempty"`
+	IngressHost      string `json:"ingressHost,omitempty"`
+	IngressClass     string `json:"ingressClass"`
+	IngressName      string `json:"ingressName"`
+	IngressNamespace string `json:"ingressNamespace"`
+	// Quota and LimitRange are nil when the model gives none.
+	Quota      *Quota      `json:"quota,omitempty"`
+	LimitRange *LimitRange `json:"limitRange,omitempty"`
 	// RepoURL and Revision are the Git source of the GitOps entry points.
 	RepoURL  string `json:"repoURL,omitempty"`
 	Revision string `json:"revision"`

@@ -110,7 +110,7 @@ func (e *DeniedError) Error() string {
 	for _, v := range e.Report.Warnings() {
 		b.WriteString(v.String() + "\n")
 	}
-	fmt.Fprintf(&b, "%d policy violation(s) deny the build: fix them, or lower the rule's severity in policies/ with a reason", len(d))
+	fmt.Fprintf(&b, "%d policy violation(s) deny the build: fix them, or override the rule's severity for the stage in policies/ (overrides: \"RULE\": {STAGE: \"warn\"}), with a comment that says why", len(d))
 	return b.String()
 }
 

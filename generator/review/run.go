@@ -32,6 +32,8 @@ type Request struct {
 	Raw bool
 	// Ignore leaves objects and fields out of the report (diff.Ignore).
 	Ignore []diff.Ignore
+	// Place is where out/ lies (generator.PlaceOf).
+	Place target.Place
 }
 
 // UsageError is a request that makes no sense.
@@ -41,7 +43,7 @@ func (e *UsageError) Error() string { return e.Msg }
 
 // Run builds both sides of req and compares them.
 func Run(req Request) (*diff.Report, error) {
-	opts := generator.Options{Dir: req.Dir, Envs: req.Envs, Targets: req.Targets}
+	opts := generator.Options{Dir: req.Dir, Envs: req.Envs, Targets: req.Targets, Place: req.Place}
 	switch {
 	case req.Against != "" && req.Base != "":
 		return nil, &UsageError{"--base and --against exclude each other: compare with a revision or with an environment"}

@@ -40,6 +40,21 @@ type Input struct {
 	// Base is the model with no environment delta: the common ground for
 	// files shared by environments (a Kustomize base, .env.example).
 	Base *model.Environment
+	// Place says where out/ is, for the files that point outside it.
+	Place
+}
+
+// Place is where out/ lies: in its Git repository, and relative to the
+// model. Both are slash-separated relative paths; the zero Place is out/
+// at the model's root, which is the repository's root.
+type Place struct {
+	// OutInRepo is out/'s path from the root of the Git repository the
+	// GitOps tools check out (Argo CD's source.path and Flux's path start
+	// with it); empty means "out".
+	OutInRepo string
+	// ModelFromOut is the model's root seen from out/ (what a relative
+	// bind mount of the model is relative to); empty means "..".
+	ModelFromOut string
 }
 
 // File is one generated file.

@@ -8,6 +8,7 @@ import (
 	"github.com/degen-dev/degen/generator/targets/compose"
 	"github.com/degen-dev/degen/generator/targets/dotenv"
 	"github.com/degen-dev/degen/generator/targets/flags"
+	"github.com/degen-dev/degen/generator/targets/gitops"
 	"github.com/degen-dev/degen/generator/targets/kubernetes"
 	"github.com/degen-dev/degen/generator/targets/prometheus"
 	"github.com/degen-dev/degen/generator/targets/terraform"
@@ -22,6 +23,7 @@ func All() []target.Target {
 		prometheus.Target{},
 		flags.Target{},
 		kubernetes.Target{},
+		gitops.Target{},
 	}
 }
 

@@ -118,7 +118,7 @@ environments: [Name=string]: #Base & {name: Name}
 
 #Base: schema.#Environment & {
 	name:      _
-	namespace: *"syn-\(name)" | _
+	namespace: "syn-\(name)"
 	params: logLevel: *"INFO" | "DEBUG" | "WARNING"
 	compose: project: "syn-\(name)"
 	project: name: "synthetic"

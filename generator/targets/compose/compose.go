@@ -73,7 +73,7 @@ func (Target) Generate(in target.Input) (target.Output, error) {
 	var errs []error
 	services := map[string]*service{}
 	for _, name := range env.ServiceNames() {
-		svc, err := convert(env, env.Services[name])
+		svc, err := convert(env, env.Services[name], modelRoot(in.Place))
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -231,7 +231,7 @@ func baseHeader(env *model.Environment, present []string) []string {
 		"Plain values and feature flags are read from "+path.Join("../..", composevars.EnvFile(env.Name))+".",
 		"Secrets are never written: export them (or pass a second, private --env-file)",
 		"before running; Compose refuses to start while one is unset.",
-		"Bind mounts are relative to the repository that holds out/.",
+		"Bind mounts are relative to the model's directory.",
 		"",
 	)
 	return lines

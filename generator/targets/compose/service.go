@@ -104,11 +104,18 @@ func configFile(env *model.Environment, name string) (artefact, file string, ok 
 	return promconfig.Artefact, promconfig.Path(env, promconfig.Compose), true
 }
 
-// RepoRoot is the repository root (the parent of out/) seen from an
-// environment's Compose directory out/compose/<env>/.
-const RepoRoot = "../../.."
+// modelRoot is the model's root seen from an environment's Compose
+// directory out/compose/<env>/: a relative bind mount of the model is
+// relative to it, wherever out/ is.
+func modelRoot(place target.Place) string {
+	fromOut := place.ModelFromOut
+	if fromOut == "" {
+		fromOut = ".."
+	}
+	return path.Join("../..", fromOut)
+}
 
-func convert(env *model.Environment, s *model.Service) (*service, error) {
+func convert(env *model.Environment, s *model.Service, root string) (*service, error) {
 	out := &service{
 		Image:         s.Image,
 		Hostname:      s.Hostname,
@@ -160,7 +167,7 @@ func convert(env *model.Environment, s *model.Service) (*service, error) {
 	}
 	out.Networks = networks(s)
 	for i, m := range s.Mounts {
-		vm, err := mount(env, s, i, m)
+		vm, err := mount(env, s, i, m, root)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -262,7 +269,7 @@ func Memory(q string) string {
 	return q
 }
 
-func mount(env *model.Environment, s *model.Service, i int, m model.Mount) (volumeMount, error) {
+func mount(env *model.Environment, s *model.Service, i int, m model.Mount, root string) (volumeMount, error) {
 	vm := volumeMount{Target: m.Target, ReadOnly: m.ReadOnly}
 	switch {
 	case m.Volume != "":
@@ -270,7 +277,7 @@ func mount(env *model.Environment, s *model.Service, i int, m model.Mount) (volu
 	case m.HostPath != "":
 		vm.Type, vm.Source = "bind", m.HostPath
 		if !path.IsAbs(m.HostPath) {
-			vm.Source = path.Join(RepoRoot, m.HostPath)
+			vm.Source = path.Join(root, m.HostPath)
 		}
 	case m.Config != "":
 		artefact, file, ok := configFile(env, m.Config)

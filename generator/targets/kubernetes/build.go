@@ -335,8 +335,8 @@ func (b *builder) ingress() error {
 	})
 }
 
-// namespace emits the environment's Namespace, ResourceQuota and
-// LimitRange (§4.1).
+// namespace emits the environment's Namespace, and its ResourceQuota and
+// LimitRange when the model gives them.
 func (b *builder) namespace() error {
 	env := b.env
 	k := env.Kubernetes
@@ -359,15 +359,21 @@ func (b *builder) namespace() error {
 		}
 		return qty
 	}
-	quota := corev1.ResourceList{
-		corev1.ResourceRequestsCPU:    must([]string{"quota", "cpu"}, k.Quota.CPU),
-		corev1.ResourceRequestsMemory: must([]string{"quota", "memory"}, k.Quota.Memory),
-		corev1.ResourcePods:           *resource.NewQuantity(int64(k.Quota.Pods), resource.DecimalSI),
+	var quota corev1.ResourceList
+	if k.Quota != nil {
+		quota = corev1.ResourceList{
+			corev1.ResourceRequestsCPU:    must([]string{"quota", "cpu"}, k.Quota.CPU),
+			corev1.ResourceRequestsMemory: must([]string{"quota", "memory"}, k.Quota.Memory),
+			corev1.ResourcePods:           *resource.NewQuantity(int64(k.Quota.Pods), resource.DecimalSI),
+		}
 	}
-	lr := corev1.LimitRangeItem{
-		Type:           corev1.LimitTypeContainer,
-		Default:        corev1.ResourceList{corev1.ResourceCPU: must([]string{"limitRange", "defaultCPU"}, k.LimitRange.DefaultCPU), corev1.ResourceMemory: must([]string{"limitRange", "defaultMemory"}, k.LimitRange.DefaultMemory)},
-		DefaultRequest: corev1.ResourceList{corev1.ResourceCPU: must([]string{"limitRange", "defaultRequestCPU"}, k.LimitRange.DefaultRequestCPU), corev1.ResourceMemory: must([]string{"limitRange", "defaultRequestMemory"}, k.LimitRange.DefaultRequestMemory)},
+	var lr *corev1.LimitRangeItem
+	if k.LimitRange != nil {
+		lr = &corev1.LimitRangeItem{
+			Type:           corev1.LimitTypeContainer,
+			Default:        corev1.ResourceList{corev1.ResourceCPU: must([]string{"limitRange", "defaultCPU"}, k.LimitRange.DefaultCPU), corev1.ResourceMemory: must([]string{"limitRange", "defaultMemory"}, k.LimitRange.DefaultMemory)},
+			DefaultRequest: corev1.ResourceList{corev1.ResourceCPU: must([]string{"limitRange", "defaultRequestCPU"}, k.LimitRange.DefaultRequestCPU), corev1.ResourceMemory: must([]string{"limitRange", "defaultRequestMemory"}, k.LimitRange.DefaultRequestMemory)},
+		}
 	}
 	if len(errs) > 0 {
 		return errs[0]
@@ -388,11 +394,14 @@ func (b *builder) namespace() error {
 		"kustomize.toolkit.fluxcd.io/prune": "disabled",
 		"argocd.argoproj.io/sync-options":   "Prune=false",
 	}
-	for _, o := range []any{
-		&corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: nsMeta},
-		&corev1.ResourceQuota{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ResourceQuota"}, ObjectMeta: meta("compute-quota", labels), Spec: corev1.ResourceQuotaSpec{Hard: quota}},
-		&corev1.LimitRange{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "LimitRange"}, ObjectMeta: meta("default-limits", labels), Spec: corev1.LimitRangeSpec{Limits: []corev1.LimitRangeItem{lr}}},
-	} {
+	objs := []any{&corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: nsMeta}}
+	if quota != nil {
+		objs = append(objs, &corev1.ResourceQuota{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ResourceQuota"}, ObjectMeta: meta("compute-quota", labels), Spec: corev1.ResourceQuotaSpec{Hard: quota}})
+	}
+	if lr != nil {
+		objs = append(objs, &corev1.LimitRange{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "LimitRange"}, ObjectMeta: meta("default-limits", labels), Spec: corev1.LimitRangeSpec{Limits: []corev1.LimitRangeItem{*lr}}})
+	}
+	for _, o := range objs {
 		if err := b.add("namespace", o); err != nil {
 			return err
 		}

@@ -107,7 +107,7 @@ func TestFluxBuild(t *testing.T) {
 	r := theDefault(t)
 	for _, env := range kubeEnvs(r.model) {
 		t.Run(env, func(t *testing.T) {
-			files := r.out[env].Files
+			files := append(append([]target.File(nil), r.out[env].Files...), r.entry[env]...)
 			ks, _ := fluxEntry(t, env, files, r.model.Envs[env].Kubernetes.RepoURL)
 			root := t.TempDir()
 			for _, f := range files {

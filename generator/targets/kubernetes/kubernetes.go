@@ -1,8 +1,8 @@
 // Package kubernetes is the Kubernetes target: a Kustomize base generated
 // from the model with no environment delta, one thin overlay per
 // environment holding only what differs from the base (patches computed by
-// comparing the two sets of objects), and the Argo CD and Flux entry points
-// that deploy each overlay.
+// comparing the two sets of objects). The Argo CD and Flux entry points that
+// deploy each overlay are the gitops target's.
 //
 // Layout under out/:
 //
@@ -11,11 +11,11 @@
 //	kubernetes/overlays/<env>/kustomization.yaml
 //	kubernetes/overlays/<env>/<concern>/<kind>-<name>.yaml   objects only that env has
 //	kubernetes/overlays/<env>/patches/<kind>-<name>.yaml     JSON 6902 patches
-//	gitops/argocd/<env>.yaml, gitops/flux/<env>.yaml
 package kubernetes
 
 import (
 	"fmt"
+	"github.com/degen-dev/degen/generator/internal/k8smeta"
 	"math"
 	"sort"
 	"sync"
@@ -30,7 +30,7 @@ import (
 // Name is the artefact name environments list.
 const Name = "kubernetes"
 
-// Target generates the Kustomize base, overlays and GitOps entry points.
+// Target generates the Kustomize base and overlays.
 type Target struct{}
 
 var (
@@ -42,8 +42,8 @@ var (
 func (Target) Name() string { return Name }
 
 const (
-	baseDir     = "kubernetes/base"
-	overlaysDir = "kubernetes/overlays"
+	baseDir     = k8smeta.BaseDir
+	overlaysDir = k8smeta.OverlaysDir
 )
 
 // Generate implements target.Target. It resolves the base on every call;
@@ -90,9 +90,6 @@ func (t *buildTarget) base(b *model.Environment) ([]object, []target.File, error
 // generateWith generates in.Env, taking the base from baseOf.
 func generateWith(in target.Input, baseOf func(*model.Environment) ([]object, []target.File, error)) (target.Output, error) {
 	var out target.Output
-	if in.Env.Kubernetes.RepoURL == "" {
-		return out, model.Errorf(in.Env, "kubernetes", "environment %s gets kubernetes but kubernetes.repoURL is not set: set the Git repository Argo CD and Flux deploy out/ from", in.Env.Name)
-	}
 	baseObjs, base, err := baseOf(in.Base)
 	if err != nil {
 		return out, err
@@ -109,12 +106,8 @@ func generateWith(in target.Input, baseOf func(*model.Environment) ([]object, []
 	if err != nil {
 		return out, err
 	}
-	gitops, err := gitopsFiles(in.Env)
-	if err != nil {
-		return out, err
-	}
 	// A new slice: base may be shared with other environments (buildTarget).
-	out.Files = append(append(append([]target.File(nil), base...), overlay...), gitops...)
+	out.Files = append(append([]target.File(nil), base...), overlay...)
 	return out, nil
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/degen-dev/degen/generator/load"
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/target"
+	"github.com/degen-dev/degen/generator/targets/gitops"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -44,6 +45,9 @@ type defaultRun struct {
 	// build of the overlay.
 	out   map[string]target.Output
 	built map[string]map[string]map[string]any
+	// entry are the gitops target's files of each environment: the entry
+	// points that deploy its overlay.
+	entry map[string][]target.File
 }
 
 var (
@@ -62,13 +66,21 @@ func theDefault(t *testing.T) *defaultRun {
 			defaultErr = load.Format(err, repoRoot)
 			return
 		}
-		r := &defaultRun{model: m, out: map[string]target.Output{}, built: map[string]map[string]map[string]any{}}
+		r := &defaultRun{model: m, out: map[string]target.Output{}, built: map[string]map[string]map[string]any{}, entry: map[string][]target.File{}}
 		for _, env := range kubeEnvs(m) {
 			out, err := Target{}.Generate(target.Input{Env: m.Envs[env], Base: m.Base})
 			if err != nil {
 				defaultErr = load.Format(err, repoRoot)
 				return
 			}
+			// The entry points that deploy the overlay are the gitops
+			// target's; the Flux and strict-decoding tests read them here.
+			entry, err := gitops.Target{}.Generate(target.Input{Env: m.Envs[env]})
+			if err != nil {
+				defaultErr = load.Format(err, repoRoot)
+				return
+			}
+			r.entry[env] = entry.Files
 			r.out[env] = out
 			r.built[env] = krustyBuild(t, writeFS(t, out.Files), "/out/kubernetes/overlays/"+env)
 		}

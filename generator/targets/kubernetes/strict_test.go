@@ -1,6 +1,7 @@
 package kubernetes
 
 import (
+	"github.com/degen-dev/degen/generator/target"
 	"strings"
 	"testing"
 
@@ -126,7 +127,7 @@ func TestStrictDecoding(t *testing.T) {
 	r := theDefault(t)
 	for _, env := range kubeEnvs(r.model) {
 		out := r.out[env]
-		for _, f := range out.Files {
+		for _, f := range append(append([]target.File(nil), out.Files...), r.entry[env]...) {
 			if strings.Contains(f.Path, "/patches/") {
 				continue // patches are checked by building the overlay
 			}

@@ -1,6 +1,7 @@
 package kubernetes
 
 import (
+	"github.com/degen-dev/degen/generator/internal/k8smeta"
 	"path"
 	"regexp"
 	"strings"
@@ -18,10 +19,10 @@ import (
 )
 
 const (
-	labelName      = "app.kubernetes.io/name"
-	labelPartOf    = "app.kubernetes.io/part-of"
-	labelManagedBy = "app.kubernetes.io/managed-by"
-	labelComponent = "app.kubernetes.io/component"
+	labelName      = k8smeta.LabelName
+	labelPartOf    = k8smeta.LabelPartOf
+	labelManagedBy = k8smeta.LabelManagedBy
+	labelComponent = k8smeta.LabelComponent
 	// labelNetworkPrefix marks the pods of a model network; NetworkPolicies
 	// select on it.
 	labelNetworkPrefix = "network.degen.dev/"
@@ -35,14 +36,7 @@ const (
 // commonLabels are the labels of every object degen emits for a service or
 // concern.
 func commonLabels(project, name, group string) map[string]string {
-	l := map[string]string{labelPartOf: project, labelManagedBy: "degen"}
-	if name != "" {
-		l[labelName] = name
-	}
-	if group != "" {
-		l[labelComponent] = group
-	}
-	return l
+	return k8smeta.Labels(project, name, group)
 }
 
 func meta(name string, labels map[string]string) metav1.ObjectMeta {

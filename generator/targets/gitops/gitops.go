@@ -1,13 +1,78 @@
-package kubernetes
+// Package gitops is the GitOps target: per environment, the entry points
+// that deploy its Kubernetes overlay straight from the repository, for Argo
+// CD (an Application) and for Flux (a GitRepository and the Kustomization
+// built from it).
+//
+// Layout under out/:
+//
+//	gitops/argocd/<env>.yaml
+//	gitops/flux/<env>.yaml
+//
+// An environment that lists gitops must list kubernetes too, and give
+// kubernetes.repoURL: the entry points name the repository, never a
+// placeholder.
+package gitops
 
 import (
+	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
+	"sigs.k8s.io/yaml"
+
+	"github.com/degen-dev/degen/generator/internal/k8smeta"
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/target"
 )
+
+// Name is the artefact name environments list.
+const Name = "gitops"
+
+// Target generates the Argo CD and Flux entry points.
+type Target struct{}
+
+var _ target.WithoutBase = Target{}
+
+// WithoutBase implements target.WithoutBase: the entry points read the
+// environment alone.
+func (Target) WithoutBase() {}
+
+// Name implements target.Target.
+func (Target) Name() string { return Name }
+
+// Generate implements target.Target.
+func (Target) Generate(in target.Input) (target.Output, error) {
+	env := in.Env
+	if i := slices.Index(env.Artefacts, Name); i >= 0 && !env.Has("kubernetes") {
+		return target.Output{}, model.Errorf(env, model.P("artefacts", i), "environment %s gets gitops, which deploys its Kubernetes overlay, but not kubernetes: add \"kubernetes\" to artefacts", env.Name)
+	}
+	if env.Kubernetes.RepoURL == "" {
+		return target.Output{}, model.Errorf(env, "kubernetes", "environment %s gets gitops but kubernetes.repoURL is not set: set the Git repository Argo CD and Flux deploy out/ from", env.Name)
+	}
+	files, err := gitopsFiles(env, in.OutInRepo)
+	if err != nil {
+		return target.Output{}, err
+	}
+	return target.Output{Files: files}, nil
+}
+
+func commonLabels(project, name, group string) map[string]string {
+	return k8smeta.Labels(project, name, group)
+}
+
+func anyMap(m map[string]string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// marshal emits YAML through sigs.k8s.io/yaml: map keys sorted, so bytes
+// depend only on content.
+func marshal(v any) ([]byte, error) { return yaml.Marshal(v) }
 
 // gitopsFiles are the environment's entry points: an Argo CD Application,
 // and a Flux GitRepository with the Kustomization that builds from it (one
@@ -15,8 +80,11 @@ import (
 // the model's repository. Flux objects of every environment live in
 // flux-system, so the GitRepository is named after the environment's
 // namespace, like the Kustomization and the Application.
-func gitopsFiles(env *model.Environment) ([]target.File, error) {
-	overlay := "out/" + overlaysDir + "/" + env.Name
+func gitopsFiles(env *model.Environment, outInRepo string) ([]target.File, error) {
+	if outInRepo == "" {
+		outInRepo = "out"
+	}
+	overlay := path.Join(outInRepo, k8smeta.Overlay(env.Name))
 	k := env.Kubernetes
 	app := map[string]any{
 		"apiVersion": "argoproj.io/v1alpha1",
