@@ -112,16 +112,19 @@ func newRootCmd(g *globals, stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "degen",
 		Short: "Compile one CUE model of a stack into GitOps manifests under out/",
-		Long: `degen compiles one CUE model (schema/, envs/, policies/) into the files a
-stack is deployed from: Docker Compose files and .env files, a Kustomize base
-with per-environment overlays, Terraform tfvars, Prometheus scrape configs and
-feature-flag files, all under out/. Those files are committed and reviewed as
-diffs; Argo CD or Flux deploy them from out/.
+		Long: `degen compiles one CUE model of a stack (envs/, and its own policies/) into
+the files the stack is deployed from: Docker Compose files and .env files, a
+Kustomize base with per-environment overlays, Argo CD and Flux entry points,
+Terraform tfvars, Prometheus scrape configs and feature-flag files, all under
+out/. Those files are committed and reviewed as diffs; Argo CD or Flux deploy
+them from out/. The schema and the generic policies are in this binary
+(degen schema prints them): a repository holds only its model.
 
-Typical use, before every commit:
+Start a repository, then use it before every commit:
 
-  degen build --all        regenerate out/ for every environment
-  degen check --all        CI gate: fail when out/ is stale
+  degen init myapp         a model that builds at once (--example default: a full stack)
+  degen build              regenerate out/ for every environment
+  degen check              CI gate: fail when out/ is stale
 
 Exit codes: 0 success, 1 invalid model or failed check, 2 misuse of the
 command line, 3 out/ is stale (degen check). degen diff exits like diff(1):

@@ -6,12 +6,14 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/degen-dev/degen/schema"
 )
 
 func newVersionCmd(stdout io.Writer) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print degen's version, its VCS revision and the CUE version it embeds",
+		Short: "Print degen's version, its VCS revision, the schema it serves and the CUE version it embeds",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_, err := fmt.Fprintln(stdout, versionLine())
@@ -53,5 +55,5 @@ func versionLine() string {
 		}
 		line += " " + rev
 	}
-	return line + " (cue " + cueVersion + ")"
+	return line + " (schema " + schema.Module + " " + schema.Version + ", cue " + cueVersion + ")"
 }

@@ -24,6 +24,7 @@ func Validate(env *model.Environment) error {
 	v.names()
 	v.variables()
 	v.cycles()
+	v.runtimes()
 	if v.errs == nil {
 		return nil
 	}
@@ -284,5 +285,14 @@ func (v *validator) cycles() {
 				return
 			}
 		}
+	}
+}
+
+// runtimes checks what a runtime needs of the environment and the schema
+// leaves optional: the secret store the Kubernetes ExternalSecrets read.
+func (v *validator) runtimes() {
+	env := v.env
+	if env.Has("kubernetes") && len(env.Secrets) > 0 && env.Kubernetes.SecretStore == "" {
+		v.errorf(v.pos(cue.Str("secrets")), "it has secrets and gets kubernetes, but kubernetes.secretStore is not set: name the external-secrets store its ExternalSecrets read, e.g. kubernetes: secretStore: \"vault\"")
 	}
 }
