@@ -78,6 +78,7 @@ func Build(opts Options) (*model.Model, *Result, error) {
 	if err != nil {
 		return m, nil, load.Locate(m, err)
 	}
+	res.Warnings = Acknowledged(m, res.Warnings)
 	if opts.Policies {
 		getenv := opts.Getenv
 		if getenv == nil {
@@ -129,7 +130,7 @@ func (g *targetRunner) run() {
 			}
 			continue
 		}
-		o := envOutput{env: r.env.Name, place: g.place}
+		o := envOutput{env: r.env.Name, place: g.place, warnings: notes(r.env)}
 		o.generate(r.env, nil, g.targets, withoutBase)
 		if base != nil {
 			o.generate(r.env, base, g.targets, withBase)

@@ -53,11 +53,16 @@ func GenerateAt(m *model.Model, envs []string, targets []target.Target, place ta
 		if !ok {
 			return nil, fmt.Errorf("environment %q was not loaded", name)
 		}
-		o := envOutput{env: name, place: place}
+		o := envOutput{env: name, place: place, warnings: notes(env)}
 		o.generate(env, m.Base, targets, nil)
 		outs = append(outs, o)
 	}
-	return merge(outs)
+	res, err := merge(outs)
+	if err != nil {
+		return nil, err
+	}
+	res.Warnings = Acknowledged(m, res.Warnings)
+	return res, nil
 }
 
 // envOutput is what the targets made of one environment.
@@ -117,6 +122,65 @@ func generateOne(t target.Target, in target.Input) (out target.Output, err error
 // merge joins the outputs of environments in name order, whatever order
 // they were made in: a path generated twice is an error unless it is a
 // shared file with the same bytes in every environment.
+// ModelTarget is the Target of the warnings about the model itself
+// (model.Note), which no target raised.
+const ModelTarget = "model"
+
+// Acknowledged drops from ws the warnings the environments of m
+// acknowledge, and adds a warning for every acknowledgement that matches
+// none, so that none outlives its reason.
+func Acknowledged(m *model.Model, ws []target.Warning) []target.Warning {
+	used := map[string]map[string]bool{}
+	var out []target.Warning
+	for _, w := range ws {
+		env := m.Envs[w.Env]
+		if env == nil {
+			out = append(out, w)
+			continue
+		}
+		matched := ""
+		for _, id := range []string{w.ID(), w.Target + "/" + w.Code + "/*"} {
+			if _, ok := env.Acknowledge[id]; ok && w.Code != "" {
+				matched = id
+				break
+			}
+		}
+		if matched == "" {
+			out = append(out, w)
+			continue
+		}
+		if used[w.Env] == nil {
+			used[w.Env] = map[string]bool{}
+		}
+		used[w.Env][matched] = true
+	}
+	for _, name := range m.EnvNames() {
+		env := m.Envs[name]
+		for _, id := range model.SortedKeys(env.Acknowledge) {
+			// An acknowledgement of a target the environment does not get
+			// is the base's, for the environments that do.
+			t, _, _ := strings.Cut(id, "/")
+			if !used[name][id] && (t == ModelTarget || env.Has(t)) {
+				out = append(out, target.Warning{Env: name, Target: ModelTarget, Subject: "", Code: "stale-acknowledgement",
+					Message: fmt.Sprintf("acknowledge %q matches no warning of this environment: remove it (what it accepted is gone)", id)})
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b target.Warning) int {
+		return cmp.Or(strings.Compare(a.Env, b.Env), strings.Compare(a.Target, b.Target), strings.Compare(a.Subject, b.Subject))
+	})
+	return out
+}
+
+// notes are env's model notes as warnings.
+func notes(env *model.Environment) []target.Warning {
+	var ws []target.Warning
+	for _, n := range env.Notes {
+		ws = append(ws, target.Warning{Env: env.Name, Target: ModelTarget, Subject: n.Subject, Code: n.Code, Message: n.Message})
+	}
+	return ws
+}
+
 func merge(outs []envOutput) (*Result, error) {
 	sort.Slice(outs, func(i, j int) bool { return outs[i].env < outs[j].env })
 	res := &Result{Files: map[string][]byte{}, Owners: map[string][]string{}}

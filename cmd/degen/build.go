@@ -80,6 +80,9 @@ func runBuild(g *globals, envs []string, pf *policyFlags, force, noCache bool, s
 		return err
 	}
 	printWarnings(stderr, res.Warnings)
+	if err := pf.strictErr(res); err != nil {
+		return err
+	}
 	rep, err := writer.Write(g.outDir(), writer.Plan{Files: res.Files, Owners: res.Owners, Scope: res.Envs, Force: force})
 	var oe *writer.OutError
 	if errors.As(err, &oe) {

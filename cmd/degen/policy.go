@@ -16,10 +16,28 @@ import (
 // policyFlags is --policy-report, shared by build and vet.
 type policyFlags struct {
 	report string
+	strict bool
 }
 
 func (f *policyFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.report, "policy-report", "", `"json" prints the policy report as JSON on stdout (the command's summary then goes to stderr)`)
+	cmd.Flags().BoolVar(&f.strict, "strict", false, "fail (exit 1, nothing written) on any warning the model does not acknowledge, policy warnings included")
+}
+
+// strictErr is the error --strict makes of the warnings left: target
+// warnings the model did not acknowledge and policy warnings.
+func (f *policyFlags) strictErr(res *generator.Result) error {
+	if !f.strict || res == nil {
+		return nil
+	}
+	n := len(res.Warnings)
+	if res.Policy != nil {
+		n += len(res.Policy.Warnings())
+	}
+	if n == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d warning(s) and --strict: fix them, acknowledge a target's warning in the model (acknowledge: \"ID\": \"why\", the ID in brackets above), or override a policy's severity in policies/", n)
 }
 
 func (f *policyFlags) check() error {

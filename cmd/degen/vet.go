@@ -34,6 +34,9 @@ environment.`,
 				return err
 			}
 			printWarnings(stderr, res.Warnings)
+			if err := pf.strictErr(res); err != nil {
+				return err
+			}
 			fmt.Fprintf(pf.summary(stdout, stderr), "ok: %v, %d files\n", res.Envs, len(res.Files))
 			return nil
 		},

@@ -13,11 +13,14 @@ import (
 // raised for several environments (an ingress Compose cannot carry, in
 // local and in dev) is one line naming them all.
 func printWarnings(w io.Writer, ws []target.Warning) {
-	type key struct{ target, subject, message string }
+	type key struct{ target, subject, message, id string }
 	envs := map[key][]string{}
 	var keys []key
 	for _, x := range ws {
-		k := key{x.Target, x.Subject, x.Message}
+		k := key{x.Target, x.Subject, x.Message, ""}
+		if x.Code != "" {
+			k.id = x.ID()
+		}
 		if _, ok := envs[k]; !ok {
 			keys = append(keys, k)
 		}
@@ -37,6 +40,10 @@ func printWarnings(w io.Writer, ws []target.Warning) {
 		if k.subject != "" {
 			line += ": " + k.subject
 		}
-		fmt.Fprintln(w, line+": "+k.message)
+		line += ": " + k.message
+		if k.id != "" {
+			line += " [" + k.id + "]"
+		}
+		fmt.Fprintln(w, line)
 	}
 }

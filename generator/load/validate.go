@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"cuelang.org/go/cue"
 	cueerrors "cuelang.org/go/cue/errors"
@@ -31,20 +32,66 @@ func Validate(env *model.Environment) error {
 	return cueerrors.Sanitize(v.errs)
 }
 
-// dropDisabled removes services with enabled: false and dependencies on them.
+// dropDisabled removes services with enabled: false and dependencies on
+// them, noting each dropped dependency, and each env value that still names
+// a disabled service's host, on the service that keeps it (model.Note).
 func dropDisabled(env *model.Environment) {
+	hosts := map[string]string{} // host name -> disabled service
 	for name, s := range env.Services {
 		if !s.Enabled {
+			hosts[s.Hostname] = name
+			hosts[name] = name
 			delete(env.Services, name)
 		}
 	}
-	for _, s := range env.Services {
-		for dep := range s.DependsOn {
+	for _, name := range env.ServiceNames() {
+		s := env.Services[name]
+		for _, dep := range model.SortedKeys(s.DependsOn) {
 			if other, ok := env.Services[dep]; !ok && other == nil && disabledIn(env, dep) {
 				delete(s.DependsOn, dep)
+				env.Notes = append(env.Notes, model.Note{Subject: name, Code: "dependency-disabled",
+					Message: fmt.Sprintf("depends on %s, which is disabled here (enabled: false): the dependency is dropped, and %s starts without it", dep, name)})
+			}
+		}
+		if len(hosts) == 0 {
+			continue
+		}
+		for _, key := range model.SortedKeys(s.Env) {
+			v := s.Env[key].Value
+			if v == nil {
+				continue
+			}
+			for _, h := range model.SortedKeys(hosts) {
+				if namesHost(*v, h) {
+					env.Notes = append(env.Notes, model.Note{Subject: name, Code: "env-names-disabled",
+						Message: fmt.Sprintf("env %s = %q names %s, which is disabled here (enabled: false): nothing answers there", key, *v, hosts[h])})
+					break
+				}
 			}
 		}
 	}
+}
+
+// namesHost reports whether value holds host as a whole host name: "h",
+// "h:80", "ws://h:8765/x", "a,h" — not "h2" or "other-h".
+func namesHost(value, host string) bool {
+	for i := 0; ; {
+		j := strings.Index(value[i:], host)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(host)
+		before := start == 0 || !hostChar(value[start-1])
+		after := end == len(value) || !hostChar(value[end])
+		if before && after {
+			return true
+		}
+		i = start + 1
+	}
+}
+
+func hostChar(c byte) bool {
+	return c == '-' || c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
 }
 
 // disabledIn reports whether name is a service of env's CUE value that was

@@ -70,6 +70,23 @@ type Environment struct {
 	// and violations into file positions (load.Locate) and for explain;
 	// targets never touch it.
 	Source Source `json:"-"`
+
+	// Acknowledge maps the ID of a warning (target/code/subject, the
+	// subject may be *) that the model accepts to the reason; such a
+	// warning is not printed.
+	Acknowledge map[string]string `json:"acknowledge,omitempty"`
+
+	// Notes are what the loader saw that changes less than the model seems
+	// to say (a dependency on a disabled service, dropped); a build prints
+	// them as warnings of the target "model".
+	Notes []Note `json:"-"`
+}
+
+// Note is a warning about the model itself, not about one target.
+type Note struct {
+	Subject string // the service it is about
+	Code    string // a DNS label naming the kind of note
+	Message string
 }
 
 // Source is opaque to everything but package load, which implements it: the

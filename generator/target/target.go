@@ -75,8 +75,16 @@ type Warning struct {
 	Env     string
 	Target  string
 	Subject string // service or object the warning is about
+	// Code names the kind of warning, a DNS label ("ingress-not-carried"):
+	// with Target and Subject it is the warning's ID, which a model
+	// acknowledges (ID).
+	Code    string
 	Message string
 }
+
+// ID is what a model's acknowledge lists: target/code/subject, e.g.
+// compose/ingress-not-carried/grafana.
+func (w Warning) ID() string { return w.Target + "/" + w.Code + "/" + w.Subject }
 
 func (w Warning) String() string {
 	s := fmt.Sprintf("warning: %s/%s", w.Env, w.Target)

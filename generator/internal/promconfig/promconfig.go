@@ -46,6 +46,22 @@ const Artefact = "prometheus"
 // of the Kubernetes ConfigMap that carries it.
 const File = "prometheus.yml"
 
+// Scrapers returns, sorted, the services of env that mount the
+// configuration (a mount of config File): the Prometheus servers that
+// scrape the others, whatever the model names them.
+func Scrapers(env *model.Environment) []string {
+	var out []string
+	for _, name := range env.ServiceNames() {
+		for _, m := range env.Services[name].Mounts {
+			if m.Config == File {
+				out = append(out, name)
+				break
+			}
+		}
+	}
+	return out
+}
+
 // Mountable returns the config files a service may mount, sorted: degen
 // generates this one only.
 func Mountable() []string { return []string{File} }

@@ -297,36 +297,36 @@ func mount(env *model.Environment, s *model.Service, i int, m model.Mount, root 
 // warnings reports what Compose cannot carry for s.
 func warnings(env *model.Environment, s *model.Service) []target.Warning {
 	var ws []target.Warning
-	add := func(format string, args ...any) {
-		ws = append(ws, target.Warning{Env: env.Name, Target: "compose", Subject: s.Name, Message: fmt.Sprintf(format, args...)})
+	add := func(code, format string, args ...any) {
+		ws = append(ws, target.Warning{Env: env.Name, Target: "compose", Subject: s.Name, Code: code, Message: fmt.Sprintf(format, args...)})
 	}
 	if a := s.Autoscaling; a != nil {
-		add("autoscaling %d-%d replicas is not carried: Compose runs a fixed %d", a.MinReplicas, a.MaxReplicas, s.Replicas)
+		add("autoscaling-not-carried", "autoscaling %d-%d replicas is not carried: Compose runs a fixed %d", a.MinReplicas, a.MaxReplicas, s.Replicas)
 	}
 	if in := s.Ingress; in != nil {
 		p, _ := s.Port(in.Port)
 		if p.HostPort != 0 {
-			add("ingress %s is not carried: Compose has no ingress; the port is published on host port %d", in.Path, p.HostPort)
+			add("ingress-not-carried", "ingress %s is not carried: Compose has no ingress; the port is published on host port %d", in.Path, p.HostPort)
 		} else {
-			add("ingress %s is not carried: Compose has no ingress and port %s is not published on the host", in.Path, in.Port)
+			add("ingress-not-carried", "ingress %s is not carried: Compose has no ingress and port %s is not published on the host", in.Path, in.Port)
 		}
 	}
 	for _, p := range s.Ports {
 		if p.NodePort != 0 {
 			if p.HostPort != 0 {
-				add("nodePort %d of port %s is Kubernetes only: Compose publishes host port %d", p.NodePort, p.Name, p.HostPort)
+				add("nodeport-kubernetes-only", "nodePort %d of port %s is Kubernetes only: Compose publishes host port %d", p.NodePort, p.Name, p.HostPort)
 			} else {
-				add("nodePort %d of port %s is Kubernetes only and the port has no hostPort: it is not reachable from the host", p.NodePort, p.Name)
+				add("nodeport-kubernetes-only", "nodePort %d of port %s is Kubernetes only and the port has no hostPort: it is not reachable from the host", p.NodePort, p.Name)
 			}
 		}
 	}
 	switch {
 	case s.Kind == "daemonset":
-		add("daemonset runs one container on the Docker host, not one per node")
+		add("daemonset-one-container", "daemonset runs one container on the Docker host, not one per node")
 	case s.Kind == "job" && (s.Restart == "always" || s.Restart == "unless-stopped"):
-		add("job with restart %q runs again after it completes in Compose: set restart to \"no\" or \"on-failure\"", s.Restart)
+		add("job-restarts", "job with restart %q runs again after it completes in Compose: set restart to \"no\" or \"on-failure\"", s.Restart)
 	case s.Kind == "statefulset" && s.Replicas > 1:
-		add("statefulset replicas share their volumes in Compose: there is no per-replica identity or claim")
+		add("statefulset-shared-volumes", "statefulset replicas share their volumes in Compose: there is no per-replica identity or claim")
 	}
 	return ws
 }

@@ -1,6 +1,7 @@
 package kubernetes
 
 import (
+	"fmt"
 	"strconv"
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -91,8 +92,8 @@ func (b *builder) add(concern string, v any) error {
 	return nil
 }
 
-func (b *builder) warn(subject, msg string) {
-	b.warnings = append(b.warnings, target.Warning{Env: b.env.Name, Target: Name, Subject: subject, Message: msg})
+func (b *builder) warn(subject, code, msg string) {
+	b.warnings = append(b.warnings, target.Warning{Env: b.env.Name, Target: Name, Subject: subject, Code: code, Message: msg})
 }
 
 // errorf is an error at the CUE position of services.<svc>.<path…> (or the
@@ -136,9 +137,14 @@ func (b *builder) service(s *model.Service) error {
 			return err
 		}
 	}
-	if s.Autoscaling != nil {
+	if a := s.Autoscaling; a != nil {
 		if err := b.add(s.Group, hpa(b.env.Project.Name, s)); err != nil {
 			return err
+		}
+		// The HPA owns the count: a replicas outside its range (or other
+		// than its floor) changes nothing a reviewer would expect.
+		if s.Kind == "deployment" && s.Replicas != a.MinReplicas {
+			b.warn(s.Name, "replicas-no-effect", fmt.Sprintf("replicas %d has no effect on Kubernetes: the HorizontalPodAutoscaler scales it between %d and %d; change autoscaling.minReplicas (or maxReplicas) instead", s.Replicas, a.MinReplicas, a.MaxReplicas))
 		}
 	}
 	if needsPDB(s) {

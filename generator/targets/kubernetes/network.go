@@ -1,16 +1,16 @@
 package kubernetes
 
 import (
+	"slices"
+
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/degen-dev/degen/generator/internal/promconfig"
 	"github.com/degen-dev/degen/generator/model"
 )
-
-// scraper is the service whose pods scrape metrics ports.
-const scraper = "prometheus"
 
 // networkPolicies derive §4.1's isolation from the model's networks: a pod
 // accepts traffic from the pods that share one of its networks (policies
@@ -32,7 +32,12 @@ func (b *builder) networkPolicies() error {
 			return err
 		}
 	}
-	_, hasScraper := env.Services[scraper]
+	// The pods that scrape metrics ports: the services that mount the
+	// Prometheus configuration.
+	var scrapers []networkingv1.NetworkPolicyPeer
+	for _, sc := range promconfig.Scrapers(env) {
+		scrapers = append(scrapers, networkingv1.NetworkPolicyPeer{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{labelName: sc}}})
+	}
 	for _, name := range env.ServiceNames() {
 		s := env.Services[name]
 		pods := metav1.LabelSelector{MatchLabels: map[string]string{labelName: s.Name}}
@@ -46,9 +51,9 @@ func (b *builder) networkPolicies() error {
 				rule   networkingv1.NetworkPolicyIngressRule
 			}{suffix, r})
 		}
-		if s.Metrics != nil && hasScraper && s.Name != scraper {
+		if s.Metrics != nil && len(scrapers) > 0 && !slices.Contains(promconfig.Scrapers(env), s.Name) {
 			add("allow-scrape", networkingv1.NetworkPolicyIngressRule{
-				From:  []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{labelName: scraper}}}},
+				From:  scrapers,
 				Ports: ports(s, s.Metrics.Port),
 			})
 		}

@@ -159,7 +159,7 @@ func (b *builder) podSpec(s *model.Service) (corev1.PodSpec, []corev1.Persistent
 	var claims []corev1.PersistentVolumeClaim
 	for i, m := range s.Mounts {
 		if m.ComposeOnly {
-			b.warn(s.Name, "mount of "+m.Target+" exists only in Compose (composeOnly) and is left out")
+			b.warn(s.Name, "compose-only-mount", "mount of "+m.Target+" exists only in Compose (composeOnly) and is left out")
 			continue
 		}
 		vm := corev1.VolumeMount{MountPath: m.Target, ReadOnly: m.ReadOnly}
@@ -190,7 +190,7 @@ func (b *builder) podSpec(s *model.Service) (corev1.PodSpec, []corev1.Persistent
 			if m.Config != promconfig.File {
 				optional := true
 				src.Optional = &optional
-				b.warn(s.Name, "mount of "+m.Config+" reads the optional ConfigMap "+cm+", which degen does not generate: create it")
+				b.warn(s.Name, "optional-configmap", "mount of "+m.Config+" reads the optional ConfigMap "+cm+", which degen does not generate: create it")
 			}
 			pod.Volumes = append(pod.Volumes, corev1.Volume{Name: cm, VolumeSource: corev1.VolumeSource{ConfigMap: src}})
 		}

@@ -8,6 +8,9 @@ package prometheus
 
 import (
 	"fmt"
+	"slices"
+	"sort"
+	"strings"
 
 	"github.com/degen-dev/degen/generator/internal/promconfig"
 	"github.com/degen-dev/degen/generator/model"
@@ -49,20 +52,28 @@ func (Target) Generate(in target.Input) (target.Output, error) {
 }
 
 // networkWarnings names scraped Compose services that share no network with
-// the prometheus service, which could not reach them.
+// any service that mounts the configuration (promconfig.Scrapers), which
+// could not reach them.
 func networkWarnings(env *model.Environment) []target.Warning {
-	prom, ok := env.Services["prometheus"]
-	if !ok || !env.Has("compose") {
+	scrapers := promconfig.Scrapers(env)
+	if len(scrapers) == 0 || !env.Has("compose") {
 		return nil
 	}
 	nets := map[string]bool{}
-	for _, n := range prom.Networks {
-		nets[n] = true
+	var names []string
+	for _, sc := range scrapers {
+		for _, n := range env.Services[sc].Networks {
+			if !nets[n] {
+				names = append(names, n)
+			}
+			nets[n] = true
+		}
 	}
+	sort.Strings(names)
 	var ws []target.Warning
 	for _, name := range env.ServiceNames() {
 		s := env.Services[name]
-		if s.Metrics == nil || name == "prometheus" {
+		if s.Metrics == nil || slices.Contains(scrapers, name) {
 			continue
 		}
 		shared := false
@@ -70,8 +81,8 @@ func networkWarnings(env *model.Environment) []target.Warning {
 			shared = shared || nets[n]
 		}
 		if !shared {
-			ws = append(ws, target.Warning{Env: env.Name, Target: Name, Subject: name,
-				Message: fmt.Sprintf("exposes metrics but shares no network with prometheus (%v): join one of them or Compose cannot scrape it", prom.Networks)})
+			ws = append(ws, target.Warning{Env: env.Name, Target: Name, Subject: name, Code: "metrics-unreachable",
+				Message: fmt.Sprintf("exposes metrics but shares no network with %s (%v): join one of them or Compose cannot scrape it", strings.Join(scrapers, ", "), names)})
 		}
 	}
 	return ws

@@ -303,8 +303,11 @@ func TestNoRuntimeIsAnError(t *testing.T) {
 
 func TestNetworkWarning(t *testing.T) {
 	env := &model.Environment{Name: "x", Artefacts: []string{"compose", "prometheus"}, Services: map[string]*model.Service{
-		"prometheus": {Name: "prometheus", Hostname: "prometheus", Networks: []string{"mon"},
-			Ports: []model.Port{{Name: "http", ContainerPort: 9090}}, Metrics: &model.Metrics{Port: "http", Path: "/metrics"}},
+		// The scraper is the service that mounts the configuration,
+		// whatever its name.
+		"scraper": {Name: "scraper", Hostname: "scraper", Networks: []string{"mon"},
+			Ports:  []model.Port{{Name: "http", ContainerPort: 9090}}, Metrics: &model.Metrics{Port: "http", Path: "/metrics"},
+			Mounts: []model.Mount{{Config: "prometheus.yml", Target: "/etc/prometheus/prometheus.yml"}}},
 		"app": {Name: "app", Hostname: "app", Networks: []string{"other"},
 			Ports: []model.Port{{Name: "m", ContainerPort: 1}}, Metrics: &model.Metrics{Port: "m", Path: "/metrics"}},
 	}}
@@ -312,8 +315,9 @@ func TestNetworkWarning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(out.Warnings) != 1 || out.Warnings[0].Subject != "app" {
-		t.Fatalf("want one warning about app, got %v", out.Warnings)
+	if len(out.Warnings) != 1 || out.Warnings[0].Subject != "app" || out.Warnings[0].ID() != "prometheus/metrics-unreachable/app" ||
+		!strings.Contains(out.Warnings[0].Message, "shares no network with scraper ([mon])") {
+		t.Fatalf("want one warning about app and scraper, got %v", out.Warnings)
 	}
 }
 
