@@ -306,7 +306,7 @@ func TestNetworkWarning(t *testing.T) {
 		// The scraper is the service that mounts the configuration,
 		// whatever its name.
 		"scraper": {Name: "scraper", Hostname: "scraper", Networks: []string{"mon"},
-			Ports:  []model.Port{{Name: "http", ContainerPort: 9090}}, Metrics: &model.Metrics{Port: "http", Path: "/metrics"},
+			Ports: []model.Port{{Name: "http", ContainerPort: 9090}}, Metrics: &model.Metrics{Port: "http", Path: "/metrics"},
 			Mounts: []model.Mount{{Config: "prometheus.yml", Target: "/etc/prometheus/prometheus.yml"}}},
 		"app": {Name: "app", Hostname: "app", Networks: []string{"other"},
 			Ports: []model.Port{{Name: "m", ContainerPort: 1}}, Metrics: &model.Metrics{Port: "m", Path: "/metrics"}},
