@@ -150,6 +150,7 @@ command line, 3 out/ is stale (degen check). degen diff exits like diff(1):
 		newInitCmd(stdout),
 		newSchemaCmd(stdout),
 	)
+	registerCompletions(root, g)
 	for _, c := range root.Commands() {
 		for _, name := range envNameFlags {
 			if f := c.Flags().Lookup(name); f != nil {

@@ -448,3 +448,24 @@ func PackageClash(root, want string, mp *load.MultiplePackageError) error {
 	}
 	return errs
 }
+
+// EnvNames returns the environments the model at dir defines, read from
+// its files without evaluating them (shell completion uses it); nil when
+// the files do not say them plainly (environments made by a
+// comprehension, say) or do not parse.
+func EnvNames(dir string) []string {
+	root, err := filepath.Abs(dir)
+	if err != nil {
+		return nil
+	}
+	inst, err := parse(root)
+	if err != nil {
+		return nil
+	}
+	defined, ok := keepEnvironments(inst.Files, func(string) bool { return true })
+	if !ok {
+		return nil
+	}
+	sort.Strings(defined)
+	return defined
+}
