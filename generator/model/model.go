@@ -343,6 +343,9 @@ type Kubernetes struct {
 	IngressClass     string `json:"ingressClass"`
 	IngressName      string `json:"ingressName"`
 	IngressNamespace string `json:"ingressNamespace"`
+	// StorageClasses are the classes of the claims by access mode; empty
+	// means the cluster's default.
+	StorageClasses StorageClasses `json:"storageClasses"`
 	// Quota and LimitRange are nil when the model gives none.
 	Quota      *Quota      `json:"quota,omitempty"`
 	LimitRange *LimitRange `json:"limitRange,omitempty"`
@@ -355,6 +358,13 @@ type Kubernetes struct {
 	// PodSecurity is the Pod Security Admission level the namespace
 	// enforces: baseline, restricted or privileged.
 	PodSecurity string `json:"podSecurity"`
+}
+
+// StorageClasses name the StorageClass of a PersistentVolumeClaim by its
+// access mode.
+type StorageClasses struct {
+	ReadWriteOnce string `json:"readWriteOnce,omitempty"`
+	ReadWriteMany string `json:"readWriteMany,omitempty"`
 }
 
 // Quota is the namespace ResourceQuota.

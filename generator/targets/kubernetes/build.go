@@ -64,6 +64,9 @@ func (b *builder) build() error {
 		if err := b.pvc(vol); err != nil {
 			return err
 		}
+		if b.mounters[vol] > 1 && env.Kubernetes.StorageClasses.ReadWriteMany == "" {
+			b.warn(vol, "rwx-default-class", fmt.Sprintf("volume %s is mounted by %d workloads, so its claim is ReadWriteMany, and kubernetes.storageClasses.readWriteMany is not set: the cluster's default class (a block volume, usually) cannot provide RWX and the claim stays Pending; name a class that can (NFS, CephFS, EFS, Azure Files)", vol, b.mounters[vol]))
+		}
 	}
 	for _, name := range env.ServiceNames() {
 		if err := b.service(env.Services[name]); err != nil {

@@ -5,6 +5,9 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/degen-dev/degen/generator/model"
+	"github.com/degen-dev/degen/generator/target"
 )
 
 // TestNamespaceNotPruned: Flux and Argo CD prune what leaves Git; the
@@ -92,4 +95,108 @@ func isDegens(obj map[string]any) bool {
 	md, _ := obj["metadata"].(map[string]any)
 	labels, _ := md["labels"].(map[string]any)
 	return labels["app.kubernetes.io/managed-by"] == "degen"
+}
+
+// TestRolloutsCanFinish: in every overlay build, a Deployment whose pod
+// claims a ReadWriteOnce volume is replaced with Recreate (a surge pod
+// would wait on Multi-Attach for ever), and every other Deployment rolls.
+// A ReadWriteMany claim takes the environment's RWX class when it names
+// one, and is warned about when it does not.
+func TestRolloutsCanFinish(t *testing.T) {
+	r := theDefault(t)
+	for _, env := range kubeEnvs(r.model) {
+		modes := map[string]string{} // claim -> access mode
+		for _, obj := range r.built[env] {
+			if obj["kind"] != "PersistentVolumeClaim" {
+				continue
+			}
+			meta, _ := obj["metadata"].(map[string]any)
+			spec, _ := obj["spec"].(map[string]any)
+			am, _ := spec["accessModes"].([]any)
+			if len(am) == 1 {
+				modes[meta["name"].(string)] = am[0].(string)
+			}
+		}
+		recreate := 0
+		for id, obj := range r.built[env] {
+			if obj["kind"] != "Deployment" || !isDegens(obj) {
+				continue
+			}
+			spec, _ := obj["spec"].(map[string]any)
+			strategy, _ := spec["strategy"].(map[string]any)
+			tmpl, _ := spec["template"].(map[string]any)
+			pod, _ := tmpl["spec"].(map[string]any)
+			rwo := false
+			vols, _ := pod["volumes"].([]any)
+			for _, v := range vols {
+				v, _ := v.(map[string]any)
+				if c, ok := v["persistentVolumeClaim"].(map[string]any); ok && modes[c["claimName"].(string)] == "ReadWriteOnce" {
+					rwo = true
+				}
+			}
+			want := "RollingUpdate"
+			if rwo {
+				want = "Recreate"
+				recreate++
+			}
+			if strategy["type"] != want {
+				t.Errorf("%s: %s: strategy %v, want %s (claims a ReadWriteOnce volume: %v)", env, id, strategy["type"], want, rwo)
+			}
+		}
+		// Prometheus, Grafana, MinIO and superset-redis hold one RWO claim
+		// each in the default model.
+		if recreate < 4 {
+			t.Errorf("%s: %d Deployments use Recreate, want at least the 4 with a ReadWriteOnce claim", env, recreate)
+		}
+	}
+	// Without a RWX class: a warning per shared volume; with one, the claim
+	// names it.
+	m := r.model
+	env := *m.Envs["prod"]
+	out, err := Target{}.Generate(target.Input{Env: &env, Base: m.Base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	warned := 0
+	for _, w := range out.Warnings {
+		if w.Code == "rwx-default-class" {
+			warned++
+		}
+	}
+	if warned == 0 {
+		t.Errorf("no rwx-default-class warning for the default model's shared volumes")
+	}
+	env.Kubernetes.StorageClasses = model.StorageClasses{ReadWriteMany: "cephfs", ReadWriteOnce: "fast-ssd"}
+	out, err = Target{}.Generate(target.Input{Env: &env, Base: m.Base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range out.Warnings {
+		if w.Code == "rwx-default-class" {
+			t.Errorf("warning with a RWX class set: %v", w)
+		}
+	}
+	built := krustyBuild(t, writeFS(t, out.Files), "/out/kubernetes/overlays/prod")
+	classes := map[string]string{}
+	for _, obj := range built {
+		if obj["kind"] == "PersistentVolumeClaim" {
+			meta, _ := obj["metadata"].(map[string]any)
+			spec, _ := obj["spec"].(map[string]any)
+			am, _ := spec["accessModes"].([]any)
+			c, _ := spec["storageClassName"].(string)
+			classes[meta["name"].(string)+" "+am[0].(string)] = c
+		}
+	}
+	if len(classes) == 0 {
+		t.Fatal("prod builds no PersistentVolumeClaim")
+	}
+	for k, c := range classes {
+		want := "fast-ssd"
+		if strings.HasSuffix(k, "ReadWriteMany") {
+			want = "cephfs"
+		}
+		if c != want {
+			t.Errorf("claim %s: storageClassName %q, want %q", k, c, want)
+		}
+	}
 }

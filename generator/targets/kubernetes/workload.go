@@ -110,15 +110,22 @@ func (b *builder) workload(s *model.Service) (any, error) {
 		}, nil
 	}
 	zero, one := intstr.FromInt32(0), intstr.FromInt32(1)
+	strategy := appsv1.DeploymentStrategy{
+		Type:          appsv1.RollingUpdateDeploymentStrategyType,
+		RollingUpdate: &appsv1.RollingUpdateDeployment{MaxUnavailable: &zero, MaxSurge: &one},
+	}
+	// A pod holding a ReadWriteOnce claim must stop before its successor
+	// starts: a surge pod would wait on Multi-Attach (or the data's lock)
+	// for ever, and the rollout with it.
+	if b.singleWriter(s) {
+		strategy = appsv1.DeploymentStrategy{Type: appsv1.RecreateDeploymentStrategyType}
+	}
 	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 		ObjectMeta: m,
 		Spec: appsv1.DeploymentSpec{
 			Replicas: deployReplicas, Selector: podSelector(s), Template: tmpl,
-			Strategy: appsv1.DeploymentStrategy{
-				Type:          appsv1.RollingUpdateDeploymentStrategyType,
-				RollingUpdate: &appsv1.RollingUpdateDeployment{MaxUnavailable: &zero, MaxSurge: &one},
-			},
+			Strategy: strategy,
 		},
 	}, nil
 }
@@ -221,17 +228,37 @@ func configMapFor(file string) string {
 	return strings.TrimPrefix(volumeName(base), "-") + "-config"
 }
 
+// singleWriter reports whether s mounts a volume no other workload mounts,
+// a ReadWriteOnce claim.
+func (b *builder) singleWriter(s *model.Service) bool {
+	for _, m := range s.Mounts {
+		if m.Volume != "" && !m.ComposeOnly && b.mounters[m.Volume] == 1 {
+			return true
+		}
+	}
+	return false
+}
+
 // claim is the PersistentVolumeClaim (or claim template) of a model volume.
-// A volume mounted by more than one workload is ReadWriteMany.
+// A volume mounted by more than one workload is ReadWriteMany. The class is
+// the environment's for the access mode (kubernetes.storageClasses), else
+// the cluster's default.
 func (b *builder) claim(vol string) corev1.PersistentVolumeClaim {
 	mode := corev1.ReadWriteOnce
+	class := b.env.Kubernetes.StorageClasses.ReadWriteOnce
 	if b.mounters[vol] > 1 {
 		mode = corev1.ReadWriteMany
+		class = b.env.Kubernetes.StorageClasses.ReadWriteMany
+	}
+	var className *string
+	if class != "" {
+		className = &class
 	}
 	return corev1.PersistentVolumeClaim{
 		ObjectMeta: metav1.ObjectMeta{Name: vol},
 		Spec: corev1.PersistentVolumeClaimSpec{
-			AccessModes: []corev1.PersistentVolumeAccessMode{mode},
+			StorageClassName: className,
+			AccessModes:      []corev1.PersistentVolumeAccessMode{mode},
 			Resources: corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{
 				corev1.ResourceStorage: resource.MustParse(b.env.Volumes[vol].Size),
 			}},
