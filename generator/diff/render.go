@@ -145,43 +145,10 @@ func WriteJSON(w io.Writer, r *Report) error {
 // is cut at an entry boundary and a note says how many objects are not
 // shown.
 func Markdown(r *Report, limit int) string {
-	var b strings.Builder
-	b.WriteString("### degen diff\n\n")
 	if r.Empty() {
-		b.WriteString("**No changes** to generated files.\n")
-		return b.String()
+		return "### degen diff\n\n**No changes** to generated files.\n"
 	}
-	fmt.Fprintf(&b, "**%s** in %s.\n\n", r.Summary(), strings.Join(r.Targets(), ", "))
-	writeSummaryTable(&b, r)
-	counts := targetCounts(r)
-	entries := mergeEntries(r)
-	const closing = "\n</details>\n"
-	shown := 0
-	for i := 0; i < len(entries); {
-		t := entries[i].target
-		head := fmt.Sprintf("<details><summary><b>%s</b>: %s</summary>\n\n", escape(t), counts[t])
-		if !fits(&b, head+closing, limit) {
-			return truncated(&b, len(r.Objects)-shown, false)
-		}
-		b.WriteString(head)
-		file := ""
-		for ; i < len(entries) && entries[i].target == t; i++ {
-			e := entries[i]
-			var chunk strings.Builder
-			if e.file != file {
-				fmt.Fprintf(&chunk, "\n`%s`\n\n", e.file)
-			}
-			markdownEntry(&chunk, e)
-			if !fits(&b, chunk.String()+closing, limit) {
-				return truncated(&b, len(r.Objects)-shown, true)
-			}
-			file = e.file
-			shown += e.objects
-			b.WriteString(chunk.String())
-		}
-		b.WriteString(closing + "\n")
-	}
-	return b.String()
+	return markdownParts(r, limit, 1)[0]
 }
 
 // writeSummaryTable counts the objects per environment and target.
@@ -457,13 +424,24 @@ func MarkdownParts(r *Report, limit int) []string {
 	if md := Markdown(r, limit); r.Empty() || !strings.Contains(md, "**Output truncated**") {
 		return []string{md}
 	}
+	return markdownParts(r, limit-partSlack, MaxParts)
+}
+
+// markdownParts renders a report with changes in at most maxParts parts of
+// at most limit bytes: one part is Markdown's report, cut with the
+// truncation note where the next section or entry would not fit; several
+// are MarkdownParts'.
+func markdownParts(r *Report, limit, maxParts int) []string {
 	var parts []*strings.Builder
 	var b *strings.Builder
-	limit -= partSlack
 	newPart := func() {
 		b = &strings.Builder{}
 		parts = append(parts, b)
-		b.WriteString("### degen diff (part %d of %d)\n\n")
+		if maxParts == 1 {
+			b.WriteString("### degen diff\n\n")
+		} else {
+			b.WriteString("### degen diff (part %d of %d)\n\n")
+		}
 	}
 	newPart()
 	fmt.Fprintf(b, "**%s** in %s.\n\n", r.Summary(), strings.Join(r.Targets(), ", "))
@@ -476,7 +454,7 @@ func MarkdownParts(r *Report, limit int) []string {
 		t := entries[i].target
 		head := fmt.Sprintf("<details><summary><b>%s</b>: %s</summary>\n\n", escape(t), counts[t])
 		if !fits(b, head+closing, limit) {
-			if len(parts) == MaxParts {
+			if len(parts) == maxParts {
 				return numbered(parts, truncated(b, len(r.Objects)-shown, false))
 			}
 			newPart()
@@ -494,7 +472,7 @@ func MarkdownParts(r *Report, limit int) []string {
 				return c.String()
 			}
 			if !fits(b, chunk()+closing, limit) {
-				if len(parts) == MaxParts {
+				if len(parts) == maxParts {
 					return numbered(parts, truncated(b, len(r.Objects)-shown, true))
 				}
 				b.WriteString(closing)
@@ -516,8 +494,6 @@ func MarkdownParts(r *Report, limit int) []string {
 	return numbered(parts, "")
 }
 
-// numbered fills in the parts' numbers; last, when set, replaces the
-// content of the last part.
 func numbered(parts []*strings.Builder, last string) []string {
 	out := make([]string, len(parts))
 	for i, p := range parts {
