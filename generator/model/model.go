@@ -343,6 +343,8 @@ type Kubernetes struct {
 	IngressClass     string `json:"ingressClass"`
 	IngressName      string `json:"ingressName"`
 	IngressNamespace string `json:"ingressNamespace"`
+	// IngressTLS, when set, makes the Ingress serve TLS for IngressHost.
+	IngressTLS *IngressTLS `json:"ingressTLS,omitempty"`
 	// StorageClasses are the classes of the claims by access mode; empty
 	// means the cluster's default.
 	StorageClasses StorageClasses `json:"storageClasses"`
@@ -358,6 +360,13 @@ type Kubernetes struct {
 	// PodSecurity is the Pod Security Admission level the namespace
 	// enforces: baseline, restricted or privileged.
 	PodSecurity string `json:"podSecurity"`
+}
+
+// IngressTLS is the Ingress's certificate: the Secret that holds it and,
+// optionally, the cert-manager ClusterIssuer that issues it.
+type IngressTLS struct {
+	SecretName    string `json:"secretName"`
+	ClusterIssuer string `json:"clusterIssuer,omitempty"`
 }
 
 // StorageClasses name the StorageClass of a PersistentVolumeClaim by its

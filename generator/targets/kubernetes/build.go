@@ -331,16 +331,29 @@ func (b *builder) ingress() error {
 		return nil
 	}
 	class := env.Kubernetes.IngressClass
+	om := meta(env.Kubernetes.IngressName, commonLabels(b.env.Project.Name, env.Kubernetes.IngressName, ""))
+	spec := networkingv1.IngressSpec{
+		IngressClassName: &class,
+		Rules: []networkingv1.IngressRule{{
+			Host:             env.Kubernetes.IngressHost,
+			IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{Paths: paths}},
+		}},
+	}
+	if tls := env.Kubernetes.IngressTLS; tls != nil {
+		if env.Kubernetes.IngressHost == "" {
+			return model.Errorf(env, model.P("kubernetes", "ingressTLS"), "environment %s: the Ingress serves TLS but kubernetes.ingressHost is not set: a certificate names its host; set ingressHost", env.Name)
+		}
+		spec.TLS = []networkingv1.IngressTLS{{Hosts: []string{env.Kubernetes.IngressHost}, SecretName: tls.SecretName}}
+		if tls.ClusterIssuer != "" {
+			// cert-manager's ingress-shim issues the certificate into
+			// SecretName for the hosts of spec.tls.
+			om.Annotations = map[string]string{"cert-manager.io/cluster-issuer": tls.ClusterIssuer}
+		}
+	}
 	return b.add("ingress", &networkingv1.Ingress{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "Ingress"},
-		ObjectMeta: meta(env.Kubernetes.IngressName, commonLabels(b.env.Project.Name, env.Kubernetes.IngressName, "")),
-		Spec: networkingv1.IngressSpec{
-			IngressClassName: &class,
-			Rules: []networkingv1.IngressRule{{
-				Host:             env.Kubernetes.IngressHost,
-				IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{Paths: paths}},
-			}},
-		},
+		ObjectMeta: om,
+		Spec:       spec,
 	})
 }
 

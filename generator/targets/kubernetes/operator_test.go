@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"sigs.k8s.io/yaml"
 
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/target"
@@ -198,5 +200,54 @@ func TestRolloutsCanFinish(t *testing.T) {
 		if c != want {
 			t.Errorf("claim %s: storageClassName %q, want %q", k, c, want)
 		}
+	}
+}
+
+// TestIngressTLS: prod's Ingress, as kustomize builds it and strictly
+// decoded, serves TLS for its host with the certificate cert-manager issues
+// into <ingressName>-tls; an Ingress with TLS and no host is refused.
+func TestIngressTLS(t *testing.T) {
+	r := theDefault(t)
+	env := r.model.Envs["prod"]
+	var ing *networkingv1.Ingress
+	for _, obj := range r.built["prod"] {
+		if obj["kind"] == "Ingress" {
+			data, err := yaml.Marshal(obj)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ing = &networkingv1.Ingress{}
+			if err := yaml.UnmarshalStrict(data, ing); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if ing == nil {
+		t.Fatal("prod builds no Ingress")
+	}
+	host := env.Kubernetes.IngressHost
+	if len(ing.Spec.TLS) != 1 || len(ing.Spec.TLS[0].Hosts) != 1 || ing.Spec.TLS[0].Hosts[0] != host || ing.Spec.Rules[0].Host != host {
+		t.Errorf("prod Ingress TLS %+v, rules host %q: want one TLS entry for %q", ing.Spec.TLS, ing.Spec.Rules[0].Host, host)
+	}
+	if got, want := ing.Spec.TLS[0].SecretName, env.Kubernetes.IngressName+"-tls"; got != want {
+		t.Errorf("TLS secret %q, want %q", got, want)
+	}
+	if got := ing.Annotations["cert-manager.io/cluster-issuer"]; got != env.Kubernetes.IngressTLS.ClusterIssuer || got == "" {
+		t.Errorf("cluster-issuer annotation %q, want the model's %q", got, env.Kubernetes.IngressTLS.ClusterIssuer)
+	}
+	for _, name := range []string{"dev", "staging"} {
+		for _, obj := range r.built[name] {
+			if obj["kind"] == "Ingress" {
+				if spec, _ := obj["spec"].(map[string]any); spec["tls"] != nil {
+					t.Errorf("%s: the Ingress serves TLS, which the model does not ask for", name)
+				}
+			}
+		}
+	}
+	noHost := *env
+	noHost.Kubernetes.IngressHost = ""
+	_, err := Target{}.Generate(target.Input{Env: &noHost, Base: r.model.Base})
+	if err == nil || !strings.Contains(err.Error(), "the Ingress serves TLS but kubernetes.ingressHost is not set") {
+		t.Errorf("TLS without a host: err = %v", err)
 	}
 }
