@@ -65,7 +65,7 @@ func (b *builder) build() error {
 			return err
 		}
 		if b.mounters[vol] > 1 && env.Kubernetes.StorageClasses.ReadWriteMany == "" {
-			b.warn(vol, "rwx-default-class", fmt.Sprintf("volume %s is mounted by %d workloads, so its claim is ReadWriteMany, and kubernetes.storageClasses.readWriteMany is not set: the cluster's default class (a block volume, usually) cannot provide RWX and the claim stays Pending; name a class that can (NFS, CephFS, EFS, Azure Files)", vol, b.mounters[vol]))
+			return model.Errorf(env, model.P("volumes", vol), "environment %s: volume %s is mounted by %d workloads, so its claim is ReadWriteMany, and kubernetes.storageClasses.readWriteMany is not set: the cluster's default class (a block volume, usually) cannot provide RWX and the claim would stay Pending; name a class that can (NFS, CephFS, EFS, Azure Files), or mount the volume in one workload", env.Name, vol, b.mounters[vol])
 		}
 	}
 	for _, name := range env.ServiceNames() {

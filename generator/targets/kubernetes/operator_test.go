@@ -102,8 +102,8 @@ func isDegens(obj map[string]any) bool {
 // TestRolloutsCanFinish: in every overlay build, a Deployment whose pod
 // claims a ReadWriteOnce volume is replaced with Recreate (a surge pod
 // would wait on Multi-Attach for ever), and every other Deployment rolls.
-// A ReadWriteMany claim takes the environment's RWX class when it names
-// one, and is warned about when it does not.
+// A ReadWriteMany claim takes the environment's RWX class, which it must
+// name.
 func TestRolloutsCanFinish(t *testing.T) {
 	r := theDefault(t)
 	for _, env := range kubeEnvs(r.model) {
@@ -151,32 +151,19 @@ func TestRolloutsCanFinish(t *testing.T) {
 			t.Errorf("%s: %d Deployments use Recreate, want at least the 4 with a ReadWriteOnce claim", env, recreate)
 		}
 	}
-	// Without a RWX class: a warning per shared volume; with one, the claim
-	// names it.
+	// Without a RWX class a shared volume is an error at the volume; with
+	// one, the claims name the classes.
 	m := r.model
 	env := *m.Envs["prod"]
+	env.Kubernetes.StorageClasses = model.StorageClasses{}
+	_, err := Target{}.Generate(target.Input{Env: &env, Base: m.Base})
+	if err == nil || !strings.Contains(err.Error(), "so its claim is ReadWriteMany, and kubernetes.storageClasses.readWriteMany is not set") {
+		t.Errorf("a RWX volume without a class: err = %v", err)
+	}
+	env.Kubernetes.StorageClasses = model.StorageClasses{ReadWriteMany: "cephfs", ReadWriteOnce: "fast-ssd"}
 	out, err := Target{}.Generate(target.Input{Env: &env, Base: m.Base})
 	if err != nil {
 		t.Fatal(err)
-	}
-	warned := 0
-	for _, w := range out.Warnings {
-		if w.Code == "rwx-default-class" {
-			warned++
-		}
-	}
-	if warned == 0 {
-		t.Errorf("no rwx-default-class warning for the default model's shared volumes")
-	}
-	env.Kubernetes.StorageClasses = model.StorageClasses{ReadWriteMany: "cephfs", ReadWriteOnce: "fast-ssd"}
-	out, err = Target{}.Generate(target.Input{Env: &env, Base: m.Base})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, w := range out.Warnings {
-		if w.Code == "rwx-default-class" {
-			t.Errorf("warning with a RWX class set: %v", w)
-		}
 	}
 	built := krustyBuild(t, writeFS(t, out.Files), "/out/kubernetes/overlays/prod")
 	classes := map[string]string{}
