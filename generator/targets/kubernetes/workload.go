@@ -1,6 +1,7 @@
 package kubernetes
 
 import (
+	"fmt"
 	"github.com/degen-dev/degen/generator/internal/k8smeta"
 	"path"
 	"regexp"
@@ -117,8 +118,13 @@ func (b *builder) workload(s *model.Service) (any, error) {
 	// A pod holding a ReadWriteOnce claim must stop before its successor
 	// starts: a surge pod would wait on Multi-Attach (or the data's lock)
 	// for ever, and the rollout with it.
-	if b.singleWriter(s) {
+	if vol := b.singleWriter(s); vol != "" {
 		strategy = appsv1.DeploymentStrategy{Type: appsv1.RecreateDeploymentStrategyType}
+		// Several pods cannot share a ReadWriteOnce claim unless they land
+		// on one node.
+		if s.Replicas > 1 || s.Autoscaling != nil {
+			return nil, b.errorf(s.Name, []string{"replicas"}, "deployment %s runs several pods (replicas %d%s) on the ReadWriteOnce volume %s, which only one node can attach: make it a statefulset (a claim per pod), or run one replica", s.Name, s.Replicas, autoscaleNote(s), vol)
+		}
 	}
 	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
@@ -228,15 +234,22 @@ func configMapFor(file string) string {
 	return strings.TrimPrefix(volumeName(base), "-") + "-config"
 }
 
-// singleWriter reports whether s mounts a volume no other workload mounts,
-// a ReadWriteOnce claim.
-func (b *builder) singleWriter(s *model.Service) bool {
+// singleWriter returns the first volume s mounts that no other workload
+// mounts, a ReadWriteOnce claim; "" when there is none.
+func (b *builder) singleWriter(s *model.Service) string {
 	for _, m := range s.Mounts {
 		if m.Volume != "" && !m.ComposeOnly && b.mounters[m.Volume] == 1 {
-			return true
+			return m.Volume
 		}
 	}
-	return false
+	return ""
+}
+
+func autoscaleNote(s *model.Service) string {
+	if a := s.Autoscaling; a != nil {
+		return fmt.Sprintf(", autoscaling to %d", a.MaxReplicas)
+	}
+	return ""
 }
 
 // claim is the PersistentVolumeClaim (or claim template) of a model volume.
