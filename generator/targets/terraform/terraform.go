@@ -77,8 +77,9 @@ func (v variable) path(field string) string { return model.P("terraform", "varia
 
 // check says what is wrong with v's declaration in env: a type HCL cannot
 // parse, neither or both of value and secret, or a secret that is not
-// defined.
-func (v variable) check(env *model.Environment) (cty.Type, hclwrite.Tokens, error) {
+// defined. With declOnly (variables.tf, from the base) a missing value is
+// no fault: a variable may get its value from each environment alone.
+func (v variable) check(env *model.Environment, declOnly bool) (cty.Type, hclwrite.Tokens, error) {
 	ty, tokens, err := v.typeOf()
 	if err != nil {
 		return cty.NilType, nil, model.Errorf(env, v.path("type"), "Terraform variable %s: %v: write a Terraform type constraint such as \"string\" or \"list(string)\"", v.name, err)
@@ -86,7 +87,7 @@ func (v variable) check(env *model.Environment) (cty.Type, hclwrite.Tokens, erro
 	switch {
 	case v.Secret != "" && v.Value != nil:
 		return ty, nil, model.Errorf(env, v.path("value"), "Terraform variable %s reads secret %q and has a value: a secret variable never has a value under out/; drop value", v.name, v.Secret)
-	case v.Secret == "" && v.Value == nil:
+	case v.Secret == "" && v.Value == nil && !declOnly:
 		return ty, nil, model.Errorf(env, v.path("value"), "Terraform variable %s has no value: give value, or secret for a sensitive variable", v.name)
 	case v.Secret != "":
 		if _, ok := env.Secrets[v.Secret]; !ok {
@@ -150,7 +151,7 @@ func Variables(base *model.Environment) ([]byte, error) {
 	comment(tf, "optional() object attributes need Terraform 1.3.")
 	tf.SetAttributeValue("required_version", cty.StringVal(">= 1.3.0"))
 	for _, v := range vars {
-		_, typeTokens, err := v.check(base)
+		_, typeTokens, err := v.check(base, true)
 		if err != nil {
 			return nil, err
 		}
@@ -180,7 +181,7 @@ func TFVars(env *model.Environment) ([]byte, error) {
 		fmt.Sprintf("  terraform plan -var-file=%s.tfvars", env.Name),
 	)
 	for _, v := range declared(env) {
-		ty, _, err := v.check(env)
+		ty, _, err := v.check(env, false)
 		if err != nil {
 			return nil, err
 		}
