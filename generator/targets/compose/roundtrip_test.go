@@ -26,23 +26,29 @@ var composeEnvs = []string{"local", "dev"}
 func TestComposeGoLoadsWholeSet(t *testing.T) {
 	m := defaultModel(t)
 	for _, name := range composeEnvs {
-		t.Run(name, func(t *testing.T) {
-			env := m.Envs[name]
-			res := generate(t, m, name)
-			root := writeOut(t, res)
-			vars := composeEnv(t, root, env)
-			p, err := loadProject(t, root, name, composeFiles(res, m.Envs[name]), vars)
-			if err != nil {
-				t.Fatalf("compose-go rejects the %s set: %v", name, err)
-			}
-			if p.Name != env.Compose.Project {
-				t.Errorf("project name %q, want %q", p.Name, env.Compose.Project)
-			}
-			// Secrets reach the containers only through interpolation of
-			// the dummy values in vars: compareProject checks each one.
-			compareProject(t, root, env, p, vars)
-		})
+		t.Run(name, func(t *testing.T) { checkWholeSet(t, m, name) })
 	}
+}
+
+// checkWholeSet loads the whole Compose set of one environment of m with
+// compose-go, with the generated .env and every secret, and compares the
+// loaded project with the model.
+func checkWholeSet(t *testing.T, m *model.Model, name string) {
+	t.Helper()
+	env := m.Envs[name]
+	res := generate(t, m, name)
+	root := writeOut(t, res)
+	vars := composeEnv(t, root, env)
+	p, err := loadProject(t, root, name, composeFiles(res, env), vars)
+	if err != nil {
+		t.Fatalf("compose-go rejects the %s set: %v", name, err)
+	}
+	if p.Name != env.Compose.Project {
+		t.Errorf("project name %q, want %q", p.Name, env.Compose.Project)
+	}
+	// Secrets reach the containers only through interpolation of the
+	// dummy values in vars: compareProject checks each one.
+	compareProject(t, root, env, p, vars)
 }
 
 // TestComposeGoLoadsEachConcern loads base.yml with each concern file and
@@ -51,45 +57,53 @@ func TestComposeGoLoadsWholeSet(t *testing.T) {
 func TestComposeGoLoadsEachConcern(t *testing.T) {
 	m := defaultModel(t)
 	for _, name := range composeEnvs {
-		env := m.Envs[name]
-		res := generate(t, m, name)
-		root := writeOut(t, res)
-		vars := composeEnv(t, root, env)
-		for _, f := range composeFiles(res, m.Envs[name])[1:] {
-			concern := strings.TrimSuffix(f, ".yml")
-			t.Run(name+"/"+concern, func(t *testing.T) {
-				needs := compose.Needs(env, concern)
-				files := []string{"base.yml"}
-				for _, c := range compose.Groups(env) {
-					if c == concern || contains(needs, c) {
-						files = append(files, c+".yml")
-					}
+		checkEachGroup(t, m, name)
+	}
+}
+
+// checkEachGroup loads, for one environment of m, base.yml with each group's
+// file and the groups it needs, as the file's header says to run it, as a
+// subtest per group.
+func checkEachGroup(t *testing.T, m *model.Model, name string) {
+	t.Helper()
+	env := m.Envs[name]
+	res := generate(t, m, name)
+	root := writeOut(t, res)
+	vars := composeEnv(t, root, env)
+	for _, f := range composeFiles(res, env)[1:] {
+		concern := strings.TrimSuffix(f, ".yml")
+		t.Run(name+"/"+concern, func(t *testing.T) {
+			needs := compose.Needs(env, concern)
+			files := []string{"base.yml"}
+			for _, c := range compose.Groups(env) {
+				if c == concern || contains(needs, c) {
+					files = append(files, c+".yml")
 				}
-				p, err := loadProject(t, root, name, files, vars)
-				if err != nil {
-					t.Fatalf("compose-go rejects %v: %v", files, err)
+			}
+			p, err := loadProject(t, root, name, files, vars)
+			if err != nil {
+				t.Fatalf("compose-go rejects %v: %v", files, err)
+			}
+			var want []string
+			for _, s := range env.ServiceNames() {
+				if g := env.Services[s].Group; g == concern || contains(needs, g) {
+					want = append(want, s)
 				}
-				var want []string
-				for _, s := range env.ServiceNames() {
-					if g := env.Services[s].Group; g == concern || contains(needs, g) {
-						want = append(want, s)
-					}
-				}
-				if diff := cmp.Diff(want, p.ServiceNames()); diff != "" {
-					t.Errorf("services of %v (-model +loaded):\n%s", files, diff)
-				}
-				header := string(res.Files[composevars.Dir(name)+"/"+f])
-				if !strings.Contains(header, "-f "+strings.Join(files, " -f ")+" up") {
-					t.Errorf("%s header does not say to run %v", f, files)
-				}
-				if len(needs) == 0 {
-					return
-				}
-				if _, err := loadProject(t, root, name, []string{"base.yml", f}, vars); err == nil || !strings.Contains(err.Error(), "depends on undefined service") {
-					t.Errorf("%s loads without %v (err %v): Needs is wrong", f, needs, err)
-				}
-			})
-		}
+			}
+			if diff := cmp.Diff(want, p.ServiceNames()); diff != "" {
+				t.Errorf("services of %v (-model +loaded):\n%s", files, diff)
+			}
+			header := string(res.Files[composevars.Dir(name)+"/"+f])
+			if !strings.Contains(header, "-f "+strings.Join(files, " -f ")+" up") {
+				t.Errorf("%s header does not say to run %v", f, files)
+			}
+			if len(needs) == 0 {
+				return
+			}
+			if _, err := loadProject(t, root, name, []string{"base.yml", f}, vars); err == nil || !strings.Contains(err.Error(), "depends on undefined service") {
+				t.Errorf("%s loads without %v (err %v): Needs is wrong", f, needs, err)
+			}
+		})
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/degen-dev/degen/generator"
+	"github.com/degen-dev/degen/generator/internal/stacks"
 	"github.com/degen-dev/degen/generator/load"
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/target"
@@ -63,12 +64,20 @@ func expected(env *model.Environment, placeholder string) map[string]string {
 }
 
 func TestEnvFilesMatchModel(t *testing.T) {
-	m := defaultModel(t)
-	res, err := generator.Generate(m, []string{"dev", "local"}, []target.Target{dotenv.Target{}})
+	checkEnvFiles(t, defaultModel(t), []string{"dev", "local"})
+}
+
+// checkEnvFiles generates the env target for envs of m (sorted) and parses
+// each .env file and the shared example with compose-go's parser: they hold
+// exactly what the model's services interpolate, and a secret only as a
+// documented name (a placeholder in the example).
+func checkEnvFiles(t *testing.T, m *model.Model, envs []string) {
+	t.Helper()
+	res, err := generator.Generate(m, envs, []target.Target{dotenv.Target{}})
 	if err != nil {
 		t.Fatal(err) // also fails when .env.example differs between environments
 	}
-	for _, name := range []string{"dev", "local"} {
+	for _, name := range envs {
 		env := m.Envs[name]
 		got := parse(t, res.Files["env/.env."+name])
 		if diff := cmp.Diff(expected(env, ""), got); diff != "" {
@@ -89,9 +98,17 @@ func TestEnvFilesMatchModel(t *testing.T) {
 	if diff := cmp.Diff(expected(m.Base, dotenv.Placeholder), got); diff != "" {
 		t.Errorf(".env.example (-model +parsed):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"dev", "local"}, res.Owners[dotenv.ExamplePath]); diff != "" {
+	if diff := cmp.Diff(envs, res.Owners[dotenv.ExamplePath]); diff != "" {
 		t.Errorf(".env.example owners: %s", diff)
 	}
+}
+
+// TestStacks checks the .env files of every model under testdata/stacks
+// as TestEnvFilesMatchModel checks the default model's.
+func TestStacks(t *testing.T) {
+	stacks.Each(t, "../../..", dotenv.Target{}.Name(), func(t *testing.T, m *model.Model, envs []string) {
+		checkEnvFiles(t, m, envs)
+	})
 }
 
 // TestValuesRoundTrip feeds values that a naive writer would break through

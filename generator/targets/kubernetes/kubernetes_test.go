@@ -37,28 +37,28 @@ func loadModel(t *testing.T, dir string) *model.Model {
 	return m
 }
 
-// defaultRun is the default model generated and built once for the tests
-// that only read it.
-type defaultRun struct {
+// modelRun is a model generated and built once for the tests that only
+// read it: the default model (theDefault) or a stack of testdata/stacks.
+type modelRun struct {
 	model *model.Model
 	// out and built are by environment: the target's output and kustomize's
 	// build of the overlay.
 	out   map[string]target.Output
 	built map[string]map[string]map[string]any
-	// entry are the gitops target's files of each environment: the entry
-	// points that deploy its overlay.
+	// entry are the gitops target's files of each environment that gets
+	// gitops: the entry points that deploy its overlay.
 	entry map[string][]target.File
 }
 
 var (
 	defaultOnce sync.Once
-	defaultRes  *defaultRun
+	defaultRes  *modelRun
 	defaultErr  string
 )
 
 // theDefault loads, generates and builds the default model once. Tests
 // that change the model load their own.
-func theDefault(t *testing.T) *defaultRun {
+func theDefault(t *testing.T) *modelRun {
 	t.Helper()
 	defaultOnce.Do(func() {
 		m, err := load.Load(load.Options{Dir: repoRoot})
@@ -66,30 +66,41 @@ func theDefault(t *testing.T) *defaultRun {
 			defaultErr = load.Format(err, repoRoot)
 			return
 		}
-		r := &defaultRun{model: m, out: map[string]target.Output{}, built: map[string]map[string]map[string]any{}, entry: map[string][]target.File{}}
-		for _, env := range kubeEnvs(m) {
-			out, err := Target{}.Generate(target.Input{Env: m.Envs[env], Base: m.Base})
-			if err != nil {
-				defaultErr = load.Format(err, repoRoot)
-				return
-			}
-			// The entry points that deploy the overlay are the gitops
-			// target's; the Flux and strict-decoding tests read them here.
-			entry, err := gitops.Target{}.Generate(target.Input{Env: m.Envs[env]})
-			if err != nil {
-				defaultErr = load.Format(err, repoRoot)
-				return
-			}
-			r.entry[env] = entry.Files
-			r.out[env] = out
-			r.built[env] = krustyBuild(t, writeFS(t, out.Files), "/out/kubernetes/overlays/"+env)
+		defaultRes, err = newRun(t, m)
+		if err != nil {
+			defaultErr = load.Format(err, repoRoot)
 		}
-		defaultRes = r
 	})
 	if defaultRes == nil {
 		t.Fatalf("generating the default model: %s", defaultErr)
 	}
 	return defaultRes
+}
+
+// newRun generates every Kubernetes environment of m, with the gitops
+// target's entry points where the environment gets gitops, and builds each
+// overlay with krusty.
+func newRun(t *testing.T, m *model.Model) (*modelRun, error) {
+	t.Helper()
+	r := &modelRun{model: m, out: map[string]target.Output{}, built: map[string]map[string]map[string]any{}, entry: map[string][]target.File{}}
+	for _, env := range kubeEnvs(m) {
+		out, err := Target{}.Generate(target.Input{Env: m.Envs[env], Base: m.Base})
+		if err != nil {
+			return nil, err
+		}
+		// The entry points that deploy the overlay are the gitops
+		// target's; the Flux and strict-decoding tests read them here.
+		if m.Envs[env].Has(gitops.Name) {
+			entry, err := gitops.Target{}.Generate(target.Input{Env: m.Envs[env]})
+			if err != nil {
+				return nil, err
+			}
+			r.entry[env] = entry.Files
+		}
+		r.out[env] = out
+		r.built[env] = krustyBuild(t, writeFS(t, out.Files), "/out/kubernetes/overlays/"+env)
+	}
+	return r, nil
 }
 
 // kubeEnvs are the environments of m that get the kubernetes artefact.
@@ -190,8 +201,11 @@ func expected(t *testing.T, env *model.Environment) map[string]map[string]any {
 // TestOverlaysBuildToModel is the overlay invariant: kustomize's build of
 // every overlay is exactly the objects the model resolves for that
 // environment.
-func TestOverlaysBuildToModel(t *testing.T) {
-	r := theDefault(t)
+func TestOverlaysBuildToModel(t *testing.T) { checkOverlaysBuildToModel(t, theDefault(t)) }
+
+// checkOverlaysBuildToModel compares the kustomize build of each overlay of r with the objects the model resolves.
+func checkOverlaysBuildToModel(t *testing.T, r *modelRun) {
+	t.Helper()
 	m := r.model
 	envs := kubeEnvs(m)
 	if len(envs) == 0 {
@@ -213,19 +227,29 @@ func TestOverlaysBuildToModel(t *testing.T) {
 // same bytes for every environment.
 func TestOverlaysAreThin(t *testing.T) {
 	r := theDefault(t)
+	checkBaseShared(t, r)
+	for _, env := range kubeEnvs(r.model) {
+		for _, f := range r.out[env].Files {
+			if strings.Contains(f.Path, "/patches/") && strings.Contains(f.Path, "zookeeper") {
+				t.Errorf("%s: %s patches an object no environment changes", env, f.Path)
+			}
+		}
+	}
+}
+
+// checkBaseShared checks that every base file of r is marked Shared and
+// that the base is the same bytes for every environment.
+func checkBaseShared(t *testing.T, r *modelRun) {
+	t.Helper()
 	var firstBase map[string][]byte
 	for _, env := range kubeEnvs(r.model) {
-		out := r.out[env]
 		base := map[string][]byte{}
-		for _, f := range out.Files {
+		for _, f := range r.out[env].Files {
 			if strings.HasPrefix(f.Path, baseDir+"/") {
 				if !f.Shared {
 					t.Errorf("%s: base file %s is not marked Shared", env, f.Path)
 				}
 				base[f.Path] = f.Data
-			}
-			if strings.Contains(f.Path, "/patches/") && strings.Contains(f.Path, "zookeeper") {
-				t.Errorf("%s: %s patches an object no environment changes", env, f.Path)
 			}
 		}
 		if firstBase == nil {
@@ -238,12 +262,16 @@ func TestOverlaysAreThin(t *testing.T) {
 
 // TestKubectlKustomize builds every overlay with kubectl's kustomize and
 // compares with krusty's objects.
-func TestKubectlKustomize(t *testing.T) {
+func TestKubectlKustomize(t *testing.T) { checkKubectlKustomize(t, theDefault(t)) }
+
+// checkKubectlKustomize builds each overlay of r with kubectl kustomize and
+// compares with krusty's objects.
+func checkKubectlKustomize(t *testing.T, r *modelRun) {
+	t.Helper()
 	kubectl, err := exec.LookPath("kubectl")
 	if err != nil {
 		t.Skip("kubectl is not on PATH: install it (apt-get install -y kubectl from the Kubernetes apt repository) to build the overlays with kubectl kustomize too")
 	}
-	r := theDefault(t)
 	for _, env := range kubeEnvs(r.model) {
 		out := r.out[env]
 		t.Run(env, func(t *testing.T) {
@@ -345,8 +373,11 @@ func sortedKeys(ms ...map[string][]byte) []string {
 
 // TestDeterministic generates each environment repeatedly: every run must
 // give the same files in the same order, byte for byte.
-func TestDeterministic(t *testing.T) {
-	r := theDefault(t)
+func TestDeterministic(t *testing.T) { checkDeterministic(t, theDefault(t)) }
+
+// checkDeterministic generates each environment of r again, three times, and compares with the first run.
+func checkDeterministic(t *testing.T, r *modelRun) {
+	t.Helper()
 	m := r.model
 	for _, env := range kubeEnvs(m) {
 		first := r.out[env]

@@ -48,7 +48,15 @@ func wantPDBs(t *testing.T, built map[string]map[string]any) map[string]map[stri
 // pod down (a drain never deadlocks), selecting the workload's pods with
 // the workload's own selector, and strictly decoded into policy/v1.
 func TestPodDisruptionBudgets(t *testing.T) {
-	r := theDefault(t)
+	if checkPodDisruptionBudgets(t, theDefault(t)) == 0 {
+		t.Error("no overlay build holds a PodDisruptionBudget, but the default model scales graphql-api, kafka-consumer and flink-taskmanager")
+	}
+}
+
+// checkPodDisruptionBudgets checks the budgets of every overlay build of r
+// and returns how many there are.
+func checkPodDisruptionBudgets(t *testing.T, r *modelRun) int {
+	t.Helper()
 	total := 0
 	for _, env := range kubeEnvs(r.model) {
 		built := r.built[env]
@@ -104,9 +112,7 @@ func TestPodDisruptionBudgets(t *testing.T) {
 			}
 		}
 	}
-	if total == 0 {
-		t.Error("no overlay build holds a PodDisruptionBudget, but the default model scales graphql-api, kafka-consumer and flink-taskmanager")
-	}
+	return total
 }
 
 func sortedNames[V any](m map[string]V) []string {

@@ -107,8 +107,11 @@ func namespaceLevel(t *testing.T, built map[string]map[string]any, ns string) st
 // (the model's kubernetes.podSecurity): every pod passes. And the level is
 // the strictest the pods allow: at "baseline", exactly the pods whose
 // service shares its node (a host block or a hostPath mount) fail.
-func TestPodSecurity(t *testing.T) {
-	r := theDefault(t)
+func TestPodSecurity(t *testing.T) { checkPodSecurity(t, theDefault(t)) }
+
+// checkPodSecurity runs the Pod Security checker over the pods of r's builds.
+func checkPodSecurity(t *testing.T, r *modelRun) {
+	t.Helper()
 	e := checker(t)
 	for _, env := range kubeEnvs(r.model) {
 		me := r.model.Envs[env]
@@ -161,8 +164,11 @@ func sharesNode(s *model.Service) bool {
 // TestPodSecurityJudgementIsTheCheckers: degen's own judgement of a pod
 // gives exactly the reasons the admission checker gives, for every pod of
 // the default model at every level.
-func TestPodSecurityJudgementIsTheCheckers(t *testing.T) {
-	r := theDefault(t)
+func TestPodSecurityJudgementIsTheCheckers(t *testing.T) { checkPodSecurityJudgement(t, theDefault(t)) }
+
+// checkPodSecurityJudgement compares degen's Pod Security judgement of r's pods with the checker's.
+func checkPodSecurityJudgement(t *testing.T, r *modelRun) {
+	t.Helper()
 	e := checker(t)
 	for _, env := range kubeEnvs(r.model) {
 		me := r.model.Envs[env]

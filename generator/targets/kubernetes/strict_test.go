@@ -123,8 +123,11 @@ func (e *unknownKind) Error() string {
 
 // TestStrictDecoding decodes every file degen writes and every object
 // kustomize builds into its k8s.io/api (or kustomize, or CRD) type.
-func TestStrictDecoding(t *testing.T) {
-	r := theDefault(t)
+func TestStrictDecoding(t *testing.T) { checkStrictDecoding(t, theDefault(t)) }
+
+// checkStrictDecoding decodes the files and the built objects of r strictly.
+func checkStrictDecoding(t *testing.T, r *modelRun) {
+	t.Helper()
 	for _, env := range kubeEnvs(r.model) {
 		out := r.out[env]
 		for _, f := range append(append([]target.File(nil), out.Files...), r.entry[env]...) {

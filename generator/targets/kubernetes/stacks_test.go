@@ -1,0 +1,47 @@
+package kubernetes
+
+import (
+	"testing"
+
+	"github.com/degen-dev/degen/generator/internal/stacks"
+	"github.com/degen-dev/degen/generator/model"
+)
+
+// TestStacks runs the checks the default model passes on every model under
+// testdata/stacks that gets Kubernetes manifests: krusty's and kubectl's
+// builds equal the model's objects, Flux's build equals krusty's, every
+// file and built object decodes strictly into its upstream type, every pod
+// passes Pod Security at its namespace's level, ExternalSecrets read the
+// model's store, budgets cover the scaled workloads, Prometheus's scrape
+// targets are Services of the build, and generation is deterministic.
+func TestStacks(t *testing.T) {
+	scraped := 0
+	stacks.Each(t, repoRoot, Name, func(t *testing.T, m *model.Model, envs []string) {
+		r, err := newRun(t, m)
+		if err != nil {
+			t.Fatalf("generating: %v", err)
+		}
+		t.Run("model", func(t *testing.T) { checkOverlaysBuildToModel(t, r) })
+		t.Run("base", func(t *testing.T) { checkBaseShared(t, r) })
+		t.Run("strict", func(t *testing.T) { checkStrictDecoding(t, r) })
+		t.Run("flux", func(t *testing.T) { checkFluxBuild(t, r) })
+		t.Run("podsecurity", func(t *testing.T) {
+			checkPodSecurity(t, r)
+			checkPodSecurityJudgement(t, r)
+		})
+		t.Run("externalsecrets", func(t *testing.T) { checkExternalSecretStore(t, r) })
+		t.Run("budgets", func(t *testing.T) { checkPodDisruptionBudgets(t, r) })
+		t.Run("scrape", func(t *testing.T) {
+			for _, env := range envs {
+				if checkScrapeTargets(t, r, env) {
+					scraped++
+				}
+			}
+		})
+		t.Run("deterministic", func(t *testing.T) { checkDeterministic(t, r) })
+		t.Run("kubectl", func(t *testing.T) { checkKubectlKustomize(t, r) })
+	})
+	if scraped == 0 {
+		t.Error("no stack's Kubernetes build holds a prometheus-config ConfigMap: the scrape check ran on none")
+	}
+}
