@@ -107,7 +107,15 @@ func TestGolden(t *testing.T) {
 // under the flag's own variable name, so flags.json and the environment
 // variables of every target carry one value.
 func TestServicesReadFlags(t *testing.T) {
-	m := repoModel(t)
+	if checkReaders(t, repoModel(t)) == 0 {
+		t.Fatal("no service reads a flag: the model lost trade-generator's TRADE_GENERATOR_SYMBOLS")
+	}
+}
+
+// checkReaders checks that every service of m that reads a flag gets it
+// under the flag's own variable name; it returns how many readers it saw.
+func checkReaders(t *testing.T, m *model.Model) int {
+	t.Helper()
 	readers := 0
 	for _, env := range m.EnvNames() {
 		e := m.Envs[env]
@@ -129,9 +137,7 @@ func TestServicesReadFlags(t *testing.T) {
 			}
 		}
 	}
-	if readers == 0 {
-		t.Fatal("no service reads a flag: the model lost trade-generator's TRADE_GENERATOR_SYMBOLS")
-	}
+	return readers
 }
 
 // TestRejectsOtherTypes proves the type check can fail.

@@ -49,17 +49,25 @@ func generated(t *testing.T) (*model.Model, *generator.Result) {
 	return stack, result
 }
 
-// configs returns, for every generated file, the environment and flavour
-// it was generated for.
-func configs(t *testing.T) map[string]struct {
+// promFile is a generated configuration: the environment and flavour it
+// was generated for.
+type promFile struct {
 	env     *model.Environment
 	flavour promconfig.Flavour
-} {
+}
+
+// configs returns the default model's generated files (see configsOf).
+func configs(t *testing.T) map[string]promFile {
 	m, r := generated(t)
-	out := map[string]struct {
-		env     *model.Environment
-		flavour promconfig.Flavour
-	}{}
+	return configsOf(t, m, r)
+}
+
+// configsOf returns, for every file of r, the environment of m and the
+// flavour it was generated for; it fails when r holds other files or lacks
+// one.
+func configsOf(t *testing.T, m *model.Model, r *generator.Result) map[string]promFile {
+	t.Helper()
+	out := map[string]promFile{}
 	for _, name := range m.EnvNames() {
 		env := m.Envs[name]
 		if !env.Has(prometheus.Name) {
@@ -70,10 +78,7 @@ func configs(t *testing.T) map[string]struct {
 			if _, ok := r.Files[p]; !ok {
 				t.Fatalf("%s was not generated", p)
 			}
-			out[p] = struct {
-				env     *model.Environment
-				flavour promconfig.Flavour
-			}{env, f}
+			out[p] = promFile{env, f}
 		}
 	}
 	if len(out) != len(r.Files) {
@@ -106,8 +111,14 @@ func promtool(t *testing.T) string {
 // TestPromtool hands every generated file to promtool, Prometheus' own
 // checker (Debian's 2.42, as CI installs it).
 func TestPromtool(t *testing.T) {
-	bin := promtool(t)
 	_, r := generated(t)
+	checkPromtool(t, r)
+}
+
+// checkPromtool runs promtool check config on every file of r.
+func checkPromtool(t *testing.T, r *generator.Result) {
+	t.Helper()
+	bin := promtool(t)
 	dir := t.TempDir()
 	for _, p := range r.Paths() {
 		t.Run(p, func(t *testing.T) {
@@ -157,8 +168,15 @@ type file struct {
 // a Kubernetes Service (named after the host name) in the environment's
 // namespace, or a pod label and port name that discovery keeps.
 func TestTargetsExist(t *testing.T) {
-	for p, c := range configs(t) {
-		_, r := generated(t)
+	m, r := generated(t)
+	checkTargets(t, m, r)
+}
+
+// checkTargets checks every scrape job of every file of r against the
+// services of m (see TestTargetsExist).
+func checkTargets(t *testing.T, m *model.Model, r *generator.Result) {
+	t.Helper()
+	for p, c := range configsOf(t, m, r) {
 		var f file
 		if err := yaml.UnmarshalStrict(r.Files[p], &f); err != nil {
 			t.Fatalf("%s: %v", p, err)

@@ -139,7 +139,17 @@ func TestProdSeedValues(t *testing.T) {
 // TestDeclarationsMatchValues checks that each tfvars sets exactly the
 // declared variables that are not sensitive, and never a sensitive one.
 func TestDeclarationsMatchValues(t *testing.T) {
-	r := files(t)
+	if sensitive := checkDeclarations(t, files(t)); len(sensitive) == 0 || sensitive[0] != "minio_root_password" {
+		t.Errorf("sensitive variables = %v, want minio_root_password", sensitive)
+	}
+}
+
+// checkDeclarations checks, with HCL's own parser, that every variable of
+// r's variables.tf has a type and a description, and that each tfvars sets
+// exactly the ones not sensitive and says how to pass each sensitive one.
+// It returns the sensitive variables, sorted.
+func checkDeclarations(t *testing.T, r *generator.Result) []string {
+	t.Helper()
 	decl := parse(t, "variables.tf", r.Files[terraform.VariablesPath]).(*hclsyntax.Body)
 	var plain, sensitive []string
 	for _, b := range decl.Blocks {
@@ -159,9 +169,7 @@ func TestDeclarationsMatchValues(t *testing.T) {
 		plain = append(plain, b.Labels[0])
 	}
 	sort.Strings(plain)
-	if len(sensitive) == 0 || sensitive[0] != "minio_root_password" {
-		t.Errorf("sensitive variables = %v, want minio_root_password", sensitive)
-	}
+	sort.Strings(sensitive)
 	for _, env := range tfvarsEnvs(r) {
 		data := r.Files[terraform.TFVarsPath(env)]
 		body := parse(t, env+".tfvars", data).(*hclsyntax.Body)
@@ -173,10 +181,13 @@ func TestDeclarationsMatchValues(t *testing.T) {
 		if strings.Join(set, " ") != strings.Join(plain, " ") {
 			t.Errorf("%s.tfvars sets %v, variables.tf declares %v", env, set, plain)
 		}
-		if !bytes.Contains(data, []byte("TF_VAR_minio_root_password")) {
-			t.Errorf("%s.tfvars does not say how to pass the MinIO password", env)
+		for _, s := range sensitive {
+			if !bytes.Contains(data, []byte("TF_VAR_"+s)) {
+				t.Errorf("%s.tfvars does not say how to pass %s", env, s)
+			}
 		}
 	}
+	return sensitive
 }
 
 func TestGolden(t *testing.T) {
@@ -241,10 +252,29 @@ func terraformCmd(t *testing.T, dir string, env []string, stdin string, args ...
 // TestTerraformPlan hands the generated files to Terraform itself: init,
 // validate, then plan and console for every environment.
 func TestTerraformPlan(t *testing.T) {
+	r := files(t)
+	dir := checkTerraform(t, r, []string{"minio_root_password"})
+	// Terraform's own reading of the prod values.
+	secret := []string{"TF_VAR_minio_root_password=dummy"}
+	expr := `join(" ", [var.topic_partitions, var.retention_ms, var.topics["raw-trades"].partitions, var.buckets["raw-data"].lifecycle.expiration_days, var.buckets["backups"].lifecycle == null])`
+	out, err := terraformCmd(t, dir, secret, expr+"\n", "console", "-var-file=prod.tfvars")
+	if err != nil {
+		t.Fatalf("terraform console: %v\n%s", err, out)
+	}
+	if got, want := strings.TrimSpace(out), `"12 2592000000 12 90 true"`; got != want {
+		t.Errorf("terraform console on prod.tfvars printed %s, want %s", got, want)
+	}
+}
+
+// checkTerraform writes r's files into a directory and runs terraform
+// init, validate, and plan for every environment with a dummy value for
+// each sensitive variable, without warnings; without them, plan must
+// refuse and name the first. It returns the directory.
+func checkTerraform(t *testing.T, r *generator.Result, sensitive []string) string {
+	t.Helper()
 	if _, err := exec.LookPath("terraform"); err != nil {
 		t.Skip("terraform is not installed (expected at /usr/local/bin/terraform); install Terraform >= 1.3 to run this test")
 	}
-	r := files(t)
 	dir := t.TempDir()
 	must := func(err error) {
 		t.Helper()
@@ -262,8 +292,12 @@ func TestTerraformPlan(t *testing.T) {
 	if out, err := terraformCmd(t, dir, nil, "", "validate", "-no-color"); err != nil {
 		t.Fatalf("terraform validate: %v\n%s", err, out)
 	}
-	secret := []string{"TF_VAR_minio_root_password=dummy"}
-	for _, env := range tfvarsEnvs(r) {
+	var secret []string
+	for _, s := range sensitive {
+		secret = append(secret, "TF_VAR_"+s+"=dummy")
+	}
+	envs := tfvarsEnvs(r)
+	for _, env := range envs {
 		out, err := terraformCmd(t, dir, secret, "", "plan", "-var-file="+env+".tfvars", "-input=false", "-lock=false", "-no-color")
 		if err != nil {
 			t.Errorf("terraform plan -var-file=%s.tfvars: %v\n%s", env, err, out)
@@ -273,20 +307,14 @@ func TestTerraformPlan(t *testing.T) {
 			t.Errorf("terraform plan -var-file=%s.tfvars warns (an undeclared variable?):\n%s", env, out)
 		}
 	}
-	// Terraform's own reading of the prod values.
-	expr := `join(" ", [var.topic_partitions, var.retention_ms, var.topics["raw-trades"].partitions, var.buckets["raw-data"].lifecycle.expiration_days, var.buckets["backups"].lifecycle == null])`
-	out, err := terraformCmd(t, dir, secret, expr+"\n", "console", "-var-file=prod.tfvars")
-	if err != nil {
-		t.Fatalf("terraform console: %v\n%s", err, out)
+	// Without the secrets, plan must refuse: they have no value anywhere.
+	if len(sensitive) > 0 && len(envs) > 0 {
+		out, err := terraformCmd(t, dir, nil, "", "plan", "-var-file="+envs[0]+".tfvars", "-input=false", "-lock=false", "-no-color")
+		if err == nil || !strings.Contains(out, sensitive[0]) {
+			t.Errorf("terraform plan without TF_VAR_%s succeeded or did not name it:\n%s", sensitive[0], out)
+		}
 	}
-	if got, want := strings.TrimSpace(out), `"12 2592000000 12 90 true"`; got != want {
-		t.Errorf("terraform console on prod.tfvars printed %s, want %s", got, want)
-	}
-	// Without the secret, plan must refuse: the password has no value anywhere.
-	out, err = terraformCmd(t, dir, nil, "", "plan", "-var-file=prod.tfvars", "-input=false", "-lock=false", "-no-color")
-	if err == nil || !strings.Contains(out, "minio_root_password") {
-		t.Errorf("terraform plan without TF_VAR_minio_root_password succeeded or did not name it:\n%s", out)
-	}
+	return dir
 }
 
 // TestDeterministic generates every environment twice and compares.
@@ -307,5 +335,31 @@ func TestDeterministic(t *testing.T) {
 		if !bytes.Equal(a.Files[p], b.Files[p]) {
 			t.Errorf("%s differs between two runs", p)
 		}
+	}
+}
+
+// TestValueOnlyPerEnvironment: variables.tf declares a variable the base
+// gives no value (each environment gives its own), while an environment's
+// tfvars without the value is still an error at the value.
+func TestValueOnlyPerEnvironment(t *testing.T) {
+	base := &model.Environment{Name: "base", Terraform: model.Terraform{Variables: map[string]model.TFVariable{
+		"domain": {Type: "string", Description: "the site's host name"},
+	}}}
+	decl, err := terraform.Variables(base)
+	if err != nil {
+		t.Fatalf("declaring a variable without a base value: %v", err)
+	}
+	if !bytes.Contains(decl, []byte(`variable "domain"`)) {
+		t.Errorf("variables.tf does not declare domain:\n%s", decl)
+	}
+	prod := &model.Environment{Name: "prod", Terraform: model.Terraform{Variables: map[string]model.TFVariable{
+		"domain": {Type: "string", Value: json.RawMessage(`"example.com"`)},
+	}}}
+	if data, err := terraform.TFVars(prod); err != nil || !bytes.Contains(data, []byte(`domain = "example.com"`)) {
+		t.Errorf("prod.tfvars: %v\n%s", err, data)
+	}
+	var me *model.Error
+	if _, err := terraform.TFVars(&model.Environment{Name: "dev", Terraform: base.Terraform}); !errors.As(err, &me) || me.Path != "terraform.variables.domain.value" {
+		t.Errorf("an environment without the value: err = %v, want a model error at terraform.variables.domain.value", err)
 	}
 }
