@@ -1,6 +1,7 @@
 package load_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -158,5 +159,21 @@ func TestNameLengths(t *testing.T) {
 		if !c.ok && err == nil {
 			t.Errorf("%s: accepted", c.new)
 		}
+	}
+}
+
+// TestBaseDefaultClash: a default in the base on a field the schema also
+// defaults (`replicas: *2 | int` against the schema's `*1 | int`) leaves no
+// default, an error CUE reports with no position; it names the base's line.
+func TestBaseDefaultClash(t *testing.T) {
+	dir := writeModel(t, `image: "app:1.0"`, "image: \"app:1.0\"\n\t\treplicas: *2 | int")
+	_, err := load.Load(load.Options{Dir: dir})
+	if err == nil {
+		t.Fatal("the model loaded")
+	}
+	msg := load.Format(err, dir)
+	want := fmt.Sprintf("./envs/stack.cue:%d:13: environments.tiny.services.app.replicas: incomplete value", lineOf(t, `image: "app:1.0"`)+1)
+	if !strings.HasPrefix(msg, want) {
+		t.Errorf("error does not start with %q:\n%s", want, msg)
 	}
 }

@@ -59,6 +59,8 @@ func Format(err error, root string) string {
 		if len(e.positions) == 0 || f.fileRank(e.positions[0]) != rankEnv {
 			if p := f.modelPos(e.path); p.IsValid() {
 				e.positions = append([]token.Pos{p}, e.positions...)
+			} else if p := f.basePos(e.path); len(e.positions) == 0 && p.IsValid() {
+				e.positions = []token.Pos{p}
 			}
 		}
 		entries = append(entries, e)
@@ -449,6 +451,33 @@ func (f *formatter) modelPos(path []string) token.Pos {
 		return token.NoPos
 	}
 	return best
+}
+
+// basePos returns the position of the base's field for the environment
+// path environments.<env>.rest (#Base.rest), for an error CUE reports with
+// no position at all, such as a default of the base that clashes with the
+// schema's.
+func (f *formatter) basePos(path []string) token.Pos {
+	if len(path) < 3 || path[0] != model.PathEnvironments {
+		return token.NoPos
+	}
+	sel := append([]string{model.PathBase}, path[2:]...)
+	for i, p := range sel {
+		if s, err := literal.Unquote(p); err == nil && strings.HasPrefix(p, `"`) {
+			sel[i] = s
+		}
+	}
+	names, _ := filepath.Glob(filepath.Join(f.root, filepath.FromSlash(model.EnvsPackage), "*.cue"))
+	for _, name := range names {
+		fi := f.file(name)
+		if fi.ast == nil || !fi.base {
+			continue
+		}
+		if p, d := deepest(fi.ast.Decls, sel); d >= min(3, len(sel)) {
+			return p
+		}
+	}
+	return token.NoPos
 }
 
 // deepest follows path through the fields of decls. A field that matches
