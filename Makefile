@@ -11,9 +11,9 @@ test:
 	@echo "== go vet"
 	$(GO) vet ./...
 	@echo "== go test (one line per package as it finishes)"
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 30m ./...
 	@echo "== go test -race (the packages that build with several goroutines)"
-	$(GO) test -count=1 -race ./generator/ ./generator/load/ ./generator/policy/ ./generator/writer/
+	$(GO) test -count=1 -timeout 30m -race ./generator/ ./generator/load/ ./generator/policy/ ./generator/writer/
 	@echo "== degen check and vet on the default model"
 	$(GO) run ./cmd/degen check --all
 	$(GO) run ./cmd/degen vet --all
