@@ -587,8 +587,31 @@ func render(e cueerrors.Error) string {
 	}
 	if format == "incomplete value %v" {
 		msg += ": the field needs a concrete value, set it"
+		if len(args) == 1 && clashingDefaults(fmt.Sprint(args[0])) {
+			msg += " (two defaults met here and cancelled each other, e.g. the base's *x and the schema's: write the base's value without *, or set the value in each environment)"
+		}
 	}
 	return msg
+}
+
+// clashingDefaults reports whether an incomplete disjunction looks like
+// two defaults that met: at least two concrete alternatives (a string, a
+// number, a boolean) beside a type or a bound, as `"a" | "b" | string` or
+// `false | true | bool`. A choice of values alone (`"a" | "b"`) is an enum
+// left open, not a clash.
+func clashingDefaults(s string) bool {
+	concrete, other := 0, 0
+	for _, alt := range strings.Split(s, " | ") {
+		alt = strings.TrimSpace(alt)
+		if _, err := strconv.Unquote(alt); err == nil {
+			concrete++
+		} else if _, err := strconv.ParseFloat(alt, 64); err == nil || alt == "true" || alt == "false" {
+			concrete++
+		} else {
+			other++
+		}
+	}
+	return concrete >= 2 && other >= 1
 }
 
 // isString reports whether s is one quoted string (not a disjunction of

@@ -73,3 +73,18 @@ func TestDecodeErrorPositioned(t *testing.T) {
 		t.Errorf("got\n%s\nwant it to match\n%s", got, want)
 	}
 }
+
+func TestClashingDefaults(t *testing.T) {
+	for s, want := range map[string]bool{
+		`"de-dev" | "de-project-dev" | =~"^[a-z]+$"`: true,
+		`false | true | bool`:                        true,
+		`2 | 1 | int`:                                true,
+		`"a" | "b"`:                                  false, // an enum left open
+		`string`:                                     false,
+		`"a" | string`:                               false,
+	} {
+		if got := clashingDefaults(s); got != want {
+			t.Errorf("clashingDefaults(%s) = %v, want %v", s, got, want)
+		}
+	}
+}
