@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/degen-dev/degen/generator/explain"
 	"github.com/degen-dev/degen/generator/load"
+	"github.com/degen-dev/degen/generator/model"
 )
 
 func newExplainCmd(g *globals, stdout io.Writer) *cobra.Command {
@@ -18,7 +20,7 @@ func newExplainCmd(g *globals, stdout io.Writer) *cobra.Command {
 		Short: "Show a field's value and the CUE sources that decided it",
 		Long: `explain prints the value of a field of one resolved environment and every
 CUE source that contributed to it: the environment's delta (envs/NAME.cue),
-the base model (envs/stack.cue), the schema (schema/). Each source is marked
+the base model (envs/stack.cue), the schema (degen schema). Each source is marked
 "sets" (a concrete value), "default" (a *default of a disjunction) or
 "constrains" (a type or a bound); a star marks the one that decided.
 
@@ -36,6 +38,12 @@ value a JSON value ("2Gi", 3), not JSON text inside a string.`,
   degen explain --env dev params.logLevel --format json
   degen explain --env prod 'Deployment/api.spec.replicas'`,
 		Args: cobra.ExactArgs(1),
+		ValidArgsFunction: func(_ *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return completePath(g, env, prefix), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if env == "" {
 				return usageErr("name the environment: --env NAME")
@@ -73,4 +81,59 @@ value a JSON value ("2Gi", 3), not JSON text inside a string.`,
 	cmd.Flags().StringVar(&env, "env", "", "environment whose field to explain")
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
 	return cmd
+}
+
+// completePath completes an explain PATH one field at a time: the fields of
+// the resolved environment (the first one when --env is not given yet)
+// under the path typed so far, as degen export prints them.
+func completePath(g *globals, env, prefix string) []string {
+	if env == "" {
+		names := load.EnvNames(g.dir)
+		if len(names) == 0 {
+			return nil
+		}
+		env = names[0]
+	}
+	m, err := load.Load(load.Options{Dir: g.dir, Envs: []string{env}})
+	if err != nil {
+		return nil
+	}
+	data, err := json.Marshal(m.Envs[env])
+	if err != nil {
+		return nil
+	}
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		return nil
+	}
+	parent, last := "", prefix
+	if i := strings.LastIndex(prefix, "."); i >= 0 {
+		parent, last = prefix[:i], prefix[i+1:]
+		for _, label := range strings.Split(parent, ".") {
+			obj, ok := v.(map[string]any)
+			if !ok {
+				return nil
+			}
+			if v, ok = obj[label]; !ok {
+				return nil
+			}
+		}
+		parent += "."
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, k := range model.SortedKeys(obj) {
+		if !strings.HasPrefix(k, last) {
+			continue
+		}
+		if _, nested := obj[k].(map[string]any); nested {
+			out = append(out, parent+k+".")
+		} else {
+			out = append(out, parent+k)
+		}
+	}
+	return out
 }
