@@ -22,7 +22,7 @@ const (
 	exitDiffError     = 2
 )
 
-func newDiffCmd(g *globals, stdout io.Writer) *cobra.Command {
+func newDiffCmd(g *globals, stdout, stderr io.Writer) *cobra.Command {
 	var envs []string
 	var base, against, format, color, parts string
 	var raw bool
@@ -71,7 +71,7 @@ Exit 0 when there is no difference, 1 when there is one, 2 on an error
 			if parts != "" && format != "markdown" {
 				return usageErr("--parts splits the Markdown report: add --format markdown")
 			}
-			err := runDiff(g, req, format, color, parts, stdout)
+			err := runDiff(g, req, format, color, parts, stdout, stderr)
 			var ee *exitError
 			if err != nil && !errors.As(err, &ee) {
 				err = &exitError{code: exitDiffError, err: err}
@@ -90,7 +90,7 @@ Exit 0 when there is no difference, 1 when there is one, 2 on an error
 	return cmd
 }
 
-func runDiff(g *globals, req review.Request, format, color, parts string, stdout io.Writer) error {
+func runDiff(g *globals, req review.Request, format, color, parts string, stdout, stderr io.Writer) error {
 	if format != "text" && format != "markdown" && format != "json" {
 		return usageErr("--format must be text, markdown or json, not %q", format)
 	}
@@ -98,7 +98,13 @@ func runDiff(g *globals, req review.Request, format, color, parts string, stdout
 		return usageErr("--color must be auto, always or never, not %q", color)
 	}
 	req.Dir, req.Out, req.Targets, req.Place = g.dir, g.outDir(), targets.All(), g.place()
+	what := "the model"
+	if req.Base != "" {
+		what = "the model here and at " + req.Base
+	}
+	done := progress(stderr, "degen diff: building "+what+"…")
 	rep, err := review.Run(req)
+	done()
 	var ue *review.UsageError
 	if errors.As(err, &ue) {
 		return usageErr("%s", ue.Msg)
@@ -126,6 +132,16 @@ func runDiff(g *globals, req review.Request, format, color, parts string, stdout
 		return nil
 	}
 	return &exitError{code: exitDiffDifferent}
+}
+
+// progress shows msg on w while an operation runs, when w is a terminal
+// (never in a pipe or a CI log); the returned func clears it.
+func progress(w io.Writer, msg string) func() {
+	if !isTerminal(w) {
+		return func() {}
+	}
+	fmt.Fprint(w, msg)
+	return func() { fmt.Fprint(w, "\r\033[K") }
 }
 
 // isTerminal reports whether w is a terminal, where colour is welcome.

@@ -145,7 +145,7 @@ command line, 3 out/ is stale (degen check). degen diff exits like diff(1):
 		newExportCmd(g, stdout),
 		newCheckCmd(g, stdout, stderr),
 		newVersionCmd(stdout),
-		newDiffCmd(g, stdout),
+		newDiffCmd(g, stdout, stderr),
 		newExplainCmd(g, stdout),
 		newInitCmd(stdout),
 		newSchemaCmd(stdout),
