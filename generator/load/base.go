@@ -87,7 +87,7 @@ func resolveSide(root, name string) (r sideResult) {
 	// Only r's environments use this context, but PosOf locks: they share
 	// a lock of their own.
 	mu := &sync.Mutex{}
-	if base, err := decodeBase(v); err == nil {
+	if base, err := decodeBase(v, root); err == nil {
 		base.Root = root
 		setLock(base, mu)
 		r.base = base

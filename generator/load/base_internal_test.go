@@ -31,7 +31,7 @@ func TestSideBaseMatchesMain(t *testing.T) {
 	if err := v.Err(); err != nil {
 		t.Fatal(err)
 	}
-	main, err := decodeBase(v)
+	main, err := decodeBase(v, root)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -229,7 +229,7 @@ func resolve(root string, v cue.Value, defined []string, sideEnv string, opts Op
 		return m, nil
 	}
 	mu.Lock()
-	base, err := decodeBase(v)
+	base, err := decodeBase(v, root)
 	mu.Unlock()
 	if err != nil {
 		return nil, err
@@ -243,7 +243,7 @@ func resolve(root string, v cue.Value, defined []string, sideEnv string, opts Op
 	return m, nil
 }
 
-func decodeBase(v cue.Value) (*model.Environment, error) {
+func decodeBase(v cue.Value, root string) (*model.Environment, error) {
 	def := v.LookupPath(cue.ParsePath(model.PathBase))
 	if !def.Exists() {
 		return nil, cueerrors.Newf(v.Pos(), "the model has no %s definition: envs/ must define the environment every environment unifies with", model.PathBase)
@@ -255,6 +255,14 @@ func decodeBase(v cue.Value) (*model.Environment, error) {
 		return nil, cueerrors.Promote(err, "")
 	}
 	dropDisabled(env)
+	env.Root = root
+	// The base's files are read like an environment's; the rest of
+	// Validate judges environments only.
+	fv := &validator{env: env}
+	fv.mounts()
+	if fv.errs != nil {
+		return nil, cueerrors.Sanitize(fv.errs)
+	}
 	return env, nil
 }
 

@@ -22,6 +22,8 @@ func Validate(env *model.Environment) error {
 	dropDisabled(env)
 	v := &validator{env: env}
 	v.services()
+	v.mounts()
+	v.alertsMounts()
 	v.names()
 	v.variables()
 	v.cycles()
@@ -158,22 +160,6 @@ func (v *validator) services() {
 		v.portRef(name, ports, s.Health != nil && s.Health.Port != "", func() string { return s.Health.Port }, "health", "port")
 		v.portRef(name, ports, s.Metrics != nil, func() string { return s.Metrics.Port }, "metrics", "port")
 		v.portRef(name, ports, s.Ingress != nil, func() string { return s.Ingress.Port }, "ingress", "port")
-		for i, m := range s.Mounts {
-			n := 0
-			for _, set := range []bool{m.Volume != "", m.HostPath != "", m.Config != ""} {
-				if set {
-					n++
-				}
-			}
-			if n != 1 {
-				v.errorf(v.pos(svcSel(name, "mounts", strconv.Itoa(i))...), "service %q mount of %s needs exactly one of volume, hostPath or config", name, m.Target)
-			}
-			if m.Volume != "" {
-				if _, ok := env.Volumes[m.Volume]; !ok {
-					v.errorf(v.pos(svcSel(name, "mounts", strconv.Itoa(i), "volume")...), "service %q mounts volume %q, which is not defined: add it under volumes", name, m.Volume)
-				}
-			}
-		}
 		for _, ev := range s.EnvNames() {
 			v.envVar(name, ev, s.Env[ev])
 		}

@@ -209,7 +209,8 @@ type HealthCheck struct {
 	PeriodSeconds       int      `json:"periodSeconds"`
 }
 
-// Mount is a volume mount: exactly one of Volume, HostPath or Config.
+// Mount is a volume mount: exactly one of Volume, HostPath, Config or
+// Secret.
 type Mount struct {
 	Target      string `json:"target"`
 	ReadOnly    bool   `json:"readOnly"`
@@ -217,6 +218,45 @@ type Mount struct {
 	HostPath    string `json:"hostPath,omitempty"`
 	Config      string `json:"config,omitempty"`
 	ComposeOnly bool   `json:"composeOnly"`
+	// File, Content and Render are the model's own content of a Config
+	// mount (at most one); with none, Config names a file degen generates.
+	// File is relative to Environment.Root.
+	File    string  `json:"file,omitempty"`
+	Content *string `json:"content,omitempty"`
+	Render  *Render `json:"render,omitempty"`
+	// Secret names an entry of Environment.Secrets mounted as a file.
+	Secret string `json:"secret,omitempty"`
+	// Text is the content of a Config mount the model gives: File's bytes,
+	// Render encoded, or Content. Package load sets it, so targets never
+	// read the repository.
+	Text string `json:"-"`
+}
+
+// Given reports whether the model gives the content of a Config mount
+// (rather than naming a file degen generates).
+func (m Mount) Given() bool { return m.File != "" || m.Content != nil || m.Render != nil }
+
+// Render is a document computed in CUE: Value (JSON) encoded as Encoding
+// (json, yaml, toml or ini).
+type Render struct {
+	Encoding string          `json:"encoding"`
+	Value    json.RawMessage `json:"value"`
+}
+
+// AlertGroup is a group of Prometheus alert rules.
+type AlertGroup struct {
+	Name     string               `json:"name"`
+	Interval string               `json:"interval,omitempty"`
+	Rules    map[string]AlertRule `json:"rules"`
+}
+
+// AlertRule is one Prometheus alerting rule.
+type AlertRule struct {
+	Alert       string            `json:"alert"`
+	Expr        string            `json:"expr"`
+	For         string            `json:"for,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
 // Dependency is a start-order dependency.
@@ -334,6 +374,8 @@ type Secret struct {
 type Monitoring struct {
 	ScrapeInterval     string `json:"scrapeInterval"`
 	EvaluationInterval string `json:"evaluationInterval"`
+	// AlertGroups are the environment's Prometheus alert rules by group.
+	AlertGroups map[string]AlertGroup `json:"alertGroups,omitempty"`
 }
 
 // Kubernetes holds namespace-wide settings.

@@ -70,6 +70,26 @@ func Variables(env *model.Environment) ([]Variable, error) {
 			}
 			prev.Users = append(prev.Users, user)
 		}
+		for i, m := range s.Mounts {
+			if m.Secret == "" {
+				continue
+			}
+			ref := SecretFile(env, m.Secret)
+			user := svc + ".mounts:" + m.Target
+			prev, seen := vars[ref.Name]
+			if !seen {
+				ref.Users = []string{user}
+				vars[ref.Name] = &ref
+				continue
+			}
+			if prev.Kind != ref.Kind || prev.Description != ref.Description {
+				errs = append(errs, model.Errorf(env, model.P("services", svc, "mounts", i, "secret"),
+					"environment %s: service %q mounts secret %q through Compose variable %s, which %s uses for something else: give one of them another variable name",
+					env.Name, svc, m.Secret, ref.Name, prev.Users[0]))
+				continue
+			}
+			prev.Users = append(prev.Users, user)
+		}
 	}
 	if errs != nil {
 		return nil, errors.Join(errs...)
@@ -96,6 +116,14 @@ func Reference(env *model.Environment, e model.EnvVar) (Variable, bool) {
 		return Variable{Name: e.Variable, Kind: Value, Value: *e.Value}, true
 	}
 	return Variable{}, false
+}
+
+// SecretFile is the variable that names the file holding a secret a
+// service mounts as a file: the secret's envVar with _FILE, a path the
+// developer's environment supplies (never a value under out/).
+func SecretFile(env *model.Environment, secret string) Variable {
+	sec := env.Secrets[secret]
+	return Variable{Name: sec.EnvVar + "_FILE", Kind: Secret, Description: "path of a file holding " + sec.Description + " (secret store key " + sec.Key + "), mounted as a file"}
 }
 
 // Header is the first line of every generated Compose and .env file.

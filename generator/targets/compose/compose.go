@@ -95,6 +95,7 @@ func (Target) Generate(in target.Input) (target.Output, error) {
 		for _, name := range groups[c] {
 			f.Services[name] = services[name]
 		}
+		f.Configs, f.Secrets = fileObjects(env, groups[c])
 		data, err := render(concernHeader(env, c, Needs(env, c)), f)
 		if err != nil {
 			return target.Output{}, err
@@ -151,6 +152,41 @@ type file struct {
 	Networks map[string]network  `json:"networks,omitempty"`
 	Volumes  map[string]volume   `json:"volumes,omitempty"`
 	Services map[string]*service `json:"services,omitempty"`
+	Configs  map[string]fileObject `json:"configs,omitempty"`
+	Secrets  map[string]fileObject `json:"secrets,omitempty"`
+}
+
+// fileObject is a top-level config (its content inline, so nothing under
+// out/ reads a file outside it) or secret (a file the developer's
+// environment names).
+type fileObject struct {
+	Content string `json:"content,omitempty"`
+	File    string `json:"file,omitempty"`
+}
+
+// fileObjects are the configs and secrets the services of one group file
+// mount. Each group file defines the ones its services use, so it starts
+// on its own; Compose merges identical definitions of several files.
+// Content is escaped: Compose interpolates configs' content too.
+func fileObjects(env *model.Environment, services []string) (configs, secrets map[string]fileObject) {
+	for _, name := range services {
+		for _, m := range env.Services[name].Mounts {
+			switch {
+			case m.Secret != "":
+				if secrets == nil {
+					secrets = map[string]fileObject{}
+				}
+				v := composevars.SecretFile(env, m.Secret)
+				secrets[m.Secret] = fileObject{File: fmt.Sprintf("${%s:?set %s to the path of a file holding the secret}", v.Name, v.Name)}
+			case m.Config != "" && m.Given():
+				if configs == nil {
+					configs = map[string]fileObject{}
+				}
+				configs[m.Config] = fileObject{Content: escape(m.Text)}
+			}
+		}
+	}
+	return configs, secrets
 }
 
 type network struct {

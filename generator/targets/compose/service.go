@@ -30,7 +30,15 @@ type service struct {
 	// from the service name.
 	Networks any           `json:"networks"`
 	Volumes  []volumeMount `json:"volumes,omitempty"`
+	Configs  []fileMount   `json:"configs,omitempty"`
+	Secrets  []fileMount   `json:"secrets,omitempty"`
 	Restart  string        `json:"restart,omitempty"`
+}
+
+// fileMount is the long syntax of a service's configs and secrets.
+type fileMount struct {
+	Source string `json:"source"`
+	Target string `json:"target"`
 }
 
 // port uses the long syntax, which keeps the model's port name and
@@ -95,13 +103,16 @@ func condition(c string) string {
 }
 
 // configFile returns the target that generates the config file a service
-// mounts (model Mount.Config) and its path relative to out/, as
-// package promconfig names it.
+// mounts (model Mount.Config without content) and its path relative to
+// out/, as package promconfig names it.
 func configFile(env *model.Environment, name string) (artefact, file string, ok bool) {
-	if name != promconfig.File {
-		return "", "", false
+	switch name {
+	case promconfig.File:
+		return promconfig.Artefact, promconfig.Path(env, promconfig.Compose), true
+	case promconfig.AlertsConfig:
+		return promconfig.Artefact, promconfig.AlertsPath(env), true
 	}
-	return promconfig.Artefact, promconfig.Path(env, promconfig.Compose), true
+	return "", "", false
 }
 
 // modelRoot is the model's root seen from an environment's Compose
@@ -167,6 +178,14 @@ func convert(env *model.Environment, s *model.Service, root string) (*service, e
 	}
 	out.Networks = networks(s)
 	for i, m := range s.Mounts {
+		switch {
+		case m.Secret != "":
+			out.Secrets = append(out.Secrets, fileMount{Source: m.Secret, Target: m.Target})
+			continue
+		case m.Config != "" && m.Given():
+			out.Configs = append(out.Configs, fileMount{Source: m.Config, Target: m.Target})
+			continue
+		}
 		vm, err := mount(env, s, i, m, root)
 		if err != nil {
 			errs = append(errs, err)

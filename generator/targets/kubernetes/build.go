@@ -11,7 +11,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
-	"github.com/degen-dev/degen/generator/internal/promconfig"
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/target"
 )
@@ -24,6 +23,8 @@ type builder struct {
 	envOnly bool
 	// mounters counts the workloads (not StatefulSets) mounting each volume.
 	mounters map[string]int
+	// files are the config files services mount (configFiles).
+	files    fileSet
 	objs     []object
 	warnings []target.Warning
 }
@@ -461,39 +462,4 @@ func anyMap(m map[string]string) map[string]any {
 		out[k] = v
 	}
 	return out
-}
-
-// configFiles adds a ConfigMap for every generated config file a service
-// mounts: the file's content for this environment, so that the overlay
-// patches it like any other value.
-func (b *builder) configFiles() error {
-	// mounted maps a file to the group of the first service (by name)
-	// that mounts it: its ConfigMap is filed there.
-	mounted := map[string]string{}
-	for _, name := range b.env.ServiceNames() {
-		s := b.env.Services[name]
-		for _, m := range s.Mounts {
-			if _, ok := mounted[m.Config]; m.Config != "" && !ok {
-				mounted[m.Config] = s.Group
-			}
-		}
-	}
-	// degen generates one mountable file, the Prometheus configuration; a
-	// mount of any other reads an optional ConfigMap degen does not write
-	// (see podSpec).
-	file := promconfig.File
-	group, ok := mounted[file]
-	if !ok {
-		return nil
-	}
-	data, err := promconfig.Render(b.env, promconfig.Kubernetes)
-	if err != nil {
-		return err
-	}
-	cm := &corev1.ConfigMap{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
-		ObjectMeta: meta(configMapFor(file), commonLabels(b.env.Project.Name, configMapFor(file), group)),
-		Data:       map[string]string{file: string(data)},
-	}
-	return b.add(group, cm)
 }

@@ -64,6 +64,9 @@ func (b *builder) workload(s *model.Service) (any, error) {
 		return nil, err
 	}
 	tmpl := corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: podLabels(b.env.Project.Name, s)}, Spec: pod}
+	if h := b.configHash(s); h != "" {
+		tmpl.Annotations = map[string]string{configHashAnnotation: h}
+	}
 	m := meta(s.Name, commonLabels(b.env.Project.Name, s.Name, s.Group))
 	replicas := int32(s.Replicas)
 	// An autoscaled Deployment leaves replicas to its HPA, or every sync
@@ -172,7 +175,7 @@ func (b *builder) podSpec(s *model.Service) (corev1.PodSpec, []corev1.Persistent
 	var claims []corev1.PersistentVolumeClaim
 	for i, m := range s.Mounts {
 		if m.ComposeOnly {
-			b.warn(s.Name, "compose-only-mount", "mount of "+m.Target+" exists only in Compose (composeOnly) and is left out")
+			b.warn(s.Name, "compose-only-mount", "mount of "+m.Target+" is a source-code bind mount of local development (composeOnly) and is left out; a file the service needs on Kubernetes is a config mount (file, content or render)")
 			continue
 		}
 		vm := corev1.VolumeMount{MountPath: m.Target, ReadOnly: m.ReadOnly}
@@ -197,15 +200,25 @@ func (b *builder) podSpec(s *model.Service) (corev1.PodSpec, []corev1.Persistent
 				HostPath: &corev1.HostPathVolumeSource{Path: m.HostPath},
 			}})
 		case m.Config != "":
-			cm := configMapFor(m.Config)
-			vm.Name, vm.SubPath = cm, m.Config
-			src := &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: cm}}
-			if m.Config != promconfig.File {
-				optional := true
-				src.Optional = &optional
-				b.warn(s.Name, "optional-configmap", "mount of "+m.Config+" reads the optional ConfigMap "+cm+", which degen does not generate: create it")
+			cm := b.files.configMap[s.Name][m.Config]
+			vm.Name, vm.SubPath, vm.ReadOnly = cm, m.Config, true
+			if m.Config == promconfig.AlertsConfig && !m.Given() {
+				// A directory of rules files, which the kubelet updates.
+				vm.SubPath = ""
 			}
-			pod.Volumes = append(pod.Volumes, corev1.Volume{Name: cm, VolumeSource: corev1.VolumeSource{ConfigMap: src}})
+			if !hasVolume(pod.Volumes, cm) {
+				pod.Volumes = append(pod.Volumes, corev1.Volume{Name: cm, VolumeSource: corev1.VolumeSource{
+					ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: cm}},
+				}})
+			}
+		case m.Secret != "":
+			// The Secret its ExternalSecret makes holds one key.
+			vm.Name, vm.SubPath, vm.ReadOnly = "secret-"+m.Secret, secretDataKey, true
+			if !hasVolume(pod.Volumes, vm.Name) {
+				pod.Volumes = append(pod.Volumes, corev1.Volume{Name: vm.Name, VolumeSource: corev1.VolumeSource{
+					Secret: &corev1.SecretVolumeSource{SecretName: m.Secret},
+				}})
+			}
 		}
 		c.VolumeMounts = append(c.VolumeMounts, vm)
 	}
@@ -217,6 +230,15 @@ func (b *builder) podSpec(s *model.Service) (corev1.PodSpec, []corev1.Persistent
 		}
 	}
 	return pod, claims, nil
+}
+
+func hasVolume(vols []corev1.Volume, name string) bool {
+	for _, v := range vols {
+		if v.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 var nonName = regexp.MustCompile(`[^a-z0-9]+`)

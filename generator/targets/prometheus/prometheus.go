@@ -1,6 +1,7 @@
 // Package prometheus is the Prometheus target: out/prometheus/<env>/ holds
 // one configuration file per runtime the environment has (Compose,
-// Kubernetes). The rendering, the file names and the addressing of scrape
+// Kubernetes) and alerts/<group>.yml, one rules file per alert group of the
+// model. The rendering, the file names and the addressing of scrape
 // targets are package promconfig's, which the Compose and Kubernetes targets
 // read too; this target writes the files and warns about services Compose's
 // Prometheus could not reach.
@@ -8,6 +9,7 @@ package prometheus
 
 import (
 	"fmt"
+	"path"
 	"slices"
 	"sort"
 	"strings"
@@ -46,6 +48,13 @@ func (Target) Generate(in target.Input) (target.Output, error) {
 			return target.Output{}, err
 		}
 		out.Files = append(out.Files, target.File{Path: promconfig.Path(env, f), Data: data})
+	}
+	rules, err := promconfig.RuleFiles(env)
+	if err != nil {
+		return target.Output{}, err
+	}
+	for _, name := range model.SortedKeys(rules) {
+		out.Files = append(out.Files, target.File{Path: path.Join(promconfig.AlertsPath(env), name), Data: rules[name]})
 	}
 	out.Warnings = networkWarnings(env)
 	return out, nil
