@@ -13,7 +13,7 @@ import (
 // copyModel copies the repository's model into dir.
 func copyModel(t *testing.T, dir string) {
 	t.Helper()
-	for _, d := range []string{"cue.mod", "envs", "policies"} {
+	for _, d := range []string{"cue.mod", "envs", "infra", "policies"} {
 		if err := os.CopyFS(filepath.Join(dir, d), os.DirFS(filepath.Join("..", d))); err != nil {
 			t.Fatal(err)
 		}

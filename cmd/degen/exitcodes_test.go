@@ -15,7 +15,7 @@ import (
 func testModel(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	for _, d := range []string{"cue.mod", "envs"} {
+	for _, d := range []string{"cue.mod", "envs", "infra"} {
 		if err := os.CopyFS(filepath.Join(dir, d), os.DirFS(filepath.Join("..", "..", d))); err != nil {
 			t.Fatal(err)
 		}

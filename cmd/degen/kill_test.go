@@ -35,7 +35,7 @@ func degenBinary(t *testing.T) string {
 // copyModelTo copies the repository's model into dst.
 func copyModelTo(t *testing.T, dst string) {
 	t.Helper()
-	for _, d := range []string{"cue.mod", "envs", "policies"} {
+	for _, d := range []string{"cue.mod", "envs", "infra", "policies"} {
 		if err := os.CopyFS(filepath.Join(dst, d), os.DirFS(filepath.Join("../..", d))); err != nil {
 			t.Fatal(err)
 		}

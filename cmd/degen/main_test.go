@@ -67,7 +67,7 @@ func copyModel(ts *testscript.TestScript, neg bool, args []string) {
 		dst = ts.MkAbs(args[0])
 	}
 	repo := ts.Getenv("REPO")
-	for _, d := range []string{"cue.mod", "envs", "policies"} {
+	for _, d := range []string{"cue.mod", "envs", "infra", "policies"} {
 		src := filepath.Join(repo, d)
 		if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
 			continue

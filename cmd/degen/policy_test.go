@@ -27,6 +27,10 @@ func modelCopy(t *testing.T, extra map[string]string) string {
 			extra[sub+"/"+filepath.Base(f)] = string(data)
 		}
 	}
+	// The repository files the model mounts.
+	if err := os.CopyFS(filepath.Join(dir, "infra"), os.DirFS(filepath.Join("..", "..", "infra"))); err != nil {
+		t.Fatal(err)
+	}
 	for rel, content := range extra {
 		p := filepath.Join(dir, filepath.FromSlash(rel))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {

@@ -36,7 +36,7 @@ func FuzzLoad(f *testing.F) {
 		f.Add(seed)
 	}
 	dir := f.TempDir()
-	for _, d := range []string{"cue.mod", "envs"} {
+	for _, d := range []string{"cue.mod", "envs", "infra"} {
 		if err := os.CopyFS(filepath.Join(dir, d), os.DirFS(filepath.Join("../..", d))); err != nil {
 			f.Fatal(err)
 		}

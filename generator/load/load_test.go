@@ -312,7 +312,7 @@ func TestOneEnvironmentAlone(t *testing.T) {
 // context; its errors are reported as the others' are, with their position.
 func TestSideEnvironmentError(t *testing.T) {
 	dir := t.TempDir()
-	for _, d := range []string{"cue.mod", "envs"} {
+	for _, d := range []string{"cue.mod", "envs", "infra"} {
 		if err := os.CopyFS(filepath.Join(dir, d), os.DirFS(filepath.Join("../..", d))); err != nil {
 			t.Fatal(err)
 		}

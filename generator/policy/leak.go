@@ -80,8 +80,8 @@ func NewScanner(m *model.Model, getenv func(string) string) *Scanner {
 
 // AllowedLiterals returns the values of env that its services acknowledge
 // as no secrets: for each key of secretLiteralAllowed, the plain value of
-// that env var, or every argument of command, entrypoint or
-// health.command.
+// that env var, every argument of command, entrypoint or health.command,
+// or the content of the config file of that name the service mounts.
 func AllowedLiterals(env *model.Environment) []string {
 	var out []string
 	for _, name := range model.SortedKeys(env.Services) {
@@ -99,6 +99,12 @@ func AllowedLiterals(env *model.Environment) []string {
 			default:
 				if ev, ok := svc.Env[key]; ok && ev.Value != nil {
 					out = append(out, *ev.Value)
+				}
+				// A config file the service mounts, by its config name.
+				for _, m := range svc.Mounts {
+					if m.Config == key && m.Given() {
+						out = append(out, m.Text)
+					}
 				}
 			}
 		}

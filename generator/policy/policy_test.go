@@ -47,6 +47,10 @@ func copyModel(t *testing.T, extra map[string]string) string {
 			writeFile(t, dir, sub+"/"+e.Name(), string(data))
 		}
 	}
+	// The repository files the model mounts.
+	if err := os.CopyFS(filepath.Join(dir, "infra"), os.DirFS(filepath.Join(repoRoot, "infra"))); err != nil {
+		t.Fatal(err)
+	}
 	for p, content := range extra {
 		writeFile(t, dir, p, content)
 	}

@@ -177,7 +177,7 @@ func fileObjects(env *model.Environment, services []string) (configs, secrets ma
 					secrets = map[string]fileObject{}
 				}
 				v := composevars.SecretFile(env, m.Secret)
-				secrets[m.Secret] = fileObject{File: fmt.Sprintf("${%s:?set %s to the path of a file holding the secret}", v.Name, v.Name)}
+				secrets[m.Secret] = fileObject{File: fmt.Sprintf("${%s:?%s must be set to the path of a file holding the secret}", v.Name, v.Name)}
 			case m.Config != "" && m.Given():
 				if configs == nil {
 					configs = map[string]fileObject{}

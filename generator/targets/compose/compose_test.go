@@ -122,7 +122,7 @@ func TestUnsetVariablesRefuse(t *testing.T) {
 	res := generate(t, m, "local")
 	root := writeOut(t, res)
 	files := composeFiles(res, m.Envs["local"])
-	for _, missing := range []string{"MINIO_ROOT_PASSWORD", "TRADES_PER_SECOND", "ENABLE_SCD_TYPE3"} {
+	for _, missing := range []string{"MINIO_ROOT_PASSWORD", "TRADES_PER_SECOND", "ENABLE_SCD_TYPE3", "GRAFANA_PASSWORD_FILE"} {
 		vars := composeEnv(t, root, env)
 		delete(vars, missing)
 		_, err := loadProject(t, root, "local", files, vars)

@@ -92,6 +92,24 @@ func composeEnv(t *testing.T, root string, env *model.Environment) map[string]st
 		}
 		vars[s.EnvVar] = secretValue(s.EnvVar)
 	}
+	// A secret mounted as a file is read from the file its _FILE variable
+	// names, outside out/.
+	for _, name := range env.ServiceNames() {
+		for _, m := range env.Services[name].Mounts {
+			if m.Secret == "" {
+				continue
+			}
+			v := composevars.SecretFile(env, m.Secret).Name
+			p := filepath.Join(root, "secrets", m.Secret)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(secretValue(v)), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			vars[v] = p
+		}
+	}
 	return vars
 }
 

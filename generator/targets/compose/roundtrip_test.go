@@ -145,11 +145,11 @@ func compareProject(t *testing.T, root string, env *model.Environment, p *types.
 		if err != nil {
 			continue
 		}
-		compareService(t, root, env, env.Services[name], ps, vars)
+		compareService(t, root, env, env.Services[name], ps, p, vars)
 	}
 }
 
-func compareService(t *testing.T, root string, env *model.Environment, s *model.Service, ps types.ServiceConfig, vars map[string]string) {
+func compareService(t *testing.T, root string, env *model.Environment, s *model.Service, ps types.ServiceConfig, p *types.Project, vars map[string]string) {
 	t.Helper()
 	check := func(field string, want, got any) {
 		t.Helper()
@@ -233,9 +233,20 @@ func compareService(t *testing.T, root string, env *model.Environment, s *model.
 	}
 
 	var wantVols, gotVols []string
+	var wantFiles, gotFiles []string
 	for _, mnt := range s.Mounts {
 		typ, src := "volume", mnt.Volume
 		switch {
+		case mnt.Secret != "":
+			// The file the developer's variable names, never under out/.
+			wantFiles = append(wantFiles, "secret "+mnt.Secret+" "+mnt.Target+" file="+vars[composevars.SecretFile(env, mnt.Secret).Name])
+			continue
+		case mnt.Config != "" && mnt.Given():
+			// The content is the model's, inline: Compose reads no file.
+			wantFiles = append(wantFiles, "config "+mnt.Config+" "+mnt.Target+" content="+mnt.Text)
+			continue
+		case mnt.Config == "prometheus-alerts":
+			typ, src = "bind", filepath.Join(root, "out", "prometheus", env.Name, "alerts")
 		case mnt.HostPath != "":
 			typ, src = "bind", mnt.HostPath
 			if !filepath.IsAbs(src) {
@@ -250,6 +261,15 @@ func compareService(t *testing.T, root string, env *model.Environment, s *model.
 		gotVols = append(gotVols, v.Type+" "+v.Source+" "+v.Target+" ro="+strconv.FormatBool(v.ReadOnly))
 	}
 	check("volumes", wantVols, gotVols)
+	for _, c := range ps.Secrets {
+		gotFiles = append(gotFiles, "secret "+c.Source+" "+c.Target+" file="+p.Secrets[c.Source].File)
+	}
+	for _, c := range ps.Configs {
+		gotFiles = append(gotFiles, "config "+c.Source+" "+c.Target+" content="+p.Configs[c.Source].Content)
+	}
+	sort.Strings(wantFiles)
+	sort.Strings(gotFiles)
+	check("configs and secrets", wantFiles, gotFiles)
 }
 
 func compareHealth(t *testing.T, env *model.Environment, s *model.Service, ps types.ServiceConfig) {

@@ -59,6 +59,12 @@ func expected(env *model.Environment, placeholder string) map[string]string {
 				want[e.Variable] = *e.Value
 			}
 		}
+		// A secret mounted as a file: the variable naming its file.
+		for _, m := range s.Mounts {
+			if m.Secret != "" && placeholder != "" {
+				want[env.Secrets[m.Secret].EnvVar+"_FILE"] = placeholder
+			}
+		}
 	}
 	return want
 }
@@ -141,12 +147,32 @@ func TestNoSecretValues(t *testing.T) {
 	}
 	envVars := parse(t, out.Files[0].Data)
 	example := parse(t, out.Files[1].Data)
-	for _, s := range m.Envs["local"].Secrets {
-		if v, ok := envVars[s.EnvVar]; ok {
-			t.Errorf(".env.local assigns secret %s = %q", s.EnvVar, v)
+	// Each secret reaches Compose as its variable, or as the variable
+	// naming its file when it is mounted as a file.
+	used := map[string]bool{}
+	for _, svc := range m.Envs["local"].Services {
+		for _, e := range svc.Env {
+			if e.Secret != "" {
+				used[m.Envs["local"].Secrets[e.Secret].EnvVar] = true
+			}
 		}
-		if v := example[s.EnvVar]; v != dotenv.Placeholder {
-			t.Errorf(".env.example has %s = %q, want %s", s.EnvVar, v, dotenv.Placeholder)
+		for _, mnt := range svc.Mounts {
+			if mnt.Secret != "" {
+				used[m.Envs["local"].Secrets[mnt.Secret].EnvVar+"_FILE"] = true
+			}
+		}
+	}
+	if len(used) == 0 {
+		t.Fatal("the default model uses no secret in Compose")
+	}
+	for _, s := range m.Envs["local"].Secrets {
+		for _, name := range []string{s.EnvVar, s.EnvVar + "_FILE"} {
+			if v, ok := envVars[name]; ok {
+				t.Errorf(".env.local assigns secret %s = %q", name, v)
+			}
+			if v := example[name]; used[name] && v != dotenv.Placeholder {
+				t.Errorf(".env.example has %s = %q, want %s", name, v, dotenv.Placeholder)
+			}
 		}
 	}
 	if !out.Files[1].Shared || out.Files[0].Shared {

@@ -21,7 +21,7 @@ import (
 func tempModel(t *testing.T, extra map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
-	for _, sub := range []string{"cue.mod", "envs"} {
+	for _, sub := range []string{"cue.mod", "envs", "infra"} {
 		src := filepath.Join(repoRoot, sub)
 		err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
