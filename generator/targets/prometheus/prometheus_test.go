@@ -81,17 +81,32 @@ func configsOf(t *testing.T, m *model.Model, r *generator.Result) map[string]pro
 			out[p] = promFile{env, f}
 		}
 	}
-	if len(out) != len(r.Files) {
-		t.Fatalf("generated %v, expected %d files", r.Paths(), len(out))
+	rules := 0
+	for p := range r.Files {
+		if strings.Contains(p, "/"+promconfig.AlertsDir+"/") {
+			rules++
+		}
+	}
+	if len(out)+rules != len(r.Files) {
+		t.Fatalf("generated %v, expected %d configuration files and %d rules files", r.Paths(), len(out), rules)
 	}
 	return out
 }
 
 func TestPaths(t *testing.T) {
 	_, r := generated(t)
-	want := "prometheus/dev/prometheus-kubernetes.yml prometheus/dev/prometheus.yml prometheus/local/prometheus.yml prometheus/prod/prometheus.yml prometheus/staging/prometheus.yml"
-	if got := strings.Join(r.Paths(), " "); got != want {
-		t.Fatalf("paths = %s\nwant    %s", got, want)
+	var want []string
+	for _, env := range []string{"dev", "local", "prod", "staging"} {
+		for _, g := range []string{"flink", "kafka", "pipeline"} {
+			want = append(want, "prometheus/"+env+"/alerts/"+g+".yml")
+		}
+		if env == "dev" {
+			want = append(want, "prometheus/dev/prometheus-kubernetes.yml")
+		}
+		want = append(want, "prometheus/"+env+"/prometheus.yml")
+	}
+	if got, w := strings.Join(r.Paths(), " "), strings.Join(want, " "); got != w {
+		t.Fatalf("paths = %s\nwant    %s", got, w)
 	}
 }
 
@@ -110,25 +125,110 @@ func promtool(t *testing.T) string {
 
 // TestPromtool hands every generated file to promtool, Prometheus' own
 // checker (Debian's 2.42, as CI installs it).
+//
+// The files are laid out as under out/, so that each configuration's
+// rule_files (alerts/*.yml, relative to it) resolve: check config must
+// find every rules file of its environment, and check rules must accept
+// each of them.
 func TestPromtool(t *testing.T) {
 	_, r := generated(t)
-	checkPromtool(t, r)
+	out := checkPromtool(t, r)
+	for p, c := range configs(t) {
+		n := len(c.env.Monitoring.AlertGroups)
+		if n == 0 {
+			t.Fatalf("%s: the default model has no alert rules", c.env.Name)
+		}
+		if want := fmt.Sprintf("SUCCESS: %d rule files found", n); !strings.Contains(out[p], want) {
+			t.Errorf("promtool check config %s does not say %q: rule_files do not resolve\n%s", p, want, out[p])
+		}
+	}
 }
 
-// checkPromtool runs promtool check config on every file of r.
-func checkPromtool(t *testing.T, r *generator.Result) {
+// checkPromtool lays the files of r out as under out/, runs promtool check
+// config on every configuration (its rule_files resolve against the rules
+// files next to it) and check rules on every rules file, and returns
+// check config's output by path.
+func checkPromtool(t *testing.T, r *generator.Result) map[string]string {
 	t.Helper()
 	bin := promtool(t)
+	dir := writeTree(t, r)
+	outs := map[string]string{}
+	for _, p := range r.Paths() {
+		cmd := "config"
+		if strings.Contains(p, "/"+promconfig.AlertsDir+"/") {
+			cmd = "rules"
+		}
+		t.Run(p, func(t *testing.T) {
+			out, err := exec.Command(bin, "check", cmd, filepath.Join(dir, p)).CombinedOutput()
+			if err != nil {
+				t.Errorf("promtool check %s %s: %v\n%s", cmd, p, err, out)
+			}
+			outs[p] = string(out)
+		})
+	}
+	return outs
+}
+
+// writeTree writes the generated files into a temporary out/ layout.
+func writeTree(t *testing.T, r *generator.Result) string {
+	t.Helper()
 	dir := t.TempDir()
 	for _, p := range r.Paths() {
-		t.Run(p, func(t *testing.T) {
-			file := filepath.Join(dir, strings.ReplaceAll(p, "/", "_"))
-			if err := os.WriteFile(file, r.Files[p], 0o644); err != nil {
+		file := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(file, r.Files[p], 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestAlertRulesUnit runs promtool test rules on the hand-written unit
+// tests of testdata/rules/<env>.test.yml against the generated rules of
+// that environment: every alert of the default model fires on sample
+// series that should fire it, with the labels §7.2 routes it by, and
+// stays silent on series that should not. Production's tests cover every
+// alert of the model, so a new alert without tests fails here; the other
+// environments' check their routing.
+func TestAlertRulesUnit(t *testing.T) {
+	bin := promtool(t)
+	m, r := generated(t)
+	dir := writeTree(t, r)
+	tests, err := filepath.Glob(filepath.Join("testdata", "rules", "*.test.yml"))
+	if err != nil || len(tests) == 0 {
+		t.Fatalf("no rule unit tests in testdata/rules: %v", err)
+	}
+	for _, test := range tests {
+		env := strings.TrimSuffix(filepath.Base(test), ".test.yml")
+		t.Run(env, func(t *testing.T) {
+			e := m.Envs[env]
+			if e == nil {
+				t.Fatalf("%s tests environment %s, which the model does not define", test, env)
+			}
+			data, err := os.ReadFile(test)
+			if err != nil {
 				t.Fatal(err)
 			}
-			out, err := exec.Command(bin, "check", "config", file).CombinedOutput()
+			for _, g := range model.SortedKeys(e.Monitoring.AlertGroups) {
+				if e.Stage != "production" {
+					break // production's tests cover every alert
+				}
+				for _, a := range model.SortedKeys(e.Monitoring.AlertGroups[g].Rules) {
+					if !strings.Contains(string(data), "alertname: "+a+"\n") {
+						t.Errorf("%s does not test alert %s", test, a)
+					}
+				}
+			}
+			// The test file names its rules files relative to itself.
+			file := filepath.Join(dir, "prometheus", env, "alerts.test.yml")
+			if err := os.WriteFile(file, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Command(bin, "test", "rules", file).CombinedOutput()
 			if err != nil {
-				t.Errorf("promtool check config %s: %v\n%s", p, err, out)
+				t.Errorf("promtool test rules %s: %v\n%s", test, err, out)
 			}
 		})
 	}
@@ -160,7 +260,8 @@ type file struct {
 		EvaluationInterval string            `json:"evaluation_interval"`
 		ExternalLabels     map[string]string `json:"external_labels"`
 	} `json:"global"`
-	ScrapeConfigs []job `json:"scrape_configs"`
+	RuleFiles     []string `json:"rule_files"`
+	ScrapeConfigs []job    `json:"scrape_configs"`
 }
 
 // TestTargetsExist checks that every scrape target names a service and a
