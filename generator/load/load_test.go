@@ -171,7 +171,7 @@ func TestSeedEnvironments(t *testing.T) {
 	if got := prod.Flags["trade_generator_symbols"].String(); got != "ALL" {
 		t.Errorf("prod symbols = %s", got)
 	}
-	if got := prodData.Buckets["raw-data"].Lifecycle.ExpirationDays; got != 90 {
+	if got := prodData.Buckets["prod-raw-data"].Lifecycle.ExpirationDays; got != 90 {
 		t.Errorf("prod raw-data expiration = %d, want 90", got)
 	}
 	if got := prodData.Topics["dead-letter-queue"]; got.Partitions != 3 || got.Config["min.insync.replicas"] != "1" || got.Config["retention.ms"] != "604800000" {

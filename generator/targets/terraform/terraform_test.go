@@ -130,7 +130,7 @@ func TestProdSeedValues(t *testing.T) {
 	if r := dlq.GetAttr("config").GetAttr("retention.ms"); !r.RawEquals(cty.StringVal("604800000")) {
 		t.Errorf("dead-letter-queue retention.ms = %#v, want 604800000 (7 days)", r)
 	}
-	days := attrValue(t, body, "buckets").GetAttr("raw-data").GetAttr("lifecycle").GetAttr("expiration_days")
+	days := attrValue(t, body, "buckets").GetAttr("prod-raw-data").GetAttr("lifecycle").GetAttr("expiration_days")
 	if !days.RawEquals(cty.NumberIntVal(90)) {
 		t.Errorf("raw-data expiration_days = %#v, want 90", days)
 	}
@@ -256,7 +256,7 @@ func TestTerraformPlan(t *testing.T) {
 	dir := checkTerraform(t, r, []string{"minio_root_password"})
 	// Terraform's own reading of the prod values.
 	secret := []string{"TF_VAR_minio_root_password=dummy"}
-	expr := `join(" ", [var.topic_partitions, var.retention_ms, var.topics["raw-trades"].partitions, var.buckets["raw-data"].lifecycle.expiration_days, var.buckets["backups"].lifecycle == null])`
+	expr := `join(" ", [var.topic_partitions, var.retention_ms, var.topics["raw-trades"].partitions, var.buckets["prod-raw-data"].lifecycle.expiration_days, var.buckets["prod-backups"].lifecycle == null])`
 	out, err := terraformCmd(t, dir, secret, expr+"\n", "console", "-var-file=prod.tfvars")
 	if err != nil {
 		t.Fatalf("terraform console: %v\n%s", err, out)
