@@ -135,7 +135,7 @@ func buildCached(g *globals, envs []string, pf *policyFlags, noCache bool, stdou
 		return nil, false, err
 	}
 	if key != "" {
-		e := &cache.Entry{SecretVars: secretVars(m), Files: res.Files, Owners: res.Owners, Envs: res.Envs, Warnings: res.Warnings, Inputs: charts(m)}
+		e := &cache.Entry{SecretVars: secretVars(m), Files: res.Files, Owners: res.Owners, Envs: res.Envs, Warnings: res.Warnings, Inputs: inputs(m)}
 		if res.Policy != nil {
 			e.Violations = res.Policy.Violations
 		}
@@ -169,9 +169,11 @@ func secretVars(m *model.Model) []string {
 	return out
 }
 
-// charts are the Helm charts of m's components, the files a build reads
-// besides the CUE files, with their hashes.
-func charts(m *model.Model) map[string]string {
+// inputs are the files a build of m reads besides the CUE files, with
+// their hashes: the Helm charts of its components and the repository files
+// its services mount (config file), so that editing one invalidates the
+// cached result.
+func inputs(m *model.Model) map[string]string {
 	out := map[string]string{}
 	envs := []*model.Environment{m.Base}
 	for _, n := range m.EnvNames() {
@@ -183,6 +185,13 @@ func charts(m *model.Model) map[string]string {
 		}
 		for _, c := range env.Components {
 			out[c.Chart] = cache.HashPath(m.Root, c.Chart)
+		}
+		for _, s := range env.Services {
+			for _, mnt := range s.Mounts {
+				if mnt.File != "" {
+					out[mnt.File] = cache.HashPath(m.Root, mnt.File)
+				}
+			}
 		}
 	}
 	return out

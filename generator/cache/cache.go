@@ -6,7 +6,8 @@
 // trusted only when it decodes, carries that key and its own checksum
 // matches: a truncated, edited or foreign entry is ignored and the build
 // runs for real. The key covers every .cue file of the model directory;
-// other files a build reads (Helm charts of components) are listed in the
+// other files a build reads (Helm charts of components, repository files
+// services mount as config files) are listed in the
 // entry with their hashes and checked again before it is used. Entries are written to a temporary file and renamed, so a
 // build killed while writing leaves no partial entry under its name.
 //
