@@ -210,9 +210,13 @@ func TestConfigAndSecretFilesOnBothRuntimes(t *testing.T) {
 		t.Error("no ExternalSecret db-password for the secret file")
 	}
 	proxy := deployment(t, objs, "proxy")
-	mountAt(t, proxy, "/etc/nginx/nginx.conf", "nginx.conf", func(v map[string]any) bool { return v["configMap"] != nil && v["configMap"].(map[string]any)["name"] == "proxy-files" })
+	mountAt(t, proxy, "/etc/nginx/nginx.conf", "nginx.conf", func(v map[string]any) bool {
+		return v["configMap"] != nil && v["configMap"].(map[string]any)["name"] == "proxy-files"
+	})
 	api := deployment(t, objs, "api")
-	mountAt(t, api, "/run/secrets/db-password", "value", func(v map[string]any) bool { return v["secret"] != nil && v["secret"].(map[string]any)["secretName"] == "db-password" })
+	mountAt(t, api, "/run/secrets/db-password", "value", func(v map[string]any) bool {
+		return v["secret"] != nil && v["secret"].(map[string]any)["secretName"] == "db-password"
+	})
 
 	hash := func(d *appsv1.Deployment) string { return d.Spec.Template.Annotations["degen.dev/config-hash"] }
 	if hash(proxy) == "" {

@@ -148,10 +148,10 @@ func Needs(env *model.Environment, concern string) []string {
 
 // file is the top level of a Compose file.
 type file struct {
-	Name     string              `json:"name,omitempty"`
-	Networks map[string]network  `json:"networks,omitempty"`
-	Volumes  map[string]volume   `json:"volumes,omitempty"`
-	Services map[string]*service `json:"services,omitempty"`
+	Name     string                `json:"name,omitempty"`
+	Networks map[string]network    `json:"networks,omitempty"`
+	Volumes  map[string]volume     `json:"volumes,omitempty"`
+	Services map[string]*service   `json:"services,omitempty"`
 	Configs  map[string]fileObject `json:"configs,omitempty"`
 	Secrets  map[string]fileObject `json:"secrets,omitempty"`
 }
