@@ -25,12 +25,14 @@ import (
 // file, and PostgreSQL; local on Compose, prod on Kubernetes.
 const webStack = `package envs
 
-import "degen.dev/stack/schema"
+import "degen.dev/schema"
 
 environments: [Name=string]: #Base & {name: Name}
 environments: local: artefacts: ["compose", "env"]
 environments: prod: artefacts: ["kubernetes"]
 environments: prod: params: workers: 8
+
+_small: {requests: {cpu: "100m", memory: "64Mi"}, limits: {cpu: "500m", memory: "256Mi"}}
 
 #Base: schema.#Environment & {
 	name:      _
@@ -54,7 +56,7 @@ environments: prod: params: workers: 8
 			image: "nginx:1.25.3"
 			ports: [{name: "http", containerPort: 80, hostPort: 8080}]
 			env: {}
-			resources: {}
+			resources: _small
 			mounts: [{config: "nginx.conf", file: "conf/nginx.conf", target: "/etc/nginx/nginx.conf"}]
 			networks: ["web"]
 		}
@@ -62,7 +64,7 @@ environments: prod: params: workers: 8
 			image: "web/api:1.0.0"
 			ports: [{name: "http", containerPort: 8000}]
 			env: DB_PASSWORD_FILE: value: "/run/secrets/db-password"
-			resources: {}
+			resources: _small
 			mounts: [
 				{secret: "db-password", target: "/run/secrets/db-password"},
 				{config: "api.toml", target: "/etc/api/api.toml", render: {encoding: "toml", value: {
@@ -81,7 +83,7 @@ environments: prod: params: workers: 8
 				POSTGRES_PASSWORD_FILE: value: "/run/secrets/db-password"
 				POSTGRES_USER: value:          "web"
 			}
-			resources: {}
+			resources: _small
 			mounts: [
 				{volume: "pg", target: "/var/lib/postgresql/data"},
 				{secret: "db-password", target: "/run/secrets/db-password"},
@@ -99,7 +101,7 @@ const nginxConf = "events {}\nhttp {\n  server {\n    listen 80;\n    location /
 func webModel(t *testing.T, conf string) string {
 	t.Helper()
 	root := t.TempDir()
-	for _, d := range []string{"cue.mod", "schema"} {
+	for _, d := range []string{"cue.mod"} {
 		if err := os.CopyFS(filepath.Join(root, d), os.DirFS(filepath.Join("..", d))); err != nil {
 			t.Fatal(err)
 		}
