@@ -94,7 +94,7 @@ _small: {requests: {cpu: "100m", memory: "64Mi"}, limits: {cpu: "500m", memory: 
 }
 `
 
-const nginxConf = "events {}\nhttp {\n  server {\n    listen 80;\n    location / { proxy_pass http://api:8000; }\n  }\n}\n"
+const nginxConf = "events {}\nhttp {\n  server {\n    listen 80;\n    location / {\n      proxy_set_header Host $host;\n      proxy_pass http://api:8000;\n    }\n  }\n}\n"
 
 // webModel writes webStack with the repository's schema and nginx.conf
 // (content) under conf/, and returns its root.
