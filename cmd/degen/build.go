@@ -32,8 +32,9 @@ leaves the previous out/ intact. Files of environments not selected stay as
 they are; files no longer generated are pruned; a file degen did not write is
 never overwritten. A build that changes nothing rewrites nothing.
 
-When no file of the model directory, no environment asked for and not the
-binary changed since the last build, the result comes from .degen/cache
+When no CUE file of the model, no repository file it mounts or chart it
+renders, no environment asked for and not the binary changed since the last
+build, the result comes from .degen/cache
 (next to out/, never committed) and the model is not evaluated; --no-cache
 evaluates it anyway. check and vet never use the cache.
 
