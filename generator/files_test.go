@@ -57,7 +57,10 @@ _small: {requests: {cpu: "100m", memory: "64Mi"}, limits: {cpu: "500m", memory: 
 			ports: [{name: "http", containerPort: 80, hostPort: 8080}]
 			env: {}
 			resources: _small
-			mounts: [{config: "nginx.conf", file: "conf/nginx.conf", target: "/etc/nginx/nginx.conf"}]
+			mounts: [
+				{config: "nginx.conf", file: "conf/nginx.conf", target: "/etc/nginx/nginx.conf"},
+				{config: "motd.txt", content: "welcome\n", target: "/etc/motd"},
+			]
 			networks: ["web"]
 		}
 		api: {
@@ -67,6 +70,7 @@ _small: {requests: {cpu: "100m", memory: "64Mi"}, limits: {cpu: "500m", memory: 
 			resources: _small
 			mounts: [
 				{secret: "db-password", target: "/run/secrets/db-password"},
+				{config: "motd.txt", content: "welcome\n", target: "/etc/motd"},
 				{config: "api.toml", target: "/etc/api/api.toml", render: {encoding: "toml", value: {
 					server: {port: 8000, workers: params.workers}
 					database: {host: "db", name: "web", user: "web"}
@@ -208,6 +212,14 @@ func TestConfigAndSecretFilesOnBothRuntimes(t *testing.T) {
 	if got := objs["ConfigMap/api-files"]["data"].(map[string]any)["api.toml"]; !strings.Contains(got.(string), "workers = 8") {
 		t.Errorf("ConfigMap api-files api.toml = %q, want prod's 8 workers", got)
 	}
+	// A file two services mount is one shared ConfigMap, in neither
+	// service's own.
+	if got := objs["ConfigMap/motd-txt-file"]; got == nil || got["data"].(map[string]any)["motd.txt"] != "welcome\n" {
+		t.Errorf("ConfigMap motd-txt-file = %v, want the shared file", got)
+	}
+	if _, in := cm["data"].(map[string]any)["motd.txt"]; in {
+		t.Error("the shared motd.txt is also in proxy-files")
+	}
 	if objs["ExternalSecret/db-password"] == nil {
 		t.Error("no ExternalSecret db-password for the secret file")
 	}
@@ -215,7 +227,9 @@ func TestConfigAndSecretFilesOnBothRuntimes(t *testing.T) {
 	mountAt(t, proxy, "/etc/nginx/nginx.conf", "nginx.conf", func(v map[string]any) bool {
 		return v["configMap"] != nil && v["configMap"].(map[string]any)["name"] == "proxy-files"
 	})
+	mountAt(t, proxy, "/etc/motd", "motd.txt", func(v map[string]any) bool { return v["configMap"].(map[string]any)["name"] == "motd-txt-file" })
 	api := deployment(t, objs, "api")
+	mountAt(t, api, "/etc/motd", "motd.txt", func(v map[string]any) bool { return v["configMap"].(map[string]any)["name"] == "motd-txt-file" })
 	mountAt(t, api, "/run/secrets/db-password", "value", func(v map[string]any) bool {
 		return v["secret"] != nil && v["secret"].(map[string]any)["secretName"] == "db-password"
 	})

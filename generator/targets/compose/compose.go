@@ -266,7 +266,8 @@ func baseHeader(env *model.Environment, present []string) []string {
 		"",
 		"Plain values and feature flags are read from "+path.Join("../..", composevars.EnvFile(env.Name))+".",
 		"Secrets are never written: export them (or pass a second, private --env-file)",
-		"before running; Compose refuses to start while one is unset.",
+		"before running; Compose refuses to start while one is unset. A secret mounted",
+		"as a file is read from the file its <NAME>_FILE variable names.",
 		"Bind mounts are relative to the model's directory.",
 		"",
 	)
