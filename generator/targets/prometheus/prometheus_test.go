@@ -487,3 +487,75 @@ func TestComposeReplicas(t *testing.T) {
 		t.Errorf("promtool check config: %v\n%s", err, out)
 	}
 }
+
+// ruleErrors hands each alert rule of env alone to promtool check rules
+// and returns, for each rule it rejects, degen's positioned error at the
+// rule's expr in the model (load.Locate, load.Format), so that a rejected
+// expression is reported where the model writes it.
+func ruleErrors(t *testing.T, bin string, m *model.Model, env *model.Environment) []string {
+	t.Helper()
+	dir := t.TempDir()
+	var out []string
+	for _, g := range model.SortedKeys(env.Monitoring.AlertGroups) {
+		for _, a := range model.SortedKeys(env.Monitoring.AlertGroups[g].Rules) {
+			r := env.Monitoring.AlertGroups[g].Rules[a]
+			data, err := yaml.Marshal(promconfig.RuleGroups{Groups: []promconfig.RuleGroup{{Name: g, Rules: []promconfig.Rule{{
+				Alert: r.Alert, Expr: r.Expr, For: r.For, Labels: r.Labels, Annotations: r.Annotations,
+			}}}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			file := filepath.Join(dir, g+"-"+a+".yml")
+			if err := os.WriteFile(file, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			res, err := exec.Command(bin, "check", "rules", file).CombinedOutput()
+			if err == nil {
+				continue
+			}
+			why := strings.TrimSpace(string(res))
+			if i := strings.LastIndex(why, "\n"); i >= 0 {
+				why = why[i+1:]
+			}
+			merr := model.Errorf(env, model.P("monitoring", "alertGroups", g, "rules", a, "expr"), "environment %s: promtool rejects alert %s: %s", env.Name, a, why)
+			out = append(out, load.Format(load.Locate(m, merr), m.Root))
+		}
+	}
+	return out
+}
+
+// TestPromtoolAcceptsEveryRule: no alert rule of the default model is
+// rejected on its own.
+func TestPromtoolAcceptsEveryRule(t *testing.T) {
+	bin := promtool(t)
+	m, _ := generated(t)
+	for _, name := range m.EnvNames() {
+		for _, e := range ruleErrors(t, bin, m, m.Envs[name]) {
+			t.Error(e)
+		}
+	}
+}
+
+// TestPromtoolRejectionAtModelPosition adds an expression promtool
+// rejects to the default model and requires the error at its line.
+func TestPromtoolRejectionAtModelPosition(t *testing.T) {
+	bin := promtool(t)
+	dir := t.TempDir()
+	for _, d := range []string{"cue.mod", "envs", "infra"} {
+		if err := os.CopyFS(filepath.Join(dir, d), os.DirFS(filepath.Join("../../..", d))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bad := "package envs\n\nenvironments: prod: monitoring: alertGroups: kafka: rules: Broken: {expr: \"sum(up\", labels: severity: \"warning\"}\n"
+	if err := os.WriteFile(filepath.Join(dir, "envs", "zz_bad.cue"), []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := load.Load(load.Options{Dir: dir, Envs: []string{"prod"}})
+	if err != nil {
+		t.Fatal(load.Format(err, dir))
+	}
+	errs := ruleErrors(t, bin, m, m.Envs["prod"])
+	if len(errs) != 1 || !strings.HasPrefix(errs[0], "./envs/zz_bad.cue:3:") || !strings.Contains(errs[0], "promtool rejects alert Broken") {
+		t.Fatalf("want one error at ./envs/zz_bad.cue:3 naming Broken, got %q", errs)
+	}
+}
