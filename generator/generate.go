@@ -130,7 +130,32 @@ const ModelTarget = "model"
 // acknowledge, and adds a warning for every acknowledgement that matches
 // none, so that none outlives its reason.
 func Acknowledged(m *model.Model, ws []target.Warning) []target.Warning {
+	out, _ := acknowledged(m, ws, nil)
+	return out
+}
+
+// acknowledged drops the target warnings ws and the policy warnings of vs
+// that the environments of m acknowledge, and warns of every
+// acknowledgement that matches neither.
+func acknowledged(m *model.Model, ws []target.Warning, vs []policy.Violation) ([]target.Warning, []policy.Violation) {
 	used := map[string]map[string]bool{}
+	var keptV []policy.Violation
+	for _, v := range vs {
+		env := m.Envs[v.Env]
+		id := v.ID()
+		acked := false
+		if env != nil && v.Severity == policy.Warn {
+			_, acked = env.Acknowledge[id]
+		}
+		if !acked {
+			keptV = append(keptV, v)
+			continue
+		}
+		if used[v.Env] == nil {
+			used[v.Env] = map[string]bool{}
+		}
+		used[v.Env][id] = true
+	}
 	var out []target.Warning
 	for _, w := range ws {
 		env := m.Envs[w.Env]
@@ -160,7 +185,7 @@ func Acknowledged(m *model.Model, ws []target.Warning) []target.Warning {
 			// An acknowledgement of a target the environment does not get
 			// is the base's, for the environments that do.
 			t, _, _ := strings.Cut(id, "/")
-			if !used[name][id] && (t == ModelTarget || env.Has(t)) {
+			if !used[name][id] && (t == ModelTarget || t == policyTarget || env.Has(t)) {
 				out = append(out, target.Warning{Env: name, Target: ModelTarget, Subject: "", Code: "stale-acknowledgement",
 					Message: fmt.Sprintf("acknowledge %q matches no warning of this environment: remove it (what it accepted is gone)", id)})
 			}
@@ -169,8 +194,11 @@ func Acknowledged(m *model.Model, ws []target.Warning) []target.Warning {
 	slices.SortStableFunc(out, func(a, b target.Warning) int {
 		return cmp.Or(strings.Compare(a.Env, b.Env), strings.Compare(a.Target, b.Target), strings.Compare(a.Subject, b.Subject))
 	})
-	return out
+	return out, keptV
 }
+
+// policyTarget is the first element of a policy warning's ID.
+const policyTarget = "policy"
 
 // notes are env's model notes as warnings.
 func notes(env *model.Environment) []target.Warning {

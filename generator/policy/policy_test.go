@@ -304,7 +304,7 @@ rules: "no-debug-logs": {
 		}
 	}
 	devCue, _ := os.ReadFile(filepath.Join(dir, "envs", "dev.cue"))
-	want := regexp.MustCompile(fmt.Sprintf(`^\./envs/dev\.cue:%d:\d+: \[warn\] dev/no-debug-logs: log level is DEBUG$`, lineOf(t, string(devCue), `logLevel: "DEBUG"`)))
+	want := regexp.MustCompile(fmt.Sprintf(`^\./envs/dev\.cue:%d:\d+: \[warn\] dev/no-debug-logs: log level is DEBUG \[policy/no-debug-logs/\]$`, lineOf(t, string(devCue), `logLevel: "DEBUG"`)))
 	if len(got) != 1 || !want.MatchString(got[0]) {
 		t.Errorf("got %q, want one match of %s", got, want)
 	}

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/token"
 
 	"github.com/degen-dev/degen/generator/model"
@@ -37,7 +38,23 @@ func (v Violation) String() string {
 	if v.Position != "" {
 		s = v.Position + ": " + s
 	}
+	if v.Severity == Warn {
+		s += " [" + v.ID() + "]"
+	}
 	return s
+}
+
+// ID is what a model's acknowledge lists to accept a warning of the rule:
+// policy/<rule>/<service> for a violation at a service's field,
+// policy/<rule>/ for any other.
+func (v Violation) ID() string {
+	subject := ""
+	if rest, ok := strings.CutPrefix(v.Path, "services."); ok {
+		if p := cue.ParsePath(rest); p.Err() == nil && len(p.Selectors()) > 0 {
+			subject = p.Selectors()[0].Unquoted()
+		}
+	}
+	return "policy/" + v.Rule + "/" + subject
 }
 
 // Report is the outcome of the policies (and the leak check) over a run.
