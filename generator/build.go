@@ -78,10 +78,9 @@ func Build(opts Options) (*model.Model, *Result, error) {
 	if err != nil {
 		return m, nil, load.Locate(m, err)
 	}
+	res.Warnings = Acknowledged(m, res.Warnings)
 	if opts.Policies {
-		res.Warnings, rep.Violations = acknowledged(m, res.Warnings, rep.Violations)
-	} else {
-		res.Warnings = Acknowledged(m, res.Warnings)
+		res.Warnings, rep.Violations = AcknowledgePolicies(m, res.Warnings, rep.Violations)
 	}
 	if opts.Policies {
 		getenv := opts.Getenv

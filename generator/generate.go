@@ -127,19 +127,45 @@ func generateOne(t target.Target, in target.Input) (out target.Output, err error
 const ModelTarget = "model"
 
 // Acknowledged drops from ws the warnings the environments of m
-// acknowledge, and adds a warning for every acknowledgement that matches
-// none, so that none outlives its reason.
+// acknowledge, and adds a warning for every acknowledgement of a target
+// warning that matches none, so that none outlives its reason. The
+// acknowledgements of policy warnings are AcknowledgePolicies'.
 func Acknowledged(m *model.Model, ws []target.Warning) []target.Warning {
-	out, _ := acknowledged(m, ws, nil)
+	used := map[string]map[string]bool{}
+	var out []target.Warning
+	for _, w := range ws {
+		env := m.Envs[w.Env]
+		matched := ""
+		if env != nil && w.Code != "" {
+			for _, id := range []string{w.ID(), w.Target + "/" + w.Code + "/*"} {
+				if _, ok := env.Acknowledge[id]; ok {
+					matched = id
+					break
+				}
+			}
+		}
+		if matched == "" {
+			out = append(out, w)
+			continue
+		}
+		markUsed(used, w.Env, matched)
+	}
+	out = append(out, stale(m, used, func(env *model.Environment, t string) bool {
+		// An acknowledgement of a target the environment does not get
+		// is the base's, for the environments that do.
+		return t == ModelTarget || t != policyTarget && env.Has(t)
+	})...)
+	sortWarnings(out)
 	return out
 }
 
-// acknowledged drops the target warnings ws and the policy warnings of vs
-// that the environments of m acknowledge, and warns of every
-// acknowledgement that matches neither.
-func acknowledged(m *model.Model, ws []target.Warning, vs []policy.Violation) ([]target.Warning, []policy.Violation) {
+// AcknowledgePolicies drops from vs the policy warnings (severity warn)
+// the environments of m acknowledge by ID (policy.Violation.ID), and adds
+// to ws a warning for every acknowledgement of a policy warning that
+// matches none.
+func AcknowledgePolicies(m *model.Model, ws []target.Warning, vs []policy.Violation) ([]target.Warning, []policy.Violation) {
 	used := map[string]map[string]bool{}
-	var keptV []policy.Violation
+	var kept []policy.Violation
 	for _, v := range vs {
 		env := m.Envs[v.Env]
 		id := v.ID()
@@ -148,53 +174,44 @@ func acknowledged(m *model.Model, ws []target.Warning, vs []policy.Violation) ([
 			_, acked = env.Acknowledge[id]
 		}
 		if !acked {
-			keptV = append(keptV, v)
+			kept = append(kept, v)
 			continue
 		}
-		if used[v.Env] == nil {
-			used[v.Env] = map[string]bool{}
-		}
-		used[v.Env][id] = true
+		markUsed(used, v.Env, id)
 	}
+	ws = append(ws, stale(m, used, func(_ *model.Environment, t string) bool { return t == policyTarget })...)
+	sortWarnings(ws)
+	return ws, kept
+}
+
+func markUsed(used map[string]map[string]bool, env, id string) {
+	if used[env] == nil {
+		used[env] = map[string]bool{}
+	}
+	used[env][id] = true
+}
+
+// stale warns of the acknowledgements judged (by their ID's target) that
+// matched nothing.
+func stale(m *model.Model, used map[string]map[string]bool, judged func(*model.Environment, string) bool) []target.Warning {
 	var out []target.Warning
-	for _, w := range ws {
-		env := m.Envs[w.Env]
-		if env == nil {
-			out = append(out, w)
-			continue
-		}
-		matched := ""
-		for _, id := range []string{w.ID(), w.Target + "/" + w.Code + "/*"} {
-			if _, ok := env.Acknowledge[id]; ok && w.Code != "" {
-				matched = id
-				break
-			}
-		}
-		if matched == "" {
-			out = append(out, w)
-			continue
-		}
-		if used[w.Env] == nil {
-			used[w.Env] = map[string]bool{}
-		}
-		used[w.Env][matched] = true
-	}
 	for _, name := range m.EnvNames() {
 		env := m.Envs[name]
 		for _, id := range model.SortedKeys(env.Acknowledge) {
-			// An acknowledgement of a target the environment does not get
-			// is the base's, for the environments that do.
 			t, _, _ := strings.Cut(id, "/")
-			if !used[name][id] && (t == ModelTarget || t == policyTarget || env.Has(t)) {
+			if !used[name][id] && judged(env, t) {
 				out = append(out, target.Warning{Env: name, Target: ModelTarget, Subject: "", Code: "stale-acknowledgement",
 					Message: fmt.Sprintf("acknowledge %q matches no warning of this environment: remove it (what it accepted is gone)", id)})
 			}
 		}
 	}
-	slices.SortStableFunc(out, func(a, b target.Warning) int {
+	return out
+}
+
+func sortWarnings(ws []target.Warning) {
+	slices.SortStableFunc(ws, func(a, b target.Warning) int {
 		return cmp.Or(strings.Compare(a.Env, b.Env), strings.Compare(a.Target, b.Target), strings.Compare(a.Subject, b.Subject))
 	})
-	return out, keptV
 }
 
 // policyTarget is the first element of a policy warning's ID.
