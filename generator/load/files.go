@@ -58,13 +58,13 @@ func (v *validator) mounts() {
 			}
 			targets[path.Clean(m.Target)] = i
 			n := 0
-			for _, set := range []bool{m.Volume != "", m.HostPath != "", m.Config != "", m.Secret != ""} {
+			for _, set := range []bool{m.Volume != "", m.HostPath != "", m.Config != "", m.Secret != "", m.Anonymous} {
 				if set {
 					n++
 				}
 			}
 			if n != 1 {
-				v.errorf(v.pos(at()...), "service %q mount of %s needs exactly one of volume, hostPath, config or secret", name, m.Target)
+				v.errorf(v.pos(at()...), "service %q mount of %s needs exactly one of volume, hostPath, config, secret or anonymous", name, m.Target)
 				continue
 			}
 			sources := 0

@@ -216,6 +216,8 @@ func (v *validator) envVar(svc, name string, e model.EnvVar) {
 // names their Kubernetes Service) or one Compose container name, naming
 // both services.
 func (v *validator) names() {
+	v.kubeNames("networks", model.SortedKeys(v.env.Networks))
+	v.kubeNames("volumes", model.SortedKeys(v.env.Volumes))
 	for _, field := range []struct {
 		name, what string
 		get        func(*model.Service) string
@@ -237,6 +239,21 @@ func (v *validator) names() {
 			v.errorf(v.svcPos(name, field.name), "services %q and %q both have %s %q, which is a service's %s: give one of them another %s", name, o, field.name, n, field.what, field.name)
 			v.errorf(v.svcPos(o, field.name), "services %q and %q both have %s %q, which is a service's %s: give one of them another %s", o, name, field.name, n, field.what, field.name)
 		}
+	}
+}
+
+// kubeNames refuses two volume or network names that Kubernetes would
+// give one name (model.KubeName): "db_data" and "db.data" both become
+// "db-data".
+func (v *validator) kubeNames(field string, names []string) {
+	owner := map[string]string{}
+	for _, n := range names {
+		k := model.KubeName(n)
+		if o, ok := owner[k]; ok {
+			v.errorf(v.pos(cue.Str(field), cue.Str(n)), "%s %q and %q both get the Kubernetes name %q: rename one of them", field, o, n, k)
+			continue
+		}
+		owner[k] = n
 	}
 }
 

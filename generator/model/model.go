@@ -136,6 +136,82 @@ type Service struct {
 	SecretLiteralAllowed map[string]string `json:"secretLiteralAllowed,omitempty"`
 	// Host is what of its node the service's pods share, or nil.
 	Host *Host `json:"host,omitempty"`
+
+	// Build is how Compose builds the image, or nil (Compose only).
+	Build           *Build              `json:"build,omitempty"`
+	User            string              `json:"user,omitempty"`
+	WorkingDir      string              `json:"workingDir,omitempty"`
+	StopSignal      string              `json:"stopSignal,omitempty"`
+	StopGracePeriod string              `json:"stopGracePeriod,omitempty"`
+	Init            *bool               `json:"init,omitempty"`
+	StdinOpen       bool                `json:"stdinOpen"`
+	TTY             bool                `json:"tty"`
+	Tmpfs           []string            `json:"tmpfs,omitempty"`
+	ExtraHosts      map[string][]string `json:"extraHosts,omitempty"`
+	Ulimits         map[string]Ulimit   `json:"ulimits,omitempty"`
+	CapAdd          []string            `json:"capAdd,omitempty"`
+	CapDrop         []string            `json:"capDrop,omitempty"`
+	ReadOnly        bool                `json:"readOnly"`
+	Privileged      bool                `json:"privileged"`
+	Labels          map[string]string   `json:"labels,omitempty"`
+	Logging         *Logging            `json:"logging,omitempty"`
+	Profiles        []string            `json:"profiles,omitempty"`
+}
+
+// Build is how Compose builds a service's image.
+type Build struct {
+	// Context is relative to the repository root, or a URL.
+	Context    string            `json:"context"`
+	Dockerfile string            `json:"dockerfile,omitempty"`
+	Args       map[string]string `json:"args,omitempty"`
+	Target     string            `json:"target,omitempty"`
+}
+
+// Ulimit is a process limit. Single is set when the model gives one number
+// for both; otherwise Soft and Hard.
+type Ulimit struct {
+	Single int `json:"-"`
+	Soft   int `json:"soft,omitempty"`
+	Hard   int `json:"hard,omitempty"`
+}
+
+// UnmarshalJSON reads a number or {soft, hard}.
+func (u *Ulimit) UnmarshalJSON(data []byte) error {
+	var n int
+	if err := json.Unmarshal(data, &n); err == nil {
+		*u = Ulimit{Single: n}
+		return nil
+	}
+	type plain Ulimit
+	var p plain
+	if err := json.Unmarshal(data, &p); err != nil {
+		return err
+	}
+	*u = Ulimit(p)
+	return nil
+}
+
+// MarshalJSON writes the form UnmarshalJSON reads.
+func (u Ulimit) MarshalJSON() ([]byte, error) {
+	if u.Single != 0 {
+		return json.Marshal(u.Single)
+	}
+	type plain Ulimit
+	return json.Marshal(plain(u))
+}
+
+// Limits returns the soft and hard limit.
+func (u Ulimit) Limits() (soft, hard int) {
+	if u.Single != 0 {
+		return u.Single, u.Single
+	}
+	return u.Soft, u.Hard
+}
+
+// Logging is a container's log driver and its options.
+type Logging struct {
+	Driver  string            `json:"driver,omitempty"`
+	Options map[string]string `json:"options,omitempty"`
 }
 
 // Host is what of its node a service's pods share: the node's network
@@ -197,27 +273,32 @@ type Quantities struct {
 
 // HealthCheck is a container health check; see schema #HealthCheck.
 type HealthCheck struct {
-	Type                string   `json:"type"`
-	Path                string   `json:"path,omitempty"`
-	Port                string   `json:"port,omitempty"`
-	Command             []string `json:"command,omitempty"`
-	Interval            string   `json:"interval"`
-	Timeout             string   `json:"timeout"`
-	Retries             int      `json:"retries"`
-	StartPeriod         string   `json:"startPeriod,omitempty"`
-	InitialDelaySeconds int      `json:"initialDelaySeconds"`
-	PeriodSeconds       int      `json:"periodSeconds"`
+	Type          string   `json:"type"`
+	Path          string   `json:"path,omitempty"`
+	Port          string   `json:"port,omitempty"`
+	Command       []string `json:"command,omitempty"`
+	Interval      string   `json:"interval"`
+	Timeout       string   `json:"timeout"`
+	Retries       int      `json:"retries"`
+	StartPeriod   string   `json:"startPeriod,omitempty"`
+	StartInterval string   `json:"startInterval,omitempty"`
+	// Form is "CMD", "CMD-SHELL" or empty (by the length of Command).
+	Form                string `json:"form,omitempty"`
+	InitialDelaySeconds int    `json:"initialDelaySeconds"`
+	PeriodSeconds       int    `json:"periodSeconds"`
 }
 
 // Mount is a volume mount: exactly one of Volume, HostPath, Config or
 // Secret.
 type Mount struct {
-	Target      string `json:"target"`
-	ReadOnly    bool   `json:"readOnly"`
-	Volume      string `json:"volume,omitempty"`
-	HostPath    string `json:"hostPath,omitempty"`
-	Config      string `json:"config,omitempty"`
-	ComposeOnly bool   `json:"composeOnly"`
+	Target   string `json:"target"`
+	ReadOnly bool   `json:"readOnly"`
+	Volume   string `json:"volume,omitempty"`
+	HostPath string `json:"hostPath,omitempty"`
+	Config   string `json:"config,omitempty"`
+	// Anonymous is an unnamed volume of the container's own.
+	Anonymous   bool `json:"anonymous,omitempty"`
+	ComposeOnly bool `json:"composeOnly"`
 	// File, Content and Render are the model's own content of a Config
 	// mount (at most one); with none, Config names a file degen generates.
 	// File is relative to Environment.Root.
@@ -439,6 +520,27 @@ type Compose struct {
 	// GroupOrder is the order of the per-group Compose files; groups it
 	// does not name follow, sorted.
 	GroupOrder []string `json:"groupOrder"`
+	// SingleFile also writes compose.yaml, the whole stack in one file.
+	SingleFile bool `json:"singleFile"`
+}
+
+// KubeName is the Kubernetes name of a volume or network named as Compose
+// allows ("db_data", "Front.Net"): lower case, each character other than
+// a-z, 0-9 and "-" replaced by "-", leading and trailing "-" dropped, at
+// most 63 characters ("db-data", "front-net"). A DNS-1123 label is its own
+// KubeName.
+func KubeName(name string) string {
+	b := []byte(strings.ToLower(name))
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			b[i] = '-'
+		}
+	}
+	out := strings.Trim(string(b), "-")
+	if len(out) > 63 {
+		out = strings.TrimRight(out[:63], "-")
+	}
+	return out
 }
 
 // SortedKeys returns the keys of a string-keyed map in order: every map walk

@@ -33,6 +33,42 @@ type service struct {
 	Configs  []fileMount   `json:"configs,omitempty"`
 	Secrets  []fileMount   `json:"secrets,omitempty"`
 	Restart  string        `json:"restart,omitempty"`
+
+	Build           *build            `json:"build,omitempty"`
+	User            string            `json:"user,omitempty"`
+	WorkingDir      string            `json:"working_dir,omitempty"`
+	StopSignal      string            `json:"stop_signal,omitempty"`
+	StopGracePeriod string            `json:"stop_grace_period,omitempty"`
+	Init            *bool             `json:"init,omitempty"`
+	StdinOpen       bool              `json:"stdin_open,omitempty"`
+	TTY             bool              `json:"tty,omitempty"`
+	Tmpfs           []string          `json:"tmpfs,omitempty"`
+	ExtraHosts      []string          `json:"extra_hosts,omitempty"`
+	Ulimits         map[string]any    `json:"ulimits,omitempty"`
+	CapAdd          []string          `json:"cap_add,omitempty"`
+	CapDrop         []string          `json:"cap_drop,omitempty"`
+	ReadOnly        bool              `json:"read_only,omitempty"`
+	Privileged      bool              `json:"privileged,omitempty"`
+	Labels          map[string]string `json:"labels,omitempty"`
+	Logging         *logging          `json:"logging,omitempty"`
+	Profiles        []string          `json:"profiles,omitempty"`
+}
+
+type build struct {
+	Context    string            `json:"context"`
+	Dockerfile string            `json:"dockerfile,omitempty"`
+	Args       map[string]string `json:"args,omitempty"`
+	Target     string            `json:"target,omitempty"`
+}
+
+type ulimit struct {
+	Soft int `json:"soft"`
+	Hard int `json:"hard"`
+}
+
+type logging struct {
+	Driver  string            `json:"driver,omitempty"`
+	Options map[string]string `json:"options,omitempty"`
 }
 
 // fileMount is the long syntax of a service's configs and secrets.
@@ -56,11 +92,12 @@ type dependency struct {
 }
 
 type healthcheck struct {
-	Test        []string `json:"test"`
-	Interval    string   `json:"interval,omitempty"`
-	Timeout     string   `json:"timeout,omitempty"`
-	Retries     int      `json:"retries,omitempty"`
-	StartPeriod string   `json:"start_period,omitempty"`
+	Test          []string `json:"test"`
+	Interval      string   `json:"interval,omitempty"`
+	Timeout       string   `json:"timeout,omitempty"`
+	Retries       int      `json:"retries,omitempty"`
+	StartPeriod   string   `json:"start_period,omitempty"`
+	StartInterval string   `json:"start_interval,omitempty"`
 }
 
 type deploy struct {
@@ -84,7 +121,7 @@ type serviceNetwork struct {
 
 type volumeMount struct {
 	Type     string `json:"type"`
-	Source   string `json:"source"`
+	Source   string `json:"source,omitempty"`
 	Target   string `json:"target"`
 	ReadOnly bool   `json:"read_only,omitempty"`
 }
@@ -169,6 +206,10 @@ func convert(env *model.Environment, s *model.Service, root string) (*service, e
 			out.DependsOn[name] = dependency{Condition: condition(d.Condition)}
 		}
 	}
+	if h := s.Health; h != nil && h.Form == "CMD-SHELL" && len(h.Command) != 1 {
+		errs = append(errs, model.Errorf(env, model.P("services", s.Name, "health", "form"),
+			"environment %s: service %q health form CMD-SHELL runs one shell command, but command has %d elements: join them into one string or use form CMD", env.Name, s.Name, len(h.Command)))
+	}
 	out.Healthcheck = health(s)
 	if r := limits(s.Resources); r != nil {
 		if out.Deploy == nil {
@@ -177,6 +218,7 @@ func convert(env *model.Environment, s *model.Service, root string) (*service, e
 		out.Deploy.Resources = r
 	}
 	out.Networks = networks(s)
+	process(s, out)
 	for i, m := range s.Mounts {
 		switch {
 		case m.Secret != "":
@@ -216,6 +258,10 @@ func networks(s *model.Service) any {
 func HealthTest(s *model.Service) []string {
 	h := s.Health
 	switch {
+	case h.Type == "none":
+		return []string{"NONE"}
+	case h.Form != "" && len(h.Command) > 0:
+		return append([]string{h.Form}, h.Command...)
 	case len(h.Command) == 1:
 		return []string{"CMD-SHELL", h.Command[0]}
 	case len(h.Command) > 1:
@@ -234,12 +280,16 @@ func health(s *model.Service) *healthcheck {
 		return nil
 	}
 	h := s.Health
+	if h.Type == "none" {
+		return &healthcheck{Test: HealthTest(s)}
+	}
 	return &healthcheck{
-		Test:        escapeAll(HealthTest(s)),
-		Interval:    h.Interval,
-		Timeout:     h.Timeout,
-		Retries:     h.Retries,
-		StartPeriod: h.StartPeriod,
+		Test:          escapeAll(HealthTest(s)),
+		Interval:      h.Interval,
+		Timeout:       h.Timeout,
+		Retries:       h.Retries,
+		StartPeriod:   h.StartPeriod,
+		StartInterval: h.StartInterval,
 	}
 }
 
@@ -291,6 +341,8 @@ func Memory(q string) string {
 func mount(env *model.Environment, s *model.Service, i int, m model.Mount, root string) (volumeMount, error) {
 	vm := volumeMount{Target: m.Target, ReadOnly: m.ReadOnly}
 	switch {
+	case m.Anonymous:
+		vm.Type = "volume"
 	case m.Volume != "":
 		vm.Type, vm.Source = "volume", m.Volume
 	case m.HostPath != "":

@@ -196,7 +196,7 @@ func (b *builder) pvc(vol string) error {
 	}
 	c := b.claim(vol)
 	c.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"}
-	c.Labels = commonLabels(b.env.Project.Name, vol, "")
+	c.Labels = commonLabels(b.env.Project.Name, model.KubeName(vol), "")
 	return b.add("volumes", &c)
 }
 

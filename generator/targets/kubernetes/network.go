@@ -25,8 +25,9 @@ func (b *builder) networkPolicies() error {
 		}
 	}
 	for _, n := range model.SortedKeys(members) {
-		sel := metav1.LabelSelector{MatchLabels: map[string]string{labelNetworkPrefix + n: "true"}}
-		if err := b.add("network", policy(b.env.Project.Name, n, n, "", sel, []networkingv1.NetworkPolicyIngressRule{{
+		k := model.KubeName(n)
+		sel := metav1.LabelSelector{MatchLabels: map[string]string{labelNetworkPrefix + k: "true"}}
+		if err := b.add("network", policy(b.env.Project.Name, k, k, "", sel, []networkingv1.NetworkPolicyIngressRule{{
 			From: []networkingv1.NetworkPolicyPeer{{PodSelector: &sel}},
 		}})); err != nil {
 			return err

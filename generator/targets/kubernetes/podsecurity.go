@@ -73,9 +73,22 @@ func podSecurityViolations(level string, s *model.Service, pod *corev1.PodSpec, 
 		}
 		hp = append(hp, field{[]string{"mounts", itoa(hostPaths[v.Name]), "hostPath"}, fmt.Sprintf("hostPath %q", v.HostPath.Path)})
 	}
-	// baseline: privileged containers, added capabilities, host ports and
-	// the rest are never written by degen.
+	// baseline: privileged containers and added capabilities come from
+	// the model (privileged, capAdd); host ports and the rest are never
+	// written by degen.
+	if s.Privileged {
+		out = append(out, violation{"privileged", []field{{[]string{"privileged"}, "privileged=true"}}})
+	}
+	var nonDefault []field
+	for i, c := range s.CapAdd {
+		if !baselineCaps[strings.TrimPrefix(c, "CAP_")] {
+			nonDefault = append(nonDefault, field{[]string{"capAdd", itoa(i)}, fmt.Sprintf("capability %s", c)})
+		}
+	}
 	if level != levelRestricted {
+		if len(nonDefault) > 0 {
+			out = append(out, violation{"non-default capabilities", nonDefault})
+		}
 		if len(hp) > 0 {
 			out = append(out, violation{"hostPath volumes", hp})
 		}
@@ -83,6 +96,15 @@ func podSecurityViolations(level string, s *model.Service, pod *corev1.PodSpec, 
 	}
 	if len(hp) > 0 {
 		out = append(out, violation{"restricted volume types", hp})
+	}
+	var root []field
+	for _, c := range pod.Containers {
+		if sc := c.SecurityContext; sc != nil && sc.RunAsUser != nil && *sc.RunAsUser == 0 {
+			root = append(root, field{[]string{"user"}, "user 0"})
+		}
+	}
+	if len(root) > 0 {
+		out = append(out, violation{"runAsUser=0", root})
 	}
 	podSC := pod.SecurityContext
 	if podSC == nil {
@@ -99,6 +121,13 @@ func podSecurityViolations(level string, s *model.Service, pod *corev1.PodSpec, 
 		}
 		if sc.Capabilities == nil || !dropsAll(sc.Capabilities.Drop) {
 			caps = append(caps, field{nil, fmt.Sprintf("container %q does not drop ALL capabilities", c.Name)})
+		}
+		if sc.Capabilities != nil {
+			for i, a := range sc.Capabilities.Add {
+				if a != "NET_BIND_SERVICE" {
+					caps = append(caps, field{[]string{"capAdd", itoa(i)}, fmt.Sprintf("capability %s", a)})
+				}
+			}
 		}
 		if !isTrue(sc.RunAsNonRoot) && !(sc.RunAsNonRoot == nil && isTrue(podSC.RunAsNonRoot)) {
 			nonRoot = append(nonRoot, field{nil, fmt.Sprintf("neither the pod nor container %q sets securityContext.runAsNonRoot=true", c.Name)})
@@ -118,6 +147,14 @@ func podSecurityViolations(level string, s *model.Service, pod *corev1.PodSpec, 
 		}
 	}
 	return out
+}
+
+// baselineCaps are the capabilities Pod Security "baseline" lets a
+// container add.
+var baselineCaps = map[string]bool{
+	"AUDIT_WRITE": true, "CHOWN": true, "DAC_OVERRIDE": true, "FOWNER": true, "FSETID": true,
+	"KILL": true, "MKNOD": true, "NET_BIND_SERVICE": true, "SETFCAP": true, "SETGID": true,
+	"SETPCAP": true, "SETUID": true, "SYS_CHROOT": true,
 }
 
 func isTrue(b *bool) bool { return b != nil && *b }

@@ -52,7 +52,7 @@ func podSelector(s *model.Service) *metav1.LabelSelector {
 func podLabels(project string, s *model.Service) map[string]string {
 	l := commonLabels(project, s.Name, s.Group)
 	for _, n := range s.Networks {
-		l[labelNetworkPrefix+n] = "true"
+		l[labelNetworkPrefix+model.KubeName(n)] = "true"
 	}
 	return l
 }
@@ -64,8 +64,12 @@ func (b *builder) workload(s *model.Service) (any, error) {
 		return nil, err
 	}
 	tmpl := corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: podLabels(b.env.Project.Name, s)}, Spec: pod}
+	b.podMeta(s, &tmpl.ObjectMeta)
 	if h := b.configHash(s); h != "" {
-		tmpl.Annotations = map[string]string{configHashAnnotation: h}
+		if tmpl.Annotations == nil {
+			tmpl.Annotations = map[string]string{}
+		}
+		tmpl.Annotations[configHashAnnotation] = h
 	}
 	m := meta(s.Name, commonLabels(b.env.Project.Name, s.Name, s.Group))
 	replicas := int32(s.Replicas)
@@ -152,6 +156,7 @@ func (b *builder) podSpec(s *model.Service) (corev1.PodSpec, []corev1.Persistent
 		c.Ports = append(c.Ports, corev1.ContainerPort{Name: p.Name, ContainerPort: int32(p.ContainerPort), Protocol: corev1.Protocol(p.Protocol)})
 	}
 	b.envVars(s, &c)
+	b.process(s, &c)
 	res, err := b.resources(s)
 	if err != nil {
 		return corev1.PodSpec{}, nil, err
@@ -180,14 +185,18 @@ func (b *builder) podSpec(s *model.Service) (corev1.PodSpec, []corev1.Persistent
 		}
 		vm := corev1.VolumeMount{MountPath: m.Target, ReadOnly: m.ReadOnly}
 		switch {
+		case m.Anonymous:
+			// A volume of the container's own, gone with it: an emptyDir.
+			vm.Name = "anon" + volumeName(m.Target)
+			pod.Volumes = append(pod.Volumes, corev1.Volume{Name: vm.Name, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
 		case m.Volume != "":
-			vm.Name = m.Volume
+			vm.Name = model.KubeName(m.Volume)
 			if s.Stateful() {
 				claims = append(claims, b.claim(m.Volume))
 				break
 			}
-			pod.Volumes = append(pod.Volumes, corev1.Volume{Name: m.Volume, VolumeSource: corev1.VolumeSource{
-				PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: m.Volume, ReadOnly: m.ReadOnly},
+			pod.Volumes = append(pod.Volumes, corev1.Volume{Name: vm.Name, VolumeSource: corev1.VolumeSource{
+				PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: vm.Name, ReadOnly: m.ReadOnly},
 			}})
 		case m.HostPath != "":
 			if !path.IsAbs(m.HostPath) {
@@ -222,6 +231,15 @@ func (b *builder) podSpec(s *model.Service) (corev1.PodSpec, []corev1.Persistent
 		}
 		c.VolumeMounts = append(c.VolumeMounts, vm)
 	}
+	for _, t := range s.Tmpfs {
+		// A memory-backed emptyDir is what a tmpfs mount is; Compose's
+		// options after ":" (size, mode) have no equivalent but sizeLimit.
+		t, _, _ = strings.Cut(t, ":")
+		name := "tmpfs" + volumeName(t)
+		pod.Volumes = append(pod.Volumes, corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMediumMemory}}})
+		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: name, MountPath: t})
+	}
+	b.podProcess(s, &pod)
 	pod.Containers = []corev1.Container{c}
 	if b.envOnly {
 		// The level is the environment's Namespace's; the base has none.
@@ -290,7 +308,7 @@ func (b *builder) claim(vol string) corev1.PersistentVolumeClaim {
 		className = &class
 	}
 	return corev1.PersistentVolumeClaim{
-		ObjectMeta: metav1.ObjectMeta{Name: vol},
+		ObjectMeta: metav1.ObjectMeta{Name: model.KubeName(vol)},
 		Spec: corev1.PersistentVolumeClaimSpec{
 			StorageClassName: className,
 			AccessModes:      []corev1.PersistentVolumeAccessMode{mode},
