@@ -102,7 +102,35 @@ func (Target) Generate(in target.Input) (target.Output, error) {
 		}
 		out.Files = append(out.Files, target.File{Path: composevars.Dir(env.Name) + "/" + c + ".yml", Data: data})
 	}
+	if env.Compose.SingleFile {
+		whole := baseFile(env)
+		whole.Services = services
+		data, err := render(singleHeader(env), whole)
+		if err != nil {
+			return target.Output{}, err
+		}
+		out.Files = append(out.Files, target.File{Path: composevars.Dir(env.Name) + "/" + SingleFile, Data: data})
+	}
 	return out, nil
+}
+
+// SingleFile is the name of the file holding the whole stack, which
+// `docker compose` reads when no -f is given.
+const SingleFile = "compose.yaml"
+
+func singleInvocation(env *model.Environment) string {
+	return "docker compose --env-file " + path.Join("../..", composevars.EnvFile(env.Name)) + " up -d"
+}
+
+func singleHeader(env *model.Environment) []string {
+	return []string{
+		composevars.Header[2:],
+		"",
+		fmt.Sprintf("Compose project %s: environment %s of the model, the whole stack in one file", env.Compose.Project, env.Name),
+		"(the same services as base.yml and the per-group files). Run from this directory:",
+		"  " + singleInvocation(env),
+		"",
+	}
 }
 
 // presentConcerns returns the groups that have services, in Groups order.
@@ -242,11 +270,15 @@ func invocation(env *model.Environment, concerns ...string) string {
 func concernHeader(env *model.Environment, concern string, needs []string) []string {
 	files := append([]string{}, needs...)
 	files = append(files, concern)
-	return []string{
+	lines := []string{
 		composevars.Header[2:],
 		"Start this concern from this directory (with the concerns it depends on):",
 		"  " + invocation(env, sortConcerns(env, files)...),
 	}
+	if env.Compose.SingleFile {
+		lines = append(lines, "The whole stack (compose.yaml): "+singleInvocation(env))
+	}
+	return lines
 }
 
 func baseHeader(env *model.Environment, present []string) []string {
@@ -256,6 +288,9 @@ func baseHeader(env *model.Environment, present []string) []string {
 		fmt.Sprintf("Compose project %s: environment %s of the model, one file per group.", env.Compose.Project, env.Name),
 		"Run from this directory. The whole stack:",
 		"  " + invocation(env, present...),
+	}
+	if env.Compose.SingleFile {
+		lines = append(lines, "or, from compose.yaml, which holds it all:", "  "+singleInvocation(env))
 	}
 	if len(present) > 0 {
 		first := present[0]

@@ -88,6 +88,7 @@ func TestLayout(t *testing.T) {
 	for _, c := range compose.Groups(m.Envs["local"]) {
 		want = append(want, "compose/local/"+c+".yml")
 	}
+	want = append(want, "compose/local/compose.yaml")
 	sort.Strings(want)
 	want = append(want, "env/.env.example", "env/.env.local")
 	if diff := cmp.Diff(want, res.Paths()); diff != "" {

@@ -136,7 +136,7 @@ func composeFiles(res *generator.Result, env *model.Environment) []string {
 	var concerns []string
 	for p := range res.Files {
 		if strings.HasPrefix(p, prefix) {
-			if name := strings.TrimPrefix(p, prefix); name != "base.yml" {
+			if name := strings.TrimPrefix(p, prefix); name != "base.yml" && name != compose.SingleFile {
 				concerns = append(concerns, strings.TrimSuffix(name, ".yml"))
 			}
 		}

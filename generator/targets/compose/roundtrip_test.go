@@ -51,6 +51,42 @@ func checkWholeSet(t *testing.T, m *model.Model, name string) {
 	compareProject(t, root, env, p, vars)
 }
 
+// TestSingleFileIsTheWholeSet loads compose.yaml alone, as `docker compose
+// up` with no -f does, and compares it with the model and with the load of
+// base.yml and every group file: the two are the same project.
+func TestSingleFileIsTheWholeSet(t *testing.T) {
+	m := defaultModel(t)
+	for _, name := range composeEnvs {
+		t.Run(name, func(t *testing.T) {
+			env := m.Envs[name]
+			if !env.Compose.SingleFile {
+				t.Fatalf("%s does not get compose.yaml (compose.singleFile)", name)
+			}
+			res := generate(t, m, name)
+			root := writeOut(t, res)
+			vars := composeEnv(t, root, env)
+			single, err := loadProject(t, root, name, []string{compose.SingleFile}, vars)
+			if err != nil {
+				t.Fatalf("compose-go rejects compose.yaml: %v", err)
+			}
+			compareProject(t, root, env, single, vars)
+			set, err := loadProject(t, root, name, composeFiles(res, env), vars)
+			if err != nil {
+				t.Fatal(err)
+			}
+			set.ComposeFiles, single.ComposeFiles = nil, nil
+			if diff := cmp.Diff(set, single); diff != "" {
+				t.Errorf("compose.yaml differs from the per-group set (-set +compose.yaml):\n%s", diff)
+			}
+			for _, f := range composeFiles(res, env) {
+				if !strings.Contains(string(res.Files[composevars.Dir(name)+"/"+f]), "docker compose --env-file ../../env/.env."+name+" up -d") {
+					t.Errorf("%s does not say how to start compose.yaml", f)
+				}
+			}
+		})
+	}
+}
+
 // TestComposeGoLoadsEachConcern loads base.yml with each concern file and
 // the concerns it needs, as its header says to run it. A concern that needs
 // others must fail alone, so the header's list is not padding.
