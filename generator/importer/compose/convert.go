@@ -1,0 +1,823 @@
+package compose
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/degen-dev/degen/generator/model"
+	"github.com/degen-dev/degen/generator/policy"
+)
+
+// The schema's name rules (schema/schema.cue), which the import checks so
+// that the model it writes loads.
+var (
+	dnsLabel    = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+	composeName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$`)
+	envVarName  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*$`)
+	portName    = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$`)
+	image       = regexp.MustCompile(`^[a-z0-9][a-z0-9._/:-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$`)
+	// reference is a Compose value that is one variable: $X, ${X},
+	// ${X:-default}, ${X-default}, ${X:?message}, ${X?message}.
+	reference = regexp.MustCompile(`^\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)(.*)|(:?\?)(.*))?\})$`)
+)
+
+type converter struct {
+	src  *source
+	into string
+	// services maps each Compose service name to the model's.
+	services map[string]string
+	volumes  map[string]string
+	networks map[string]string
+	secrets  map[string]*obj
+	// secretVars maps a secret's variable to its model name.
+	secretVars map[string]string
+	// variables are the interpolated plain variables and their value.
+	variables map[string]string
+	findings  []Finding
+	errs      []error
+}
+
+func (c *converter) report(svc, field string, kind Kind, differs bool, format string, args ...any) {
+	path := []string{}
+	if svc != "" {
+		path = append(path, "services", svc)
+	}
+	path = append(path, strings.Split(field, ".")...)
+	file, line := c.src.at(path...)
+	c.findings = append(c.findings, Finding{Service: svc, Field: field, File: file, Line: line, Kind: kind, Differs: differs, Message: fmt.Sprintf(format, args...)})
+}
+
+func (c *converter) fail(svc, field, format string, args ...any) {
+	path := []string{"services", svc}
+	path = append(path, strings.Split(field, ".")...)
+	file, line := c.src.at(path...)
+	pos := file
+	if line > 0 {
+		pos += ":" + strconv.Itoa(line) + ":1"
+	}
+	c.errs = append(c.errs, &InputError{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+}
+
+// names gives each Compose name of a kind the model's: as written when
+// ok accepts it, else renamed deterministically (model.KubeName, then a
+// numeric suffix on a clash), and reported.
+func (c *converter) names(kind string, names []string, ok func(string) bool, rename func(string) string) map[string]string {
+	sort.Strings(names)
+	out := map[string]string{}
+	taken := map[string]bool{}
+	for _, n := range names {
+		if ok(n) {
+			out[n], taken[n] = n, true
+		}
+	}
+	for _, n := range names {
+		if _, done := out[n]; done {
+			continue
+		}
+		base := rename(n)
+		if base == "" {
+			base = kind
+		}
+		m := base
+		for i := 2; taken[m]; i++ {
+			m = fmt.Sprintf("%s-%d", base, i)
+		}
+		out[n], taken[m] = m, true
+		field := ""
+		svc := ""
+		if kind == "service" {
+			svc = n
+		} else {
+			field = kind + "s." + n
+		}
+		c.report(svc, field, Renamed, true, "%s %q is renamed %q: the model's %s names must be %s; references to it are renamed too, other uses of the old name (DNS names in values) must follow", kind, n, m, kind, map[string]string{"service": "DNS labels (lower case, digits, -)", "volume": "letters, digits, _ . -", "network": "letters, digits, _ . -"}[kind])
+	}
+	return out
+}
+
+func composeRename(n string) string {
+	b := []byte(n)
+	for i, ch := range b {
+		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '_' || ch == '.' || ch == '-') {
+			b[i] = '-'
+		}
+	}
+	s := strings.TrimLeft(string(b), "-_.")
+	if len(s) > 63 {
+		s = s[:63]
+	}
+	return s
+}
+
+// service converts one Compose service.
+func (c *converter) service(s types.ServiceConfig) *obj {
+	name := s.Name
+	out := &obj{}
+	rest := s // what is left once every carried field is zeroed
+	rest.Name = ""
+
+	img := s.Image
+	if img == "" && s.Build != nil {
+		img = c.serviceName(name) + ":dev"
+		c.report(name, "image", Changed, true, "the model names every image: Compose tags what it builds %s", img)
+	}
+	switch {
+	case img == "":
+		c.fail(name, "image", "service %s has neither image nor build: give it an image", name)
+	case !image.MatchString(img) || strings.HasSuffix(img, ":latest"):
+		c.fail(name, "image", "service %s: image %q is not pinned: degen refuses latest and untagged images (a build must say which image it runs); pin a tag or digest in the Compose file, e.g. %s:1.2.3", name, img, strings.TrimSuffix(img, ":latest"))
+	}
+	out.set("image", img)
+	rest.Image = ""
+
+	if s.Build != nil {
+		out.set("build", c.build(name, s.Build))
+		rest.Build = nil
+	}
+	if s.ContainerName != "" {
+		if dnsLabel.MatchString(s.ContainerName) {
+			out.set("containerName", s.ContainerName)
+		} else {
+			c.report(name, "container_name", Dropped, true, "container name %q is not a DNS label, which the model's names are: Compose names the container after the project", s.ContainerName)
+		}
+		rest.ContainerName = ""
+	}
+	switch {
+	case s.Hostname == "":
+		c.report(name, "hostname", Changed, true, "the model gives every service a hostname, its name %s (Compose gave the container its id)", c.serviceName(name))
+	case s.Hostname != c.serviceName(name) && dnsLabel.MatchString(s.Hostname):
+		out.set("hostname", s.Hostname)
+	case s.Hostname != c.serviceName(name):
+		c.report(name, "hostname", Changed, true, "hostname %q is not a DNS label: the model uses the service name", s.Hostname)
+	}
+	rest.Hostname = ""
+
+	replicas := 1
+	if s.Scale != nil {
+		replicas = *s.Scale
+		rest.Scale = nil
+	}
+	if s.Deploy != nil && s.Deploy.Replicas != nil {
+		replicas = *s.Deploy.Replicas
+	}
+	if replicas != 1 {
+		out.set("replicas", replicas)
+	}
+	if s.Command != nil {
+		out.set("command", strList(s.Command))
+		rest.Command = nil
+	}
+	if s.Entrypoint != nil {
+		out.set("entrypoint", strList(s.Entrypoint))
+		rest.Entrypoint = nil
+	}
+	if ports := c.ports(name, s); len(ports) > 0 {
+		out.set("ports", ports)
+	}
+	rest.Ports, rest.Expose = nil, nil
+	if env := c.environment(name, s); !env.empty() {
+		out.set("env", env)
+	}
+	rest.Environment = nil
+	if len(s.EnvFiles) > 0 {
+		c.report(name, "env_file", Changed, true, "the variables of its env files are written in env (the model has no env_file)")
+		rest.EnvFiles = nil
+	}
+	if r := c.resources(name, s); !r.empty() {
+		out.set("resources", r)
+	}
+	rest.MemLimit, rest.MemReservation, rest.CPUS = 0, 0, 0
+	if s.HealthCheck != nil {
+		if h := c.health(name, s.HealthCheck); h != nil {
+			out.set("health", h)
+		}
+		rest.HealthCheck = nil
+	}
+	mounts, tmpfs := c.mounts(name, s.Volumes)
+	if len(mounts) > 0 {
+		out.set("mounts", mounts)
+	}
+	rest.Volumes = nil
+	tmpfs = append(tmpfs, s.Tmpfs...)
+	rest.Tmpfs = nil
+	var nets []string
+	for n, cfg := range s.Networks {
+		nets = append(nets, c.networks[n])
+		if cfg != nil {
+			if len(cfg.Aliases) > 0 {
+				c.report(name, "networks."+n+".aliases", Dropped, true, "network aliases %v are not carried: the model names a service once (hostname)", cfg.Aliases)
+			}
+			cfg2 := *cfg
+			cfg2.Aliases = nil
+			c.leftover(name, "networks."+n, cfg2)
+		}
+	}
+	sort.Strings(nets)
+	out.set("networks", strList(nets))
+	rest.Networks = nil
+	if len(s.DependsOn) > 0 {
+		deps := &obj{}
+		for _, d := range sortedKeys(s.DependsOn) {
+			dep := s.DependsOn[d]
+			cond := map[string]string{"service_started": "started", "service_healthy": "healthy", "service_completed_successfully": "completed"}[dep.Condition]
+			if cond == "" {
+				cond = "started"
+			}
+			deps.get(c.services[d]).set("condition", cond)
+			if !dep.Required {
+				c.report(name, "depends_on."+d+".required", Dropped, true, "required: false is not carried: the model's dependencies are required")
+			}
+			if dep.Restart {
+				c.report(name, "depends_on."+d+".restart", Dropped, true, "restart: true is not carried")
+			}
+		}
+		out.set("dependsOn", deps)
+		rest.DependsOn = nil
+	}
+	restart := s.Restart
+	if s.Deploy != nil && s.Deploy.RestartPolicy != nil {
+		c.report(name, "deploy.restart_policy", Dropped, true, "deploy.restart_policy is not carried: say restart: instead")
+	}
+	if restart == "" {
+		restart = "no"
+		c.report(name, "restart", Changed, true, "Compose's default restart policy \"no\" is written out (the model's default is unless-stopped)")
+	}
+	out.set("restart", restart)
+	rest.Restart = ""
+
+	c.process(name, s, out, &rest, tmpfs)
+
+	if s.Deploy != nil {
+		d := *s.Deploy
+		d.Replicas, d.Resources, d.RestartPolicy = nil, types.Resources{}, nil
+		r := s.Deploy.Resources
+		r.Limits, r.Reservations = trimResource(r.Limits), trimResource(r.Reservations)
+		c.leftover(name, "deploy.resources", r)
+		c.leftover(name, "deploy", d)
+		rest.Deploy = nil
+	}
+	if s.Extends != nil {
+		rest.Extends = nil // compose-go has applied it
+	}
+	c.leftover(name, "", rest)
+	return out
+}
+
+func trimResource(r *types.Resource) *types.Resource {
+	if r == nil {
+		return nil
+	}
+	x := *r
+	x.NanoCPUs, x.MemoryBytes = 0, 0
+	if x.Pids == 0 && x.Devices == nil && x.GenericResources == nil {
+		return nil
+	}
+	return &x
+}
+
+// process carries the container fields of the schema's Compose parity.
+func (c *converter) process(name string, s types.ServiceConfig, out *obj, rest *types.ServiceConfig, tmpfs []string) {
+	if s.User != "" {
+		out.set("user", s.User)
+	}
+	if s.WorkingDir != "" {
+		out.set("workingDir", s.WorkingDir)
+	}
+	if s.StopSignal != "" {
+		out.set("stopSignal", s.StopSignal)
+	}
+	if s.StopGracePeriod != nil {
+		out.set("stopGracePeriod", duration(time.Duration(*s.StopGracePeriod)))
+	}
+	if s.Init != nil {
+		out.set("init", *s.Init)
+	}
+	if s.StdinOpen {
+		out.set("stdinOpen", true)
+	}
+	if s.Tty {
+		out.set("tty", true)
+	}
+	if len(tmpfs) > 0 {
+		out.set("tmpfs", strList(tmpfs))
+	}
+	if len(s.ExtraHosts) > 0 {
+		h := &obj{}
+		for _, host := range sortedKeys(s.ExtraHosts) {
+			h.set(host, strList(s.ExtraHosts[host]))
+		}
+		out.set("extraHosts", h)
+	}
+	if len(s.Ulimits) > 0 {
+		u := &obj{}
+		for _, n := range sortedKeys(s.Ulimits) {
+			l := s.Ulimits[n]
+			if l.Single != 0 {
+				u.set(n, l.Single)
+			} else {
+				u.set(n, (&obj{}).set("soft", l.Soft).set("hard", l.Hard))
+			}
+		}
+		out.set("ulimits", u)
+	}
+	if len(s.CapAdd) > 0 {
+		out.set("capAdd", strList(s.CapAdd))
+	}
+	if len(s.CapDrop) > 0 {
+		out.set("capDrop", strList(s.CapDrop))
+	}
+	if s.ReadOnly {
+		out.set("readOnly", true)
+	}
+	if s.Privileged {
+		out.set("privileged", true)
+	}
+	if len(s.Labels) > 0 {
+		l := &obj{}
+		for _, k := range sortedKeys(s.Labels) {
+			l.set(k, s.Labels[k])
+		}
+		out.set("labels", l)
+	}
+	if lg := s.Logging; lg != nil {
+		l := &obj{}
+		if lg.Driver != "" {
+			l.set("driver", lg.Driver)
+		}
+		if len(lg.Options) > 0 {
+			o := &obj{}
+			for _, k := range sortedKeys(lg.Options) {
+				o.set(k, lg.Options[k])
+			}
+			l.set("options", o)
+		}
+		out.set("logging", l)
+	}
+	if len(s.Profiles) > 0 {
+		out.set("profiles", strList(s.Profiles))
+	}
+	rest.User, rest.WorkingDir, rest.StopSignal, rest.StopGracePeriod, rest.Init = "", "", "", nil, nil
+	rest.StdinOpen, rest.Tty, rest.ExtraHosts, rest.Ulimits, rest.CapAdd, rest.CapDrop = false, false, nil, nil, nil, nil
+	rest.ReadOnly, rest.Privileged, rest.Labels, rest.Logging, rest.Profiles = false, false, nil, nil, nil
+}
+
+func (c *converter) serviceName(n string) string { return c.services[n] }
+
+func (c *converter) build(name string, b *types.BuildConfig) *obj {
+	out := &obj{}
+	out.set("context", c.path(b.Context))
+	if b.Dockerfile != "" && b.Dockerfile != "Dockerfile" {
+		out.set("dockerfile", b.Dockerfile)
+	} else if b.Dockerfile == "Dockerfile" {
+		out.set("dockerfile", b.Dockerfile)
+	}
+	if len(b.Args) > 0 {
+		args := &obj{}
+		for _, k := range sortedKeys(b.Args) {
+			if v := b.Args[k]; v != nil && envVarName.MatchString(k) {
+				args.set(k, *v)
+			} else {
+				c.report(name, "build.args."+k, Dropped, true, "build argument %s without a value (or with a name the model cannot hold) is not carried", k)
+			}
+		}
+		if !args.empty() {
+			out.set("args", args)
+		}
+	}
+	if b.Target != "" {
+		out.set("target", b.Target)
+	}
+	rest := *b
+	rest.Context, rest.Dockerfile, rest.Args, rest.Target = "", "", nil, ""
+	c.leftover(name, "build", rest)
+	return out
+}
+
+// path makes an absolute path of the project relative to the model root
+// (where the model's relative paths start); URLs stay.
+func (c *converter) path(p string) string {
+	if !filepath.IsAbs(p) {
+		return p
+	}
+	if r, err := filepath.Rel(c.into, p); err == nil {
+		return filepath.ToSlash(r)
+	}
+	return filepath.ToSlash(p)
+}
+
+func (c *converter) ports(name string, s types.ServiceConfig) []any {
+	var out []any
+	used := map[string]bool{}
+	targets := map[uint32]bool{}
+	pname := func(want string, target uint32, proto string) string {
+		if want != "" && portName.MatchString(want) && !used[want] {
+			used[want] = true
+			return want
+		}
+		base := fmt.Sprintf("p%d", target)
+		if proto == "udp" {
+			base += "-udp"
+		}
+		n := base
+		for i := 2; used[n]; i++ {
+			n = fmt.Sprintf("%s-%d", base, i)
+		}
+		used[n] = true
+		return n
+	}
+	named := false
+	for _, p := range s.Ports {
+		targets[p.Target] = true
+		port := &obj{}
+		if p.Name == "" {
+			named = true
+		}
+		port.set("name", pname(p.Name, p.Target, p.Protocol))
+		port.set("containerPort", int(p.Target))
+		if p.Published != "" {
+			if n, err := strconv.Atoi(p.Published); err == nil {
+				port.set("hostPort", n)
+			} else {
+				c.report(name, "ports", Dropped, true, "published port range %s is not carried: the model publishes one host port per port", p.Published)
+			}
+		} else {
+			c.report(name, "ports", Changed, true, "port %d published on a random host port becomes an exposed port (expose)", p.Target)
+		}
+		if p.Protocol == "udp" {
+			port.set("protocol", "UDP")
+		}
+		switch p.AppProtocol {
+		case "", "tcp":
+		case "http", "ws", "grpc":
+			port.set("appProtocol", p.AppProtocol)
+		default:
+			c.report(name, "ports.app_protocol", Dropped, true, "app_protocol %q is not one of the model's (tcp, http, ws, grpc)", p.AppProtocol)
+		}
+		if p.HostIP != "" {
+			c.report(name, "ports.host_ip", Dropped, true, "host_ip %s is not carried: the port is published on every address", p.HostIP)
+		}
+		if p.Mode != "" && p.Mode != "ingress" {
+			c.report(name, "ports.mode", Dropped, true, "mode %s is not carried", p.Mode)
+		}
+		out = append(out, port)
+	}
+	if named {
+		c.report(name, "ports.name", Changed, true, "the model names every port (p<port>); Compose writes the name")
+		c.report(name, "ports.app_protocol", Changed, true, "the model gives every port an application protocol (tcp unless it says); Compose writes it")
+	}
+	for _, e := range s.Expose {
+		num, proto, _ := strings.Cut(e, "/")
+		n, err := strconv.Atoi(num)
+		if err != nil || n < 1 || n > 65535 {
+			c.report(name, "expose", Dropped, true, "exposed port %s is not carried: the model exposes single ports", e)
+			continue
+		}
+		if targets[uint32(n)] {
+			c.report(name, "expose", Changed, true, "port %d is both published and exposed: the model exposes it once, published", n)
+			continue
+		}
+		targets[uint32(n)] = true
+		port := &obj{}
+		port.set("name", pname("", uint32(n), proto))
+		port.set("containerPort", n)
+		if proto == "udp" {
+			port.set("protocol", "UDP")
+		}
+		out = append(out, port)
+	}
+	return out
+}
+
+// environment converts the service's variables: plain values, variables
+// the Compose file interpolates, and secret references for what looks
+// like a secret or is unset (degen never writes a secret's value).
+func (c *converter) environment(name string, s types.ServiceConfig) *obj {
+	out := &obj{}
+	for _, k := range sortedKeys(s.Environment) {
+		v := s.Environment[k]
+		if !envVarName.MatchString(k) {
+			c.report(name, "environment."+k, Dropped, true, "variable name %q is not a POSIX name, which the model's are", k)
+			continue
+		}
+		raw, hasRaw := c.src.rawEnv(name, k)
+		ref, hasDefault := "", false
+		if m := reference.FindStringSubmatch(raw); hasRaw && m != nil {
+			ref = m[1] + m[2]
+			hasDefault = strings.Contains(m[3], "-")
+		}
+		if hasRaw && raw == "" && v == nil {
+			ref = k
+		}
+		if !hasRaw && v == nil {
+			ref = k // a bare name: passed through from the shell
+		}
+		unset := ref != "" && c.src.missing[ref] && !hasDefault || v == nil
+		switch {
+		case unset:
+			if ref == "" {
+				ref = k
+			}
+			sec := c.secret(ref, name, k)
+			out.get(k).set("secret", sec)
+			c.report(name, "environment."+k, Unset, false, "variable %s is unset: kept as the reference ${%s} (model secret %s); set it before docker compose up", ref, ref, sec)
+		case policy.LooksSecret(k+"="+*v) || policy.LooksSecret(*v):
+			envVar := k
+			if ref != "" {
+				envVar = ref
+			}
+			sec := c.secret(envVar, name, k)
+			out.get(k).set("secret", sec)
+			c.findings = append(c.findings, Finding{Service: name, Field: "environment." + k, Kind: Secret, EnvVar: envVar,
+				Message: fmt.Sprintf("looks like a secret: its value is not written; model secret %s reads ${%s}, set it before docker compose up", sec, envVar)})
+			c.locate(&c.findings[len(c.findings)-1])
+		case ref != "" && envVarName.MatchString(ref) && c.variable(ref, *v):
+			out.get(k).set("value", *v).set("variable", ref)
+		default:
+			out.get(k).set("value", *v)
+		}
+	}
+	return out
+}
+
+func (c *converter) locate(f *Finding) {
+	path := []string{"services", f.Service}
+	path = append(path, strings.Split(f.Field, ".")...)
+	f.File, f.Line = c.src.at(path...)
+}
+
+// variable records a plain interpolated variable; a second, different
+// value for one name cannot be (the .env file holds one).
+func (c *converter) variable(name, value string) bool {
+	if prev, ok := c.variables[name]; ok && prev != value {
+		return false
+	}
+	c.variables[name] = value
+	return true
+}
+
+// secret returns the model secret read from envVar, adding it.
+func (c *converter) secret(envVar, svc, key string) string {
+	if n, ok := c.secretVars[envVar]; ok {
+		return n
+	}
+	base := model.KubeName(envVar)
+	if base == "" {
+		base = "secret"
+	}
+	n := base
+	for i := 2; c.secrets[n] != nil; i++ {
+		n = fmt.Sprintf("%s-%d", base, i)
+	}
+	c.secretVars[envVar] = n
+	c.secrets[n] = (&obj{}).set("envVar", envVar).
+		set("description", fmt.Sprintf("%s of service %s (imported from Compose)", key, svc)).
+		set("key", n)
+	return n
+}
+
+func (c *converter) resources(name string, s types.ServiceConfig) *obj {
+	out := &obj{}
+	var lim, res *types.Resource
+	if s.Deploy != nil {
+		lim, res = s.Deploy.Resources.Limits, s.Deploy.Resources.Reservations
+	}
+	if s.CPUS != 0 || s.MemLimit != 0 {
+		c.report(name, "cpus", Changed, true, "cpus and mem_limit become deploy.resources.limits")
+		if lim == nil {
+			lim = &types.Resource{}
+		}
+		if lim.NanoCPUs == 0 {
+			lim.NanoCPUs = types.NanoCPUs(s.CPUS)
+		}
+		if lim.MemoryBytes == 0 {
+			lim.MemoryBytes = s.MemLimit
+		}
+	}
+	if s.MemReservation != 0 {
+		c.report(name, "mem_reservation", Changed, true, "mem_reservation becomes deploy.resources.reservations")
+		if res == nil {
+			res = &types.Resource{}
+		}
+		res.MemoryBytes = s.MemReservation
+	}
+	for _, r := range []struct {
+		label, field string
+		r            *types.Resource
+	}{{"limits", "deploy.resources.limits", lim}, {"requests", "deploy.resources.reservations", res}} {
+		if r.r == nil || r.r.NanoCPUs == 0 && r.r.MemoryBytes == 0 {
+			continue
+		}
+		q := &obj{}
+		if r.r.NanoCPUs != 0 {
+			m := int(float64(r.r.NanoCPUs)*1000 + 0.5)
+			if m%1000 == 0 {
+				q.set("cpu", strconv.Itoa(m/1000))
+			} else {
+				q.set("cpu", strconv.Itoa(m)+"m")
+			}
+		}
+		if b := int64(r.r.MemoryBytes); b != 0 {
+			mem, exact := memory(b)
+			q.set("memory", mem)
+			if !exact {
+				c.report(name, r.field+".memory", Changed, true, "%d bytes is rounded up to %s: the model writes binary units", b, mem)
+			}
+		}
+		out.set(r.label, q)
+	}
+	return out
+}
+
+// memory writes bytes in the largest binary unit that holds them exactly,
+// rounding up to Ki.
+func memory(b int64) (string, bool) {
+	for _, u := range []struct {
+		suffix string
+		size   int64
+	}{{"Ti", 1 << 40}, {"Gi", 1 << 30}, {"Mi", 1 << 20}, {"Ki", 1 << 10}} {
+		if b%u.size == 0 {
+			return strconv.FormatInt(b/u.size, 10) + u.suffix, true
+		}
+	}
+	return strconv.FormatInt((b+1023)/1024, 10) + "Ki", false
+}
+
+// Docker's health check defaults, written out when the file leaves them.
+const (
+	dockerInterval = 30 * time.Second
+	dockerTimeout  = 30 * time.Second
+	dockerRetries  = 3
+)
+
+func (c *converter) health(name string, h *types.HealthCheckConfig) *obj {
+	out := &obj{}
+	test := []string(h.Test)
+	switch {
+	case h.Disable || len(test) > 0 && test[0] == "NONE":
+		out.set("type", "none")
+		return out
+	case len(test) == 0:
+		c.report(name, "healthcheck", Dropped, true, "a health check without test (the image's, retimed) is not carried")
+		return nil
+	case test[0] == "CMD" && len(test) > 1, test[0] == "CMD-SHELL" && len(test) == 2:
+		out.set("type", "exec")
+		out.set("form", test[0])
+		out.set("command", strList(test[1:]))
+	default:
+		c.report(name, "healthcheck.test", Dropped, true, "test %q is neither CMD, CMD-SHELL nor NONE", test)
+		return nil
+	}
+	d := func(field, label string, v *types.Duration, def time.Duration) {
+		if v != nil {
+			out.set(label, duration(time.Duration(*v)))
+			return
+		}
+		if def != 0 {
+			out.set(label, duration(def))
+			c.report(name, "healthcheck."+field, Changed, true, "Docker's default %s %s is written out", field, duration(def))
+		}
+	}
+	d("interval", "interval", h.Interval, dockerInterval)
+	d("timeout", "timeout", h.Timeout, dockerTimeout)
+	if h.Retries != nil {
+		out.set("retries", int(*h.Retries))
+	} else {
+		out.set("retries", dockerRetries)
+		c.report(name, "healthcheck.retries", Changed, true, "Docker's default retries %d is written out", dockerRetries)
+	}
+	d("start_period", "startPeriod", h.StartPeriod, 0)
+	d("start_interval", "startInterval", h.StartInterval, 0)
+	return out
+}
+
+// duration writes d as the model does: "1m30s", "500ms".
+func duration(d time.Duration) string {
+	if d == 0 {
+		return "0s"
+	}
+	var b strings.Builder
+	for _, u := range []struct {
+		suffix string
+		size   time.Duration
+	}{{"h", time.Hour}, {"m", time.Minute}, {"s", time.Second}, {"ms", time.Millisecond}} {
+		if n := d / u.size; n > 0 {
+			fmt.Fprintf(&b, "%d%s", n, u.suffix)
+			d -= n * u.size
+		}
+	}
+	return b.String()
+}
+
+func (c *converter) mounts(name string, vols []types.ServiceVolumeConfig) ([]any, []string) {
+	var out []any
+	var tmpfs []string
+	for i, v := range vols {
+		field := "volumes"
+		m := &obj{}
+		m.set("target", v.Target)
+		switch v.Type {
+		case types.VolumeTypeVolume:
+			if v.Source == "" {
+				m.set("anonymous", true)
+			} else {
+				m.set("volume", c.volumes[v.Source])
+			}
+		case types.VolumeTypeBind:
+			p := c.path(v.Source)
+			m.set("hostPath", p)
+			if !filepath.IsAbs(p) {
+				// Kubernetes needs an absolute hostPath: a project-relative
+				// bind (source code, a config file) is Compose only.
+				m.set("composeOnly", true)
+			}
+		case types.VolumeTypeTmpfs:
+			t := v.Target
+			if v.Tmpfs != nil && v.Tmpfs.Size != 0 {
+				t += fmt.Sprintf(":size=%d", int64(v.Tmpfs.Size))
+			}
+			tmpfs = append(tmpfs, t)
+			c.report(name, field, Changed, true, "tmpfs mount %s becomes a tmpfs entry", v.Target)
+			continue
+		default:
+			c.report(name, field, Dropped, true, "mount of %s of type %s is not carried", v.Target, v.Type)
+			continue
+		}
+		if v.ReadOnly {
+			m.set("readOnly", true)
+		}
+		rest := v
+		rest.Type, rest.Source, rest.Target, rest.ReadOnly = "", "", "", false
+		if rest.Bind != nil && rest.Bind.Propagation == "" && rest.Bind.SELinux == "" && rest.Bind.Recursive == "" {
+			rest.Bind = nil // create_host_path: Compose's default for the file's syntax
+		}
+		if rest.Volume != nil && !rest.Volume.NoCopy && rest.Volume.Subpath == "" {
+			rest.Volume = nil
+		}
+		c.leftover(name, fmt.Sprintf("volumes.%d", i), rest)
+		out = append(out, m)
+	}
+	return out, tmpfs
+}
+
+// leftover reports every field of v (a compose-go value whose carried
+// fields are zeroed) that is still set, at prefix.
+func (c *converter) leftover(svc, prefix string, v any) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return
+	}
+	var m map[string]any
+	if json.Unmarshal(data, &m) != nil {
+		return
+	}
+	for _, k := range sortedKeys(m) {
+		if isEmpty(m[k]) {
+			continue
+		}
+		field := k
+		if prefix != "" {
+			field = prefix + "." + k
+		}
+		c.report(svc, field, Dropped, true, "not carried: the schema has no %s", k)
+	}
+}
+
+func isEmpty(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case bool:
+		return !x
+	case float64:
+		return x == 0
+	case string:
+		return x == ""
+	case []any:
+		return len(x) == 0
+	case map[string]any:
+		for _, e := range x {
+			if !isEmpty(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

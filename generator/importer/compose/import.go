@@ -1,0 +1,272 @@
+// Package compose imports Docker Compose files into a degen model: it loads
+// them with compose-go, the loader of `docker compose` (interpolation,
+// extends, include, the merge of several files, profiles), and returns the
+// model's files in memory with a report of everything the model does not
+// say as the Compose files do. The CLI writes the files.
+package compose
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/degen-dev/degen/generator/model"
+)
+
+// Options say what to import.
+type Options struct {
+	// Files are the Compose files, merged in order; none means the
+	// project directory's compose.yaml (or compose.yml,
+	// docker-compose.yml, docker-compose.yaml).
+	Files []string
+	// EnvFiles are read for interpolation; none means the project
+	// directory's .env, if any.
+	EnvFiles []string
+	// ProjectDir is the Compose project directory; default the directory
+	// of the first file.
+	ProjectDir string
+	// Into is the root of the model written (absolute or relative to the
+	// working directory): relative paths of the model start there.
+	Into string
+	// Env names the environment the model defines; default "local".
+	Env string
+	// Environ is the process environment ("K=V"), which interpolation
+	// reads before the env files.
+	Environ []string
+}
+
+// Result is the model and the report.
+type Result struct {
+	// Files are the model's files by path relative to Into.
+	Files map[string][]byte
+	// Findings are what the model does not say as the Compose files do,
+	// sorted.
+	Findings []Finding
+	// Project is the Compose project name.
+	Project string
+}
+
+// ModulePath is the CUE module of an imported model.
+const ModulePath = "degen.dev/stack@v0"
+
+// StackFile and EnvFile are the model files the import writes.
+const StackFile = "envs/stack.cue"
+
+// EnvFile is the file of the environment the import defines.
+func EnvFile(env string) string { return "envs/" + env + ".cue" }
+
+// ModuleFile is the module file.
+const ModuleFile = "cue.mod/module.cue"
+
+var envName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+
+// Import loads the Compose files and converts them. An error is an
+// *InputError naming the file and line at fault, and nothing is returned
+// to write.
+func Import(ctx context.Context, opts Options) (*Result, error) {
+	if opts.Env == "" {
+		opts.Env = "local"
+	}
+	if !envName.MatchString(opts.Env) {
+		return nil, &InputError{Msg: fmt.Sprintf("--env %q is not a DNS label (lower case letters, digits and -): name the environment e.g. local", opts.Env)}
+	}
+	src, err := loadSource(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	into := opts.Into
+	if into == "" {
+		into = "."
+	}
+	if into, err = filepath.Abs(into); err != nil {
+		return nil, err
+	}
+	p := src.project
+	c := &converter{src: src, into: into, secrets: map[string]*obj{}, secretVars: map[string]string{}, variables: map[string]string{}}
+	project := model.KubeName(p.Name)
+	if project == "" {
+		project = "stack"
+	}
+	if project != p.Name {
+		c.report("", "name", Renamed, true, "project %q is named %q: the model's names are DNS labels", p.Name, project)
+	}
+	c.services = c.names("service", p.ServiceNames(), dnsLabel.MatchString, model.KubeName)
+	c.volumes = c.names("volume", sortedKeys(p.Volumes), composeName.MatchString, composeRename)
+	c.networks = c.names("network", sortedKeys(p.Networks), composeName.MatchString, composeRename)
+
+	base := &obj{}
+	base.set("name", expr("_"))
+	base.set("namespace", project)
+	base.set("project", (&obj{}).set("name", project))
+	base.set("artefacts", strList([]string{"compose", "env"}))
+	base.set("compose", (&obj{}).set("project", project).set("singleFile", true))
+	if nets := c.topNetworks(p); !nets.empty() {
+		base.set("networks", nets)
+	}
+	if vols := c.topVolumes(p); !vols.empty() {
+		base.set("volumes", vols, "Compose volumes have no size: size is the Kubernetes claim's; adjust it.")
+	}
+	services := &obj{}
+	for _, name := range p.ServiceNames() {
+		s := p.Services[name]
+		svc := c.service(s)
+		services.set(c.services[name], svc)
+	}
+	// Disabled services (profiles) are in p.DisabledServices only when
+	// their profile is not enabled; every profile is, so none are.
+	c.topLevelRest(p)
+	c.findings = append(c.findings, src.unsetUses()...)
+	sortFindings(c.findings)
+	// The report beside each service.
+	for i := range services.fields {
+		f := &services.fields[i]
+		var lines []string
+		for _, fd := range c.findings {
+			if fd.Service != "" && c.services[fd.Service] == f.label {
+				lines = append(lines, fd.comment())
+			}
+		}
+		if len(lines) > 0 {
+			f.doc = append([]string{"degen import compose:"}, lines...)
+		}
+	}
+	if len(c.secrets) > 0 {
+		sec := &obj{}
+		for _, n := range sortedKeys(c.secrets) {
+			sec.set(n, c.secrets[n])
+		}
+		base.set("secrets", sec, "Secrets are references: each is read from its envVar (Compose) or the secret store key (Kubernetes); no value is in the model.")
+	}
+	base.set("services", services)
+	base.set("monitoring", (&obj{}).set("scrapeInterval", "15s").set("evaluationInterval", "15s"), "The settings below are the other targets' (Prometheus, Kubernetes): placeholders to review before adding those artefacts.")
+	kube := &obj{}
+	kube.set("secretStore", "secret-store")
+	kube.set("ingressHost", project+".local")
+	kube.set("quota", (&obj{}).set("cpu", "8").set("memory", "16Gi").set("pods", 50))
+	kube.set("limitRange", (&obj{}).set("defaultCPU", "500m").set("defaultMemory", "512Mi").set("defaultRequestCPU", "100m").set("defaultRequestMemory", "128Mi"))
+	base.set("kubernetes", kube)
+	base.set("params", &obj{})
+	if errs := c.errs; len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+
+	var top []*Finding
+	for i := range c.findings {
+		if c.findings[i].Service == "" {
+			top = append(top, &c.findings[i])
+		}
+	}
+	var topDoc []string
+	for _, f := range top {
+		topDoc = append(topDoc, f.comment())
+	}
+	stack := &obj{}
+	stack.set("environments", (&obj{}).set("[Name=string]", unify{expr("#Base"), (&obj{}).set("name", expr("Name"))}), "environments holds one resolved stack per environment: #Base unified with that environment's delta.")
+	baseDoc := []string{"#Base is the stack as the Compose files of project " + p.Name + " say it."}
+	if len(topDoc) > 0 {
+		baseDoc = append(baseDoc, "degen import compose:")
+		baseDoc = append(baseDoc, topDoc...)
+	}
+	stack.set("#Base", unify{expr("schema.#Environment"), base}, baseDoc...)
+	stackData, err := cueFile([]string{"Imported from Compose by degen import compose; edit it freely: it is the model now."}, stack, true)
+	if err != nil {
+		return nil, err
+	}
+	envObj := &obj{}
+	stage := "local"
+	for _, st := range model.Stages() {
+		if st == opts.Env {
+			stage = st
+		}
+	}
+	envObj.get("environments").get(opts.Env).set("stage", stage)
+	envData, err := cueFile([]string{"Environment " + opts.Env + ": the stack of stack.cue as the Compose files run it."}, envObj, false)
+	if err != nil {
+		return nil, err
+	}
+	mod, err := moduleFile(ModulePath)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{
+		Files:    map[string][]byte{ModuleFile: mod, StackFile: stackData, EnvFile(opts.Env): envData},
+		Findings: c.findings,
+		Project:  project,
+	}, nil
+}
+
+// comment is the finding as a CUE comment beside its service.
+func (f Finding) comment() string {
+	s := string(f.Kind) + " " + f.Field + ": " + f.Message
+	if f.File != "" {
+		s += " (" + f.File
+		if f.Line > 0 {
+			s += fmt.Sprintf(":%d", f.Line)
+		}
+		s += ")"
+	}
+	return strings.ReplaceAll(s, "\n", " ")
+}
+
+func (c *converter) topNetworks(p *types.Project) *obj {
+	out := &obj{}
+	for _, n := range sortedKeys(p.Networks) {
+		nw := p.Networks[n]
+		o := &obj{}
+		o.set("description", "")
+		switch nw.Driver {
+		case "", "bridge":
+		case "overlay":
+			o.set("driver", "overlay")
+		default:
+			c.report("", "networks."+n+".driver", Dropped, true, "driver %s is not one of the model's (bridge, overlay)", nw.Driver)
+		}
+		rest := nw
+		rest.Driver, rest.Name = "", ""
+		if nw.Name != "" && nw.Name != p.Name+"_"+n {
+			c.report("", "networks."+n+".name", Dropped, true, "name %s is not carried: Compose names the network %s_%s", nw.Name, p.Name, n)
+		}
+		c.leftover("", "networks."+n, rest)
+		out.set(c.networks[n], o)
+	}
+	return out
+}
+
+func (c *converter) topVolumes(p *types.Project) *obj {
+	out := &obj{}
+	for _, n := range sortedKeys(p.Volumes) {
+		v := p.Volumes[n]
+		if v.Driver != "" && v.Driver != "local" {
+			c.report("", "volumes."+n+".driver", Dropped, true, "driver %s is not carried", v.Driver)
+		}
+		if v.Name != "" && v.Name != p.Name+"_"+n {
+			c.report("", "volumes."+n+".name", Dropped, true, "name %s is not carried: Compose names the volume %s_%s (data in the old volume stays there)", v.Name, p.Name, n)
+		}
+		rest := v
+		rest.Driver, rest.Name = "", ""
+		c.leftover("", "volumes."+n, rest)
+		out.set(c.volumes[n], (&obj{}).set("size", "1Gi"))
+	}
+	return out
+}
+
+// topLevelRest reports the top-level entries the model has no place for.
+func (c *converter) topLevelRest(p *types.Project) {
+	for _, n := range sortedKeys(p.Secrets) {
+		c.report("", "secrets."+n, Dropped, true, "file secrets are not carried yet: the model has no file secrets; mount the file with a hostPath or reference the value as a secret")
+	}
+	for _, n := range sortedKeys(p.Configs) {
+		c.report("", "configs."+n, Dropped, true, "configs are not carried yet: the model has no config files; mount the file with a hostPath")
+	}
+	for _, n := range sortedKeys(p.Extensions) {
+		c.report("", n, Dropped, true, "extension %s is not carried", n)
+	}
+	for _, n := range sortedKeys(p.Models) {
+		c.report("", "models."+n, Dropped, true, "models are not carried")
+	}
+}

@@ -1,0 +1,333 @@
+package compose
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/types"
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// InputError is bad Compose input: Pos is "file:line:col" (or "file")
+// relative to the project directory, Msg says what is wrong and what to
+// do.
+type InputError struct {
+	Pos string
+	Msg string
+}
+
+func (e *InputError) Error() string {
+	if e.Pos == "" {
+		return e.Msg
+	}
+	return e.Pos + ": " + e.Msg
+}
+
+// source is what was loaded: the project and where each key of the files
+// is written.
+type source struct {
+	project *types.Project
+	// dir is the absolute project directory.
+	dir string
+	// files are the Compose files read (the -f files, then the included
+	// and extended ones), absolute.
+	files []string
+	nodes map[string]*yaml.Node
+	// missing are the variables the interpolation found unset.
+	missing map[string]bool
+	// raw is the text of each file, for the variable references.
+	raw map[string]string
+}
+
+func loadSource(ctx context.Context, opts Options) (*source, error) {
+	dir := opts.ProjectDir
+	if dir == "" && len(opts.Files) > 0 {
+		dir = filepath.Dir(opts.Files[0])
+	}
+	if dir == "" {
+		dir = "."
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	src := &source{dir: abs, nodes: map[string]*yaml.Node{}, missing: map[string]bool{}, raw: map[string]string{}}
+	files := opts.Files
+	if len(files) == 0 {
+		for _, name := range []string{"compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"} {
+			if _, err := os.Stat(filepath.Join(abs, name)); err == nil {
+				files = []string{filepath.Join(abs, name)}
+				break
+			}
+		}
+		if len(files) == 0 {
+			return nil, &InputError{Msg: "no Compose file: none of compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml is in " + rel(".", abs) + "; name one with -f"}
+		}
+	}
+	for _, f := range files {
+		if err := src.parse(f); err != nil {
+			return nil, err
+		}
+	}
+	environ := types.Mapping{}
+	for _, kv := range opts.Environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			environ[k] = v
+		}
+	}
+	envFiles := make([]string, len(opts.EnvFiles))
+	for i, f := range opts.EnvFiles {
+		envFiles[i], _ = filepath.Abs(f)
+	}
+	po, err := cli.NewProjectOptions(absAll(files),
+		cli.WithWorkingDirectory(abs),
+		cli.WithEnv(opts.Environ),
+		cli.WithEnvFiles(envFiles...),
+		cli.WithDotEnv,
+		cli.WithProfiles([]string{"*"}),
+		cli.WithLoadOptions(func(o *loader.Options) {
+			if o.Interpolate != nil && o.Interpolate.LookupValue != nil {
+				prev := o.Interpolate.LookupValue
+				o.Interpolate.LookupValue = func(k string) (string, bool) {
+					v, ok := prev(k)
+					if !ok {
+						src.missing[k] = true
+					}
+					return v, ok
+				}
+			}
+			o.Listeners = append(o.Listeners, func(event string, meta map[string]any) {
+				if event == "include" {
+					if paths, ok := meta["path"].(types.StringList); ok {
+						wd, _ := meta["workingdir"].(string)
+						for _, p := range paths {
+							if !filepath.IsAbs(p) {
+								p = filepath.Join(wd, p)
+							}
+							src.parse(p)
+						}
+					}
+				}
+			})
+		}),
+	)
+	if err != nil {
+		return nil, src.composeError(err)
+	}
+	_ = environ
+	p, err := po.LoadProject(ctx)
+	if err != nil {
+		return nil, src.composeError(err)
+	}
+	src.project = p
+	for _, s := range p.Services {
+		if s.Extends != nil && s.Extends.File != "" {
+			src.parse(filepath.Join(abs, s.Extends.File))
+		}
+	}
+	return src, nil
+}
+
+func absAll(files []string) []string {
+	out := make([]string, len(files))
+	for i, f := range files {
+		out[i], _ = filepath.Abs(f)
+	}
+	return out
+}
+
+// yamlLine finds "line N" in a YAML error.
+var yamlLine = regexp.MustCompile(`line (\d+)`)
+
+// parse reads one Compose file for its positions; a file that is not YAML
+// is an error at its line.
+func (s *source) parse(file string) error {
+	abs, _ := filepath.Abs(file)
+	if _, ok := s.nodes[abs]; ok {
+		return nil
+	}
+	data, err := os.ReadFile(abs)
+	if err != nil {
+		return &InputError{Pos: rel(s.dir, abs), Msg: "cannot read the Compose file: " + errors.Unwrap(err).Error()}
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		pos := rel(s.dir, abs)
+		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+			pos += ":" + m[1] + ":1"
+		}
+		return &InputError{Pos: pos, Msg: "not YAML: " + strings.TrimPrefix(err.Error(), "yaml: ") + "; fix the file (docker compose cannot read it either)"}
+	}
+	root := &doc
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
+		root = doc.Content[0]
+	}
+	if root.Kind != yaml.MappingNode && root.Kind != 0 {
+		return &InputError{Pos: fmt.Sprintf("%s:%d:%d", rel(s.dir, abs), root.Line, root.Column), Msg: "not a Compose file: the top level must be a mapping (services:, networks:, …)"}
+	}
+	s.files = append(s.files, abs)
+	s.nodes[abs] = root
+	s.raw[abs] = string(data)
+	// include: entries name more files.
+	if inc := child(root, "include"); inc != nil {
+		for _, n := range inc.Content {
+			path := n
+			if n.Kind == yaml.MappingNode {
+				path = child(n, "path")
+			}
+			if path == nil {
+				continue
+			}
+			for _, p := range append([]*yaml.Node{path}, path.Content...) {
+				if p.Kind == yaml.ScalarNode && p.Value != "" {
+					f := p.Value
+					if !filepath.IsAbs(f) {
+						f = filepath.Join(filepath.Dir(abs), f)
+					}
+					s.parse(f)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func child(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+func keyNode(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i]
+		}
+	}
+	return nil
+}
+
+// at returns the file and line of the deepest key of path that a file
+// writes: path[0] is "services" or a top-level key.
+func (s *source) at(path ...string) (string, int) {
+	bestFile, bestLine, bestDepth := "", 0, -1
+	for _, f := range s.files {
+		n := s.nodes[f]
+		for depth, k := range path {
+			kn := keyNode(n, k)
+			if kn == nil {
+				break
+			}
+			if depth > bestDepth {
+				bestFile, bestLine, bestDepth = f, kn.Line, depth
+			}
+			n = child(n, k)
+		}
+	}
+	if bestFile == "" {
+		return "", 0
+	}
+	return rel(s.dir, bestFile), bestLine
+}
+
+// rawEnv returns the value a file writes for a service's environment
+// entry, before interpolation.
+func (s *source) rawEnv(service, name string) (string, bool) {
+	for _, f := range s.files {
+		env := child(child(child(s.nodes[f], "services"), service), "environment")
+		if env == nil {
+			continue
+		}
+		switch env.Kind {
+		case yaml.MappingNode:
+			if v := child(env, name); v != nil {
+				return v.Value, true
+			}
+		case yaml.SequenceNode:
+			for _, e := range env.Content {
+				if k, v, ok := strings.Cut(e.Value, "="); ok && k == name {
+					return v, true
+				}
+			}
+		}
+	}
+	return "", false
+}
+
+// unsetUses returns the variables the files interpolate without a default
+// and that are unset, with the first file and line of each, sorted.
+func (s *source) unsetUses() []Finding {
+	var out []Finding
+	for _, name := range sortedSet(s.missing) {
+		re := regexp.MustCompile(`\$(\{` + regexp.QuoteMeta(name) + `(\}|:?\?)|` + regexp.QuoteMeta(name) + `\b)`)
+		for _, f := range s.files {
+			if loc := re.FindStringIndex(s.raw[f]); loc != nil {
+				line := 1 + strings.Count(s.raw[f][:loc[0]], "\n")
+				out = append(out, Finding{File: rel(s.dir, f), Line: line, Kind: Unset, Field: "${" + name + "}",
+					Message: "variable " + name + " is unset: compose-go interpolates it as empty here; set it, or give it a default (${" + name + ":-value})"})
+				break
+			}
+		}
+	}
+	return out
+}
+
+func sortedSet(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// composeError is compose-go's rejection at the file and line of the key
+// it names, relative to the project directory.
+func (s *source) composeError(err error) error {
+	msg := err.Error()
+	for _, f := range s.files {
+		msg = strings.ReplaceAll(msg, f, rel(s.dir, f))
+	}
+	msg = strings.ReplaceAll(msg, s.dir+string(filepath.Separator), "")
+	file, line := "", 0
+	if m := composePath.FindStringSubmatch(msg); m != nil {
+		file, line = s.at(strings.Split(m[1], ".")...)
+	}
+	if file == "" && len(s.files) > 0 {
+		file = rel(s.dir, s.files[0])
+	}
+	pos := file
+	if line > 0 {
+		pos += ":" + strconv.Itoa(line) + ":1"
+	}
+	return &InputError{Pos: pos, Msg: "compose-go refuses the Compose files: " + msg + "; fix them (docker compose refuses them too)"}
+}
+
+// composePath finds the first dotted Compose path in a compose-go message
+// ("services.web.ports", "networks.front").
+var composePath = regexp.MustCompile(`\b((?:services|networks|volumes|secrets|configs)(?:\.[A-Za-z0-9_.-]+?)?(?:\.[A-Za-z0-9_-]+)*)\b`)
+
+func rel(base, p string) string {
+	if r, err := filepath.Rel(base, p); err == nil && !strings.HasPrefix(r, "..") {
+		return filepath.ToSlash(r)
+	}
+	return filepath.ToSlash(p)
+}

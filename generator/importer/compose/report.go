@@ -1,0 +1,79 @@
+package compose
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Finding is one thing of the Compose files that the model does not say as
+// they do: a field the schema cannot express (dropped), a value the model
+// writes differently (changed), a name it had to change (renamed), a
+// secret it keeps as a reference (secret), or an unset variable.
+type Finding struct {
+	// Service is the Compose service, or "" for a top-level entry.
+	Service string
+	// Field is the Compose path under the service (or the top level):
+	// "stop_signal", "ports.name", "networks.front.ipam".
+	Field string
+	// File and Line are where the Compose files say it (File relative to
+	// the project directory), when the import could find it.
+	File string
+	Line int
+	Kind Kind
+	// Message says what the import did and what to do.
+	Message string
+	// Differs is set when compose-go's load of the generated files
+	// differs from the original's at Field: a difference the round trip
+	// accepts because it is reported.
+	Differs bool
+	// EnvVar is the variable a secret reference reads (Kind Secret).
+	EnvVar string
+}
+
+// Kind classifies findings.
+type Kind string
+
+const (
+	Dropped Kind = "dropped"
+	Changed Kind = "changed"
+	Renamed Kind = "renamed"
+	Secret  Kind = "secret"
+	Unset   Kind = "unset"
+)
+
+// String is the report line: "docker-compose.yml:12: web: stop_signal:
+// dropped: …".
+func (f Finding) String() string {
+	var b strings.Builder
+	if f.File != "" {
+		b.WriteString(f.File)
+		if f.Line > 0 {
+			fmt.Fprintf(&b, ":%d", f.Line)
+		}
+		b.WriteString(": ")
+	}
+	if f.Service != "" {
+		b.WriteString("service " + f.Service + ": ")
+	}
+	if f.Field != "" {
+		b.WriteString(f.Field + ": ")
+	}
+	b.WriteString(string(f.Kind) + ": " + f.Message)
+	return b.String()
+}
+
+// sortFindings orders findings by service, field and message, so the
+// report is stable.
+func sortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.Service != b.Service {
+			return a.Service < b.Service
+		}
+		if a.Field != b.Field {
+			return a.Field < b.Field
+		}
+		return a.Message < b.Message
+	})
+}
