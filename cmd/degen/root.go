@@ -149,6 +149,7 @@ command line, 3 out/ is stale (degen check). degen diff exits like diff(1):
 		newExplainCmd(g, stdout),
 		newInitCmd(stdout),
 		newSchemaCmd(stdout),
+		newImportCmd(stdout),
 	)
 	registerCompletions(root, g)
 	for _, c := range root.Commands() {

@@ -30,7 +30,8 @@ var (
 )
 
 type converter struct {
-	src  *source
+	src     *source
+	project string
 	into string
 	// services maps each Compose service name to the model's.
 	services map[string]string
@@ -126,7 +127,7 @@ func (c *converter) service(s types.ServiceConfig) *obj {
 
 	img := s.Image
 	if img == "" && s.Build != nil {
-		img = c.serviceName(name) + ":dev"
+		img = c.project + "-" + c.serviceName(name) + ":dev"
 		c.report(name, "image", Changed, true, "the model names every image: Compose tags what it builds %s", img)
 	}
 	switch {
@@ -374,9 +375,7 @@ func (c *converter) serviceName(n string) string { return c.services[n] }
 func (c *converter) build(name string, b *types.BuildConfig) *obj {
 	out := &obj{}
 	out.set("context", c.path(b.Context))
-	if b.Dockerfile != "" && b.Dockerfile != "Dockerfile" {
-		out.set("dockerfile", b.Dockerfile)
-	} else if b.Dockerfile == "Dockerfile" {
+	if b.Dockerfile != "" {
 		out.set("dockerfile", b.Dockerfile)
 	}
 	if len(b.Args) > 0 {
@@ -528,6 +527,7 @@ func (c *converter) environment(name string, s types.ServiceConfig) *obj {
 			sec := c.secret(ref, name, k)
 			out.get(k).set("secret", sec)
 			c.report(name, "environment."+k, Unset, false, "variable %s is unset: kept as the reference ${%s} (model secret %s); set it before docker compose up", ref, ref, sec)
+			c.findings[len(c.findings)-1].EnvVar = ref
 		case policy.LooksSecret(k+"="+*v) || policy.LooksSecret(*v):
 			envVar := k
 			if ref != "" {

@@ -92,6 +92,7 @@ func Import(ctx context.Context, opts Options) (*Result, error) {
 	if project == "" {
 		project = "stack"
 	}
+	c.project = project
 	if project != p.Name {
 		c.report("", "name", Renamed, true, "project %q is named %q: the model's names are DNS labels", p.Name, project)
 	}
@@ -120,7 +121,17 @@ func Import(ctx context.Context, opts Options) (*Result, error) {
 	// Disabled services (profiles) are in p.DisabledServices only when
 	// their profile is not enabled; every profile is, so none are.
 	c.topLevelRest(p)
-	c.findings = append(c.findings, src.unsetUses()...)
+	kept := map[string]bool{}
+	for _, f := range c.findings {
+		if f.Kind == Unset {
+			kept[f.EnvVar] = true
+		}
+	}
+	for _, f := range src.unsetUses() {
+		if !kept[f.EnvVar] {
+			c.findings = append(c.findings, f)
+		}
+	}
 	sortFindings(c.findings)
 	// The report beside each service.
 	for i := range services.fields {

@@ -281,7 +281,7 @@ func (s *source) unsetUses() []Finding {
 		for _, f := range s.files {
 			if loc := re.FindStringIndex(s.raw[f]); loc != nil {
 				line := 1 + strings.Count(s.raw[f][:loc[0]], "\n")
-				out = append(out, Finding{File: rel(s.dir, f), Line: line, Kind: Unset, Field: "${" + name + "}",
+				out = append(out, Finding{File: rel(s.dir, f), Line: line, Kind: Unset, Field: "${" + name + "}", EnvVar: name,
 					Message: "variable " + name + " is unset: compose-go interpolates it as empty here; set it, or give it a default (${" + name + ":-value})"})
 				break
 			}

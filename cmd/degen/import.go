@@ -1,0 +1,140 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/sirupsen/logrus"
+	"github.com/spf13/cobra"
+
+	composeimport "github.com/degen-dev/degen/generator/importer/compose"
+)
+
+func newImportCmd(stdout io.Writer) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "import",
+		Short: "Write a model from an existing stack's files (import compose)",
+		Long: `import writes a degen model from the files a stack already has. Today it
+reads Docker Compose files: degen import compose.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usageErr("name what to import: degen import compose [-f FILE]... (see degen import --help)")
+		},
+	}
+	cmd.AddCommand(newImportComposeCmd(stdout))
+	return cmd
+}
+
+func newImportComposeCmd(stdout io.Writer) *cobra.Command {
+	var opts composeimport.Options
+	var envFile string
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "compose [-f FILE]... [--env-file FILE] [--project-directory DIR] [--into DIR] [--env NAME] [--force]",
+		Short: "Write a model from Docker Compose files",
+		Long: `import compose loads Compose files as docker compose does (compose-go:
+interpolation, extends, include, several -f merged, every profile) and writes
+a degen model into --into: cue.mod/module.cue, envs/stack.cue and
+envs/<env>.cue, defining environment --env with the compose and env
+artefacts, so that degen build works at once.
+
+What the model cannot say as the Compose files do is never dropped silently:
+each such field is listed (service, field, Compose file and line) on stdout
+and written as a comment beside its service. Values that look like secrets,
+and unset variables, become secret references; set them before docker
+compose up. An existing model in --into is refused unless --force.`,
+		Example: `  degen import compose -f docker-compose.yml
+  degen build --env local
+  docker compose --env-file out/env/.env.local -f out/compose/local/compose.yaml up -d`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if envFile != "" {
+				opts.EnvFiles = []string{envFile}
+			}
+			if opts.Into == "" {
+				opts.Into = "."
+			}
+			return runImportCompose(cmd, stdout, opts, force)
+		},
+	}
+	cmd.Flags().StringArrayVarP(&opts.Files, "file", "f", nil, "Compose file (repeat to merge several, in order; default compose.yaml or docker-compose.yml of the project directory)")
+	cmd.Flags().StringVar(&envFile, "env-file", "", "file of variables for interpolation (default the project directory's .env)")
+	cmd.Flags().StringVar(&opts.ProjectDir, "project-directory", "", "Compose project directory (default the directory of the first file)")
+	cmd.Flags().StringVar(&opts.Into, "into", ".", "directory the model is written into")
+	cmd.Flags().StringVar(&opts.Env, "env", "local", "name of the environment the model defines")
+	cmd.Flags().BoolVar(&force, "force", false, "overwrite the model files of an existing model in --into")
+	return cmd
+}
+
+func runImportCompose(cmd *cobra.Command, stdout io.Writer, opts composeimport.Options, force bool) error {
+	if !force {
+		for _, p := range []string{composeimport.ModuleFile, composeimport.StackFile, composeimport.EnvFile(opts.Env)} {
+			if _, err := os.Stat(filepath.Join(opts.Into, p)); err == nil {
+				return fmt.Errorf("%s already holds a model (%s): nothing written; pass --force to overwrite its model files, or --into another directory", opts.Into, p)
+			}
+		}
+	}
+	// compose-go warns of unset variables on logrus; the report says it.
+	logrus.SetOutput(io.Discard)
+	opts.Environ = os.Environ()
+	res, err := composeimport.Import(cmd.Context(), opts)
+	if err != nil {
+		return err
+	}
+	if err := writeModel(opts.Into, res.Files); err != nil {
+		return err
+	}
+	paths := make([]string, 0, len(res.Files))
+	for p := range res.Files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	fmt.Fprintf(stdout, "imported Compose project %s into %s: %v\n", res.Project, opts.Into, paths)
+	if len(res.Findings) > 0 {
+		fmt.Fprintf(stdout, "%d differences (also written beside each service in %s):\n", len(res.Findings), composeimport.StackFile)
+		for _, f := range res.Findings {
+			fmt.Fprintln(stdout, "  "+f.String())
+		}
+	}
+	fmt.Fprintf(stdout, "next: degen build --env %s --dir %s\n", opts.Env, opts.Into)
+	return nil
+}
+
+// writeModel writes every file to a temporary name beside its target
+// first, then renames them all: an error leaves no half-written model.
+func writeModel(root string, files map[string][]byte) error {
+	var tmps []string
+	cleanup := func() {
+		for _, t := range tmps {
+			os.Remove(t)
+		}
+	}
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		full := filepath.Join(root, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			cleanup()
+			return err
+		}
+		tmp := full + ".degen-import.tmp"
+		if err := os.WriteFile(tmp, files[p], 0o644); err != nil {
+			cleanup()
+			return err
+		}
+		tmps = append(tmps, tmp)
+	}
+	for i, p := range paths {
+		if err := os.Rename(tmps[i], filepath.Join(root, filepath.FromSlash(p))); err != nil {
+			cleanup()
+			return err
+		}
+	}
+	return nil
+}
