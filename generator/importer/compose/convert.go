@@ -46,14 +46,22 @@ type converter struct {
 	errs      []error
 }
 
-func (c *converter) report(svc, field string, kind Kind, differs bool, format string, args ...any) {
+// lit is a path written with dots between keys that hold none.
+func lit(field string) []string {
+	if field == "" {
+		return nil
+	}
+	return strings.Split(field, ".")
+}
+
+func (c *converter) report(svc string, field []string, kind Kind, differs bool, format string, args ...any) {
 	path := []string{}
 	if svc != "" {
 		path = append(path, "services", svc)
 	}
-	path = append(path, strings.Split(field, ".")...)
+	path = append(path, field...)
 	file, line := c.src.at(path...)
-	c.findings = append(c.findings, Finding{Service: svc, Field: field, File: file, Line: line, Kind: kind, Differs: differs, Message: fmt.Sprintf(format, args...)})
+	c.findings = append(c.findings, Finding{Service: svc, Field: strings.Join(field, "."), Path: field, File: file, Line: line, Kind: kind, Differs: differs, Message: fmt.Sprintf(format, args...)})
 }
 
 func (c *converter) fail(svc, field, format string, args ...any) {
@@ -92,12 +100,12 @@ func (c *converter) names(kind string, names []string, ok func(string) bool, ren
 			m = fmt.Sprintf("%s-%d", base, i)
 		}
 		out[n], taken[m] = m, true
-		field := ""
+		var field []string
 		svc := ""
 		if kind == "service" {
 			svc = n
 		} else {
-			field = kind + "s." + n
+			field = []string{kind + "s", n}
 		}
 		c.report(svc, field, Renamed, true, "%s %q is renamed %q: the model's %s names must be %s; references to it are renamed too, other uses of the old name (DNS names in values) must follow", kind, n, m, kind, map[string]string{"service": "DNS labels (lower case, digits, -)", "volume": "letters, digits, _ . -", "network": "letters, digits, _ . -"}[kind])
 	}
@@ -128,7 +136,7 @@ func (c *converter) service(s types.ServiceConfig) *obj {
 	img := s.Image
 	if img == "" && s.Build != nil {
 		img = c.project + "-" + c.serviceName(name) + ":dev"
-		c.report(name, "image", Changed, true, "the model names every image: Compose tags what it builds %s", img)
+		c.report(name, lit("image"), Changed, true, "the model names every image: Compose tags what it builds %s", img)
 	}
 	switch {
 	case img == "":
@@ -147,17 +155,17 @@ func (c *converter) service(s types.ServiceConfig) *obj {
 		if dnsLabel.MatchString(s.ContainerName) {
 			out.set("containerName", s.ContainerName)
 		} else {
-			c.report(name, "container_name", Dropped, true, "container name %q is not a DNS label, which the model's names are: Compose names the container after the project", s.ContainerName)
+			c.report(name, lit("container_name"), Dropped, true, "container name %q is not a DNS label, which the model's names are: Compose names the container after the project", s.ContainerName)
 		}
 		rest.ContainerName = ""
 	}
 	switch {
 	case s.Hostname == "":
-		c.report(name, "hostname", Changed, true, "the model gives every service a hostname, its name %s (Compose gave the container its id)", c.serviceName(name))
+		c.report(name, lit("hostname"), Changed, true, "the model gives every service a hostname, its name %s (Compose gave the container its id)", c.serviceName(name))
 	case s.Hostname != c.serviceName(name) && dnsLabel.MatchString(s.Hostname):
 		out.set("hostname", s.Hostname)
 	case s.Hostname != c.serviceName(name):
-		c.report(name, "hostname", Changed, true, "hostname %q is not a DNS label: the model uses the service name", s.Hostname)
+		c.report(name, lit("hostname"), Changed, true, "hostname %q is not a DNS label: the model uses the service name", s.Hostname)
 	}
 	rest.Hostname = ""
 
@@ -189,7 +197,7 @@ func (c *converter) service(s types.ServiceConfig) *obj {
 	}
 	rest.Environment = nil
 	if len(s.EnvFiles) > 0 {
-		c.report(name, "env_file", Changed, true, "the variables of its env files are written in env (the model has no env_file)")
+		c.report(name, lit("env_file"), Changed, true, "the variables of its env files are written in env (the model has no env_file)")
 		rest.EnvFiles = nil
 	}
 	if r := c.resources(name, s); !r.empty() {
@@ -214,11 +222,11 @@ func (c *converter) service(s types.ServiceConfig) *obj {
 		nets = append(nets, c.networks[n])
 		if cfg != nil {
 			if len(cfg.Aliases) > 0 {
-				c.report(name, "networks."+n+".aliases", Dropped, true, "network aliases %v are not carried: the model names a service once (hostname)", cfg.Aliases)
+				c.report(name, []string{"networks", n, "aliases"}, Dropped, true, "network aliases %v are not carried: the model names a service once (hostname)", cfg.Aliases)
 			}
 			cfg2 := *cfg
 			cfg2.Aliases = nil
-			c.leftover(name, "networks."+n, cfg2)
+			c.leftover(name, []string{"networks", n}, cfg2)
 		}
 	}
 	sort.Strings(nets)
@@ -234,10 +242,10 @@ func (c *converter) service(s types.ServiceConfig) *obj {
 			}
 			deps.get(c.services[d]).set("condition", cond)
 			if !dep.Required {
-				c.report(name, "depends_on."+d+".required", Dropped, true, "required: false is not carried: the model's dependencies are required")
+				c.report(name, []string{"depends_on", d, "required"}, Dropped, true, "required: false is not carried: the model's dependencies are required")
 			}
 			if dep.Restart {
-				c.report(name, "depends_on."+d+".restart", Dropped, true, "restart: true is not carried")
+				c.report(name, []string{"depends_on", d, "restart"}, Dropped, true, "restart: true is not carried")
 			}
 		}
 		out.set("dependsOn", deps)
@@ -245,11 +253,11 @@ func (c *converter) service(s types.ServiceConfig) *obj {
 	}
 	restart := s.Restart
 	if s.Deploy != nil && s.Deploy.RestartPolicy != nil {
-		c.report(name, "deploy.restart_policy", Dropped, true, "deploy.restart_policy is not carried: say restart: instead")
+		c.report(name, lit("deploy.restart_policy"), Dropped, true, "deploy.restart_policy is not carried: say restart: instead")
 	}
 	if restart == "" {
 		restart = "no"
-		c.report(name, "restart", Changed, true, "Compose's default restart policy \"no\" is written out (the model's default is unless-stopped)")
+		c.report(name, lit("restart"), Changed, true, "Compose's default restart policy \"no\" is written out (the model's default is unless-stopped)")
 	}
 	out.set("restart", restart)
 	rest.Restart = ""
@@ -261,14 +269,14 @@ func (c *converter) service(s types.ServiceConfig) *obj {
 		d.Replicas, d.Resources, d.RestartPolicy = nil, types.Resources{}, nil
 		r := s.Deploy.Resources
 		r.Limits, r.Reservations = trimResource(r.Limits), trimResource(r.Reservations)
-		c.leftover(name, "deploy.resources", r)
-		c.leftover(name, "deploy", d)
+		c.leftover(name, lit("deploy.resources"), r)
+		c.leftover(name, lit("deploy"), d)
 		rest.Deploy = nil
 	}
 	if s.Extends != nil {
 		rest.Extends = nil // compose-go has applied it
 	}
-	c.leftover(name, "", rest)
+	c.leftover(name, lit(""), rest)
 	return out
 }
 
@@ -384,7 +392,7 @@ func (c *converter) build(name string, b *types.BuildConfig) *obj {
 			if v := b.Args[k]; v != nil && envVarName.MatchString(k) {
 				args.set(k, *v)
 			} else {
-				c.report(name, "build.args."+k, Dropped, true, "build argument %s without a value (or with a name the model cannot hold) is not carried", k)
+				c.report(name, []string{"build", "args", k}, Dropped, true, "build argument %s without a value (or with a name the model cannot hold) is not carried", k)
 			}
 		}
 		if !args.empty() {
@@ -396,7 +404,7 @@ func (c *converter) build(name string, b *types.BuildConfig) *obj {
 	}
 	rest := *b
 	rest.Context, rest.Dockerfile, rest.Args, rest.Target = "", "", nil, ""
-	c.leftover(name, "build", rest)
+	c.leftover(name, lit("build"), rest)
 	return out
 }
 
@@ -445,10 +453,10 @@ func (c *converter) ports(name string, s types.ServiceConfig) []any {
 			if n, err := strconv.Atoi(p.Published); err == nil {
 				port.set("hostPort", n)
 			} else {
-				c.report(name, "ports", Dropped, true, "published port range %s is not carried: the model publishes one host port per port", p.Published)
+				c.report(name, lit("ports"), Dropped, true, "published port range %s is not carried: the model publishes one host port per port", p.Published)
 			}
 		} else {
-			c.report(name, "ports", Changed, true, "port %d published on a random host port becomes an exposed port (expose)", p.Target)
+			c.report(name, lit("ports"), Changed, true, "port %d published on a random host port becomes an exposed port (expose)", p.Target)
 		}
 		if p.Protocol == "udp" {
 			port.set("protocol", "UDP")
@@ -458,29 +466,29 @@ func (c *converter) ports(name string, s types.ServiceConfig) []any {
 		case "http", "ws", "grpc":
 			port.set("appProtocol", p.AppProtocol)
 		default:
-			c.report(name, "ports.app_protocol", Dropped, true, "app_protocol %q is not one of the model's (tcp, http, ws, grpc)", p.AppProtocol)
+			c.report(name, lit("ports.app_protocol"), Dropped, true, "app_protocol %q is not one of the model's (tcp, http, ws, grpc)", p.AppProtocol)
 		}
 		if p.HostIP != "" {
-			c.report(name, "ports.host_ip", Dropped, true, "host_ip %s is not carried: the port is published on every address", p.HostIP)
+			c.report(name, lit("ports.host_ip"), Dropped, true, "host_ip %s is not carried: the port is published on every address", p.HostIP)
 		}
 		if p.Mode != "" && p.Mode != "ingress" {
-			c.report(name, "ports.mode", Dropped, true, "mode %s is not carried", p.Mode)
+			c.report(name, lit("ports.mode"), Dropped, true, "mode %s is not carried", p.Mode)
 		}
 		out = append(out, port)
 	}
 	if named {
-		c.report(name, "ports.name", Changed, true, "the model names every port (p<port>); Compose writes the name")
-		c.report(name, "ports.app_protocol", Changed, true, "the model gives every port an application protocol (tcp unless it says); Compose writes it")
+		c.report(name, lit("ports.name"), Changed, true, "the model names every port (p<port>); Compose writes the name")
+		c.report(name, lit("ports.app_protocol"), Changed, true, "the model gives every port an application protocol (tcp unless it says); Compose writes it")
 	}
 	for _, e := range s.Expose {
 		num, proto, _ := strings.Cut(e, "/")
 		n, err := strconv.Atoi(num)
 		if err != nil || n < 1 || n > 65535 {
-			c.report(name, "expose", Dropped, true, "exposed port %s is not carried: the model exposes single ports", e)
+			c.report(name, lit("expose"), Dropped, true, "exposed port %s is not carried: the model exposes single ports", e)
 			continue
 		}
 		if targets[uint32(n)] {
-			c.report(name, "expose", Changed, true, "port %d is both published and exposed: the model exposes it once, published", n)
+			c.report(name, lit("expose"), Changed, true, "port %d is both published and exposed: the model exposes it once, published", n)
 			continue
 		}
 		targets[uint32(n)] = true
@@ -503,7 +511,7 @@ func (c *converter) environment(name string, s types.ServiceConfig) *obj {
 	for _, k := range sortedKeys(s.Environment) {
 		v := s.Environment[k]
 		if !envVarName.MatchString(k) {
-			c.report(name, "environment."+k, Dropped, true, "variable name %q is not a POSIX name, which the model's are", k)
+			c.report(name, []string{"environment", k}, Dropped, true, "variable name %q is not a POSIX name, which the model's are", k)
 			continue
 		}
 		raw, hasRaw := c.src.rawEnv(name, k)
@@ -526,7 +534,7 @@ func (c *converter) environment(name string, s types.ServiceConfig) *obj {
 			}
 			sec := c.secret(ref, name, k)
 			out.get(k).set("secret", sec)
-			c.report(name, "environment."+k, Unset, false, "variable %s is unset: kept as the reference ${%s} (model secret %s); set it before docker compose up", ref, ref, sec)
+			c.report(name, []string{"environment", k}, Unset, false, "variable %s is unset: kept as the reference ${%s} (model secret %s); set it before docker compose up", ref, ref, sec)
 			c.findings[len(c.findings)-1].EnvVar = ref
 		case policy.LooksSecret(k+"="+*v) || policy.LooksSecret(*v):
 			envVar := k
@@ -535,7 +543,7 @@ func (c *converter) environment(name string, s types.ServiceConfig) *obj {
 			}
 			sec := c.secret(envVar, name, k)
 			out.get(k).set("secret", sec)
-			c.findings = append(c.findings, Finding{Service: name, Field: "environment." + k, Kind: Secret, EnvVar: envVar,
+			c.findings = append(c.findings, Finding{Service: name, Field: "environment." + k, Path: []string{"environment", k}, Kind: Secret, EnvVar: envVar,
 				Message: fmt.Sprintf("looks like a secret: its value is not written; model secret %s reads ${%s}, set it before docker compose up", sec, envVar)})
 			c.locate(&c.findings[len(c.findings)-1])
 		case ref != "" && envVarName.MatchString(ref) && c.variable(ref, *v):
@@ -548,8 +556,7 @@ func (c *converter) environment(name string, s types.ServiceConfig) *obj {
 }
 
 func (c *converter) locate(f *Finding) {
-	path := []string{"services", f.Service}
-	path = append(path, strings.Split(f.Field, ".")...)
+	path := append([]string{"services", f.Service}, f.Path...)
 	f.File, f.Line = c.src.at(path...)
 }
 
@@ -590,7 +597,7 @@ func (c *converter) resources(name string, s types.ServiceConfig) *obj {
 		lim, res = s.Deploy.Resources.Limits, s.Deploy.Resources.Reservations
 	}
 	if s.CPUS != 0 || s.MemLimit != 0 {
-		c.report(name, "cpus", Changed, true, "cpus and mem_limit become deploy.resources.limits")
+		c.report(name, lit("cpus"), Changed, true, "cpus and mem_limit become deploy.resources.limits")
 		if lim == nil {
 			lim = &types.Resource{}
 		}
@@ -602,7 +609,7 @@ func (c *converter) resources(name string, s types.ServiceConfig) *obj {
 		}
 	}
 	if s.MemReservation != 0 {
-		c.report(name, "mem_reservation", Changed, true, "mem_reservation becomes deploy.resources.reservations")
+		c.report(name, lit("mem_reservation"), Changed, true, "mem_reservation becomes deploy.resources.reservations")
 		if res == nil {
 			res = &types.Resource{}
 		}
@@ -628,7 +635,7 @@ func (c *converter) resources(name string, s types.ServiceConfig) *obj {
 			mem, exact := memory(b)
 			q.set("memory", mem)
 			if !exact {
-				c.report(name, r.field+".memory", Changed, true, "%d bytes is rounded up to %s: the model writes binary units", b, mem)
+				c.report(name, lit(r.field+".memory"), Changed, true, "%d bytes is rounded up to %s: the model writes binary units", b, mem)
 			}
 		}
 		out.set(r.label, q)
@@ -665,14 +672,14 @@ func (c *converter) health(name string, h *types.HealthCheckConfig) *obj {
 		out.set("type", "none")
 		return out
 	case len(test) == 0:
-		c.report(name, "healthcheck", Dropped, true, "a health check without test (the image's, retimed) is not carried")
+		c.report(name, lit("healthcheck"), Dropped, true, "a health check without test (the image's, retimed) is not carried")
 		return nil
 	case test[0] == "CMD" && len(test) > 1, test[0] == "CMD-SHELL" && len(test) == 2:
 		out.set("type", "exec")
 		out.set("form", test[0])
 		out.set("command", strList(test[1:]))
 	default:
-		c.report(name, "healthcheck.test", Dropped, true, "test %q is neither CMD, CMD-SHELL nor NONE", test)
+		c.report(name, lit("healthcheck.test"), Dropped, true, "test %q is neither CMD, CMD-SHELL nor NONE", test)
 		return nil
 	}
 	d := func(field, label string, v *types.Duration, def time.Duration) {
@@ -682,7 +689,7 @@ func (c *converter) health(name string, h *types.HealthCheckConfig) *obj {
 		}
 		if def != 0 {
 			out.set(label, duration(def))
-			c.report(name, "healthcheck."+field, Changed, true, "Docker's default %s %s is written out", field, duration(def))
+			c.report(name, []string{"healthcheck", field}, Changed, true, "Docker's default %s %s is written out", field, duration(def))
 		}
 	}
 	d("interval", "interval", h.Interval, dockerInterval)
@@ -691,7 +698,7 @@ func (c *converter) health(name string, h *types.HealthCheckConfig) *obj {
 		out.set("retries", int(*h.Retries))
 	} else {
 		out.set("retries", dockerRetries)
-		c.report(name, "healthcheck.retries", Changed, true, "Docker's default retries %d is written out", dockerRetries)
+		c.report(name, lit("healthcheck.retries"), Changed, true, "Docker's default retries %d is written out", dockerRetries)
 	}
 	d("start_period", "startPeriod", h.StartPeriod, 0)
 	d("start_interval", "startInterval", h.StartInterval, 0)
@@ -720,7 +727,7 @@ func (c *converter) mounts(name string, vols []types.ServiceVolumeConfig) ([]any
 	var out []any
 	var tmpfs []string
 	for i, v := range vols {
-		field := "volumes"
+		field := lit("volumes")
 		m := &obj{}
 		m.set("target", v.Target)
 		switch v.Type {
@@ -761,7 +768,7 @@ func (c *converter) mounts(name string, vols []types.ServiceVolumeConfig) ([]any
 		if rest.Volume != nil && !rest.Volume.NoCopy && rest.Volume.Subpath == "" {
 			rest.Volume = nil
 		}
-		c.leftover(name, fmt.Sprintf("volumes.%d", i), rest)
+		c.leftover(name, []string{"volumes", strconv.Itoa(i)}, rest)
 		out = append(out, m)
 	}
 	return out, tmpfs
@@ -769,7 +776,7 @@ func (c *converter) mounts(name string, vols []types.ServiceVolumeConfig) ([]any
 
 // leftover reports every field of v (a compose-go value whose carried
 // fields are zeroed) that is still set, at prefix.
-func (c *converter) leftover(svc, prefix string, v any) {
+func (c *converter) leftover(svc string, prefix []string, v any) {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return
@@ -782,10 +789,7 @@ func (c *converter) leftover(svc, prefix string, v any) {
 		if isEmpty(m[k]) {
 			continue
 		}
-		field := k
-		if prefix != "" {
-			field = prefix + "." + k
-		}
+		field := append(append([]string(nil), prefix...), k)
 		c.report(svc, field, Dropped, true, "not carried: the schema has no %s", k)
 	}
 }

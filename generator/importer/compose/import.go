@@ -94,7 +94,7 @@ func Import(ctx context.Context, opts Options) (*Result, error) {
 	}
 	c.project = project
 	if project != p.Name {
-		c.report("", "name", Renamed, true, "project %q is named %q: the model's names are DNS labels", p.Name, project)
+		c.report("", lit("name"), Renamed, true, "project %q is named %q: the model's names are DNS labels", p.Name, project)
 	}
 	c.services = c.names("service", p.ServiceNames(), dnsLabel.MatchString, model.KubeName)
 	c.volumes = c.names("volume", sortedKeys(p.Volumes), composeName.MatchString, composeRename)
@@ -231,18 +231,22 @@ func (c *converter) topNetworks(p *types.Project) *obj {
 		o := &obj{}
 		o.set("description", "")
 		switch nw.Driver {
-		case "", "bridge":
+		case "":
+			if !nw.External {
+				c.report("", []string{"networks", n, "driver"}, Changed, true, "Compose's default driver bridge is written out")
+			}
+		case "bridge":
 		case "overlay":
 			o.set("driver", "overlay")
 		default:
-			c.report("", "networks."+n+".driver", Dropped, true, "driver %s is not one of the model's (bridge, overlay)", nw.Driver)
+			c.report("", []string{"networks", n, "driver"}, Dropped, true, "driver %s is not one of the model's (bridge, overlay)", nw.Driver)
 		}
 		rest := nw
 		rest.Driver, rest.Name = "", ""
 		if nw.Name != "" && nw.Name != p.Name+"_"+n {
-			c.report("", "networks."+n+".name", Dropped, true, "name %s is not carried: Compose names the network %s_%s", nw.Name, p.Name, n)
+			c.report("", []string{"networks", n, "name"}, Dropped, true, "name %s is not carried: Compose names the network %s_%s", nw.Name, p.Name, n)
 		}
-		c.leftover("", "networks."+n, rest)
+		c.leftover("", []string{"networks", n}, rest)
 		out.set(c.networks[n], o)
 	}
 	return out
@@ -253,14 +257,14 @@ func (c *converter) topVolumes(p *types.Project) *obj {
 	for _, n := range sortedKeys(p.Volumes) {
 		v := p.Volumes[n]
 		if v.Driver != "" && v.Driver != "local" {
-			c.report("", "volumes."+n+".driver", Dropped, true, "driver %s is not carried", v.Driver)
+			c.report("", []string{"volumes", n, "driver"}, Dropped, true, "driver %s is not carried", v.Driver)
 		}
 		if v.Name != "" && v.Name != p.Name+"_"+n {
-			c.report("", "volumes."+n+".name", Dropped, true, "name %s is not carried: Compose names the volume %s_%s (data in the old volume stays there)", v.Name, p.Name, n)
+			c.report("", []string{"volumes", n, "name"}, Dropped, true, "name %s is not carried: Compose names the volume %s_%s (data in the old volume stays there)", v.Name, p.Name, n)
 		}
 		rest := v
 		rest.Driver, rest.Name = "", ""
-		c.leftover("", "volumes."+n, rest)
+		c.leftover("", []string{"volumes", n}, rest)
 		out.set(c.volumes[n], (&obj{}).set("size", "1Gi"))
 	}
 	return out
@@ -269,15 +273,15 @@ func (c *converter) topVolumes(p *types.Project) *obj {
 // topLevelRest reports the top-level entries the model has no place for.
 func (c *converter) topLevelRest(p *types.Project) {
 	for _, n := range sortedKeys(p.Secrets) {
-		c.report("", "secrets."+n, Dropped, true, "file secrets are not carried yet: the model has no file secrets; mount the file with a hostPath or reference the value as a secret")
+		c.report("", []string{"secrets", n}, Dropped, true, "file secrets are not carried yet: the model has no file secrets; mount the file with a hostPath or reference the value as a secret")
 	}
 	for _, n := range sortedKeys(p.Configs) {
-		c.report("", "configs."+n, Dropped, true, "configs are not carried yet: the model has no config files; mount the file with a hostPath")
+		c.report("", []string{"configs", n}, Dropped, true, "configs are not carried yet: the model has no config files; mount the file with a hostPath")
 	}
 	for _, n := range sortedKeys(p.Extensions) {
-		c.report("", n, Dropped, true, "extension %s is not carried", n)
+		c.report("", []string{n}, Dropped, true, "extension %s is not carried", n)
 	}
 	for _, n := range sortedKeys(p.Models) {
-		c.report("", "models."+n, Dropped, true, "models are not carried")
+		c.report("", []string{"models", n}, Dropped, true, "models are not carried")
 	}
 }

@@ -78,12 +78,6 @@ func loadSource(ctx context.Context, opts Options) (*source, error) {
 			return nil, err
 		}
 	}
-	environ := types.Mapping{}
-	for _, kv := range opts.Environ {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			environ[k] = v
-		}
-	}
 	envFiles := make([]string, len(opts.EnvFiles))
 	for i, f := range opts.EnvFiles {
 		envFiles[i], _ = filepath.Abs(f)
@@ -123,8 +117,18 @@ func loadSource(ctx context.Context, opts Options) (*source, error) {
 	if err != nil {
 		return nil, src.composeError(err)
 	}
-	_ = environ
-	p, err := po.LoadProject(ctx)
+	// A required variable (${X:?message}) that is unset is kept as a
+	// reference: the load is retried with a placeholder for it.
+	var p *types.Project
+	for tries := 0; ; tries++ {
+		p, err = po.LoadProject(ctx)
+		m := requiredVar.FindStringSubmatch(errString(err))
+		if m == nil || tries > 100 || po.Environment[m[1]] != "" {
+			break
+		}
+		po.Environment[m[1]] = placeholder(m[1])
+		src.missing[m[1]] = true
+	}
 	if err != nil {
 		return nil, src.composeError(err)
 	}
@@ -136,6 +140,20 @@ func loadSource(ctx context.Context, opts Options) (*source, error) {
 	}
 	return src, nil
 }
+
+// requiredVar is compose-go's refusal of an unset ${X:?message}.
+var requiredVar = regexp.MustCompile(`required variable ([A-Za-z_][A-Za-z0-9_]*) is missing a value`)
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// placeholder is the value an unset required variable gets for the load;
+// the import keeps the variable as a reference and never writes it.
+func placeholder(name string) string { return "degen-unset-" + name }
 
 func absAll(files []string) []string {
 	out := make([]string, len(files))

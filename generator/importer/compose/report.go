@@ -16,6 +16,8 @@ type Finding struct {
 	// Field is the Compose path under the service (or the top level):
 	// "stop_signal", "ports.name", "networks.front.ipam".
 	Field string
+	// Path is Field by key (a key may hold dots).
+	Path []string
 	// File and Line are where the Compose files say it (File relative to
 	// the project directory), when the import could find it.
 	File string
