@@ -32,7 +32,7 @@ var (
 type converter struct {
 	src     *source
 	project string
-	into string
+	into    string
 	// services maps each Compose service name to the model's.
 	services map[string]string
 	volumes  map[string]string
@@ -67,10 +67,10 @@ func (c *converter) report(svc string, field []string, kind Kind, differs bool, 
 func (c *converter) fail(svc, field, format string, args ...any) {
 	path := []string{"services", svc}
 	path = append(path, strings.Split(field, ".")...)
-	file, line := c.src.at(path...)
+	file, line, col := c.src.atCol(path...)
 	pos := file
 	if line > 0 {
-		pos += ":" + strconv.Itoa(line) + ":1"
+		pos += ":" + strconv.Itoa(line) + ":" + strconv.Itoa(col)
 	}
 	c.errs = append(c.errs, &InputError{Pos: pos, Msg: fmt.Sprintf(format, args...)})
 }

@@ -189,12 +189,7 @@ func Import(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	envObj := &obj{}
-	stage := "local"
-	for _, st := range model.Stages() {
-		if st == opts.Env {
-			stage = st
-		}
-	}
+	stage := stageOf(opts.Env)
 	envObj.get("environments").get(opts.Env).set("stage", stage)
 	envData, err := cueFile([]string{"Environment " + opts.Env + ": the stack of stack.cue as the Compose files run it."}, envObj, false)
 	if err != nil {
@@ -209,6 +204,21 @@ func Import(ctx context.Context, opts Options) (*Result, error) {
 		Findings: c.findings,
 		Project:  project,
 	}, nil
+}
+
+// stageOf is the stage an environment's name says (schema #Stage):
+// "dev" is a development environment, "prod" a production one; any other
+// name is a developer's machine, where Compose runs.
+func stageOf(env string) string {
+	switch env {
+	case "dev", "development":
+		return "development"
+	case "stage", "staging":
+		return "staging"
+	case "prod", "production":
+		return "production"
+	}
+	return "local"
 }
 
 // comment is the finding as a CUE comment beside its service.

@@ -246,7 +246,13 @@ func keyNode(n *yaml.Node, key string) *yaml.Node {
 // at returns the file and line of the deepest key of path that a file
 // writes: path[0] is "services" or a top-level key.
 func (s *source) at(path ...string) (string, int) {
-	bestFile, bestLine, bestDepth := "", 0, -1
+	f, l, _ := s.atCol(path...)
+	return f, l
+}
+
+// atCol is at with the column.
+func (s *source) atCol(path ...string) (string, int, int) {
+	bestFile, bestLine, bestCol, bestDepth := "", 0, 0, -1
 	for _, f := range s.files {
 		n := s.nodes[f]
 		for depth, k := range path {
@@ -255,15 +261,15 @@ func (s *source) at(path ...string) (string, int) {
 				break
 			}
 			if depth > bestDepth {
-				bestFile, bestLine, bestDepth = f, kn.Line, depth
+				bestFile, bestLine, bestCol, bestDepth = f, kn.Line, kn.Column, depth
 			}
 			n = child(n, k)
 		}
 	}
 	if bestFile == "" {
-		return "", 0
+		return "", 0, 0
 	}
-	return rel(s.dir, bestFile), bestLine
+	return rel(s.dir, bestFile), bestLine, bestCol
 }
 
 // rawEnv returns the value a file writes for a service's environment
@@ -325,18 +331,50 @@ func (s *source) composeError(err error) error {
 		msg = strings.ReplaceAll(msg, f, rel(s.dir, f))
 	}
 	msg = strings.ReplaceAll(msg, s.dir+string(filepath.Separator), "")
-	file, line := "", 0
+	file, line, col := "", 0, 0
 	if m := composePath.FindStringSubmatch(msg); m != nil {
-		file, line = s.at(strings.Split(m[1], ".")...)
+		path := strings.Split(m[1], ".")
+		if p := property.FindStringSubmatch(msg); p != nil {
+			path = append(path, p[1])
+		}
+		file, line, col = s.atCol(path...)
+	}
+	if file == "" {
+		file, line, col = s.valueIn(msg)
 	}
 	if file == "" && len(s.files) > 0 {
 		file = rel(s.dir, s.files[0])
 	}
 	pos := file
 	if line > 0 {
-		pos += ":" + strconv.Itoa(line) + ":1"
+		pos += ":" + strconv.Itoa(line) + ":" + strconv.Itoa(col)
 	}
 	return &InputError{Pos: pos, Msg: "compose-go refuses the Compose files: " + msg + "; fix them (docker compose refuses them too)"}
+}
+
+// property is the key compose-go's schema validation names.
+var property = regexp.MustCompile(`additional propert(?:y|ies) '([^']+)'`)
+
+// valueIn finds the longest scalar of the files that msg quotes: compose-go
+// names the value it cannot read ("Invalid containerPort: x") but not where.
+func (s *source) valueIn(msg string) (string, int, int) {
+	bestFile, bestLine, bestCol, bestLen := "", 0, 0, 1
+	var walk func(f string, n *yaml.Node)
+	walk = func(f string, n *yaml.Node) {
+		if n.Kind == yaml.ScalarNode && len(n.Value) > bestLen && strings.Contains(msg, n.Value) {
+			bestFile, bestLine, bestCol, bestLen = f, n.Line, n.Column, len(n.Value)
+		}
+		for _, c := range n.Content {
+			walk(f, c)
+		}
+	}
+	for _, f := range s.files {
+		walk(f, s.nodes[f])
+	}
+	if bestFile == "" {
+		return "", 0, 0
+	}
+	return rel(s.dir, bestFile), bestLine, bestCol
 }
 
 // composePath finds the first dotted Compose path in a compose-go message
