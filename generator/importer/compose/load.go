@@ -339,6 +339,23 @@ func (s *source) composeError(err error) error {
 		}
 		file, line, col = s.atCol(path...)
 	}
+	if m := quotedService.FindStringSubmatch(msg); file == "" && m != nil {
+		file, line, col = s.atCol("services", m[1])
+	}
+	if m := yamlLine.FindAllStringSubmatch(msg, -1); file == "" && strings.Contains(msg, "yaml:") && m != nil && len(s.files) > 0 {
+		// A YAML error of compose-go's own parse: the first "line N"
+		// after the last "line 1:" prefix is the offending one.
+		file, col = rel(s.dir, s.files[0]), 1
+		line, _ = strconv.Atoi(m[len(m)-1][1])
+		for _, f := range s.files {
+			if strings.Contains(msg, rel(s.dir, f)) {
+				file = rel(s.dir, f)
+			}
+		}
+		if len(m) > 1 && m[0][1] == "1" {
+			line, _ = strconv.Atoi(m[1][1])
+		}
+	}
 	if file == "" {
 		file, line, col = s.valueIn(msg)
 	}
@@ -351,6 +368,9 @@ func (s *source) composeError(err error) error {
 	}
 	return &InputError{Pos: pos, Msg: "compose-go refuses the Compose files: " + msg + "; fix them (docker compose refuses them too)"}
 }
+
+// quotedService is a service compose-go names in a message.
+var quotedService = regexp.MustCompile(`service "([^"]+)"`)
 
 // property is the key compose-go's schema validation names.
 var property = regexp.MustCompile(`additional propert(?:y|ies) '([^']+)'`)

@@ -1,0 +1,86 @@
+package compose
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestDeterministic imports one project twice: the same bytes and report.
+func TestDeterministic(t *testing.T) {
+	dir := filepath.Join("testdata", "corpus", "process")
+	opts := Options{ProjectDir: dir, Into: dir}
+	a, err := Import(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Import(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(a, b); diff != "" {
+		t.Errorf("two imports differ:\n%s", diff)
+	}
+}
+
+// TestReportBesideService: every finding of a service is a comment above
+// it in the model, with its file and line.
+func TestReportBesideService(t *testing.T) {
+	dir := filepath.Join("testdata", "corpus", "networks")
+	res, err := Import(context.Background(), Options{ProjectDir: dir, Into: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := string(res.Files[StackFile])
+	for _, f := range res.Findings {
+		if !strings.Contains(model, "// "+f.comment()) {
+			t.Errorf("finding %q is not a comment of the model", f.comment())
+		}
+	}
+	want := "dropped networks.back.end.aliases: network aliases [api.internal] are not carried: the model names a service once (hostname) (docker-compose.yml:19)"
+	i := strings.Index(model, want)
+	j := strings.Index(model, "\t\tapi: {")
+	if i < 0 || j < i {
+		t.Errorf("the alias finding is not above service api:\n%s", model)
+	}
+}
+
+// TestBadInput checks the errors that name a file and line.
+func TestBadInput(t *testing.T) {
+	for name, tc := range map[string]struct {
+		files map[string]string
+		want  string
+	}{
+		"duplicate key":                  {map[string]string{"compose.yaml": "services:\n  a:\n    image: x:1\n  a:\n    image: y:1\n"}, "compose.yaml:4:1: compose-go refuses the Compose files: "},
+		"no compose file":                {map[string]string{"other.yml": "services: {}\n"}, "no Compose file: none of compose.yaml"},
+		"build without context or image": {map[string]string{"compose.yaml": "services:\n  a:\n    command: [x]\n"}, `compose.yaml:2:3: compose-go refuses the Compose files: service "a" has neither an image nor a build context`},
+		"latest":                         {map[string]string{"compose.yaml": "services:\n  a:\n    image: redis:latest\n"}, `compose.yaml:3:5: service a: image "redis:latest" is not pinned`},
+		"bad env name":                   {map[string]string{"compose.yaml": "name: x\nservices:\n  a:\n    image: redis:7\n"}, ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeAll(t, dir, tc.files)
+			_, err := Import(context.Background(), Options{ProjectDir: dir, Into: dir, Env: map[bool]string{true: "Bad Env"}[name == "bad env name"]})
+			want := tc.want
+			if name == "bad env name" {
+				want = `--env "Bad Env" is not a DNS label`
+			}
+			if err == nil || !strings.HasPrefix(err.Error(), want) {
+				t.Errorf("err = %v, want it to start with %q", err, want)
+			}
+		})
+	}
+}
+
+func writeAll(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for p, c := range files {
+		if err := os.WriteFile(filepath.Join(dir, p), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
