@@ -42,7 +42,10 @@ type converter struct {
 	secretVars map[string]string
 	// variables are the interpolated plain variables and their value.
 	variables map[string]string
-	findings  []Finding
+	// literalSecrets are the values of secret literals by variable, to
+	// tell two apart; never written.
+	literalSecrets map[string]string
+	findings       []Finding
 	errs      []error
 }
 
@@ -182,10 +185,12 @@ func (c *converter) service(s types.ServiceConfig) *obj {
 	}
 	if s.Command != nil {
 		out.set("command", strList(s.Command))
+		c.secretArgs(name, "command", s.Command)
 		rest.Command = nil
 	}
 	if s.Entrypoint != nil {
 		out.set("entrypoint", strList(s.Entrypoint))
+		c.secretArgs(name, "entrypoint", s.Entrypoint)
 		rest.Entrypoint = nil
 	}
 	if ports := c.ports(name, s); len(ports) > 0 {
@@ -259,7 +264,17 @@ func (c *converter) service(s types.ServiceConfig) *obj {
 		restart = "no"
 		c.report(name, lit("restart"), Changed, true, "Compose's default restart policy \"no\" is written out (the model's default is unless-stopped)")
 	}
-	out.set("restart", restart)
+	if r, n, ok := strings.Cut(restart, ":"); ok && r == "on-failure" {
+		if retries, err := strconv.Atoi(n); err == nil && retries >= 1 {
+			out.set("restart", r)
+			out.set("restartRetries", retries)
+		} else {
+			out.set("restart", r)
+			c.report(name, lit("restart"), Changed, true, "restart %q is read as on-failure without a bound", restart)
+		}
+	} else {
+		out.set("restart", restart)
+	}
 	rest.Restart = ""
 
 	c.process(name, s, out, &rest, tmpfs)
@@ -277,7 +292,21 @@ func (c *converter) service(s types.ServiceConfig) *obj {
 		rest.Extends = nil // compose-go has applied it
 	}
 	c.leftover(name, lit(""), rest)
+	for _, path := range c.src.interpolated(name) {
+		c.report(name, path, Changed, false, "the interpolated value is written: the model's Compose files interpolate only environment entries (env variable:); make it a model value or param to change it per environment")
+	}
 	return out
+}
+
+// secretArgs reports arguments that look like secret literals: they are
+// carried, and degen build refuses them (no-secret-literals) until they
+// are read from a secret variable.
+func (c *converter) secretArgs(svc, field string, args []string) {
+	for i, a := range args {
+		if policy.LooksSecret(a) {
+			c.report(svc, []string{field}, Secret, false, "argument %d looks like a secret literal: degen build refuses it (no-secret-literals); pass it through an environment variable that references a secret", i)
+		}
+	}
 }
 
 func trimResource(r *types.Resource) *types.Resource {
@@ -540,6 +569,8 @@ func (c *converter) environment(name string, s types.ServiceConfig) *obj {
 			envVar := k
 			if ref != "" {
 				envVar = ref
+			} else {
+				envVar = c.literalSecretVar(name, k, *v)
 			}
 			sec := c.secret(envVar, name, k)
 			out.get(k).set("secret", sec)
@@ -568,6 +599,19 @@ func (c *converter) variable(name, value string) bool {
 	}
 	c.variables[name] = value
 	return true
+}
+
+// literalSecretVar is the variable a secret literal of service svc, env k,
+// is read from: k, unless another service's k holds another value, which
+// then gets <SERVICE>_<k>, so that one variable never stands for two
+// values. The values are compared in memory and never written.
+func (c *converter) literalSecretVar(svc, k, v string) string {
+	envVar := k
+	if prev, ok := c.literalSecrets[envVar]; ok && prev != v {
+		envVar = strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(c.services[svc])) + "_" + k
+	}
+	c.literalSecrets[envVar] = v
+	return envVar
 }
 
 // secret returns the model secret read from envVar, adding it.

@@ -87,7 +87,7 @@ func Import(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	p := src.project
-	c := &converter{src: src, into: into, secrets: map[string]*obj{}, secretVars: map[string]string{}, variables: map[string]string{}}
+	c := &converter{src: src, into: into, secrets: map[string]*obj{}, secretVars: map[string]string{}, variables: map[string]string{}, literalSecrets: map[string]string{}}
 	project := model.KubeName(p.Name)
 	if project == "" {
 		project = "stack"

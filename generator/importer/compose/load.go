@@ -296,6 +296,47 @@ func (s *source) rawEnv(service, name string) (string, bool) {
 	return "", false
 }
 
+// interpolation finds a Compose interpolation ($X or ${X…}) that is not
+// an escaped $$.
+var interpolation = regexp.MustCompile(`(^|[^$])(\$\$)*\$(\{|[A-Za-z_])`)
+
+// interpolated returns the paths (under services.<service>) of the values
+// the files interpolate, environment aside, sorted: their values are what
+// the model keeps.
+func (s *source) interpolated(service string) [][]string {
+	seen := map[string]bool{}
+	var out [][]string
+	var walk func(n *yaml.Node, path []string)
+	walk = func(n *yaml.Node, path []string) {
+		switch n.Kind {
+		case yaml.ScalarNode:
+			if interpolation.MatchString(n.Value) && !seen[strings.Join(path, ".")] {
+				seen[strings.Join(path, ".")] = true
+				out = append(out, append([]string(nil), path...))
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k := n.Content[i].Value
+				if len(path) == 0 && (k == "environment" || k == "extends") {
+					continue
+				}
+				walk(n.Content[i+1], append(path, k))
+			}
+		case yaml.SequenceNode:
+			for _, e := range n.Content {
+				walk(e, path)
+			}
+		}
+	}
+	for _, f := range s.files {
+		if svc := child(child(s.nodes[f], "services"), service); svc != nil {
+			walk(svc, nil)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return strings.Join(out[i], ".") < strings.Join(out[j], ".") })
+	return out
+}
+
 // unsetUses returns the variables the files interpolate without a default
 // and that are unset, with the first file and line of each, sorted.
 func (s *source) unsetUses() []Finding {

@@ -43,7 +43,8 @@ environments: local: {
 		labels: {"com.example.team": "data", "com.example.cost": "$$"}
 		logging: {driver: "json-file", options: {"max-size": "10m"}}
 		profiles: ["debug"]
-		restart: "on-failure:3"
+		restart:        "on-failure"
+		restartRetries: 3
 		health: {type: "exec", form: "CMD", command: ["/bin/healthcheck"], startPeriod: "30s", startInterval: "2s"}
 		mounts: [{target: "/app/node_modules", anonymous: true}, {target: "/data", volume: "app_data"}]
 	}

@@ -206,6 +206,13 @@ func convert(env *model.Environment, s *model.Service, root string) (*service, e
 			out.DependsOn[name] = dependency{Condition: condition(d.Condition)}
 		}
 	}
+	if s.RestartRetries > 0 {
+		if s.Restart != "on-failure" {
+			errs = append(errs, model.Errorf(env, model.P("services", s.Name, "restartRetries"),
+				"environment %s: service %q sets restartRetries but restart is %q: retries bound restart \"on-failure\"; set restart: \"on-failure\" or drop restartRetries", env.Name, s.Name, s.Restart))
+		}
+		out.Restart = fmt.Sprintf("on-failure:%d", s.RestartRetries)
+	}
 	if h := s.Health; h != nil && h.Form == "CMD-SHELL" && len(h.Command) != 1 {
 		errs = append(errs, model.Errorf(env, model.P("services", s.Name, "health", "form"),
 			"environment %s: service %q health form CMD-SHELL runs one shell command, but command has %d elements: join them into one string or use form CMD", env.Name, s.Name, len(h.Command)))

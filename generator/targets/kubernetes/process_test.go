@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
@@ -42,6 +43,15 @@ environments: prod: {
 		labels: {"com.example.team": "data", "com.example.rule": "Host(` + "`x`" + `)"}
 		build: context: "./app"
 		mounts: [{target: "/cache", anonymous: true}, {target: "/var/lib/db", volume: "db_data"}]
+	}
+	services: "proc-job": {
+		group: "services"
+		image: "example/proc-job:1.0.0"
+		kind:  "job"
+		networks: ["back_end.net"]
+		resources: {}
+		restart:        "on-failure"
+		restartRetries: 4
 	}
 }
 `
@@ -121,6 +131,17 @@ func TestProcessFields(t *testing.T) {
 	if _, ok := built["networking.k8s.io/v1/NetworkPolicy/back-end-net@"+m.Envs["prod"].Namespace]; !ok {
 		t.Errorf("no NetworkPolicy back-end-net in %v", sortedIDs(built))
 	}
+	var job batchv1.Job
+	for id, obj := range built {
+		if strings.HasPrefix(id, "batch/v1/Job/proc-job@") {
+			data, _ := yaml.Marshal(obj)
+			if err := yaml.UnmarshalStrict(data, &job); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	backoff := int32(4)
+	check("job backoffLimit", &backoff, job.Spec.BackoffLimit)
 	var warned []string
 	for _, w := range out.Warnings {
 		if w.Subject == "proc-test" {

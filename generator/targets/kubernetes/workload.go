@@ -111,11 +111,16 @@ func (b *builder) workload(s *model.Service) (any, error) {
 			"argocd.argoproj.io/sync-options":   "Replace=true",
 			"kustomize.toolkit.fluxcd.io/force": "enabled",
 		}
-		return &batchv1.Job{
+		job := &batchv1.Job{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
 			ObjectMeta: m,
 			Spec:       batchv1.JobSpec{Template: tmpl},
-		}, nil
+		}
+		if s.RestartRetries > 0 {
+			n := int32(s.RestartRetries)
+			job.Spec.BackoffLimit = &n
+		}
+		return job, nil
 	}
 	zero, one := intstr.FromInt32(0), intstr.FromInt32(1)
 	strategy := appsv1.DeploymentStrategy{
