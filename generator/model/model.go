@@ -130,8 +130,8 @@ type Service struct {
 	Consumes      []string              `json:"consumes"`
 	Restart       string                `json:"restart"`
 	// RestartRetries bounds restart on-failure (Compose on-failure:N), or 0.
-	RestartRetries int `json:"restartRetries,omitempty"`
-	Enabled       bool                  `json:"enabled"`
+	RestartRetries int  `json:"restartRetries,omitempty"`
+	Enabled        bool `json:"enabled"`
 	// SecretLiteralAllowed maps an env var name, or "command", "entrypoint"
 	// or "health.command", to the reason its value is not a secret although
 	// it looks like one.

@@ -46,7 +46,7 @@ type converter struct {
 	// tell two apart; never written.
 	literalSecrets map[string]string
 	findings       []Finding
-	errs      []error
+	errs           []error
 }
 
 // lit is a path written with dots between keys that hold none.
