@@ -30,7 +30,6 @@ reads Docker Compose files: degen import compose.`,
 
 func newImportComposeCmd(stdout io.Writer) *cobra.Command {
 	var opts composeimport.Options
-	var envFile string
 	var force bool
 	cmd := &cobra.Command{
 		Use:   "compose [-f FILE]... [--env-file FILE] [--project-directory DIR] [--into DIR] [--env NAME] [--force]",
@@ -51,9 +50,6 @@ compose up. An existing model in --into is refused unless --force.`,
   docker compose --env-file out/env/.env.local -f out/compose/local/compose.yaml up -d`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if envFile != "" {
-				opts.EnvFiles = []string{envFile}
-			}
 			if opts.Into == "" {
 				opts.Into = "."
 			}
@@ -61,7 +57,7 @@ compose up. An existing model in --into is refused unless --force.`,
 		},
 	}
 	cmd.Flags().StringArrayVarP(&opts.Files, "file", "f", nil, "Compose file (repeat to merge several, in order; default compose.yaml or docker-compose.yml of the project directory)")
-	cmd.Flags().StringVar(&envFile, "env-file", "", "file of variables for interpolation (default the project directory's .env)")
+	cmd.Flags().StringArrayVar(&opts.EnvFiles, "env-file", nil, "file of variables for interpolation (repeat for several; default the project directory's .env)")
 	cmd.Flags().StringVar(&opts.ProjectDir, "project-directory", "", "Compose project directory (default the directory of the first file)")
 	cmd.Flags().StringVar(&opts.Into, "into", ".", "directory the model is written into")
 	cmd.Flags().StringVar(&opts.Env, "env", "local", "name of the environment the model defines")

@@ -46,7 +46,7 @@ func (b *builder) process(s *model.Service, c *corev1.Container) {
 		c.SecurityContext = &sc
 	}
 	if s.Build != nil {
-		b.warn(s.Name, "build "+s.Build.Context+" is Compose only: Kubernetes pulls image "+s.Image+", which must be built and pushed from the model's image")
+		b.warn(s.Name, "build "+s.Build.Context+" is Compose only: Kubernetes pulls image "+s.Image+" as the model names it; build and push it to a registry the cluster reads")
 	}
 	for _, n := range model.SortedKeys(s.Ulimits) {
 		b.warn(s.Name, "ulimit "+n+" is not carried: Kubernetes sets no per-container ulimits (the node's container runtime does)")
