@@ -66,12 +66,13 @@ compose up. An existing model in --into is refused unless --force.`,
 }
 
 func runImportCompose(cmd *cobra.Command, stdout io.Writer, opts composeimport.Options, force bool) error {
-	if !force {
-		for _, p := range []string{composeimport.ModuleFile, composeimport.StackFile, composeimport.EnvFile(opts.Env)} {
-			if _, err := os.Stat(filepath.Join(opts.Into, p)); err == nil {
-				return fmt.Errorf("%s already holds a model (%s): nothing written; pass --force to overwrite its model files, or --into another directory", opts.Into, p)
-			}
-		}
+	existing, err := filepath.Glob(filepath.Join(opts.Into, "envs", "*.cue"))
+	if err != nil {
+		return err
+	}
+	if len(existing) > 0 && !force {
+		rel, _ := filepath.Rel(opts.Into, existing[0])
+		return fmt.Errorf("%s already holds a model (%s): nothing written; pass --force to overwrite its files %s and %s, or --into another directory", opts.Into, filepath.ToSlash(rel), composeimport.StackFile, composeimport.EnvFile(opts.Env))
 	}
 	// compose-go warns of unset variables on logrus; the report says it.
 	logrus.SetOutput(io.Discard)
@@ -79,6 +80,11 @@ func runImportCompose(cmd *cobra.Command, stdout io.Writer, opts composeimport.O
 	res, err := composeimport.Import(cmd.Context(), opts)
 	if err != nil {
 		return err
+	}
+	// The module file is created when missing, as degen init does, and
+	// never rewritten.
+	if _, err := os.Stat(filepath.Join(opts.Into, composeimport.ModuleFile)); err == nil {
+		delete(res.Files, composeimport.ModuleFile)
 	}
 	if err := writeModel(opts.Into, res.Files); err != nil {
 		return err
@@ -89,6 +95,16 @@ func runImportCompose(cmd *cobra.Command, stdout io.Writer, opts composeimport.O
 	}
 	sort.Strings(paths)
 	fmt.Fprintf(stdout, "imported Compose project %s into %s: %v\n", res.Project, opts.Into, paths)
+	var kept []string
+	for _, e := range existing {
+		rel, _ := filepath.Rel(opts.Into, e)
+		if rel = filepath.ToSlash(rel); res.Files[rel] == nil {
+			kept = append(kept, rel)
+		}
+	}
+	if len(kept) > 0 {
+		fmt.Fprintf(stdout, "kept the model's other files, which the build reads too: %v\n", kept)
+	}
 	if len(res.Findings) > 0 {
 		fmt.Fprintf(stdout, "%d differences (also written beside each service in %s):\n", len(res.Findings), composeimport.StackFile)
 		for _, f := range res.Findings {

@@ -9,27 +9,31 @@ import (
 	"cuelang.org/go/cue/format"
 	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
+	"cuelang.org/go/mod/modfile"
+
+	"github.com/degen-dev/degen/schema"
 )
 
-// SchemaModule and SchemaVersion are the CUE module of degen's schema,
-// which the binary serves, and the version a new model depends on.
-const (
-	SchemaModule  = "degen.dev/schema@v1"
-	SchemaVersion = "v1.0.0"
-	SchemaImport  = "degen.dev/schema"
-)
+// SchemaImport is the import path of degen's schema in a model.
+const SchemaImport = "degen.dev/schema"
 
-// moduleFile is cue.mod/module.cue of a new model.
+// moduleFile is cue.mod/module.cue of a new model: the module, the
+// language version and the dependency on the schema this binary serves,
+// through cue's own module file formatter.
 func moduleFile(module string) ([]byte, error) {
-	f := &ast.File{}
-	root := &obj{}
-	root.set("module", module)
-	root.get("language").set("version", "v0.17.0")
-	root.get("deps").get(SchemaModule).set("v", SchemaVersion)
-	for _, d := range root.fields {
-		f.Decls = append(f.Decls, field(d))
+	f := &modfile.File{
+		Module:   module,
+		Language: &modfile.Language{Version: "v0.17.0"},
+		Deps:     map[string]*modfile.Dep{schema.Module: {Version: schema.Version}},
 	}
-	return format.Node(f, format.Simplify())
+	data, err := modfile.Format(f)
+	if err != nil {
+		return nil, fmt.Errorf("module path %q: %w", module, err)
+	}
+	if _, err := modfile.Parse(data, "cue.mod/module.cue"); err != nil {
+		return nil, fmt.Errorf("module path %q: %w", module, err)
+	}
+	return data, nil
 }
 
 // cueFile formats one file of package envs importing the schema.

@@ -51,8 +51,9 @@ type Result struct {
 	Project string
 }
 
-// ModulePath is the CUE module of an imported model.
-const ModulePath = "degen.dev/stack@v0"
+// modulePath is the CUE module of an imported model, as degen init names
+// one.
+func modulePath(project string) string { return "example.com/" + project + "@v0" }
 
 // StackFile and EnvFile are the model files the import writes.
 const StackFile = "envs/stack.cue"
@@ -101,8 +102,6 @@ func Import(ctx context.Context, opts Options) (*Result, error) {
 	c.networks = c.names("network", sortedKeys(p.Networks), composeName.MatchString, composeRename)
 
 	base := &obj{}
-	base.set("name", expr("_"))
-	base.set("namespace", project)
 	base.set("project", (&obj{}).set("name", project))
 	base.set("artefacts", strList([]string{"compose", "env"}))
 	base.set("compose", (&obj{}).set("project", project).set("singleFile", true))
@@ -154,14 +153,6 @@ func Import(ctx context.Context, opts Options) (*Result, error) {
 		base.set("secrets", sec, "Secrets are references: each is read from its envVar (Compose) or the secret store key (Kubernetes); no value is in the model.")
 	}
 	base.set("services", services)
-	base.set("monitoring", (&obj{}).set("scrapeInterval", "15s").set("evaluationInterval", "15s"), "The settings below are the other targets' (Prometheus, Kubernetes): placeholders to review before adding those artefacts.")
-	kube := &obj{}
-	kube.set("secretStore", "secret-store")
-	kube.set("ingressHost", project+".local")
-	kube.set("quota", (&obj{}).set("cpu", "8").set("memory", "16Gi").set("pods", 50))
-	kube.set("limitRange", (&obj{}).set("defaultCPU", "500m").set("defaultMemory", "512Mi").set("defaultRequestCPU", "100m").set("defaultRequestMemory", "128Mi"))
-	base.set("kubernetes", kube)
-	base.set("params", &obj{})
 	if errs := c.errs; len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -195,7 +186,7 @@ func Import(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	mod, err := moduleFile(ModulePath)
+	mod, err := moduleFile(modulePath(project))
 	if err != nil {
 		return nil, err
 	}

@@ -10,9 +10,9 @@ import (
 // process sets what the model says about the container beyond its image,
 // ports and mounts, as Compose spells it. Every free string is escaped, so
 // Compose interpolates none of them.
-func process(s *model.Service, out *service) {
+func process(s *model.Service, out *service, root string) {
 	if b := s.Build; b != nil {
-		out.Build = &build{Context: buildContext(b.Context), Dockerfile: escape(b.Dockerfile), Target: escape(b.Target), Args: escapeMap(b.Args)}
+		out.Build = &build{Context: buildContext(b.Context, root), Dockerfile: escape(b.Dockerfile), Target: escape(b.Target), Args: escapeMap(b.Args)}
 	}
 	out.User = escape(s.User)
 	out.WorkingDir = escape(s.WorkingDir)
@@ -46,13 +46,14 @@ func process(s *model.Service, out *service) {
 	out.Profiles = s.Profiles
 }
 
-// buildContext is a model build context (relative to the repository root)
-// seen from the Compose directory; a URL or an absolute path stays.
-func buildContext(ctx string) string {
+// buildContext is a model build context (relative to the model root, as
+// bind mounts are) seen from the Compose directory, root being the model
+// root from there; a URL or an absolute path stays.
+func buildContext(ctx, root string) string {
 	if path.IsAbs(ctx) || strings.Contains(ctx, "://") || strings.HasPrefix(ctx, "git@") {
 		return escape(ctx)
 	}
-	return escape(path.Join(RepoRoot, ctx))
+	return escape(path.Join(root, ctx))
 }
 
 func escapeMap(m map[string]string) map[string]string {

@@ -225,7 +225,7 @@ func convert(env *model.Environment, s *model.Service, root string) (*service, e
 		out.Deploy.Resources = r
 	}
 	out.Networks = networks(s)
-	process(s, out)
+	process(s, out, root)
 	for i, m := range s.Mounts {
 		switch {
 		case m.Secret != "":
