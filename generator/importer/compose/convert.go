@@ -167,6 +167,9 @@ func (c *converter) service(s types.ServiceConfig) *obj {
 		c.report(name, lit("hostname"), Changed, true, "the model gives every service a hostname, its name %s (Compose gave the container its id)", c.serviceName(name))
 	case s.Hostname != c.serviceName(name) && dnsLabel.MatchString(s.Hostname):
 		out.set("hostname", s.Hostname)
+		for _, n := range sortedKeys(s.Networks) {
+			c.report(name, []string{"networks", n, "aliases"}, Changed, true, "hostname %s is also an alias on network %s, so other services resolve it (the model's hostname is the service's DNS name)", s.Hostname, n)
+		}
 	case s.Hostname != c.serviceName(name):
 		c.report(name, lit("hostname"), Changed, true, "hostname %q is not a DNS label: the model uses the service name", s.Hostname)
 	}
