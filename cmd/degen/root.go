@@ -123,6 +123,7 @@ them from out/. The schema and the generic policies are in this binary
 Start a repository, then use it before every commit:
 
   degen init myapp         a model that builds at once (--example default: a full stack)
+  degen import compose     a model from the Compose files a stack already has
   degen build              regenerate out/ for every environment
   degen check              CI gate: fail when out/ is stale
 
