@@ -421,7 +421,9 @@ func (c *converter) build(name string, b *types.BuildConfig) *obj {
 	if len(b.Args) > 0 {
 		args := &obj{}
 		for _, k := range sortedKeys(b.Args) {
-			if v := b.Args[k]; v != nil && envVarName.MatchString(k) {
+			if v := b.Args[k]; v != nil && policy.LooksSecret(k+"="+*v) {
+				c.report(name, []string{"build", "args", k}, Secret, true, "build argument %s looks like a secret: its value is not written (degen writes no secret under out/); give it to the build as a build secret", k)
+			} else if v != nil && envVarName.MatchString(k) {
 				args.set(k, *v)
 			} else {
 				c.report(name, []string{"build", "args", k}, Dropped, true, "build argument %s without a value (or with a name the model cannot hold) is not carried", k)
