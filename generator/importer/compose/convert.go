@@ -136,44 +136,7 @@ func (c *converter) service(s types.ServiceConfig) *obj {
 	rest := s // what is left once every carried field is zeroed
 	rest.Name = ""
 
-	img := s.Image
-	if img == "" && s.Build != nil {
-		img = c.project + "-" + c.serviceName(name) + ":dev"
-		c.report(name, lit("image"), Changed, true, "the model names every image: Compose tags what it builds %s", img)
-	}
-	switch {
-	case img == "":
-		c.fail(name, "image", "service %s has neither image nor build: give it an image", name)
-	case !image.MatchString(img) || strings.HasSuffix(img, ":latest"):
-		c.fail(name, "image", "service %s: image %q is not pinned: degen refuses latest and untagged images (a build must say which image it runs); pin a tag or digest in the Compose file, e.g. %s:1.2.3", name, img, strings.TrimSuffix(img, ":latest"))
-	}
-	out.set("image", img)
-	rest.Image = ""
-
-	if s.Build != nil {
-		out.set("build", c.build(name, s.Build))
-		rest.Build = nil
-	}
-	if s.ContainerName != "" {
-		if dnsLabel.MatchString(s.ContainerName) {
-			out.set("containerName", s.ContainerName)
-		} else {
-			c.report(name, lit("container_name"), Dropped, true, "container name %q is not a DNS label, which the model's names are: Compose names the container after the project", s.ContainerName)
-		}
-		rest.ContainerName = ""
-	}
-	switch {
-	case s.Hostname == "":
-		c.report(name, lit("hostname"), Changed, true, "the model gives every service a hostname, its name %s (Compose gave the container its id)", c.serviceName(name))
-	case s.Hostname != c.serviceName(name) && dnsLabel.MatchString(s.Hostname):
-		out.set("hostname", s.Hostname)
-		for _, n := range sortedKeys(s.Networks) {
-			c.report(name, []string{"networks", n, "aliases"}, Changed, true, "hostname %s is also an alias on network %s, so other services resolve it (the model's hostname is the service's DNS name)", s.Hostname, n)
-		}
-	case s.Hostname != c.serviceName(name):
-		c.report(name, lit("hostname"), Changed, true, "hostname %q is not a DNS label: the model uses the service name", s.Hostname)
-	}
-	rest.Hostname = ""
+	c.identity(s, out, &rest)
 
 	replicas := 1
 	if s.Scale != nil {
@@ -240,45 +203,7 @@ func (c *converter) service(s types.ServiceConfig) *obj {
 	sort.Strings(nets)
 	out.set("networks", strList(nets))
 	rest.Networks = nil
-	if len(s.DependsOn) > 0 {
-		deps := &obj{}
-		for _, d := range sortedKeys(s.DependsOn) {
-			dep := s.DependsOn[d]
-			cond := map[string]string{"service_started": "started", "service_healthy": "healthy", "service_completed_successfully": "completed"}[dep.Condition]
-			if cond == "" {
-				cond = "started"
-			}
-			deps.get(c.services[d]).set("condition", cond)
-			if !dep.Required {
-				c.report(name, []string{"depends_on", d, "required"}, Dropped, true, "required: false is not carried: the model's dependencies are required")
-			}
-			if dep.Restart {
-				c.report(name, []string{"depends_on", d, "restart"}, Dropped, true, "restart: true is not carried")
-			}
-		}
-		out.set("dependsOn", deps)
-		rest.DependsOn = nil
-	}
-	restart := s.Restart
-	if s.Deploy != nil && s.Deploy.RestartPolicy != nil {
-		c.report(name, lit("deploy.restart_policy"), Dropped, true, "deploy.restart_policy is not carried: say restart: instead")
-	}
-	if restart == "" {
-		restart = "no"
-		c.report(name, lit("restart"), Changed, true, "Compose's default restart policy \"no\" is written out (the model's default is unless-stopped)")
-	}
-	if r, n, ok := strings.Cut(restart, ":"); ok && r == "on-failure" {
-		if retries, err := strconv.Atoi(n); err == nil && retries >= 1 {
-			out.set("restart", r)
-			out.set("restartRetries", retries)
-		} else {
-			out.set("restart", r)
-			c.report(name, lit("restart"), Changed, true, "restart %q is read as on-failure without a bound", restart)
-		}
-	} else {
-		out.set("restart", restart)
-	}
-	rest.Restart = ""
+	c.lifecycle(s, out, &rest)
 
 	c.process(name, s, out, &rest, tmpfs)
 
@@ -322,6 +247,94 @@ func trimResource(r *types.Resource) *types.Resource {
 		return nil
 	}
 	return &x
+}
+
+// lifecycle carries depends_on and the restart policy.
+func (c *converter) lifecycle(s types.ServiceConfig, out *obj, rest *types.ServiceConfig) {
+	name := s.Name
+	if len(s.DependsOn) > 0 {
+		deps := &obj{}
+		for _, d := range sortedKeys(s.DependsOn) {
+			dep := s.DependsOn[d]
+			cond := map[string]string{"service_started": "started", "service_healthy": "healthy", "service_completed_successfully": "completed"}[dep.Condition]
+			if cond == "" {
+				cond = "started"
+			}
+			deps.get(c.services[d]).set("condition", cond)
+			if !dep.Required {
+				c.report(name, []string{"depends_on", d, "required"}, Dropped, true, "required: false is not carried: the model's dependencies are required")
+			}
+			if dep.Restart {
+				c.report(name, []string{"depends_on", d, "restart"}, Dropped, true, "restart: true is not carried")
+			}
+		}
+		out.set("dependsOn", deps)
+		rest.DependsOn = nil
+	}
+	restart := s.Restart
+	if s.Deploy != nil && s.Deploy.RestartPolicy != nil {
+		c.report(name, lit("deploy.restart_policy"), Dropped, true, "deploy.restart_policy is not carried: say restart: instead")
+	}
+	if restart == "" {
+		restart = "no"
+		c.report(name, lit("restart"), Changed, true, "Compose's default restart policy \"no\" is written out (the model's default is unless-stopped)")
+	}
+	if r, n, ok := strings.Cut(restart, ":"); ok && r == "on-failure" {
+		if retries, err := strconv.Atoi(n); err == nil && retries >= 1 {
+			out.set("restart", r)
+			out.set("restartRetries", retries)
+		} else {
+			out.set("restart", r)
+			c.report(name, lit("restart"), Changed, true, "restart %q is read as on-failure without a bound", restart)
+		}
+	} else {
+		out.set("restart", restart)
+	}
+	rest.Restart = ""
+}
+
+// identity carries what names the container and its image: image,
+// build, container_name and hostname.
+func (c *converter) identity(s types.ServiceConfig, out *obj, rest *types.ServiceConfig) {
+	name := s.Name
+	img := s.Image
+	if img == "" && s.Build != nil {
+		img = c.project + "-" + c.serviceName(name) + ":dev"
+		c.report(name, lit("image"), Changed, true, "the model names every image: Compose tags what it builds %s", img)
+	}
+	switch {
+	case img == "":
+		c.fail(name, "image", "service %s has neither image nor build: give it an image", name)
+	case !image.MatchString(img) || strings.HasSuffix(img, ":latest"):
+		c.fail(name, "image", "service %s: image %q is not pinned: degen refuses latest and untagged images (a build must say which image it runs); pin a tag or digest in the Compose file, e.g. %s:1.2.3", name, img, strings.TrimSuffix(img, ":latest"))
+	}
+	out.set("image", img)
+	rest.Image = ""
+
+	if s.Build != nil {
+		out.set("build", c.build(name, s.Build))
+		rest.Build = nil
+	}
+	if s.ContainerName != "" {
+		if dnsLabel.MatchString(s.ContainerName) {
+			out.set("containerName", s.ContainerName)
+		} else {
+			c.report(name, lit("container_name"), Dropped, true, "container name %q is not a DNS label, which the model's names are: Compose names the container after the project", s.ContainerName)
+		}
+		rest.ContainerName = ""
+	}
+	switch {
+	case s.Hostname == "":
+		c.report(name, lit("hostname"), Changed, true, "the model gives every service a hostname, its name %s (Compose gave the container its id)", c.serviceName(name))
+	case s.Hostname != c.serviceName(name) && dnsLabel.MatchString(s.Hostname):
+		out.set("hostname", s.Hostname)
+		for _, n := range sortedKeys(s.Networks) {
+			c.report(name, []string{"networks", n, "aliases"}, Changed, true, "hostname %s is also an alias on network %s, so other services resolve it (the model's hostname is the service's DNS name)", s.Hostname, n)
+		}
+	case s.Hostname != c.serviceName(name):
+		c.report(name, lit("hostname"), Changed, true, "hostname %q is not a DNS label: the model uses the service name", s.Hostname)
+	}
+	rest.Hostname = ""
 }
 
 // process carries the container fields of the schema's Compose parity.
