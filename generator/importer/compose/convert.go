@@ -182,6 +182,8 @@ func (c *converter) service(s types.ServiceConfig) *obj {
 		rest.HealthCheck = nil
 	}
 	mounts, tmpfs := c.mounts(name, s.Volumes)
+	mounts = append(mounts, c.fileMounts(name, s)...)
+	rest.Configs, rest.Secrets = nil, nil
 	if len(mounts) > 0 {
 		out.set("mounts", mounts)
 	}
@@ -834,6 +836,58 @@ func (c *converter) mounts(name string, vols []types.ServiceVolumeConfig) ([]any
 		out = append(out, m)
 	}
 	return out, tmpfs
+}
+
+// fileMounts carries the service's file configs and secrets as config
+// mounts of the repository file and secret mounts (docs/TARGETS.md: the
+// Compose target writes the config's content inline and reads the secret
+// from ${<ENVVAR>_FILE}).
+func (c *converter) fileMounts(name string, s types.ServiceConfig) []any {
+	var out []any
+	for _, cf := range s.Configs {
+		top, ok := c.src.project.Configs[cf.Source]
+		if !ok || top.File == "" && top.Content == "" {
+			c.report(name, []string{"configs"}, Dropped, true, "config %s is neither a file nor content: not carried", cf.Source)
+			continue
+		}
+		target := cf.Target
+		if target == "" {
+			target = "/" + cf.Source
+		}
+		m := &obj{}
+		m.set("target", target)
+		m.set("config", cf.Source)
+		if top.File != "" {
+			m.set("file", c.path(top.File))
+			c.report(name, []string{"configs"}, Changed, false, "config %s is written with its file's content inline (content:), read from %s at build time", cf.Source, c.path(top.File))
+		} else {
+			m.set("content", top.Content)
+		}
+		out = append(out, m)
+	}
+	for _, sf := range s.Secrets {
+		top, ok := c.src.project.Secrets[sf.Source]
+		if !ok || top.File == "" {
+			c.report(name, []string{"secrets"}, Dropped, true, "secret %s is not a file: not carried", sf.Source)
+			continue
+		}
+		target := sf.Target
+		if target == "" {
+			target = "/run/secrets/" + sf.Source
+		} else if !strings.HasPrefix(target, "/") {
+			target = "/run/secrets/" + target
+		}
+		envVar := strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(sf.Source))
+		sec := c.secret(envVar, name, envVar)
+		m := &obj{}
+		m.set("target", target)
+		m.set("secret", sec)
+		out = append(out, m)
+		c.findings = append(c.findings, Finding{Service: name, Field: "secrets", Path: []string{"secrets"}, Kind: Secret, EnvVar: envVar + "_FILE", Differs: true,
+			Message: fmt.Sprintf("secret file %s is a model secret %s: Compose reads the file ${%s_FILE} names; set it to %s before docker compose up", sf.Source, sec, envVar, c.path(top.File))})
+		c.locate(&c.findings[len(c.findings)-1])
+	}
+	return out
 }
 
 // leftover reports every field of v (a compose-go value whose carried

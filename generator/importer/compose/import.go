@@ -274,10 +274,14 @@ func (c *converter) topVolumes(p *types.Project) *obj {
 // topLevelRest reports the top-level entries the model has no place for.
 func (c *converter) topLevelRest(p *types.Project) {
 	for _, n := range sortedKeys(p.Secrets) {
-		c.report("", []string{"secrets", n}, Dropped, true, "file secrets are not carried yet: the model has no file secrets; mount the file with a hostPath or reference the value as a secret")
+		if p.Secrets[n].File == "" {
+			c.report("", []string{"secrets", n}, Dropped, true, "a secret that is not a file (environment, external) is not carried")
+		}
 	}
 	for _, n := range sortedKeys(p.Configs) {
-		c.report("", []string{"configs", n}, Dropped, true, "configs are not carried yet: the model has no config files; mount the file with a hostPath")
+		if p.Configs[n].File == "" && p.Configs[n].Content == "" {
+			c.report("", []string{"configs", n}, Dropped, true, "a config that is not a file (content, environment, external) is not carried")
+		}
 	}
 	for _, n := range sortedKeys(p.Extensions) {
 		c.report("", []string{n}, Dropped, true, "extension %s is not carried", n)

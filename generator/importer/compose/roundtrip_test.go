@@ -33,6 +33,12 @@ type corpusCase struct {
 	environ []string
 }
 
+// reimportDiffers are the projects whose generated files import into
+// another model than the first, and why.
+var reimportDiffers = map[string]string{
+	"secrets": "a config file (file:) comes back as the content the Compose target writes inline (content:)",
+}
+
 var corpus = map[string]corpusCase{
 	"webdb":     {},
 	"proxy-api": {},
@@ -93,6 +99,15 @@ func TestCorpusRoundTrip(t *testing.T) {
 			for _, f := range res.Findings {
 				switch f.Kind {
 				case composeimport.Secret:
+					if f.Field == "secrets" {
+						// The developer points <ENVVAR>_FILE at the file.
+						for n, sec := range orig.Secrets {
+							if strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(n))+"_FILE" == f.EnvVar {
+								shell = append(shell, f.EnvVar+"="+sec.File)
+							}
+						}
+						continue
+					}
 					if !strings.HasPrefix(f.Field, "environment.") {
 						continue
 					}
@@ -120,6 +135,10 @@ func TestCorpusRoundTrip(t *testing.T) {
 				t.Fatalf("importing the generated files: %v", err)
 			}
 			for _, p := range []string{composeimport.StackFile, composeimport.EnvFile("local"), composeimport.ModuleFile} {
+				if why, ok := reimportDiffers[name]; ok && p == composeimport.StackFile {
+					t.Logf("%s: not compared: %s", p, why)
+					continue
+				}
 				if diff := cmp.Diff(uncommented(t, res.Files[p]), uncommented(t, again.Files[p])); diff != "" {
 					t.Errorf("%s imported from the generated files differs (-first +again):\n%s", p, diff)
 				}

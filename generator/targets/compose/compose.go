@@ -105,6 +105,7 @@ func (Target) Generate(in target.Input) (target.Output, error) {
 	if env.Compose.SingleFile {
 		whole := baseFile(env)
 		whole.Services = services
+		whole.Configs, whole.Secrets = fileObjects(env, env.ServiceNames())
 		data, err := render(singleHeader(env), whole)
 		if err != nil {
 			return target.Output{}, err

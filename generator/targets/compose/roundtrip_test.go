@@ -1,6 +1,7 @@
 package compose_test
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -75,7 +76,16 @@ func TestSingleFileIsTheWholeSet(t *testing.T) {
 				t.Fatal(err)
 			}
 			set.ComposeFiles, single.ComposeFiles = nil, nil
-			if diff := cmp.Diff(set, single); diff != "" {
+			// As JSON: compose-go's types hold unexported fields.
+			a, err := json.MarshalIndent(set, "", " ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := json.MarshalIndent(single, "", " ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(string(a), string(b)); diff != "" {
 				t.Errorf("compose.yaml differs from the per-group set (-set +compose.yaml):\n%s", diff)
 			}
 			for _, f := range composeFiles(res, env) {
