@@ -17,6 +17,8 @@ trap 'rm -rf "$work"' EXIT
 (cd "$repo" && go build -o "$work/degen" ./cmd/degen)
 cp -r "$model/cue.mod" "$model/envs" "$work/"
 cp -r "$model/policies" "$work/" 2>/dev/null || true
+# The repository files the model mounts (config files), when it has them.
+cp -r "$model/infra" "$work/" 2>/dev/null || true
 # cue cannot fetch degen.dev/schema (degen serves it from its binary): the
 # copy cue exports imports the same schema.cue as a package of its own module.
 mkdir -p "$work/cue/schema"
@@ -26,7 +28,8 @@ mod=$(sed -n 's/^module: *"\([^"@]*\).*/\1/p' "$work/cue/cue.mod/module.cue")
 sed -i '/degen.dev\/schema@v1/d' "$work/cue/cue.mod/module.cue"
 sed -i "s#\"degen.dev/schema\"#\"$mod/schema\"#" "$work"/cue/envs/*.cue
 cd "$work"
-envfile=$(ls envs/*.cue | grep -v stack.cue | head -1)
+# The file edited between builds: an environment's delta.
+envfile=$(grep -l '^environments: [a-z0-9-]*: ' envs/*.cue | head -1)
 
 measure() { # label, command...
 	local label=$1; shift
