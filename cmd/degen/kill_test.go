@@ -87,7 +87,7 @@ func TestKillDuringBuild(t *testing.T) {
 	}
 	build := func() time.Duration {
 		start := time.Now()
-		cmd := exec.Command(bin, "build", "--all", "--dir", dir)
+		cmd := exec.Command(bin, "build", "--all", "--no-cache", "--dir", dir)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("build: %v\n%s", err, out)
 		}
@@ -106,18 +106,22 @@ func TestKillDuringBuild(t *testing.T) {
 
 	rng := rand.New(rand.NewSource(1))
 	current := stateA
-	kills := 0
+	kills, moved := 0, 0
 	for i := 0; i < 25; i++ {
 		next, content := stateB, changed
 		if current == stateB {
 			next, content = stateA, orig
 		}
 		os.WriteFile(prod, content, 0o644)
-		cmd := exec.Command(bin, "build", "--all", "--dir", dir)
+		// --no-cache: a cached build of a state seen before finishes in
+		// a tenth of the time measured above, and the kills would miss it.
+		cmd := exec.Command(bin, "build", "--all", "--no-cache", "--dir", dir)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(rng.Int63n(int64(took) + 1)))
+		// Up to one and a half builds' time, so that some builds finish
+		// (or are killed after renaming) and out/ moves to the new tree.
+		time.Sleep(time.Duration(rng.Int63n(int64(took)*3/2 + 1)))
 		cmd.Process.Signal(syscall.SIGKILL)
 		err := cmd.Wait()
 		if err != nil {
@@ -128,11 +132,12 @@ func TestKillDuringBuild(t *testing.T) {
 		case current:
 		case next:
 			current = next
+			moved++
 		default:
 			t.Fatalf("iteration %d: out/ is neither the previous nor the new tree", i)
 		}
 	}
-	t.Logf("%d of 25 builds killed before they finished", kills)
+	t.Logf("%d of 25 builds killed before they finished; out/ moved to the new tree %d times", kills, moved)
 	if kills == 0 {
 		t.Fatal("no build was killed; the test proved nothing")
 	}
