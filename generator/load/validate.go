@@ -28,6 +28,7 @@ func Validate(env *model.Environment) error {
 	v.variables()
 	v.cycles()
 	v.runtimes()
+	v.ingresses()
 	if v.errs == nil {
 		return nil
 	}
@@ -173,6 +174,42 @@ func (v *validator) services() {
 			if s.Kind == "daemonset" || s.Kind == "job" {
 				v.errorf(at, "service %q is a %s, which cannot autoscale: remove autoscaling or make it a deployment", name, s.Kind)
 			}
+		}
+	}
+}
+
+// ingresses checks the Ingress routes: no two services on one host and
+// path, and a prefix stripped only where degen can write the rewrite.
+func (v *validator) ingresses() {
+	env := v.env
+	taken := map[[2]string]string{}
+	for _, name := range env.ServiceNames() {
+		in := env.Services[name].Ingress
+		if in == nil {
+			continue
+		}
+		host := in.Host
+		if host == "" {
+			host = env.Kubernetes.IngressHost
+		}
+		route := [2]string{host, in.Path}
+		if other, ok := taken[route]; ok {
+			where := "host " + strconv.Quote(host)
+			if host == "" {
+				where = "every host (kubernetes.ingressHost is not set)"
+			}
+			v.errorf(v.pos(svcSel(name, "ingress", "path")...), "services %q and %q both route path %s on %s: give one another path or an ingress.host", other, name, in.Path, where)
+			continue
+		}
+		taken[route] = name
+		if !in.StripPrefix {
+			continue
+		}
+		switch {
+		case in.Path == "/":
+			v.errorf(v.pos(svcSel(name, "ingress", "stripPrefix")...), "service %q strips the prefix of path /, which is no prefix: remove stripPrefix or route a sub-path", name)
+		case env.Kubernetes.IngressController != "ingress-nginx":
+			v.errorf(v.pos(svcSel(name, "ingress", "stripPrefix")...), "service %q strips its path prefix, which degen writes as ingress-nginx's rewrite, but kubernetes.ingressController is %q: route the service by ingress.host, or set the app's own base path and remove stripPrefix", name, env.Kubernetes.IngressController)
 		}
 	}
 }

@@ -370,10 +370,16 @@ type ScalePolicy struct {
 	PeriodSeconds              int `json:"periodSeconds"`
 }
 
-// Ingress routes a path of the environment's ingress host to a port.
+// Ingress routes a path of the environment's ingress host (or of Host) to
+// a port.
 type Ingress struct {
 	Path string `json:"path"`
 	Port string `json:"port"`
+	// Host, when set, routes the service on this host instead of on
+	// Kubernetes.IngressHost.
+	Host string `json:"host,omitempty"`
+	// StripPrefix removes Path before the request reaches the app.
+	StripPrefix bool `json:"stripPrefix"`
 }
 
 // Component is a Helm chart rendered into plain manifests.
@@ -468,6 +474,9 @@ type Kubernetes struct {
 	IngressClass     string `json:"ingressClass"`
 	IngressName      string `json:"ingressName"`
 	IngressNamespace string `json:"ingressNamespace"`
+	// IngressController is what serves IngressClass: "ingress-nginx" or
+	// "other".
+	IngressController string `json:"ingressController"`
 	// IngressTLS, when set, makes the Ingress serve TLS for IngressHost.
 	IngressTLS *IngressTLS `json:"ingressTLS,omitempty"`
 	// StorageClasses are the classes of the claims by access mode; empty

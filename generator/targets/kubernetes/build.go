@@ -2,7 +2,10 @@ package kubernetes
 
 import (
 	"fmt"
+	"regexp"
+	"sort"
 	"strconv"
+	"strings"
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
@@ -309,52 +312,124 @@ func hpa(project string, s *model.Service) *autoscalingv2.HorizontalPodAutoscale
 	return h
 }
 
-// ingress is the single Ingress (kubernetes.ingressName) routing every service
-// that declares an ingress path.
+// ingress writes the Ingress (kubernetes.ingressName) routing every service
+// that declares an ingress route, one rule per host, and, for the services
+// that strip their path prefix, a second Ingress <ingressName>-rewrite with
+// ingress-nginx's regex rewrite (an annotation holds for all of an
+// Ingress's paths, so the two cannot share one object).
 func (b *builder) ingress() error {
 	env := b.env
-	var paths []networkingv1.HTTPIngressPath
-	prefix := networkingv1.PathTypePrefix
+	k := env.Kubernetes
+	type route struct {
+		host string
+		path networkingv1.HTTPIngressPath
+	}
+	var plain, strip []route
 	for _, name := range env.ServiceNames() {
 		s := env.Services[name]
-		if s.Ingress == nil {
+		in := s.Ingress
+		if in == nil {
 			continue
 		}
-		p, _ := s.Port(s.Ingress.Port)
-		paths = append(paths, networkingv1.HTTPIngressPath{
-			Path: s.Ingress.Path, PathType: &prefix,
+		p, _ := s.Port(in.Port)
+		host := in.Host
+		if host == "" {
+			host = k.IngressHost
+		}
+		r := route{host: host, path: networkingv1.HTTPIngressPath{
+			Path: in.Path,
 			Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
 				Name: s.Hostname, Port: networkingv1.ServiceBackendPort{Number: int32(p.ContainerPort)},
 			}},
-		})
+		}}
+		if in.StripPrefix {
+			// /api(/|$)(.*) → /$2: /api/graphql reaches the app as
+			// /graphql, /api as /.
+			r.path.Path = regexp.QuoteMeta(strings.TrimSuffix(in.Path, "/")) + "(/|$)(.*)"
+			r.path.PathType = new(networkingv1.PathTypeImplementationSpecific)
+			strip = append(strip, r)
+		} else {
+			r.path.PathType = new(networkingv1.PathTypePrefix)
+			plain = append(plain, r)
+		}
 	}
-	if len(paths) == 0 {
+	if len(plain)+len(strip) == 0 {
 		return nil
 	}
-	class := env.Kubernetes.IngressClass
-	om := meta(env.Kubernetes.IngressName, commonLabels(b.env.Project.Name, env.Kubernetes.IngressName, ""))
-	spec := networkingv1.IngressSpec{
-		IngressClassName: &class,
-		Rules: []networkingv1.IngressRule{{
-			Host:             env.Kubernetes.IngressHost,
-			IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{Paths: paths}},
-		}},
+	if k.IngressTLS != nil && k.IngressHost == "" {
+		return model.Errorf(env, model.P("kubernetes", "ingressTLS"), "environment %s: the Ingress serves TLS but kubernetes.ingressHost is not set: a certificate names its host; set ingressHost", env.Name)
 	}
-	if tls := env.Kubernetes.IngressTLS; tls != nil {
-		if env.Kubernetes.IngressHost == "" {
-			return model.Errorf(env, model.P("kubernetes", "ingressTLS"), "environment %s: the Ingress serves TLS but kubernetes.ingressHost is not set: a certificate names its host; set ingressHost", env.Name)
-		}
-		spec.TLS = []networkingv1.IngressTLS{{Hosts: []string{env.Kubernetes.IngressHost}, SecretName: tls.SecretName}}
-		if tls.ClusterIssuer != "" {
-			// cert-manager's ingress-shim issues the certificate into
-			// SecretName for the hosts of spec.tls.
-			om.Annotations = map[string]string{"cert-manager.io/cluster-issuer": tls.ClusterIssuer}
+	// Every host any route uses, the environment's first: one certificate
+	// names them all.
+	hosts := []string{}
+	seen := map[string]bool{}
+	for _, r := range append(append([]route{{host: k.IngressHost}}, plain...), strip...) {
+		if r.host != "" && !seen[r.host] {
+			seen[r.host] = true
+			hosts = append(hosts, r.host)
 		}
 	}
-	return b.add("ingress", &networkingv1.Ingress{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "Ingress"},
-		ObjectMeta: om,
-		Spec:       spec,
+	build := func(name string, routes []route, annotations map[string]string) error {
+		if len(routes) == 0 {
+			return nil
+		}
+		var rules []networkingv1.IngressRule
+		at := map[string]int{}
+		for _, r := range routes {
+			i, ok := at[r.host]
+			if !ok {
+				i = len(rules)
+				at[r.host] = i
+				rules = append(rules, networkingv1.IngressRule{Host: r.host, IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{}}})
+			}
+			rules[i].HTTP.Paths = append(rules[i].HTTP.Paths, r.path)
+		}
+		// The environment's host first, then the others by name.
+		sort.SliceStable(rules, func(i, j int) bool {
+			ei, ej := rules[i].Host == k.IngressHost, rules[j].Host == k.IngressHost
+			if ei != ej {
+				return ei
+			}
+			return rules[i].Host < rules[j].Host
+		})
+		class := k.IngressClass
+		om := meta(name, commonLabels(env.Project.Name, name, ""))
+		spec := networkingv1.IngressSpec{IngressClassName: &class, Rules: rules}
+		if tls := k.IngressTLS; tls != nil {
+			// The main Ingress names every host (cert-manager issues one
+			// certificate for them all); the rewrite Ingress its own.
+			tlsHosts := hosts
+			if name != k.IngressName {
+				tlsHosts = nil
+				for _, r := range rules {
+					tlsHosts = append(tlsHosts, r.Host)
+				}
+			}
+			spec.TLS = []networkingv1.IngressTLS{{Hosts: tlsHosts, SecretName: tls.SecretName}}
+		}
+		if len(annotations) > 0 {
+			om.Annotations = annotations
+		}
+		return b.add("ingress", &networkingv1.Ingress{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "Ingress"},
+			ObjectMeta: om,
+			Spec:       spec,
+		})
+	}
+	var main map[string]string
+	if tls := k.IngressTLS; tls != nil && tls.ClusterIssuer != "" {
+		// cert-manager's ingress-shim issues the certificate into
+		// SecretName for the hosts of spec.tls. Only the main Ingress
+		// asks: the rewrite Ingress names the same Secret, and two
+		// requests would make two Certificates fight over it.
+		main = map[string]string{"cert-manager.io/cluster-issuer": tls.ClusterIssuer}
+	}
+	if err := build(k.IngressName, plain, main); err != nil {
+		return err
+	}
+	return build(k.IngressName+"-rewrite", strip, map[string]string{
+		"nginx.ingress.kubernetes.io/use-regex":      "true",
+		"nginx.ingress.kubernetes.io/rewrite-target": "/$2",
 	})
 }
 

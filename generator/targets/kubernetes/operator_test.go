@@ -1,6 +1,8 @@
 package kubernetes
 
 import (
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -190,44 +192,73 @@ func TestRolloutsCanFinish(t *testing.T) {
 	}
 }
 
-// TestIngressTLS: prod's Ingress, as kustomize builds it and strictly
-// decoded, serves TLS for its host with the certificate cert-manager issues
-// into <ingressName>-tls; an Ingress with TLS and no host is refused.
+// ingresses decodes an environment's built Ingresses strictly, by name.
+func ingresses(t *testing.T, objs map[string]map[string]any) map[string]*networkingv1.Ingress {
+	t.Helper()
+	out := map[string]*networkingv1.Ingress{}
+	for _, obj := range objs {
+		if obj["kind"] != "Ingress" {
+			continue
+		}
+		data, err := yaml.Marshal(obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ing := &networkingv1.Ingress{}
+		if err := yaml.UnmarshalStrict(data, ing); err != nil {
+			t.Fatal(err)
+		}
+		out[ing.Name] = ing
+	}
+	return out
+}
+
+// TestIngressTLS: prod's Ingresses, as kustomize builds them and strictly
+// decoded, serve TLS for every host they route with the certificate
+// cert-manager issues into <ingressName>-tls (the main Ingress asks for it,
+// naming every host); an Ingress with TLS and no host is refused.
 func TestIngressTLS(t *testing.T) {
 	r := theDefault(t)
 	env := r.model.Envs["prod"]
-	var ing *networkingv1.Ingress
-	for _, obj := range r.built["prod"] {
-		if obj["kind"] == "Ingress" {
-			data, err := yaml.Marshal(obj)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ing = &networkingv1.Ingress{}
-			if err := yaml.UnmarshalStrict(data, ing); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	all := ingresses(t, r.built["prod"])
+	ing := all[env.Kubernetes.IngressName]
 	if ing == nil {
-		t.Fatal("prod builds no Ingress")
+		t.Fatalf("prod builds no Ingress %s (built: %v)", env.Kubernetes.IngressName, model.SortedKeys(all))
 	}
 	host := env.Kubernetes.IngressHost
-	if len(ing.Spec.TLS) != 1 || len(ing.Spec.TLS[0].Hosts) != 1 || ing.Spec.TLS[0].Hosts[0] != host || ing.Spec.Rules[0].Host != host {
-		t.Errorf("prod Ingress TLS %+v, rules host %q: want one TLS entry for %q", ing.Spec.TLS, ing.Spec.Rules[0].Host, host)
+	routed := map[string]bool{}
+	for _, i := range all {
+		for _, rule := range i.Spec.Rules {
+			routed[rule.Host] = true
+		}
+		if len(i.Spec.TLS) != 1 {
+			t.Fatalf("Ingress %s: TLS %+v, want one entry", i.Name, i.Spec.TLS)
+		}
+		for _, rule := range i.Spec.Rules {
+			if !slices.Contains(i.Spec.TLS[0].Hosts, rule.Host) {
+				t.Errorf("Ingress %s routes host %q, which its TLS hosts %v do not name", i.Name, rule.Host, i.Spec.TLS[0].Hosts)
+			}
+		}
+		if got, want := i.Spec.TLS[0].SecretName, env.Kubernetes.IngressName+"-tls"; got != want {
+			t.Errorf("Ingress %s: TLS secret %q, want %q", i.Name, got, want)
+		}
+		if i != ing && i.Annotations["cert-manager.io/cluster-issuer"] != "" {
+			t.Errorf("Ingress %s also asks cert-manager for the certificate: two Certificates would write one Secret", i.Name)
+		}
 	}
-	if got, want := ing.Spec.TLS[0].SecretName, env.Kubernetes.IngressName+"-tls"; got != want {
-		t.Errorf("TLS secret %q, want %q", got, want)
+	if ing.Spec.Rules[0].Host != host {
+		t.Errorf("first rule's host %q, want the environment's %q", ing.Spec.Rules[0].Host, host)
+	}
+	if got := ing.Spec.TLS[0].Hosts; len(got) != len(routed) {
+		t.Errorf("main Ingress's TLS hosts %v, want every routed host %v", got, model.SortedKeys(routed))
 	}
 	if got := ing.Annotations["cert-manager.io/cluster-issuer"]; got != env.Kubernetes.IngressTLS.ClusterIssuer || got == "" {
 		t.Errorf("cluster-issuer annotation %q, want the model's %q", got, env.Kubernetes.IngressTLS.ClusterIssuer)
 	}
 	for _, name := range []string{"dev", "staging"} {
-		for _, obj := range r.built[name] {
-			if obj["kind"] == "Ingress" {
-				if spec, _ := obj["spec"].(map[string]any); spec["tls"] != nil {
-					t.Errorf("%s: the Ingress serves TLS, which the model does not ask for", name)
-				}
+		for _, i := range ingresses(t, r.built[name]) {
+			if i.Spec.TLS != nil {
+				t.Errorf("%s: Ingress %s serves TLS, which the model does not ask for", name, i.Name)
 			}
 		}
 	}
@@ -236,5 +267,76 @@ func TestIngressTLS(t *testing.T) {
 	_, err := Target{}.Generate(target.Input{Env: &noHost, Base: r.model.Base})
 	if err == nil || !strings.Contains(err.Error(), "the Ingress serves TLS but kubernetes.ingressHost is not set") {
 		t.Errorf("TLS without a host: err = %v", err)
+	}
+}
+
+// TestIngressRoutes: every service with an ingress route is reached the
+// way the model says, in each environment's built Ingresses. A route that
+// strips its prefix is an ingress-nginx regex on an Ingress of its own,
+// and the rewrite, applied as ingress-nginx applies it (the path is a
+// case-insensitive regex anchored at the start; rewrite-target /$2), maps
+// <path>/x to /x and <path> to /, and leaves <path>x alone.
+func TestIngressRoutes(t *testing.T) {
+	r := theDefault(t)
+	for _, envName := range []string{"dev", "staging", "prod"} {
+		env := r.model.Envs[envName]
+		all := ingresses(t, r.built[envName])
+		checked := 0
+		for _, name := range env.ServiceNames() {
+			s := env.Services[name]
+			if s.Ingress == nil {
+				continue
+			}
+			host := s.Ingress.Host
+			if host == "" {
+				host = env.Kubernetes.IngressHost
+			}
+			var found *networkingv1.HTTPIngressPath
+			var on *networkingv1.Ingress
+			for _, ing := range all {
+				for _, rule := range ing.Spec.Rules {
+					for i, p := range rule.HTTP.Paths {
+						if rule.Host == host && p.Backend.Service.Name == s.Hostname {
+							found, on = &rule.HTTP.Paths[i], ing
+						}
+					}
+				}
+			}
+			if found == nil {
+				t.Errorf("%s: no Ingress routes host %q to %s", envName, host, name)
+				continue
+			}
+			checked++
+			rewrite := on.Annotations["nginx.ingress.kubernetes.io/rewrite-target"]
+			if !s.Ingress.StripPrefix {
+				if *found.PathType != networkingv1.PathTypePrefix || found.Path != s.Ingress.Path || rewrite != "" {
+					t.Errorf("%s: %s is routed as %s %q on %s (rewrite %q), want Prefix %q unchanged", envName, name, *found.PathType, found.Path, on.Name, rewrite, s.Ingress.Path)
+				}
+				continue
+			}
+			if *found.PathType != networkingv1.PathTypeImplementationSpecific || on.Annotations["nginx.ingress.kubernetes.io/use-regex"] != "true" || rewrite != "/$2" {
+				t.Fatalf("%s: %s strips its prefix but is routed as %s %q on %s with annotations %v", envName, name, *found.PathType, found.Path, on.Name, on.Annotations)
+			}
+			re := regexp.MustCompile("(?i)^" + found.Path)
+			apply := func(uri string) (string, bool) {
+				m := re.FindStringSubmatchIndex(uri)
+				if m == nil {
+					return "", false
+				}
+				return string(re.ExpandString(nil, rewrite, uri, m)), true
+			}
+			p := strings.TrimSuffix(s.Ingress.Path, "/")
+			for uri, want := range map[string]string{p + "/graphql": "/graphql", p: "/", p + "/": "/", p + "/a/b?c=d": "/a/b?c=d"} {
+				if got, ok := apply(uri); !ok || got != want {
+					t.Errorf("%s: %s reaches %s as %q (matched %v), want %q", envName, uri, name, got, ok, want)
+				}
+			}
+			if got, ok := apply(p + "x/y"); ok {
+				t.Errorf("%s: %sx/y is routed to %s as %q: a prefix stops at a path segment", envName, p, name, got)
+			}
+		}
+		if checked == 0 {
+			t.Errorf("%s routes no service through the Ingress; the test proves nothing", envName)
+		}
 	}
 }
