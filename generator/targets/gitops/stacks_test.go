@@ -21,7 +21,8 @@ import (
 // kustomize-controller's own types, the Kustomization's sourceRef resolved
 // to the GitRepository beside it, which fetches the model's repository and
 // revision, and both the Flux path and the Argo CD source path on the
-// environment's overlay. (The Kubernetes target's TestStacks builds those
+// environment's overlay, and the Argo CD Application checked against Argo
+// CD's own CRD schema (argocd_test.go). (The Kubernetes target's TestStacks builds those
 // overlays with Flux's own build.)
 func TestStacks(t *testing.T) {
 	stacks.Each(t, repoRoot, gitops.Name, func(t *testing.T, m *model.Model, envs []string) {
@@ -107,6 +108,9 @@ func checkArgo(t *testing.T, env *model.Environment, data []byte, overlay string
 	}
 	if err := yaml.Unmarshal(data, &app); err != nil {
 		t.Fatalf("%s: Argo CD Application: %v", env.Name, err)
+	}
+	if p := argoProblems(t, data); len(p) > 0 {
+		t.Errorf("%s: the Application CRD refuses the Application: %s", env.Name, strings.Join(p, "; "))
 	}
 	src := app.Spec.Source
 	if app.APIVersion != "argoproj.io/v1alpha1" || app.Kind != "Application" || src.Path != overlay ||
