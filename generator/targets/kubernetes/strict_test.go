@@ -1,9 +1,14 @@
 package kubernetes
 
 import (
-	"github.com/degen-dev/degen/generator/target"
+	"fmt"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/degen-dev/degen/generator/internal/crdcheck"
+	"github.com/degen-dev/degen/generator/target"
 
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
 	sourcev1 "github.com/fluxcd/source-controller/api/v1"
@@ -110,9 +115,80 @@ func decodeStrict(data []byte) error {
 		return err
 	}
 	if v, ok := v.(interface{ validate() error }); ok {
-		return v.validate()
+		if err := v.validate(); err != nil {
+			return err
+		}
+	}
+	if head.Kind == "ExternalSecret" {
+		return externalSecretCRDCheck(data)
 	}
 	return nil
+}
+
+// esCRD is external-secrets' own ExternalSecret CRD (testdata/crds).
+var esCRD = sync.OnceValues(func() (*crdcheck.CRD, error) {
+	return crdcheck.Load(filepath.Join("testdata", "crds", "external-secrets.io_externalsecrets.yaml"))
+})
+
+// externalSecretCRDCheck checks an ExternalSecret against the CRD's schema
+// as the API server would.
+func externalSecretCRDCheck(data []byte) error {
+	crd, err := esCRD()
+	if err != nil {
+		return err
+	}
+	p, err := crd.Problems(data)
+	if err != nil {
+		return err
+	}
+	if len(p) > 0 {
+		return fmt.Errorf("external-secrets' CRD refuses it: %s", strings.Join(p, "; "))
+	}
+	return nil
+}
+
+// TestExternalSecretCRD: the CRD check alone refuses an unserved version,
+// an unknown field and a value outside an enum, and accepts the default
+// model's ExternalSecrets (TestStrictDecoding runs it on every one).
+func TestExternalSecretCRD(t *testing.T) {
+	good := "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {name: x}\nspec: {secretStoreRef: {name: s, kind: ClusterSecretStore}, target: {name: x}, data: [{secretKey: k, remoteRef: {key: r}}]}\n"
+	if err := externalSecretCRDCheck([]byte(good)); err != nil {
+		t.Fatalf("a valid ExternalSecret: %v", err)
+	}
+	for name, c := range map[string]struct{ old, new, want string }{
+		"v1beta1":       {"external-secrets.io/v1\n", "external-secrets.io/v1beta1\n", `apiVersion "external-secrets.io/v1beta1" is not served`},
+		"unknown field": {"target: {name: x}", "target: {name: x, nmae: y}", "unknown field spec.target.nmae"},
+		"enum":          {"kind: ClusterSecretStore", "kind: Vault", "spec.secretStoreRef.kind"},
+	} {
+		bad := strings.Replace(good, c.old, c.new, 1)
+		if bad == good {
+			t.Fatalf("%s: %q not in the document", name, c.old)
+		}
+		err := externalSecretCRDCheck([]byte(bad))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want one naming %s", name, err, c.want)
+		}
+	}
+	r := theDefault(t)
+	n := 0
+	for _, env := range kubeEnvs(r.model) {
+		for id, obj := range r.built[env] {
+			if obj["kind"] != "ExternalSecret" {
+				continue
+			}
+			data, err := yaml.Marshal(obj)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := externalSecretCRDCheck(data); err != nil {
+				t.Errorf("%s: %s: %v", env, id, err)
+			}
+			n++
+		}
+	}
+	if n == 0 {
+		t.Error("the default model builds no ExternalSecret; the test proves nothing")
+	}
 }
 
 type unknownKind struct{ apiVersion, kind string }
