@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -51,11 +52,32 @@ func TestScripts(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"copymodel": copyModel,
+			"lineof":    lineOf,
 			"exitcode":  exitCode,
 			"snapshot":  snapshot,
 			"unchanged": unchanged,
 		},
 	})
+}
+
+// lineOf sets $LINE to the number of the first line of a file that matches
+// a regular expression, so that a script editing the repository's model
+// can expect a position there without pinning a line that moves:
+//
+//	lineof file regexp
+func lineOf(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: lineof file regexp")
+	}
+	re, err := regexp.Compile(args[1])
+	ts.Check(err)
+	for i, line := range strings.Split(ts.ReadFile(args[0]), "\n") {
+		if re.MatchString(line) {
+			ts.Setenv("LINE", strconv.Itoa(i+1))
+			return
+		}
+	}
+	ts.Fatalf("no line of %s matches %s", args[0], args[1])
 }
 
 // copyModel copies the repository's model into the script's work directory:
