@@ -57,10 +57,12 @@ func (Target) WithoutBase() {}
 // Generate renders the Compose files of in.Env.
 func (Target) Generate(in target.Input) (target.Output, error) {
 	env := in.Env
-	if _, err := composevars.Variables(env); err != nil {
+	vars, err := composevars.Variables(env)
+	if err != nil {
 		return target.Output{}, err
 	}
-	if !env.Has("env") {
+	// The env file carries the variables; a stack without any needs none.
+	if len(vars) > 0 && !env.Has("env") {
 		return target.Output{}, model.Errorf(env, model.P("artefacts"),
 			"environment %s gets compose but not env: the Compose files read their variables from %s; add \"env\" to artefacts", env.Name, composevars.EnvFile(env.Name))
 	}
@@ -119,8 +121,18 @@ func (Target) Generate(in target.Input) (target.Output, error) {
 // `docker compose` reads when no -f is given.
 const SingleFile = "compose.yaml"
 
+// envFileArgs are the arguments that pass the environment's env file to
+// docker compose: none when the environment gets no env artefact (it then
+// has no variables).
+func envFileArgs(env *model.Environment) []string {
+	if !env.Has("env") {
+		return nil
+	}
+	return []string{"--env-file", path.Join("../..", composevars.EnvFile(env.Name))}
+}
+
 func singleInvocation(env *model.Environment) string {
-	return "docker compose --env-file " + path.Join("../..", composevars.EnvFile(env.Name)) + " up -d"
+	return strings.Join(append(append([]string{"docker compose"}, envFileArgs(env)...), "up -d"), " ")
 }
 
 func singleHeader(env *model.Environment) []string {
@@ -261,7 +273,7 @@ func render(header []string, f file) ([]byte, error) {
 }
 
 func invocation(env *model.Environment, concerns ...string) string {
-	args := []string{"docker compose", "--env-file", path.Join("../..", composevars.EnvFile(env.Name)), "-f base.yml"}
+	args := append(append([]string{"docker compose"}, envFileArgs(env)...), "-f base.yml")
 	for _, c := range concerns {
 		args = append(args, "-f "+c+".yml")
 	}
@@ -298,15 +310,16 @@ func baseHeader(env *model.Environment, present []string) []string {
 		lines = append(lines, "One group with the groups it depends on, e.g. "+first+":",
 			"  "+invocation(env, sortConcerns(env, append(Needs(env, first), first))...))
 	}
-	lines = append(lines,
-		"",
-		"Plain values and feature flags are read from "+path.Join("../..", composevars.EnvFile(env.Name))+".",
-		"Secrets are never written: export them (or pass a second, private --env-file)",
-		"before running; Compose refuses to start while one is unset. A secret mounted",
-		"as a file is read from the file its <NAME>_FILE variable names.",
-		"Bind mounts are relative to the model's directory.",
-		"",
-	)
+	lines = append(lines, "")
+	if env.Has("env") {
+		lines = append(lines,
+			"Plain values and feature flags are read from "+path.Join("../..", composevars.EnvFile(env.Name))+".",
+			"Secrets are never written: export them (or pass a second, private --env-file)",
+			"before running; Compose refuses to start while one is unset. A secret mounted",
+			"as a file is read from the file its <NAME>_FILE variable names.",
+		)
+	}
+	lines = append(lines, "Bind mounts are relative to the model's directory.", "")
 	return lines
 }
 

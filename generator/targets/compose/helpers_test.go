@@ -79,7 +79,17 @@ func composeEnv(t *testing.T, root string, env *model.Environment) map[string]st
 	t.Helper()
 	envFile := filepath.Join(root, "out", filepath.FromSlash(composevars.EnvFile(env.Name)))
 	data, err := os.ReadFile(envFile)
-	if err != nil {
+	if !env.Has("env") {
+		// Without the env artefact there is no env file, and no variable
+		// for one to carry.
+		if err == nil {
+			t.Errorf("%s exists, but %s gets no env artefact", envFile, env.Name)
+		}
+		if vs, verr := composevars.Variables(env); verr != nil || len(vs) > 0 {
+			t.Fatalf("%s gets no env file but has variables %v (%v)", env.Name, vs, verr)
+		}
+		data = nil
+	} else if err != nil {
 		t.Fatal(err)
 	}
 	vars, err := composedotenv.ParseWithLookup(bytes.NewReader(data), func(string) (string, bool) { return "", false })
