@@ -58,8 +58,11 @@ func (b *builder) build() error {
 		}
 		b.externalSecrets()
 	}
-	if err := b.add("config", flagsMap(env)); err != nil {
-		return err
+	// A model without flags gets no empty feature-flags ConfigMap.
+	if len(env.Flags) > 0 {
+		if err := b.add("config", flagsMap(env)); err != nil {
+			return err
+		}
 	}
 	if err := b.configFiles(); err != nil {
 		return err

@@ -38,6 +38,16 @@ func TestStacks(t *testing.T) {
 				}
 			}
 		})
+		t.Run("flags", func(t *testing.T) {
+			// The feature-flags ConfigMap exists exactly when the
+			// environment has flags.
+			for _, env := range envs {
+				_, has := r.built[env]["v1/ConfigMap/"+flagsConfigMap+"@"+r.model.Envs[env].Namespace]
+				if want := len(r.model.Envs[env].Flags) > 0; has != want {
+					t.Errorf("%s: ConfigMap %s built: %v, want %v (the environment has %d flags)", env, flagsConfigMap, has, want, len(r.model.Envs[env].Flags))
+				}
+			}
+		})
 		t.Run("deterministic", func(t *testing.T) { checkDeterministic(t, r) })
 		t.Run("kubectl", func(t *testing.T) { checkKubectlKustomize(t, r) })
 	})
