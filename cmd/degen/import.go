@@ -3,9 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
@@ -105,11 +108,31 @@ func runImportCompose(cmd *cobra.Command, stdout io.Writer, opts composeimport.O
 	if len(kept) > 0 {
 		fmt.Fprintf(stdout, "kept the model's other files, which the build reads too: %v\n", kept)
 	}
-	if len(res.Findings) > 0 {
-		fmt.Fprintf(stdout, "%d differences (also written beside each service in %s):\n", len(res.Findings), composeimport.StackFile)
-		for _, f := range res.Findings {
+	// Defaults written out change nothing that runs: one line names them.
+	var differ []composeimport.Finding
+	explicit := map[string]int{}
+	for _, f := range res.Findings {
+		if f.Kind == composeimport.Explicit {
+			explicit[f.Field]++
+			continue
+		}
+		differ = append(differ, f)
+	}
+	if len(differ) > 0 {
+		fmt.Fprintf(stdout, "%d differences (also written beside each service in %s):\n", len(differ), composeimport.StackFile)
+		for _, f := range differ {
 			fmt.Fprintln(stdout, "  "+f.String())
 		}
+	}
+	if len(explicit) > 0 {
+		var fields []string
+		for _, field := range slices.Sorted(maps.Keys(explicit)) {
+			if n := explicit[field]; n > 1 {
+				field += fmt.Sprintf(" (%d services)", n)
+			}
+			fields = append(fields, field)
+		}
+		fmt.Fprintf(stdout, "Compose defaults written out, the same as what Compose runs (and noted in %s): %s\n", composeimport.StackFile, strings.Join(fields, ", "))
 	}
 	fmt.Fprintf(stdout, "next: degen build --env %s --dir %s\n", opts.Env, opts.Into)
 	return nil

@@ -279,7 +279,7 @@ func (c *converter) lifecycle(s types.ServiceConfig, out *obj, rest *types.Servi
 	}
 	if restart == "" {
 		restart = "no"
-		c.report(name, lit("restart"), Changed, true, "Compose's default restart policy \"no\" is written out (the model's default is unless-stopped)")
+		c.report(name, lit("restart"), Explicit, true, "Compose's default restart policy \"no\" is written out (the model's default is unless-stopped)")
 	}
 	if r, n, ok := strings.Cut(restart, ":"); ok && r == "on-failure" {
 		if retries, err := strconv.Atoi(n); err == nil && retries >= 1 {
@@ -287,7 +287,7 @@ func (c *converter) lifecycle(s types.ServiceConfig, out *obj, rest *types.Servi
 			out.set("restartRetries", retries)
 		} else {
 			out.set("restart", r)
-			c.report(name, lit("restart"), Changed, true, "restart %q is read as on-failure without a bound", restart)
+			c.report(name, lit("restart"), Explicit, true, "restart %q is read as on-failure without a bound", restart)
 		}
 	} else {
 		out.set("restart", restart)
@@ -526,8 +526,8 @@ func (c *converter) ports(name string, s types.ServiceConfig) []any {
 		out = append(out, port)
 	}
 	if named {
-		c.report(name, lit("ports.name"), Changed, true, "the model names every port (p<port>); Compose writes the name")
-		c.report(name, lit("ports.app_protocol"), Changed, true, "the model gives every port an application protocol (tcp unless it says); Compose writes it")
+		c.report(name, lit("ports.name"), Explicit, true, "the model names every port (p<port>); Compose writes the name")
+		c.report(name, lit("ports.app_protocol"), Explicit, true, "the model gives every port an application protocol (tcp unless it says); Compose writes it")
 	}
 	for _, e := range s.Expose {
 		num, proto, _ := strings.Cut(e, "/")
@@ -753,7 +753,7 @@ func (c *converter) health(name string, h *types.HealthCheckConfig) *obj {
 		}
 		if def != 0 {
 			out.set(label, duration(def))
-			c.report(name, []string{"healthcheck", field}, Changed, true, "Docker's default %s %s is written out", field, duration(def))
+			c.report(name, []string{"healthcheck", field}, Explicit, true, "Docker's default %s %s is written out", field, duration(def))
 		}
 	}
 	d("interval", "interval", h.Interval, dockerInterval)
@@ -762,7 +762,7 @@ func (c *converter) health(name string, h *types.HealthCheckConfig) *obj {
 		out.set("retries", int(*h.Retries))
 	} else {
 		out.set("retries", dockerRetries)
-		c.report(name, lit("healthcheck.retries"), Changed, true, "Docker's default retries %d is written out", dockerRetries)
+		c.report(name, lit("healthcheck.retries"), Explicit, true, "Docker's default retries %d is written out", dockerRetries)
 	}
 	d("start_period", "startPeriod", h.StartPeriod, 0)
 	d("start_interval", "startInterval", h.StartInterval, 0)

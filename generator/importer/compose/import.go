@@ -234,7 +234,7 @@ func (c *converter) topNetworks(p *types.Project) *obj {
 		switch nw.Driver {
 		case "":
 			if !nw.External {
-				c.report("", []string{"networks", n, "driver"}, Changed, true, "Compose's default driver bridge is written out")
+				c.report("", []string{"networks", n, "driver"}, Explicit, true, "Compose's default driver bridge is written out")
 			}
 		case "bridge":
 		case "overlay":

@@ -8,7 +8,8 @@ import (
 
 // Finding is one thing of the Compose files that the model does not say as
 // they do: a field the schema cannot express (dropped), a value the model
-// writes differently (changed), a name it had to change (renamed), a
+// writes differently (changed), a Compose default it writes out
+// (explicit), a name it had to change (renamed), a
 // secret it keeps as a reference (secret), or an unset variable.
 type Finding struct {
 	// Service is the Compose service, or "" for a top-level entry.
@@ -39,9 +40,12 @@ type Kind string
 const (
 	Dropped Kind = "dropped"
 	Changed Kind = "changed"
-	Renamed Kind = "renamed"
-	Secret  Kind = "secret"
-	Unset   Kind = "unset"
+	// Explicit is a default of Compose or Docker that the model writes
+	// out: the text differs, what runs does not.
+	Explicit Kind = "explicit"
+	Renamed  Kind = "renamed"
+	Secret   Kind = "secret"
+	Unset    Kind = "unset"
 )
 
 // String is the report line: "docker-compose.yml:12: web: stop_signal:
