@@ -6,6 +6,7 @@ package model
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -403,6 +404,9 @@ type Network struct {
 type Volume struct {
 	Name string `json:"name"`
 	Size string `json:"size"`
+	// StorageClass, when set, is the class of the volume's claim, over
+	// Kubernetes.StorageClasses.
+	StorageClass string `json:"storageClass,omitempty"`
 }
 
 // Flag is a feature flag with this environment's value.
@@ -508,6 +512,15 @@ type IngressTLS struct {
 type StorageClasses struct {
 	ReadWriteOnce string `json:"readWriteOnce,omitempty"`
 	ReadWriteMany string `json:"readWriteMany,omitempty"`
+	// ReadWriteManyClasses are further classes that provide
+	// ReadWriteMany.
+	ReadWriteManyClasses []string `json:"readWriteManyClasses,omitempty"`
+}
+
+// ProvidesReadWriteMany reports whether the environment says class
+// provides ReadWriteMany.
+func (c StorageClasses) ProvidesReadWriteMany(class string) bool {
+	return class != "" && (class == c.ReadWriteMany || slices.Contains(c.ReadWriteManyClasses, class))
 }
 
 // Quota is the namespace ResourceQuota.

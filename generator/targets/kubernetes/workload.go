@@ -299,14 +299,18 @@ func autoscaleNote(s *model.Service) string {
 
 // claim is the PersistentVolumeClaim (or claim template) of a model volume.
 // A volume mounted by more than one workload is ReadWriteMany. The class is
-// the environment's for the access mode (kubernetes.storageClasses), else
-// the cluster's default.
+// the volume's own (volumes.<name>.storageClass), else the environment's
+// for the access mode (kubernetes.storageClasses), else the cluster's
+// default.
 func (b *builder) claim(vol string) corev1.PersistentVolumeClaim {
 	mode := corev1.ReadWriteOnce
 	class := b.env.Kubernetes.StorageClasses.ReadWriteOnce
 	if b.mounters[vol] > 1 {
 		mode = corev1.ReadWriteMany
 		class = b.env.Kubernetes.StorageClasses.ReadWriteMany
+	}
+	if own := b.env.Volumes[vol].StorageClass; own != "" {
+		class = own
 	}
 	var className *string
 	if class != "" {
