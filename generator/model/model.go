@@ -139,6 +139,8 @@ type Service struct {
 	SecretLiteralAllowed map[string]string `json:"secretLiteralAllowed,omitempty"`
 	// Host is what of its node the service's pods share, or nil.
 	Host *Host `json:"host,omitempty"`
+	// Tolerations let the pods run on tainted nodes (Kubernetes).
+	Tolerations []Toleration `json:"tolerations,omitempty"`
 
 	// Build is how Compose builds the image, or nil (Compose only).
 	Build           *Build              `json:"build,omitempty"`
@@ -215,6 +217,15 @@ func (u Ulimit) Limits() (soft, hard int) {
 type Logging struct {
 	Driver  string            `json:"driver,omitempty"`
 	Options map[string]string `json:"options,omitempty"`
+}
+
+// Toleration is a Kubernetes toleration of a node taint.
+type Toleration struct {
+	Key               string `json:"key,omitempty"`
+	Operator          string `json:"operator"`
+	Value             string `json:"value,omitempty"`
+	Effect            string `json:"effect,omitempty"`
+	TolerationSeconds *int64 `json:"tolerationSeconds,omitempty"`
 }
 
 // Host is what of its node a service's pods share: the node's network

@@ -172,6 +172,12 @@ func (b *builder) podSpec(s *model.Service) (corev1.PodSpec, []corev1.Persistent
 		c.ReadinessProbe = probe(s.Health)
 	}
 	pod := corev1.PodSpec{}
+	for _, t := range s.Tolerations {
+		pod.Tolerations = append(pod.Tolerations, corev1.Toleration{
+			Key: t.Key, Operator: corev1.TolerationOperator(t.Operator), Value: t.Value,
+			Effect: corev1.TaintEffect(t.Effect), TolerationSeconds: t.TolerationSeconds,
+		})
+	}
 	if s.Host != nil {
 		pod.HostNetwork, pod.HostPID = s.Host.Network, s.Host.PID
 		if pod.HostNetwork {
