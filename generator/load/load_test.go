@@ -33,9 +33,7 @@ func TestSeedLimits(t *testing.T) {
 	local := loadDefault(t, "local").Envs["local"]
 	want := map[string][2]string{
 		"zookeeper":                  {"512Mi", "500m"},
-		"kafka-broker-1":             {"1Gi", "1"},
-		"kafka-broker-2":             {"1Gi", "1"},
-		"kafka-broker-3":             {"1Gi", "1"},
+		"kafka":                      {"1Gi", "1"},
 		"schema-registry":            {"512Mi", "500m"},
 		"kafka-ui":                   {"256Mi", "500m"},
 		"flink-jobmanager":           {"1Gi", "1"},
@@ -79,24 +77,33 @@ func TestSeedLimits(t *testing.T) {
 }
 
 // TestSeedPorts checks the host ports of the seed's "Port Reference Table"
-// (plus the internal broker listeners §3.3 publishes).
+// (plus the internal broker listeners §3.3 publishes): the brokers are the
+// replicas of one ordinal service, each on its own host ports.
 func TestSeedPorts(t *testing.T) {
 	local := loadDefault(t, "local").Envs["local"]
 	want := map[int]string{
 		2181: "zookeeper", 8000: "graphql-api", 8080: "kafka-ui", 8081: "schema-registry",
 		8082: "flink-jobmanager", 8088: "superset", 8181: "iceberg-rest-catalog", 8585: "openmetadata",
 		8765: "trade-generator", 9000: "minio", 9001: "minio", 9090: "prometheus",
-		9092: "kafka-broker-1", 9093: "kafka-broker-2", 9094: "kafka-broker-3", 9100: "node-exporter",
+		9092: "kafka-0", 9093: "kafka-1", 9094: "kafka-2", 9100: "node-exporter",
 		9200: "openmetadata-elasticsearch", 3000: "dagster-webserver", 3001: "grafana",
 		3306: "openmetadata-mysql", 5432: "dagster-postgres", 5433: "superset-postgres",
 		6123: "flink-jobmanager", 6379: "superset-redis",
-		29092: "kafka-broker-1", 29093: "kafka-broker-2", 29094: "kafka-broker-3",
+		29092: "kafka-0", 29093: "kafka-1", 29094: "kafka-2",
 	}
 	got := map[int]string{}
 	for _, name := range local.ServiceNames() {
-		for _, p := range local.Services[name].Ports {
-			if p.HostPort != 0 {
+		s := local.Services[name]
+		for _, p := range s.Ports {
+			if p.HostPort == 0 {
+				continue
+			}
+			if s.Ordinal == nil {
 				got[p.HostPort] = name
+				continue
+			}
+			for _, o := range s.Ordinals() {
+				got[s.ReplicaHostPort(p, o)] = s.ReplicaName(o)
 			}
 		}
 	}
@@ -134,11 +141,15 @@ func TestSeedEnvironments(t *testing.T) {
 	for name, w := range want {
 		e := m.Envs[name]
 		sd := seedDataOf(t, e)
+		// §4.3: the brokers are one StatefulSet of three.
+		if k := e.Services["kafka"]; k.Replicas != 3 || k.Ordinal == nil || k.Ordinal.Replicas != 3 {
+			t.Errorf("%s: kafka runs %d replicas (ordinal %+v), want 3 with ordinal identity", name, k.Replicas, k.Ordinal)
+		}
 		got := row{
 			sd.Kafka.Partitions, sd.Kafka.RetentionMs,
 			e.Services["graphql-api"].Replicas, e.Services["flink-taskmanager"].Replicas,
 			*e.Services["graphql-api"].Env["LOG_LEVEL"].Value,
-			e.Services["kafka-broker-1"].Resources.Limits,
+			e.Services["kafka"].Resources.Limits,
 			e.Flags["enable_anomaly_detection"].Value.(bool),
 			e.Services["trade-generator"] != nil,
 			e.Namespace,
@@ -224,8 +235,8 @@ func TestSeedNetworks(t *testing.T) {
 	}
 	want := map[string]string{
 		"de-governance": "openmetadata,openmetadata-elasticsearch,openmetadata-mysql",
-		"de-ingestion":  "dagster-daemon,flink-taskmanager,kafka-broker-1,kafka-broker-2,kafka-broker-3,kafka-consumer,kafka-exporter,kafka-ui,schema-registry,trade-generator,zookeeper",
-		"de-processing": "dagster-daemon,flink-jobmanager,flink-taskmanager,iceberg-rest-catalog,kafka-broker-1,kafka-broker-2,kafka-broker-3",
+		"de-ingestion":  "dagster-daemon,flink-taskmanager,kafka,kafka-consumer,kafka-exporter,kafka-ui,schema-registry,trade-generator,zookeeper",
+		"de-processing": "dagster-daemon,flink-jobmanager,flink-taskmanager,iceberg-rest-catalog,kafka",
 		"de-serving":    "dagster-webserver,grafana,graphql-api,openmetadata,superset,superset-postgres,superset-redis",
 		"de-storage":    "dagster-daemon,dagster-postgres,dagster-webserver,flink-taskmanager,graphql-api,iceberg-rest-catalog,minio,minio-init,superset",
 	}

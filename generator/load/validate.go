@@ -22,6 +22,7 @@ func Validate(env *model.Environment) error {
 	dropDisabled(env)
 	v := &validator{env: env}
 	v.services()
+	v.ordinals()
 	v.mounts()
 	v.alertsMounts()
 	v.names()

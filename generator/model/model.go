@@ -161,6 +161,10 @@ type Service struct {
 	Labels          map[string]string   `json:"labels,omitempty"`
 	Logging         *Logging            `json:"logging,omitempty"`
 	Profiles        []string            `json:"profiles,omitempty"`
+
+	// Ordinal, when set, gives each replica an identity of its own (see
+	// ordinal.go); Replicas is then Ordinal.Replicas.
+	Ordinal *Ordinal `json:"ordinal,omitempty"`
 }
 
 // Build is how Compose builds a service's image.
@@ -598,9 +602,12 @@ func (s *Service) PerPod() bool {
 
 // PodsService is the name of the headless Kubernetes Service whose DNS name
 // resolves to every pod of the service: the StatefulSet's own governing
-// Service, or "<hostname>-pods", which the Kubernetes target adds for
-// per-pod metrics (see PerPod).
+// Service (an ordinal service's is HeadlessService), or "<hostname>-pods",
+// which the Kubernetes target adds for per-pod metrics (see PerPod).
 func (s *Service) PodsService() string {
+	if s.Ordinal != nil {
+		return s.HeadlessService()
+	}
 	if s.Stateful() {
 		return s.Hostname
 	}

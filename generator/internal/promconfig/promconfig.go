@@ -9,14 +9,16 @@
 // A Compose environment gets out/prometheus/<env>/prometheus.yml with static
 // targets "<hostname>:<containerPort>", the names Compose DNS resolves on the
 // shared networks (a service with several replicas is found through DNS
-// discovery on its service name, which Compose answers with every replica).
+// discovery on its service name, which Compose answers with every replica;
+// an ordinal service's replicas are services of their own, each a target).
 // A Kubernetes environment gets targets that resolve inside
 // its namespace: a service with exactly one pod is scraped through its
 // Service ("<hostname>.<namespace>.svc:<port>"; the Kubernetes target names
 // Services after the hostname and gives them the container port), while a
 // service with several pods (a daemonset such as node-exporter, replicas > 1,
 // or an autoscaler) is discovered pod by pod with dns_sd_configs on a
-// headless Service ("<hostname>-pods", or a StatefulSet's own Service),
+// headless Service ("<hostname>-pods", or a StatefulSet's own Service:
+// "<hostname>-headless" for an ordinal service),
 // whose A records are every ready pod: a Service address would reach one pod
 // at random per scrape. DNS discovery rather than kubernetes_sd_configs keeps
 // the file checkable by Debian's promtool 2.42, which is built without
@@ -221,6 +223,13 @@ func Build(env *model.Environment, f Flavour) Config {
 		port, _ := s.Port(s.Metrics.Port)
 		job := ScrapeConfig{JobName: name, MetricsPath: s.Metrics.Path}
 		switch {
+		case f == Compose && s.Ordinal != nil:
+			// Each replica is a Compose service of its own.
+			var targets []string
+			for _, o := range s.Ordinals() {
+				targets = append(targets, fmt.Sprintf("%s:%d", s.ReplicaHostname(o), port.ContainerPort))
+			}
+			job.StaticConfigs = []StaticConfig{{Targets: targets}}
 		case f == Compose && s.Replicas > 1:
 			// Compose DNS answers the service name with every replica.
 			job.DNSSDConfigs = []DNSSDConfig{{Names: []string{s.Name}, Type: "A", Port: port.ContainerPort}}

@@ -80,12 +80,19 @@ func (Target) Generate(in target.Input) (target.Output, error) {
 			errs = append(errs, err)
 			continue
 		}
-		services[name] = svc
+		if s := env.Services[name]; s.Ordinal != nil {
+			for n, r := range replicas(env, s, svc) {
+				services[n] = r
+			}
+		} else {
+			services[name] = svc
+		}
 		out.Warnings = append(out.Warnings, warnings(env, env.Services[name])...)
 	}
 	if errs != nil {
 		return target.Output{}, errors.Join(errs...)
 	}
+	expandDependencies(env, services)
 	present := presentConcerns(env, groups)
 	base, err := render(baseHeader(env, present), baseFile(env))
 	if err != nil {
@@ -95,7 +102,9 @@ func (Target) Generate(in target.Input) (target.Output, error) {
 	for _, c := range present {
 		f := file{Services: map[string]*service{}}
 		for _, name := range groups[c] {
-			f.Services[name] = services[name]
+			for _, n := range ServiceNames(env, name) {
+				f.Services[n] = services[n]
+			}
 		}
 		f.Configs, f.Secrets = fileObjects(env, groups[c])
 		data, err := render(concernHeader(env, c, Needs(env, c)), f)
@@ -251,7 +260,14 @@ func baseFile(env *model.Environment) file {
 		}
 		f.Networks[name] = nw
 	}
+	perReplica := replicaVolumes(env)
 	for name := range env.Volumes {
+		if s := perReplica[name]; s != nil {
+			for _, o := range s.Ordinals() {
+				f.Volumes[model.ReplicaVolume(name, o)] = volume{}
+			}
+			continue
+		}
 		f.Volumes[name] = volume{}
 	}
 	return f

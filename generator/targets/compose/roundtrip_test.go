@@ -131,11 +131,12 @@ func checkEachGroup(t *testing.T, m *model.Model, name string) {
 				t.Fatalf("compose-go rejects %v: %v", files, err)
 			}
 			var want []string
-			for _, s := range env.ServiceNames() {
-				if g := env.Services[s].Group; g == concern || contains(needs, g) {
-					want = append(want, s)
+			for name, s := range composeServices(env) {
+				if g := s.Group; g == concern || contains(needs, g) {
+					want = append(want, name)
 				}
 			}
+			sort.Strings(want)
 			if diff := cmp.Diff(want, p.ServiceNames()); diff != "" {
 				t.Errorf("services of %v (-model +loaded):\n%s", files, diff)
 			}
@@ -172,7 +173,8 @@ func contains(list []string, s string) bool {
 
 func compareProject(t *testing.T, root string, env *model.Environment, p *types.Project, vars map[string]string) {
 	t.Helper()
-	if diff := cmp.Diff(env.ServiceNames(), p.ServiceNames()); diff != "" {
+	services := composeServices(env)
+	if diff := cmp.Diff(model.SortedKeys(services), p.ServiceNames()); diff != "" {
 		t.Errorf("services (-model +loaded):\n%s", diff)
 	}
 	if diff := cmp.Diff(model.SortedKeys(env.Networks), model.SortedKeys(p.Networks)); diff != "" {
@@ -183,19 +185,21 @@ func compareProject(t *testing.T, root string, env *model.Environment, p *types.
 			t.Errorf("network %s driver %q, want %q", name, got, n.Driver)
 		}
 	}
-	if diff := cmp.Diff(model.SortedKeys(env.Volumes), model.SortedKeys(p.Volumes)); diff != "" {
+	if diff := cmp.Diff(composeVolumes(env), model.SortedKeys(p.Volumes)); diff != "" {
 		t.Errorf("volumes (-model +loaded):\n%s", diff)
 	}
-	for _, name := range env.ServiceNames() {
+	for _, name := range model.SortedKeys(services) {
 		ps, err := p.GetService(name)
 		if err != nil {
 			continue
 		}
-		compareService(t, root, env, env.Services[name], ps, p, vars)
+		compareService(t, root, env, services[name], replicaOf(env, name), ps, p, vars)
 	}
 }
 
-func compareService(t *testing.T, root string, env *model.Environment, s *model.Service, ps types.ServiceConfig, p *types.Project, vars map[string]string) {
+// compareService compares the loaded Compose service ps with s, the model
+// service it is (or, when of names an ordinal service, one replica of it).
+func compareService(t *testing.T, root string, env *model.Environment, s *model.Service, of string, ps types.ServiceConfig, p *types.Project, vars map[string]string) {
 	t.Helper()
 	check := func(field string, want, got any) {
 		t.Helper()
@@ -270,10 +274,18 @@ func compareService(t *testing.T, root string, env *model.Environment, s *model.
 	wantNets := append([]string(nil), s.Networks...)
 	sort.Strings(wantNets)
 	check("networks", wantNets, model.SortedKeys(ps.Networks))
+	var aliases []string
 	if s.Hostname != s.Name {
+		aliases = append(aliases, s.Hostname)
+	}
+	if o := env.Services[of]; o != nil {
+		// Every replica answers the service's hostname and headless name.
+		aliases = append(aliases, o.Hostname, o.Hostname+"-headless")
+	}
+	for _, a := range aliases {
 		for n, cfg := range ps.Networks {
-			if cfg == nil || !contains(cfg.Aliases, s.Hostname) {
-				t.Errorf("%s/%s: network %s has no alias %s, so other services cannot resolve the hostname", env.Name, s.Name, n, s.Hostname)
+			if cfg == nil || !contains(cfg.Aliases, a) {
+				t.Errorf("%s/%s: network %s has no alias %s, so other services cannot resolve it", env.Name, s.Name, n, a)
 			}
 		}
 	}

@@ -172,7 +172,8 @@ func convert(env *model.Environment, s *model.Service, root string) (*service, e
 		Entrypoint:    escapeAll(s.Entrypoint),
 		Restart:       s.Restart,
 	}
-	if s.Replicas != 1 {
+	// An ordinal service's replicas are services of their own (replicas).
+	if s.Replicas != 1 && s.Ordinal == nil {
 		// Compose cannot give several replicas one container name.
 		out.ContainerName = ""
 		n := s.Replicas
@@ -184,7 +185,7 @@ func convert(env *model.Environment, s *model.Service, root string) (*service, e
 			out.Expose = append(out.Expose, strconv.Itoa(p.ContainerPort))
 			continue
 		}
-		if s.Replicas > 1 {
+		if s.Replicas > 1 && s.Ordinal == nil {
 			errs = append(errs, model.Errorf(env, model.P("services", s.Name, "ports", i, "hostPort"),
 				"environment %s: service %q runs %d replicas but publishes host port %d: Compose cannot publish one host port from several containers; drop hostPort or run one replica", env.Name, s.Name, s.Replicas, p.HostPort))
 			continue
@@ -403,7 +404,7 @@ func warnings(env *model.Environment, s *model.Service) []target.Warning {
 		add("daemonset-one-container", "daemonset runs one container on the Docker host, not one per node")
 	case s.Kind == "job" && (s.Restart == "always" || s.Restart == "unless-stopped"):
 		add("job-restarts", "job with restart %q runs again after it completes in Compose: set restart to \"no\" or \"on-failure\"", s.Restart)
-	case s.Kind == "statefulset" && s.Replicas > 1:
+	case s.Kind == "statefulset" && s.Replicas > 1 && s.Ordinal == nil:
 		add("statefulset-shared-volumes", "statefulset replicas share their volumes in Compose: there is no per-replica identity or claim")
 	}
 	return ws

@@ -253,6 +253,9 @@ func (b *builder) k8sServices(s *model.Service) []*corev1.Service {
 		}
 		return svc
 	}
+	if s.Ordinal != nil {
+		return ordinalServices(s, mk, hasNode)
+	}
 	if s.Stateful() {
 		h := mk(s.Hostname, false, false)
 		h.Spec.ClusterIP = corev1.ClusterIPNone

@@ -85,7 +85,8 @@ func (b *builder) workload(s *model.Service) (any, error) {
 			TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "StatefulSet"},
 			ObjectMeta: m,
 			Spec: appsv1.StatefulSetSpec{
-				Replicas: &replicas, ServiceName: s.Hostname, Selector: podSelector(s), Template: tmpl,
+				Replicas: &replicas, ServiceName: governingService(s), Selector: podSelector(s), Template: tmpl,
+				Ordinals:             ordinals(s),
 				PodManagementPolicy:  appsv1.ParallelPodManagement,
 				UpdateStrategy:       appsv1.StatefulSetUpdateStrategy{Type: appsv1.RollingUpdateStatefulSetStrategyType},
 				VolumeClaimTemplates: claims,
@@ -161,6 +162,7 @@ func (b *builder) podSpec(s *model.Service) (corev1.PodSpec, []corev1.Persistent
 		c.Ports = append(c.Ports, corev1.ContainerPort{Name: p.Name, ContainerPort: int32(p.ContainerPort), Protocol: corev1.Protocol(p.Protocol)})
 	}
 	b.envVars(s, &c)
+	replicaEnv(s, &c)
 	b.process(s, &c)
 	res, err := b.resources(s)
 	if err != nil {

@@ -329,6 +329,9 @@ func checkJob(env *model.Environment, fl promconfig.Flavour, j job) error {
 	if len(j.StaticConfigs) != 1 || len(j.StaticConfigs[0].Targets) == 0 {
 		return fmt.Errorf("neither static targets nor discovery")
 	}
+	if fl == promconfig.Compose && s.Ordinal != nil && len(j.StaticConfigs[0].Targets) != s.Ordinal.Replicas {
+		return fmt.Errorf("targets %v: want one per replica of %d", j.StaticConfigs[0].Targets, s.Ordinal.Replicas)
+	}
 	for _, tg := range j.StaticConfigs[0].Targets {
 		host, portStr, ok := strings.Cut(tg, ":")
 		port, err := strconv.Atoi(portStr)
@@ -356,10 +359,22 @@ func checkJob(env *model.Environment, fl promconfig.Flavour, j job) error {
 	return nil
 }
 
+// byHostname is the service Compose DNS answers host for: a service's
+// hostname, or <hostname>-<ordinal>, the hostname of a replica of an
+// ordinal service, each replica a Compose service of its own.
 func byHostname(env *model.Environment, host string) *model.Service {
 	for _, name := range env.ServiceNames() {
-		if env.Services[name].Hostname == host {
-			return env.Services[name]
+		s := env.Services[name]
+		if s.Hostname == host {
+			return s
+		}
+		if s.Ordinal == nil {
+			continue
+		}
+		for k := 0; k < s.Ordinal.Replicas; k++ {
+			if host == s.Hostname+"-"+strconv.Itoa(s.Ordinal.Start+k) {
+				return s
+			}
 		}
 	}
 	return nil

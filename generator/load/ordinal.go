@@ -1,0 +1,211 @@
+package load
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/degen-dev/degen/generator/model"
+)
+
+// ordinals checks the ordinal services (schema #Ordinal): what their
+// replicas derive from their ordinals must tell the replicas apart, and the
+// names and host ports the targets derive must not meet anything else's.
+func (v *validator) ordinals() {
+	env := v.env
+	for _, name := range env.ServiceNames() {
+		s := env.Services[name]
+		if s.Ordinal == nil {
+			continue
+		}
+		if s.Kind != "statefulset" {
+			at := v.pos(svcSel(name, "kind")...)
+			if !at.IsValid() || InSchema(at) {
+				at = v.pos(svcSel(name, "ordinal", "replicas")...)
+			}
+			v.errorf(at, "service %q has ordinal replicas but is a %s: only a StatefulSet gives each pod an ordinal and a claim of its own; set kind: \"statefulset\"", name, s.Kind)
+		}
+		if s.Autoscaling != nil {
+			v.errorf(v.pos(svcSel(name, "autoscaling", "minReplicas")...), "service %q has ordinal replicas and autoscales: its replicas are its identities (ordinal.replicas %d), which an autoscaler would add and remove; remove autoscaling or ordinal", name, s.Ordinal.Replicas)
+		}
+		v.replicaEnv(s)
+		v.replicaNames(s)
+		v.replicaVolumes(s)
+		if env.Has("compose") {
+			v.replicaHostPorts(s)
+		}
+	}
+}
+
+// replicaEnv checks the per-replica templates of s: each parses, names
+// ports s has, is not also a shared variable nor one degen sets, and gives
+// every replica its own value.
+func (v *validator) replicaEnv(s *model.Service) {
+	for _, ev := range model.SortedKeys(s.Ordinal.Env) {
+		at := v.pos(svcSel(s.Name, "ordinal", "env", ev)...)
+		if slices.Contains(model.ReservedReplicaEnv(), ev) {
+			v.errorf(at, "service %q: ordinal.env %s is a variable degen sets in every replica on Kubernetes (%v): rename it", s.Name, ev, model.ReservedReplicaEnv())
+			continue
+		}
+		if _, ok := s.Env[ev]; ok {
+			v.errorf(at, "service %q: %s is both in env and in ordinal.env: keep it in env if the replicas share it, in ordinal.env if each has its own", s.Name, ev)
+			continue
+		}
+		parts, err := model.ParseTemplate(s.Ordinal.Env[ev])
+		if err != nil {
+			v.errorf(at, "service %q: ordinal.env %s: %v", s.Name, ev, err)
+			continue
+		}
+		bad := false
+		for _, p := range parts {
+			if p.Placeholder != model.PlaceholderPublished {
+				continue
+			}
+			if _, ok := s.Port(p.Arg); !ok {
+				v.errorf(at, "service %q: ordinal.env %s: {{published:%s}} names no port of the service: use one of %v", s.Name, ev, p.Arg, portNames(s))
+				bad = true
+			}
+		}
+		if bad {
+			continue
+		}
+		// The values as Compose renders them; Kubernetes renders the same
+		// placeholders from the pod, so one clash is a clash on both.
+		seen := map[string]int{}
+		for _, o := range s.Ordinals() {
+			val := model.RenderTemplate(parts, func(p model.TemplatePart) string {
+				switch p.Placeholder {
+				case model.PlaceholderOrdinal:
+					return strconv.Itoa(o)
+				case model.PlaceholderHost:
+					return s.ReplicaHostname(o)
+				}
+				port, _ := s.Port(p.Arg)
+				return s.ReplicaHostname(o) + ":" + strconv.Itoa(port.ContainerPort)
+			}, nil)
+			if first, ok := seen[val]; ok {
+				v.errorf(at, "service %q: ordinal.env %s is %q for replicas %s and %s: a per-replica value must tell the replicas apart; use {{ordinal}}, {{host}} or {{published:PORT}} in it, or move it to env if the replicas share it", s.Name, ev, val, s.ReplicaName(first), s.ReplicaName(o))
+				break
+			}
+			seen[val] = o
+		}
+	}
+}
+
+func portNames(s *model.Service) []string {
+	var out []string
+	for _, p := range s.Ports {
+		out = append(out, p.Name)
+	}
+	return out
+}
+
+// replicaNames refuses derived names that are no DNS label or that another
+// service already has: a replica's name and Compose host and container
+// names, and the headless Service.
+func (v *validator) replicaNames(s *model.Service) {
+	env := v.env
+	at := v.pos(svcSel(s.Name, "ordinal", "replicas")...)
+	last := s.Ordinal.Start + s.Ordinal.Replicas - 1
+	for _, n := range []string{s.ReplicaName(last), s.ReplicaHostname(last), s.HeadlessService()} {
+		if len(n) > 63 {
+			v.errorf(at, "service %q: the replica name %s is longer than 63 characters, which DNS and Kubernetes refuse: shorten the service's name or hostname", s.Name, n)
+			return
+		}
+	}
+	taken := map[string]string{} // name -> what holds it
+	for _, other := range env.ServiceNames() {
+		if other == s.Name {
+			continue
+		}
+		o := env.Services[other]
+		taken[other] = fmt.Sprintf("the name of service %q", other)
+		taken[o.Hostname] = fmt.Sprintf("the hostname of service %q", other)
+		if o.ContainerName != "" {
+			taken["container:"+o.ContainerName] = fmt.Sprintf("the container name of service %q", other)
+		}
+	}
+	clash := func(n, what string) bool {
+		if holder, ok := taken[n]; ok {
+			v.errorf(at, "service %q: %s %s is %s: rename one of the two services (or set its hostname)", s.Name, what, n, holder)
+			return true
+		}
+		return false
+	}
+	if clash(s.HeadlessService(), "its headless Service") {
+		return
+	}
+	for _, o := range s.Ordinals() {
+		if clash(s.ReplicaName(o), "its replica") || clash(s.ReplicaHostname(o), "its replica's hostname") {
+			return
+		}
+		if cn := s.ReplicaContainerName(o); cn != "" && clash("container:"+cn, "its replica's container name") {
+			return
+		}
+	}
+}
+
+// replicaVolumes refuses a volume of an ordinal service that another
+// service mounts too: each replica has its own claim (Kubernetes) or
+// volume (Compose), which no other service can share.
+func (v *validator) replicaVolumes(s *model.Service) {
+	env := v.env
+	for i, m := range s.Mounts {
+		if m.Volume == "" {
+			continue
+		}
+		for _, other := range env.ServiceNames() {
+			if other == s.Name {
+				continue
+			}
+			for _, om := range env.Services[other].Mounts {
+				if om.Volume == m.Volume {
+					v.errorf(v.pos(svcSel(s.Name, "mounts", strconv.Itoa(i), "volume")...), "service %q has ordinal replicas, each with its own copy of volume %s, which service %q mounts too: give %q a volume of its own", s.Name, m.Volume, other, other)
+					return
+				}
+			}
+		}
+		if !env.Has("compose") {
+			continue
+		}
+		for _, o := range s.Ordinals() {
+			if n := model.ReplicaVolume(m.Volume, o); hasVolume(env, n) {
+				v.errorf(v.pos(svcSel(s.Name, "mounts", strconv.Itoa(i), "volume")...), "service %q: replica %s mounts the Compose volume %s, which is also a volume of the model: rename one of them", s.Name, s.ReplicaName(o), n)
+				return
+			}
+		}
+	}
+}
+
+// replicaHostPorts refuses two replicas (or two ports of one) that Compose
+// would publish on one host port, and a derived port above 65535.
+func (v *validator) replicaHostPorts(s *model.Service) {
+	type use struct {
+		ordinal int
+		port    string
+	}
+	seen := map[int]use{}
+	for i, p := range s.Ports {
+		if p.HostPort == 0 {
+			continue
+		}
+		at := v.pos(svcSel(s.Name, "ports", strconv.Itoa(i), "hostPort")...)
+		for _, o := range s.Ordinals() {
+			hp := s.ReplicaHostPort(p, o)
+			if hp > 65535 {
+				v.errorf(at, "service %q: replica %s would publish port %s on host port %d, above 65535: lower hostPort or ordinal.hostPortStep", s.Name, s.ReplicaName(o), p.Name, hp)
+				return
+			}
+			if u, ok := seen[hp]; ok {
+				v.errorf(at, "service %q: replicas %s (port %s) and %s (port %s) would both publish host port %d in Compose (the k-th replica publishes hostPort + k × ordinal.hostPortStep): space the ports' hostPorts at least %d apart (ordinal.replicas × hostPortStep), or change hostPortStep", s.Name, s.ReplicaName(u.ordinal), u.port, s.ReplicaName(o), p.Name, hp, s.Ordinal.Replicas*s.Ordinal.HostPortStep)
+				return
+			}
+			seen[hp] = use{o, p.Name}
+		}
+	}
+}
+
+func hasVolume(env *model.Environment, name string) bool {
+	_, ok := env.Volumes[name]
+	return ok
+}
