@@ -1,9 +1,9 @@
 package load
 
 import (
-	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/degen-dev/degen/generator/model"
 )
@@ -48,7 +48,9 @@ func (v *validator) replicaEnv(s *model.Service) {
 			continue
 		}
 		if _, ok := s.Env[ev]; ok {
-			v.errorf(at, "service %q: %s is both in env and in ordinal.env: keep it in env if the replicas share it, in ordinal.env if each has its own", s.Name, ev)
+			msg := "service %q: %s is both in env and in ordinal.env: keep it in env if the replicas share it, in ordinal.env if each has its own"
+			v.errorf(v.pos(svcSel(s.Name, "env", ev)...), msg, s.Name, ev)
+			v.errorf(at, msg, s.Name, ev)
 			continue
 		}
 		parts, err := model.ParseTemplate(s.Ordinal.Env[ev])
@@ -113,33 +115,37 @@ func (v *validator) replicaNames(s *model.Service) {
 			return
 		}
 	}
-	taken := map[string]string{} // name -> what holds it
+	type holder struct{ svc, what string }
+	taken := map[string]holder{} // name -> the service and field holding it
 	for _, other := range env.ServiceNames() {
 		if other == s.Name {
 			continue
 		}
 		o := env.Services[other]
-		taken[other] = fmt.Sprintf("the name of service %q", other)
-		taken[o.Hostname] = fmt.Sprintf("the hostname of service %q", other)
+		taken[o.Hostname] = holder{other, "hostname"}
+		taken[other] = holder{other, "name"}
 		if o.ContainerName != "" {
-			taken["container:"+o.ContainerName] = fmt.Sprintf("the container name of service %q", other)
+			taken["container:"+o.ContainerName] = holder{other, "container name"}
 		}
 	}
 	clash := func(n, what string) bool {
-		if holder, ok := taken[n]; ok {
-			v.errorf(at, "service %q: %s %s is %s: rename one of the two services (or set its hostname)", s.Name, what, n, holder)
-			return true
+		h, ok := taken[n]
+		if !ok {
+			return false
 		}
-		return false
+		shown := strings.TrimPrefix(n, "container:")
+		v.errorf(at, "service %q: %s %s is the %s of service %q: rename one of the two services (or set a hostname)", s.Name, what, shown, h.what, h.svc)
+		v.errorf(v.pos(svcSel(h.svc)...), "service %q: its %s %s is also %s of the ordinal service %q: rename one of the two services (or set a hostname)", h.svc, h.what, shown, what, s.Name)
+		return true
 	}
-	if clash(s.HeadlessService(), "its headless Service") {
+	if clash(s.HeadlessService(), "the name of its headless Service") {
 		return
 	}
 	for _, o := range s.Ordinals() {
-		if clash(s.ReplicaName(o), "its replica") || clash(s.ReplicaHostname(o), "its replica's hostname") {
+		if clash(s.ReplicaName(o), "the name of its replica") || clash(s.ReplicaHostname(o), "the hostname of its replica") {
 			return
 		}
-		if cn := s.ReplicaContainerName(o); cn != "" && clash("container:"+cn, "its replica's container name") {
+		if cn := s.ReplicaContainerName(o); cn != "" && clash("container:"+cn, "the container name of its replica") {
 			return
 		}
 	}
@@ -158,9 +164,10 @@ func (v *validator) replicaVolumes(s *model.Service) {
 			if other == s.Name {
 				continue
 			}
-			for _, om := range env.Services[other].Mounts {
+			for j, om := range env.Services[other].Mounts {
 				if om.Volume == m.Volume {
 					v.errorf(v.pos(svcSel(s.Name, "mounts", strconv.Itoa(i), "volume")...), "service %q has ordinal replicas, each with its own copy of volume %s, which service %q mounts too: give %q a volume of its own", s.Name, m.Volume, other, other)
+					v.errorf(v.pos(svcSel(other, "mounts", strconv.Itoa(j), "volume")...), "service %q mounts volume %s, of which each replica of the ordinal service %q has its own copy: give %q a volume of its own", other, m.Volume, s.Name, other)
 					return
 				}
 			}

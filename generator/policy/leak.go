@@ -80,7 +80,7 @@ func NewScanner(m *model.Model, getenv func(string) string) *Scanner {
 
 // AllowedLiterals returns the values of env that its services acknowledge
 // as no secrets: for each key of secretLiteralAllowed, the plain value of
-// that env var, every argument of command, entrypoint or health.command,
+// that env var (or the literal text of that per-replica template), every argument of command, entrypoint or health.command,
 // or the content of the config file of that name the service mounts.
 func AllowedLiterals(env *model.Environment) []string {
 	var out []string
@@ -99,6 +99,18 @@ func AllowedLiterals(env *model.Environment) []string {
 			default:
 				if ev, ok := svc.Env[key]; ok && ev.Value != nil {
 					out = append(out, *ev.Value)
+				}
+				// A per-replica template: its literal text is in every
+				// replica's value.
+				if o := svc.Ordinal; o != nil {
+					if tmpl, ok := o.Env[key]; ok {
+						parts, _ := model.ParseTemplate(tmpl)
+						for _, p := range parts {
+							if p.Text != "" {
+								out = append(out, p.Text)
+							}
+						}
+					}
 				}
 				// A config file the service mounts, by its config name.
 				for _, m := range svc.Mounts {

@@ -1,12 +1,17 @@
 package compose_test
 
 import (
+	"fmt"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/degen-dev/degen/generator/model"
+	"github.com/degen-dev/degen/generator/targets/compose"
 )
 
 // composeServices are the services the Compose files of env must hold, by
@@ -127,4 +132,73 @@ func replicaOf(env *model.Environment, name string) string {
 		}
 	}
 	return ""
+}
+
+// TestOrdinalReplicas reads what docker compose sees of dev's brokers, one
+// ordinal service of three, through compose-go, against values written out
+// by hand: each replica a service of its own with its id, listeners, host
+// ports, container name and volume, every replica answering kafka and
+// kafka-headless, and a dependency on kafka one on each broker.
+func TestOrdinalReplicas(t *testing.T) {
+	m := defaultModel(t)
+	env := m.Envs["dev"]
+	res := generate(t, m, "dev")
+	root := writeOut(t, res)
+	p, err := loadProject(t, root, "dev", []string{compose.SingleFile}, composeEnv(t, root, env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.GetService("kafka"); err == nil {
+		t.Error("Compose runs a service kafka besides its replicas")
+	}
+	for i, want := range []struct{ external, internal string }{{"9092", "29092"}, {"9093", "29093"}, {"9094", "29094"}} {
+		name := fmt.Sprintf("kafka-%d", i)
+		k, err := p.GetService(name)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		check := func(field string, want, got any) {
+			t.Helper()
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s %s (-want +loaded):\n%s", name, field, diff)
+			}
+		}
+		check("KAFKA_BROKER_ID", strconv.Itoa(i), *k.Environment["KAFKA_BROKER_ID"])
+		check("KAFKA_ADVERTISED_LISTENERS", fmt.Sprintf("PLAINTEXT://kafka-%d:29092,PLAINTEXT_HOST://localhost:%s", i, want.external), *k.Environment["KAFKA_ADVERTISED_LISTENERS"])
+		check("KAFKA_LISTENERS", "PLAINTEXT://0.0.0.0:29092,PLAINTEXT_HOST://0.0.0.0:9092", *k.Environment["KAFKA_LISTENERS"])
+		var ports []string
+		for _, pc := range k.Ports {
+			ports = append(ports, fmt.Sprintf("%s->%d", pc.Published, pc.Target))
+		}
+		check("ports", []string{want.external + "->9092", want.internal + "->29092"}, ports)
+		check("hostname", name, k.Hostname)
+		check("container_name", "de-"+name, k.ContainerName)
+		check("volume", "kafka-data-"+strconv.Itoa(i), k.Volumes[0].Source)
+		for _, n := range []string{"de-ingestion", "de-processing"} {
+			check("aliases on "+n, []string{"kafka", "kafka-headless"}, k.Networks[n].Aliases)
+		}
+	}
+	consumer, err := p.GetService("kafka-consumer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var deps []string
+	for d, c := range consumer.DependsOn {
+		deps = append(deps, d+" "+c.Condition)
+	}
+	sort.Strings(deps)
+	if diff := cmp.Diff([]string{"kafka-0 service_healthy", "kafka-1 service_healthy", "kafka-2 service_healthy", "trade-generator service_healthy"}, deps); diff != "" {
+		t.Errorf("kafka-consumer depends_on (-want +loaded):\n%s", diff)
+	}
+	if got := *consumer.Environment["KAFKA_BOOTSTRAP_SERVERS"]; got != "kafka:29092" {
+		t.Errorf("kafka-consumer bootstraps from %q, want kafka:29092 (every broker's alias)", got)
+	}
+	for _, v := range []string{"kafka-data-0", "kafka-data-1", "kafka-data-2"} {
+		if _, ok := p.Volumes[v]; !ok {
+			t.Errorf("no volume %s", v)
+		}
+	}
+	if _, ok := p.Volumes["kafka-data"]; ok {
+		t.Error("the brokers' shared volume kafka-data is declared, which no replica mounts")
+	}
 }

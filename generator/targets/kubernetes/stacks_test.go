@@ -13,9 +13,11 @@ import (
 // file and built object decodes strictly into its upstream type, every pod
 // passes Pod Security at its namespace's level, ExternalSecrets read the
 // model's store, budgets cover the scaled workloads, Prometheus's scrape
-// targets are Services of the build, and generation is deterministic.
+// targets are Services of the build, ordinal services are one StatefulSet
+// each whose pods derive their identity as the model says, and generation
+// is deterministic.
 func TestStacks(t *testing.T) {
-	scraped := 0
+	scraped, ordinal := 0, 0
 	stacks.Each(t, repoRoot, Name, func(t *testing.T, m *model.Model, envs []string) {
 		r, err := newRun(t, m)
 		if err != nil {
@@ -48,9 +50,13 @@ func TestStacks(t *testing.T) {
 				}
 			}
 		})
+		t.Run("ordinal", func(t *testing.T) { ordinal += checkOrdinalServices(t, r) })
 		t.Run("deterministic", func(t *testing.T) { checkDeterministic(t, r) })
 		t.Run("kubectl", func(t *testing.T) { checkKubectlKustomize(t, r) })
 	})
+	if ordinal == 0 {
+		t.Error("no stack has an ordinal service: the ordinal check ran on none")
+	}
 	if scraped == 0 {
 		t.Error("no stack's Kubernetes build holds a prometheus-config ConfigMap: the scrape check ran on none")
 	}
