@@ -54,12 +54,15 @@ func TestProdReplicas(t *testing.T) {
 		t.Fatal(err)
 	}
 	prodLine := lineOf(t, "envs/prod.cue", `"graphql-api": {`, "replicas: 3")
-	schemaLine := lineOf(t, "schema/schema.cue", "#Service: {", "replicas:")
+	schemaLine := lineOf(t, "schema/schema.cue", "#Service: {", "replicas: int")
+	defaultLine := lineOf(t, "schema/schema.cue", "#Service: {", "replicas: *1")
 	want := &Explanation{
 		Env: "prod", Path: `services."graphql-api".replicas`, Value: "3",
 		Sources: []Source{
 			{Pos: fmt.Sprintf("./envs/prod.cue:%d:4", prodLine), Layer: "environment prod", Role: Sets, Line: "replicas: 3"},
-			{Pos: fmt.Sprintf("degen.dev/schema@v1.0.0/schema.cue:%d:2", schemaLine), Layer: "schema", Role: Default, Line: "replicas: *1 | int & >=0 & <=#MaxReplicas"},
+			{Pos: fmt.Sprintf("degen.dev/schema@v1.0.0/schema.cue:%d:2", schemaLine), Layer: "schema", Role: Constrains, Line: "replicas: int & >=0 & <=#MaxReplicas"},
+			// A service without ordinal replicas runs one unless it says.
+			{Pos: fmt.Sprintf("degen.dev/schema@v1.0.0/schema.cue:%d:3", defaultLine), Layer: "schema", Role: Default, Line: "replicas: *1 | _"},
 		},
 		DecidedBy: fmt.Sprintf("./envs/prod.cue:%d:4", prodLine),
 	}
@@ -127,13 +130,13 @@ func TestParsePath(t *testing.T) {
 
 func TestModelPath(t *testing.T) {
 	for in, want := range map[string]string{
-		"Deployment/graphql-api.spec.replicas":                                                           `services."graphql-api".replicas`,
-		"StatefulSet/kafka-broker-1:spec.replicas":                                                       `services."kafka-broker-1".replicas`,
+		"Deployment/graphql-api.spec.replicas": `services."graphql-api".replicas`,
+		"StatefulSet/kafka:spec.replicas":      `services."kafka".replicas`,
 		"Deployment/graphql-api.spec.template.spec.containers[name=graphql-api].resources.limits.memory": `services."graphql-api".resources.limits.memory`,
 		"Deployment/graphql-api.spec.template.spec.containers[name=graphql-api].image":                   `services."graphql-api".image`,
 		"Deployment/graphql-api.spec.template.spec.containers[name=sidecar].image":                       "",
-		"Service/graphql-api.spec.ports":                                                                 "",
-		"services.graphql-api.replicas":                                                                  "",
+		"Service/graphql-api.spec.ports": "",
+		"services.graphql-api.replicas":  "",
 	} {
 		got, ok := ModelPath(in)
 		if got != want || ok != (want != "") {

@@ -183,6 +183,7 @@ func TestShippedRulesCatchTheBrokenModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	prometheusPort := fmt.Sprintf("./envs/stack.cue:%d:", lineOf(t, string(stackCue), `containerPort: 9090, hostPort: *9090`))
+	nodeExporterPort := fmt.Sprintf("./envs/stack.cue:%d:", lineOf(t, string(stackCue), `containerPort: 9100, hostPort: *9100`))
 	src, _ := brokenRun(t)
 	at := func(marker string) string {
 		return fmt.Sprintf("./envs/zz_broken.cue:%d:", lineOf(t, src, marker))
@@ -224,10 +225,13 @@ func TestShippedRulesCatchTheBrokenModel(t *testing.T) {
 			{policy.Deny, at("// no-secret-literals health"), "service leaky: health command argument 3 passes a secret as a literal"},
 			{policy.Deny, at("// no-secret-literals token"), "service leaky: env API_TOKEN looks like a secret but has a plain value"},
 			{policy.Deny, at("// no-secret-literals aws"), "service leaky: env AWS_SECRET_ACCESS_KEY looks like a secret"},
+			{policy.Deny, at("// no-secret-literals ordinal"), "service leaky-cluster: ordinal.env PEER_URL holds a secret-looking literal (a password in a URL"},
 		}},
 		{"compose-host-ports", "local", []want{
 			{policy.Deny, prometheusPort, "service prometheus publishes host port 9090, already published by port-thief"},
+			{policy.Deny, nodeExporterPort, "service node-exporter publishes host port 9100, already published by crowd (replica crowd-2) (port http)"},
 			{policy.Deny, at("// compose-host-ports"), "service port-thief publishes host port 9090, already published by prometheus"},
+			{policy.Deny, at("// compose-host-ports ordinal"), "service crowd (replica crowd-2) publishes host port 9100, already published by node-exporter (port metrics)"},
 		}},
 	}
 	_, rep := brokenRun(t)
