@@ -225,3 +225,19 @@ func TestScanOrder(t *testing.T) {
 		t.Errorf("order: got %v, want %s", got, want)
 	}
 }
+
+// TestAllowedLiteralsOfATemplate: an acknowledged per-replica template
+// lets its literal text through in every replica's rendered value; the
+// text a placeholder becomes is no part of what is allowed.
+func TestAllowedLiteralsOfATemplate(t *testing.T) {
+	env := &model.Environment{Services: map[string]*model.Service{"db": {
+		Name:                 "db",
+		Ordinal:              &model.Ordinal{Replicas: 2, Env: map[string]string{"PEER_URL": "amqp://guest:guest@{{host}}:5672"}},
+		SecretLiteralAllowed: map[string]string{"PEER_URL": "the broker's default guest user, not a secret"},
+	}}}
+	got := policy.AllowedLiterals(env)
+	want := []string{"amqp://guest:guest@", ":5672"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("AllowedLiterals = %q, want %q", got, want)
+	}
+}
