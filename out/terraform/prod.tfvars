@@ -19,7 +19,7 @@ buckets = {
   }
 }
 environment             = "prod"
-kafka_bootstrap_servers = ["kafka-broker-1:29092", "kafka-broker-2:29093", "kafka-broker-3:29094"]
+kafka_bootstrap_servers = ["kafka-0.kafka-headless.de-prod.svc:29092", "kafka-1.kafka-headless.de-prod.svc:29092", "kafka-2.kafka-headless.de-prod.svc:29092"]
 kafka_brokers           = 3
 minio_endpoint          = "minio.de-prod.svc.cluster.local:9000"
 # minio_root_password is sensitive: set TF_VAR_minio_root_password.
