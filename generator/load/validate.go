@@ -30,6 +30,7 @@ func Validate(env *model.Environment) error {
 	v.cycles()
 	v.runtimes()
 	v.ingresses()
+	v.workloads()
 	if v.errs == nil {
 		return nil
 	}
@@ -172,7 +173,7 @@ func (v *validator) services() {
 			if s.Kind == "statefulset" && s.Autoscaling.CPUUtilization == 0 && s.Autoscaling.MemoryUtilization == 0 {
 				v.errorf(at, "service %q autoscales without a metric: set cpuUtilization or memoryUtilization", name)
 			}
-			if s.Kind == "daemonset" || s.Kind == "job" {
+			if s.Kind == "daemonset" || s.Batch() {
 				v.errorf(at, "service %q is a %s, which cannot autoscale: remove autoscaling or make it a deployment", name, s.Kind)
 			}
 		}

@@ -165,6 +165,19 @@ type Service struct {
 	// Ordinal, when set, gives each replica an identity of its own (see
 	// ordinal.go); Replicas is then Ordinal.Replicas.
 	Ordinal *Ordinal `json:"ordinal,omitempty"`
+
+	// Security overrides the environment's Kubernetes.Security for this
+	// service; nil fields keep the environment's.
+	Security Security `json:"security"`
+	// AutomountServiceAccountToken mounts the token of the service's
+	// ServiceAccount into its pods.
+	AutomountServiceAccountToken bool `json:"automountServiceAccountToken"`
+	// Liveness and Startup are the Kubernetes liveness and startup probes
+	// the model gives, or nil (Health is then the liveness probe too).
+	Liveness *Probe `json:"liveness,omitempty"`
+	Startup  *Probe `json:"startup,omitempty"`
+	// CronJob is the schedule of a service of kind cronjob, else nil.
+	CronJob *CronJob `json:"cronjob,omitempty"`
 }
 
 // Build is how Compose builds a service's image.
@@ -325,6 +338,9 @@ type Mount struct {
 	Render  *Render `json:"render,omitempty"`
 	// Secret names an entry of Environment.Secrets mounted as a file.
 	Secret string `json:"secret,omitempty"`
+	// SubPath is the directory of Volume mounted at Target (Kubernetes),
+	// or "" for the volume's root.
+	SubPath string `json:"subPath,omitempty"`
 	// Text is the content of a Config mount the model gives: File's bytes,
 	// Render encoded, or Content. Package load sets it, so targets never
 	// read the repository.
@@ -513,6 +529,8 @@ type Kubernetes struct {
 	// PodSecurity is the Pod Security Admission level the namespace
 	// enforces: baseline, restricted or privileged.
 	PodSecurity string `json:"podSecurity"`
+	// Security are the defaults of every service's Security.
+	Security Security `json:"security"`
 }
 
 // IngressTLS is the Ingress's certificate: the Secret that holds it and,
@@ -617,5 +635,5 @@ func (s *Service) PodsService() string {
 // NeedsPodsService reports whether the Kubernetes target must add the
 // headless "<hostname>-pods" Service.
 func (s *Service) NeedsPodsService() bool {
-	return s.Metrics != nil && s.PerPod() && !s.Stateful() && s.Kind != "job"
+	return s.Metrics != nil && s.PerPod() && !s.Stateful() && !s.Batch()
 }

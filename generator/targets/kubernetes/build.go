@@ -137,6 +137,9 @@ func itoa(i int) string { return strconv.Itoa(i) }
 
 // service emits everything one model service becomes.
 func (b *builder) service(s *model.Service) error {
+	if err := b.add(s.Group, serviceAccount(b.env.Project.Name, s)); err != nil {
+		return err
+	}
 	if cm := plainConfig(b.env.Project.Name, s); cm != nil {
 		if err := b.add(s.Group, cm); err != nil {
 			return err
@@ -219,7 +222,7 @@ func (b *builder) pvc(vol string) error {
 // NodePort Service "<hostname>-nodeport", since a headless Service cannot
 // be one.
 func (b *builder) k8sServices(s *model.Service) []*corev1.Service {
-	if len(s.Ports) == 0 || s.Kind == "job" {
+	if len(s.Ports) == 0 || s.Batch() {
 		return nil
 	}
 	hasNode := false

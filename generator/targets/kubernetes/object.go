@@ -39,7 +39,7 @@ func kindRank(kind string) int {
 	order := [...]string{
 		"Namespace", "ResourceQuota", "LimitRange", "ServiceAccount", "ExternalSecret", "Secret",
 		"ConfigMap", "PersistentVolumeClaim", "Service", "Deployment", "StatefulSet", "DaemonSet",
-		"Job", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Ingress", "NetworkPolicy",
+		"Job", "CronJob", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Ingress", "NetworkPolicy",
 	}
 	for i, k := range order {
 		if k == kind {

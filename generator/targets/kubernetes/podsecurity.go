@@ -86,6 +86,11 @@ func podSecurityViolations(level string, s *model.Service, pod *corev1.PodSpec, 
 		}
 	}
 	if level != levelRestricted {
+		// baseline refuses an explicit Unconfined seccomp profile;
+		// restricted's own check below refuses it too.
+		if psc := pod.SecurityContext; psc != nil && psc.SeccompProfile != nil && psc.SeccompProfile.Type == corev1.SeccompProfileTypeUnconfined {
+			out = append(out, violation{"seccompProfile", []field{securityField(s, "seccompProfile", `"RuntimeDefault"`, "seccompProfile Unconfined")}})
+		}
 		if len(nonDefault) > 0 {
 			out = append(out, violation{"non-default capabilities", nonDefault})
 		}
@@ -98,6 +103,9 @@ func podSecurityViolations(level string, s *model.Service, pod *corev1.PodSpec, 
 		out = append(out, violation{"restricted volume types", hp})
 	}
 	var root []field
+	if psc := pod.SecurityContext; psc != nil && psc.RunAsUser != nil && *psc.RunAsUser == 0 {
+		root = append(root, securityField(s, "runAsUser", "a non-root uid", "the pod's runAsUser is 0"))
+	}
 	for _, c := range pod.Containers {
 		if sc := c.SecurityContext; sc != nil && sc.RunAsUser != nil && *sc.RunAsUser == 0 {
 			root = append(root, field{[]string{"user"}, "user 0"})
@@ -117,10 +125,10 @@ func podSecurityViolations(level string, s *model.Service, pod *corev1.PodSpec, 
 			sc = &corev1.SecurityContext{}
 		}
 		if sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation {
-			ape = append(ape, field{nil, fmt.Sprintf("container %q does not set securityContext.allowPrivilegeEscalation=false", c.Name)})
+			ape = append(ape, securityField(s, "allowPrivilegeEscalation", "false", fmt.Sprintf("container %q does not set securityContext.allowPrivilegeEscalation=false", c.Name)))
 		}
 		if sc.Capabilities == nil || !dropsAll(sc.Capabilities.Drop) {
-			caps = append(caps, field{nil, fmt.Sprintf("container %q does not drop ALL capabilities", c.Name)})
+			caps = append(caps, securityField(s, "dropAllCapabilities", "true", fmt.Sprintf("container %q does not drop ALL capabilities", c.Name)))
 		}
 		if sc.Capabilities != nil {
 			for i, a := range sc.Capabilities.Add {
@@ -130,10 +138,10 @@ func podSecurityViolations(level string, s *model.Service, pod *corev1.PodSpec, 
 			}
 		}
 		if !isTrue(sc.RunAsNonRoot) && !(sc.RunAsNonRoot == nil && isTrue(podSC.RunAsNonRoot)) {
-			nonRoot = append(nonRoot, field{nil, fmt.Sprintf("neither the pod nor container %q sets securityContext.runAsNonRoot=true", c.Name)})
+			nonRoot = append(nonRoot, securityField(s, "runAsNonRoot", "true", fmt.Sprintf("neither the pod nor container %q sets securityContext.runAsNonRoot=true", c.Name)))
 		}
 		if !seccompOK(sc.SeccompProfile) && !(sc.SeccompProfile == nil && seccompOK(podSC.SeccompProfile)) {
-			seccomp = append(seccomp, field{nil, fmt.Sprintf("neither the pod nor container %q sets securityContext.seccompProfile.type to RuntimeDefault or Localhost", c.Name)})
+			seccomp = append(seccomp, securityField(s, "seccompProfile", `"RuntimeDefault"`, fmt.Sprintf("neither the pod nor container %q sets securityContext.seccompProfile.type to RuntimeDefault or Localhost", c.Name)))
 		}
 	}
 	for _, v := range []violation{
@@ -147,6 +155,24 @@ func podSecurityViolations(level string, s *model.Service, pod *corev1.PodSpec, 
 		}
 	}
 	return out
+}
+
+// securityField is the violation of the service's security field f (want
+// is the value that meets the level): at security.f when the service sets
+// it; otherwise the value is the environment's default or nobody's, the
+// error is at the service, and says where to set it.
+func securityField(s *model.Service, f, want, says string) field {
+	set := map[string]bool{
+		"runAsNonRoot":             s.Security.RunAsNonRoot != nil,
+		"runAsUser":                s.Security.RunAsUser != nil,
+		"seccompProfile":           s.Security.SeccompProfile != nil,
+		"allowPrivilegeEscalation": s.Security.AllowPrivilegeEscalation != nil,
+		"dropAllCapabilities":      s.Security.DropAllCapabilities != nil,
+	}
+	if set[f] {
+		return field{[]string{"security", f}, says}
+	}
+	return field{nil, says + ": set kubernetes.security." + f + " or the service's security." + f + " to " + want}
 }
 
 // baselineCap reports whether Pod Security "baseline" lets a container add
@@ -201,6 +227,6 @@ func (b *builder) checkPodSecurity(s *model.Service, pod *corev1.PodSpec, hostPa
 		parts = append(parts, v.reason+" ("+strings.Join(says, ", ")+")")
 	}
 	return b.errorf(s.Name, first,
-		"service %q cannot run in namespace %s at Pod Security level %q (kubernetes.podSecurity): %s; change these fields, or set kubernetes.podSecurity to a level the pod meets (\"privileged\" admits any pod)",
+		"service %q cannot run in namespace %s at Pod Security level %q (kubernetes.podSecurity): %s; change these fields (the environment's defaults are kubernetes.security, a service's own security overrides them), or set kubernetes.podSecurity to a level the pod meets (\"privileged\" admits any pod)",
 		s.Name, b.env.Namespace, level, strings.Join(parts, "; "))
 }

@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/target"
 )
 
@@ -91,7 +92,7 @@ func TestProcessFields(t *testing.T) {
 	}
 	pod := d.Spec.Template
 	c := pod.Spec.Containers[0]
-	uid, gid, yes := int64(1000), int64(2000), true
+	uid, gid, yes, no := int64(1000), int64(2000), true, false
 	check := func(field string, want, got any) {
 		t.Helper()
 		if diff := cmp.Diff(want, got); diff != "" {
@@ -99,7 +100,7 @@ func TestProcessFields(t *testing.T) {
 		}
 	}
 	check("securityContext", &corev1.SecurityContext{
-		RunAsUser: &uid, RunAsGroup: &gid, ReadOnlyRootFilesystem: &yes,
+		RunAsUser: &uid, RunAsGroup: &gid, ReadOnlyRootFilesystem: &yes, AllowPrivilegeEscalation: &no,
 		Capabilities: &corev1.Capabilities{Add: []corev1.Capability{"NET_ADMIN"}, Drop: []corev1.Capability{"ALL"}},
 	}, c.SecurityContext)
 	check("workingDir", "/srv", c.WorkingDir)
@@ -177,15 +178,24 @@ func TestProcessPodSecurityIsTheCheckers(t *testing.T) {
 	env := m.Envs["prod"]
 	b := &builder{env: env, mounters: map[string]int{}}
 	base := env.Services["proc-test"]
+	yes, no, zero, unconfined := true, false, int64(0), "Unconfined"
 	for name, change := range map[string]func(){
-		"as written":       func() {},
-		"privileged":       func() { base.Privileged = true },
-		"baseline cap":     func() { base.CapAdd = []string{"CHOWN"} },
-		"bind cap":         func() { base.CapAdd = []string{"NET_BIND_SERVICE"}; base.CapDrop = []string{"ALL"} },
-		"root":             func() { base.User = "0" },
-		"root and sys cap": func() { base.User = "0:0"; base.CapAdd = []string{"SYS_ADMIN", "CHOWN"} },
+		"as written":   func() {},
+		"privileged":   func() { base.Privileged = true },
+		"baseline cap": func() { base.CapAdd = []string{"CHOWN"} },
+		"bind cap":     func() { base.CapAdd = []string{"NET_BIND_SERVICE"}; base.CapDrop = []string{"ALL"} },
+		"root":         func() { base.User = "0"; base.Security.RunAsNonRoot = &no },
+		"root and sys cap": func() {
+			base.User = "0:0"
+			base.CapAdd = []string{"SYS_ADMIN", "CHOWN"}
+			base.Security.RunAsNonRoot = &no
+		},
+		"pod root":    func() { base.User = ""; base.Security.RunAsUser = &zero; base.Security.RunAsNonRoot = &no },
+		"no defaults": func() { env.Kubernetes.Security = model.Security{} },
+		"escalation":  func() { base.Security.AllowPrivilegeEscalation = &yes },
+		"unconfined":  func() { base.Security.SeccompProfile = &unconfined },
 	} {
-		saved := *base
+		saved, savedEnv := *base, env.Kubernetes.Security
 		change()
 		pod, _, err := b.podSpec(base)
 		if err != nil {
@@ -202,7 +212,7 @@ func TestProcessPodSecurityIsTheCheckers(t *testing.T) {
 				t.Errorf("%s at %s (-checker +degen):\n%s", name, level, diff)
 			}
 		}
-		*base = saved
+		*base, env.Kubernetes.Security = saved, savedEnv
 	}
 	_ = target.Warning{}
 }

@@ -66,6 +66,10 @@ func typed(apiVersion, kind string) any {
 		return &appsv1.DaemonSet{}
 	case "batch/v1 Job":
 		return &batchv1.Job{}
+	case "batch/v1 CronJob":
+		return &batchv1.CronJob{}
+	case "v1 ServiceAccount":
+		return &corev1.ServiceAccount{}
 	case "v1 Service":
 		return &corev1.Service{}
 	case "v1 ConfigMap":

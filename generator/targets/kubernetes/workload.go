@@ -101,6 +101,8 @@ func (b *builder) workload(s *model.Service) (any, error) {
 				UpdateStrategy: appsv1.DaemonSetUpdateStrategy{Type: appsv1.RollingUpdateDaemonSetStrategyType},
 			},
 		}, nil
+	case "cronjob":
+		return b.cronJob(s, m, tmpl), nil
 	case "job":
 		tmpl.Spec.RestartPolicy = corev1.RestartPolicyOnFailure
 		if s.Restart == "no" {
@@ -169,11 +171,10 @@ func (b *builder) podSpec(s *model.Service) (corev1.PodSpec, []corev1.Persistent
 		return corev1.PodSpec{}, nil, err
 	}
 	c.Resources = res
-	if s.Health != nil {
-		c.LivenessProbe = probe(s.Health)
-		c.ReadinessProbe = probe(s.Health)
-	}
-	pod := corev1.PodSpec{}
+	b.probes(s, &c)
+	// Each workload runs as its own ServiceAccount, which mounts no API
+	// token unless the model asks.
+	pod := corev1.PodSpec{ServiceAccountName: s.Name}
 	for _, t := range s.Tolerations {
 		pod.Tolerations = append(pod.Tolerations, corev1.Toleration{
 			Key: t.Key, Operator: corev1.TolerationOperator(t.Operator), Value: t.Value,
@@ -203,7 +204,7 @@ func (b *builder) podSpec(s *model.Service) (corev1.PodSpec, []corev1.Persistent
 			vm.Name = "anon" + volumeName(m.Target)
 			pod.Volumes = append(pod.Volumes, corev1.Volume{Name: vm.Name, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
 		case m.Volume != "":
-			vm.Name = model.KubeName(m.Volume)
+			vm.Name, vm.SubPath = model.KubeName(m.Volume), m.SubPath
 			if s.Stateful() {
 				claims = append(claims, b.claim(m.Volume))
 				break
@@ -253,6 +254,9 @@ func (b *builder) podSpec(s *model.Service) (corev1.PodSpec, []corev1.Persistent
 		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: name, MountPath: t})
 	}
 	b.podProcess(s, &pod)
+	if err := b.security(s, &pod, &c); err != nil {
+		return corev1.PodSpec{}, nil, err
+	}
 	pod.Containers = []corev1.Container{c}
 	if b.envOnly {
 		// The level is the environment's Namespace's; the base has none.
@@ -395,25 +399,13 @@ func (b *builder) resources(s *model.Service) (corev1.ResourceRequirements, erro
 // named port, exec checks run the command (a one-element command through
 // the shell, as Compose's CMD-SHELL does).
 func probe(h *model.HealthCheck) *corev1.Probe {
-	p := &corev1.Probe{
+	return &corev1.Probe{
+		ProbeHandler:        handler(h.Type, h.Path, h.Port, h.Command),
 		InitialDelaySeconds: int32(h.InitialDelaySeconds),
 		PeriodSeconds:       int32(h.PeriodSeconds),
 		TimeoutSeconds:      seconds(h.Timeout),
 		FailureThreshold:    int32(h.Retries),
 	}
-	switch h.Type {
-	case "http":
-		p.HTTPGet = &corev1.HTTPGetAction{Path: h.Path, Port: intstr.FromString(h.Port)}
-	case "tcp":
-		p.TCPSocket = &corev1.TCPSocketAction{Port: intstr.FromString(h.Port)}
-	case "exec":
-		cmd := h.Command
-		if len(cmd) == 1 {
-			cmd = []string{"sh", "-c", cmd[0]}
-		}
-		p.Exec = &corev1.ExecAction{Command: cmd}
-	}
-	return p
 }
 
 // seconds rounds a model duration up to whole seconds, at least one.

@@ -1,0 +1,66 @@
+package kubernetes
+
+import (
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/degen-dev/degen/generator/model"
+)
+
+// probes gives the container its probes: readiness from health, liveness
+// from liveness or else health, startup from startup. A long-running
+// service that opens ports and has neither readiness nor liveness is a
+// warning: Kubernetes would send it traffic before it listens and never
+// restart it when it hangs.
+func (b *builder) probes(s *model.Service, c *corev1.Container) {
+	if h := s.Health; h != nil && h.Type != "none" {
+		c.ReadinessProbe = probe(h)
+		c.LivenessProbe = probe(h)
+	}
+	if s.Liveness != nil {
+		c.LivenessProbe = modelProbe(s.Liveness)
+	}
+	if s.Startup != nil {
+		c.StartupProbe = modelProbe(s.Startup)
+	}
+	if s.LongRunning() && len(s.Ports) > 0 && c.ReadinessProbe == nil && c.LivenessProbe == nil {
+		names := make([]string, 0, len(s.Ports))
+		for _, p := range s.Ports {
+			names = append(names, p.Name)
+		}
+		sort.Strings(names)
+		b.warn(s.Name, "no-probe", "opens ports ("+strings.Join(names, ", ")+") but has no probe: Kubernetes sends it traffic before it listens and never restarts it when it hangs; give it health (readiness and liveness) or liveness")
+	}
+}
+
+// modelProbe maps a model probe: http and tcp probe the named port, exec
+// runs the command (a one-element command through the shell).
+func modelProbe(m *model.Probe) *corev1.Probe {
+	p := &corev1.Probe{
+		InitialDelaySeconds: int32(m.InitialDelaySeconds),
+		PeriodSeconds:       int32(m.PeriodSeconds),
+		TimeoutSeconds:      int32(m.TimeoutSeconds),
+		FailureThreshold:    int32(m.FailureThreshold),
+	}
+	p.ProbeHandler = handler(m.Type, m.Path, m.Port, m.Command)
+	return p
+}
+
+// handler is the probe's action.
+func handler(typ, path, port string, command []string) corev1.ProbeHandler {
+	switch typ {
+	case "http":
+		return corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: path, Port: intstr.FromString(port)}}
+	case "tcp":
+		return corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromString(port)}}
+	case "exec":
+		if len(command) == 1 {
+			command = []string{"sh", "-c", command[0]}
+		}
+		return corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: command}}
+	}
+	return corev1.ProbeHandler{}
+}
