@@ -402,10 +402,13 @@ func warnings(env *model.Environment, s *model.Service) []target.Warning {
 	switch {
 	case s.Kind == "daemonset":
 		add("daemonset-one-container", "daemonset runs one container on the Docker host, not one per node")
-	case s.Kind == "job" && (s.Restart == "always" || s.Restart == "unless-stopped"):
-		add("job-restarts", "job with restart %q runs again after it completes in Compose: set restart to \"no\" or \"on-failure\"", s.Restart)
+	case s.Batch() && (s.Restart == "always" || s.Restart == "unless-stopped"):
+		add("job-restarts", "%s with restart %q runs again after it completes in Compose: set restart to \"no\" or \"on-failure\"", s.Kind, s.Restart)
 	case s.Kind == "statefulset" && s.Replicas > 1 && s.Ordinal == nil:
 		add("statefulset-shared-volumes", "statefulset replicas share their volumes in Compose: there is no per-replica identity or claim")
+	}
+	if c := s.CronJob; c != nil {
+		add("cronjob-not-scheduled", "schedule %q is not carried: Compose has no scheduler and runs the container once, when the stack starts; run it on schedule from the host's cron (docker compose run --rm %s), or give it a profile so that up skips it", c.Schedule, s.Name)
 	}
 	return ws
 }

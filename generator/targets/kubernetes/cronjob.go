@@ -28,7 +28,7 @@ func (b *builder) cronJob(s *model.Service, m metav1.ObjectMeta, tmpl corev1.Pod
 		ConcurrencyPolicy:          batchv1.ConcurrencyPolicy(cj.ConcurrencyPolicy),
 		SuccessfulJobsHistoryLimit: &ok,
 		FailedJobsHistoryLimit:     &failed,
-		JobTemplate:                batchv1.JobTemplateSpec{Spec: job},
+		JobTemplate:                batchv1.JobTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: m.Labels}, Spec: job},
 	}
 	if cj.TimeZone != "" {
 		tz := cj.TimeZone

@@ -17,7 +17,7 @@ import (
 // each whose pods derive their identity as the model says, and generation
 // is deterministic.
 func TestStacks(t *testing.T) {
-	scraped, ordinal := 0, 0
+	scraped, ordinal, restricted, cronJobs := 0, 0, 0, 0
 	stacks.Each(t, repoRoot, Name, func(t *testing.T, m *model.Model, envs []string) {
 		r, err := newRun(t, m)
 		if err != nil {
@@ -30,7 +30,20 @@ func TestStacks(t *testing.T) {
 		t.Run("podsecurity", func(t *testing.T) {
 			checkPodSecurity(t, r)
 			checkPodSecurityJudgement(t, r)
+			for _, env := range envs {
+				if m.Envs[env].Kubernetes.PodSecurity == levelRestricted {
+					restricted++
+				}
+			}
 		})
+		t.Run("serviceaccounts", func(t *testing.T) { checkServiceAccounts(t, r) })
+		for _, env := range envs {
+			for _, obj := range r.built[env] {
+				if obj["kind"] == "CronJob" {
+					cronJobs++
+				}
+			}
+		}
 		t.Run("externalsecrets", func(t *testing.T) { checkExternalSecretStore(t, r) })
 		t.Run("budgets", func(t *testing.T) { checkPodDisruptionBudgets(t, r) })
 		t.Run("scrape", func(t *testing.T) {
@@ -54,6 +67,15 @@ func TestStacks(t *testing.T) {
 		t.Run("deterministic", func(t *testing.T) { checkDeterministic(t, r) })
 		t.Run("kubectl", func(t *testing.T) { checkKubectlKustomize(t, r) })
 	})
+	// Pod Security "restricted" is reachable: some stack's pods all meet
+	// it (the checker ran on them above), and a CronJob was built,
+	// decoded strictly and judged by it.
+	if restricted == 0 {
+		t.Error("no stack has an environment at Pod Security \"restricted\": the checker proved nothing of that level")
+	}
+	if cronJobs == 0 {
+		t.Error("no stack's build holds a CronJob")
+	}
 	if ordinal == 0 {
 		t.Error("no stack has an ordinal service: the ordinal check ran on none")
 	}
