@@ -150,6 +150,7 @@ import "degen.dev/schema"
 		image: "nginx:1.27.3"
 		ports: [{name: "http", containerPort: 80, hostPort: 8080}]
 		resources: {requests: {cpu: "100m", memory: "64Mi"}, limits: {cpu: "500m", memory: "128Mi"}}
+		liveness: {type: "http", path: "/", port: "http"}
 	}
 }
 
