@@ -16,31 +16,22 @@ type Security struct {
 
 // Over returns s with every field o sets replaced by o's.
 func (s Security) Over(o Security) Security {
-	if o.RunAsNonRoot != nil {
-		s.RunAsNonRoot = o.RunAsNonRoot
-	}
-	if o.RunAsUser != nil {
-		s.RunAsUser = o.RunAsUser
-	}
-	if o.RunAsGroup != nil {
-		s.RunAsGroup = o.RunAsGroup
-	}
-	if o.FSGroup != nil {
-		s.FSGroup = o.FSGroup
-	}
-	if o.SeccompProfile != nil {
-		s.SeccompProfile = o.SeccompProfile
-	}
-	if o.AllowPrivilegeEscalation != nil {
-		s.AllowPrivilegeEscalation = o.AllowPrivilegeEscalation
-	}
-	if o.DropAllCapabilities != nil {
-		s.DropAllCapabilities = o.DropAllCapabilities
-	}
-	if o.ReadOnlyRootFilesystem != nil {
-		s.ReadOnlyRootFilesystem = o.ReadOnlyRootFilesystem
-	}
+	over(&s.RunAsNonRoot, o.RunAsNonRoot)
+	over(&s.RunAsUser, o.RunAsUser)
+	over(&s.RunAsGroup, o.RunAsGroup)
+	over(&s.FSGroup, o.FSGroup)
+	over(&s.SeccompProfile, o.SeccompProfile)
+	over(&s.AllowPrivilegeEscalation, o.AllowPrivilegeEscalation)
+	over(&s.DropAllCapabilities, o.DropAllCapabilities)
+	over(&s.ReadOnlyRootFilesystem, o.ReadOnlyRootFilesystem)
 	return s
+}
+
+// over sets *dst to src when src is set.
+func over[T any](dst **T, src *T) {
+	if src != nil {
+		*dst = src
+	}
 }
 
 // Probe is a Kubernetes probe (schema #Probe).
