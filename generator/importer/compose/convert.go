@@ -256,7 +256,7 @@ func (c *converter) lifecycle(s types.ServiceConfig, out *obj, rest *types.Servi
 	name := s.Name
 	if len(s.DependsOn) > 0 {
 		deps := &obj{}
-		for _, d := range sortedKeys(s.DependsOn) {
+		for _, d := range model.SortedKeys(s.DependsOn) {
 			dep := s.DependsOn[d]
 			cond := map[string]string{"service_started": "started", "service_healthy": "healthy", "service_completed_successfully": "completed"}[dep.Condition]
 			if cond == "" {
@@ -330,7 +330,7 @@ func (c *converter) identity(s types.ServiceConfig, out *obj, rest *types.Servic
 		c.report(name, lit("hostname"), Changed, true, "the model gives every service a hostname, its name %s (Compose gave the container its id)", c.serviceName(name))
 	case s.Hostname != c.serviceName(name) && dnsLabel.MatchString(s.Hostname):
 		out.set("hostname", s.Hostname)
-		for _, n := range sortedKeys(s.Networks) {
+		for _, n := range model.SortedKeys(s.Networks) {
 			c.report(name, []string{"networks", n, "aliases"}, Changed, true, "hostname %s is also an alias on network %s, so other services resolve it (the model's hostname is the service's DNS name)", s.Hostname, n)
 		}
 	case s.Hostname != c.serviceName(name):
@@ -367,14 +367,14 @@ func (c *converter) process(name string, s types.ServiceConfig, out *obj, rest *
 	}
 	if len(s.ExtraHosts) > 0 {
 		h := &obj{}
-		for _, host := range sortedKeys(s.ExtraHosts) {
+		for _, host := range model.SortedKeys(s.ExtraHosts) {
 			h.set(host, strList(s.ExtraHosts[host]))
 		}
 		out.set("extraHosts", h)
 	}
 	if len(s.Ulimits) > 0 {
 		u := &obj{}
-		for _, n := range sortedKeys(s.Ulimits) {
+		for _, n := range model.SortedKeys(s.Ulimits) {
 			l := s.Ulimits[n]
 			if l.Single != 0 {
 				u.set(n, l.Single)
@@ -398,7 +398,7 @@ func (c *converter) process(name string, s types.ServiceConfig, out *obj, rest *
 	}
 	if len(s.Labels) > 0 {
 		l := &obj{}
-		for _, k := range sortedKeys(s.Labels) {
+		for _, k := range model.SortedKeys(s.Labels) {
 			l.set(k, s.Labels[k])
 		}
 		out.set("labels", l)
@@ -410,7 +410,7 @@ func (c *converter) process(name string, s types.ServiceConfig, out *obj, rest *
 		}
 		if len(lg.Options) > 0 {
 			o := &obj{}
-			for _, k := range sortedKeys(lg.Options) {
+			for _, k := range model.SortedKeys(lg.Options) {
 				o.set(k, lg.Options[k])
 			}
 			l.set("options", o)
@@ -435,7 +435,7 @@ func (c *converter) build(name string, b *types.BuildConfig) *obj {
 	}
 	if len(b.Args) > 0 {
 		args := &obj{}
-		for _, k := range sortedKeys(b.Args) {
+		for _, k := range model.SortedKeys(b.Args) {
 			if v := b.Args[k]; v != nil && policy.LooksSecret(k+"="+*v) {
 				c.report(name, []string{"build", "args", k}, Secret, true, "build argument %s looks like a secret: its value is not written (degen writes no secret under out/); give it to the build as a build secret", k)
 			} else if v != nil && envVarName.MatchString(k) {
@@ -557,7 +557,7 @@ func (c *converter) ports(name string, s types.ServiceConfig) []any {
 // like a secret or is unset (degen never writes a secret's value).
 func (c *converter) environment(name string, s types.ServiceConfig) *obj {
 	out := &obj{}
-	for _, k := range sortedKeys(s.Environment) {
+	for _, k := range model.SortedKeys(s.Environment) {
 		v := s.Environment[k]
 		if !envVarName.MatchString(k) {
 			c.report(name, []string{"environment", k}, Dropped, true, "variable name %q is not a POSIX name, which the model's are", k)
@@ -901,7 +901,7 @@ func (c *converter) leftover(svc string, prefix []string, v any) {
 	if json.Unmarshal(data, &m) != nil {
 		return
 	}
-	for _, k := range sortedKeys(m) {
+	for _, k := range model.SortedKeys(m) {
 		if isEmpty(m[k]) {
 			continue
 		}
@@ -931,13 +931,4 @@ func isEmpty(v any) bool {
 		return true
 	}
 	return false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

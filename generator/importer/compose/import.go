@@ -98,8 +98,8 @@ func Import(ctx context.Context, opts Options) (*Result, error) {
 		c.report("", lit("name"), Renamed, true, "project %q is named %q: the model's names are DNS labels", p.Name, project)
 	}
 	c.services = c.names("service", p.ServiceNames(), dnsLabel.MatchString, model.KubeName)
-	c.volumes = c.names("volume", sortedKeys(p.Volumes), composeName.MatchString, composeRename)
-	c.networks = c.names("network", sortedKeys(p.Networks), composeName.MatchString, composeRename)
+	c.volumes = c.names("volume", model.SortedKeys(p.Volumes), composeName.MatchString, composeRename)
+	c.networks = c.names("network", model.SortedKeys(p.Networks), composeName.MatchString, composeRename)
 
 	base := &obj{}
 	base.set("project", (&obj{}).set("name", project))
@@ -147,7 +147,7 @@ func Import(ctx context.Context, opts Options) (*Result, error) {
 	}
 	if len(c.secrets) > 0 {
 		sec := &obj{}
-		for _, n := range sortedKeys(c.secrets) {
+		for _, n := range model.SortedKeys(c.secrets) {
 			sec.set(n, c.secrets[n])
 		}
 		base.set("secrets", sec, "Secrets are references: each is read from its envVar (Compose) or the secret store key (Kubernetes); no value is in the model.")
@@ -227,7 +227,7 @@ func (f Finding) comment() string {
 
 func (c *converter) topNetworks(p *types.Project) *obj {
 	out := &obj{}
-	for _, n := range sortedKeys(p.Networks) {
+	for _, n := range model.SortedKeys(p.Networks) {
 		nw := p.Networks[n]
 		o := &obj{}
 		o.set("description", "")
@@ -255,7 +255,7 @@ func (c *converter) topNetworks(p *types.Project) *obj {
 
 func (c *converter) topVolumes(p *types.Project) *obj {
 	out := &obj{}
-	for _, n := range sortedKeys(p.Volumes) {
+	for _, n := range model.SortedKeys(p.Volumes) {
 		v := p.Volumes[n]
 		if v.Driver != "" && v.Driver != "local" {
 			c.report("", []string{"volumes", n, "driver"}, Dropped, true, "driver %s is not carried", v.Driver)
@@ -273,20 +273,20 @@ func (c *converter) topVolumes(p *types.Project) *obj {
 
 // topLevelRest reports the top-level entries the model has no place for.
 func (c *converter) topLevelRest(p *types.Project) {
-	for _, n := range sortedKeys(p.Secrets) {
+	for _, n := range model.SortedKeys(p.Secrets) {
 		if p.Secrets[n].File == "" {
 			c.report("", []string{"secrets", n}, Dropped, true, "a secret that is not a file (environment, external) is not carried")
 		}
 	}
-	for _, n := range sortedKeys(p.Configs) {
+	for _, n := range model.SortedKeys(p.Configs) {
 		if p.Configs[n].File == "" && p.Configs[n].Content == "" {
 			c.report("", []string{"configs", n}, Dropped, true, "a config that is not a file (content, environment, external) is not carried")
 		}
 	}
-	for _, n := range sortedKeys(p.Extensions) {
+	for _, n := range model.SortedKeys(p.Extensions) {
 		c.report("", []string{n}, Dropped, true, "extension %s is not carried", n)
 	}
-	for _, n := range sortedKeys(p.Models) {
+	for _, n := range model.SortedKeys(p.Models) {
 		c.report("", []string{"models", n}, Dropped, true, "models are not carried")
 	}
 }

@@ -1,8 +1,9 @@
 package compose_test
 
 import (
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"testing"
 	"time"
 
@@ -117,7 +118,7 @@ func TestComposeParity(t *testing.T) {
 		check("volumes", []string{"volume  /app/node_modules", "volume app_data /data"}, vols)
 		check("top-level volume", "de-local_app_data", p.Volumes["app_data"].Name)
 		check("top-level network", "de-local_back_end.net", p.Networks["back_end.net"].Name)
-		check("networks", []string{"back_end.net", "de-net"}, sortedKeysOf(app.Networks))
+		check("networks", []string{"back_end.net", "de-net"}, slices.Sorted(maps.Keys(app.Networks)))
 		db, err := p.GetService("db")
 		if err != nil {
 			t.Fatal(err)
@@ -148,12 +149,3 @@ func TestProfilesHideTheService(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-func sortedKeysOf[V any](m map[string]V) []string {
-	var keys []string
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
