@@ -48,9 +48,8 @@ func FuzzLoad(f *testing.F) {
 		}
 		all, err := Load(Options{Dir: dir})
 		checkErr(t, dir, err)
-		// prod alone is evaluated from files without the other
-		// environments when they cannot be reached (keepEnvironments):
-		// whenever the whole model loads, prod alone must load the same.
+		// prod alone is its own instance and the base's: whenever the
+		// whole model loads, prod alone must load the same.
 		one, oneErr := Load(Options{Dir: dir, Envs: []string{"prod"}})
 		checkErr(t, dir, oneErr)
 		if err != nil || all.Envs["prod"] == nil {

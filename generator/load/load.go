@@ -37,11 +37,19 @@ type Options struct {
 	// Resolved, when set, is given every requested environment and the
 	// base, in no fixed order, as soon as each is decoded and checked, so
 	// that a caller can start on them while Load goes on. It runs on Load's
-	// goroutine and must not block for long. Environments may share a CUE
-	// context: a goroutine of the caller uses their Value only under
-	// LockCUE (PosOf takes it). After an error Load returns, the
+	// goroutine and must not block for long. The base and the environments
+	// its untagged files define share a CUE context; a goroutine of the
+	// caller reads their CUE values only under the context's lock (PosOf
+	// and EnvValue take it). After an error Load returns, the
 	// environments already given are not a valid model.
 	Resolved func(env *model.Environment, base bool)
+	// Plan, when set, is Scan's plan of the files, so that a caller that
+	// scanned them (to key a cache) does not scan again.
+	Plan *Plan
+	// Skip names environments the caller already has (from a cache):
+	// their instances are not evaluated, and they are not in the returned
+	// model. The base is always evaluated.
+	Skip map[string]bool
 }
 
 // UnknownEnvError is returned when a requested environment is not defined.
@@ -58,11 +66,12 @@ func (e *UnknownEnvError) Error() string {
 // environments. The returned error, if any, is either an *UnknownEnvError or
 // a CUE error list (cueerrors.Error) with positions.
 //
-// CUE evaluates every field of a package, and each environment costs about
-// as much as the rest of the model. When the files allow it (see
-// keepEnvironments), this context evaluates only the requested
-// environments, and a second one, in a goroutine, the base and the last of
-// them (see base.go): the two cores share the evaluation.
+// Each environment is its own CUE instance (see Plan): the untagged files of
+// envs/ and the environment's own. The base is the instance of the untagged
+// files alone. Each instance is evaluated in a CUE context of its own, up to
+// GOMAXPROCS at a time, and handed to opts.Resolved as soon as it is decoded
+// and checked. An instance that fails does not stop the others: the error
+// lists every failing environment's errors, each at its own positions.
 func Load(opts Options) (*model.Model, error) {
 	root, err := filepath.Abs(opts.Dir)
 	if err != nil {
@@ -74,38 +83,264 @@ func Load(opts Options) (*model.Model, error) {
 	if err := CheckModule(root); err != nil {
 		return nil, err
 	}
-	inst, err := parse(root)
+	plan := opts.Plan
+	if plan == nil {
+		if plan, err = Scan(root); err != nil {
+			return nil, err
+		}
+	}
+	var want []string
+	if opts.Envs != nil {
+		want = slices.Clone(opts.Envs)
+		sort.Strings(want)
+	}
+	// The base instance also resolves the environments the untagged files
+	// define.
+	jobs := []string{""}
+	for _, name := range plan.Names() {
+		if (want == nil || slices.Contains(want, name)) && !opts.Skip[name] {
+			jobs = append(jobs, name)
+		}
+	}
+	results := make(chan *instanceResult, len(jobs))
+	go evalAll(root, jobs, plan, want, opts.Skip, results)
+	m := &model.Model{Root: root, Envs: map[string]*model.Environment{}}
+	var errs, baseErrs cueerrors.Error
+	var untagged []string
+	baseOK := false
+	var envsPos token.Pos
+	// Results come in the order the instances finish; the model and the
+	// error list do not depend on it (errors are sorted by Sanitize).
+	for range jobs {
+		r := <-results
+		if r.err != nil {
+			baseErrs = cueerrors.Append(baseErrs, cueerrors.Promote(r.err, ""))
+		} else if r.name == "" {
+			m.Base = r.env
+			if opts.Resolved != nil {
+				opts.Resolved(r.env, true)
+			}
+		}
+		if r.name == "" && r.listed {
+			baseOK, untagged, envsPos = true, r.defined, r.envsPos
+		}
+		for _, env := range r.envs {
+			m.Envs[env.Name] = env
+			if opts.Resolved != nil {
+				opts.Resolved(env, false)
+			}
+		}
+		for _, name := range model.SortedKeys(r.errs) {
+			errs = cueerrors.Append(errs, cueerrors.Promote(r.errs[name], ""))
+		}
+	}
+	if baseOK {
+		m.Defined = knownEnvs(plan, untagged)
+		for _, name := range want {
+			if !slices.Contains(m.Defined, name) {
+				return nil, &UnknownEnvError{Name: name, Known: m.Defined}
+			}
+		}
+		if errs == nil && len(m.Defined) == 0 {
+			return nil, cueerrors.Newf(envsPos, "the model defines no environments: add one in envs/, e.g. environments: dev: {artefacts: [\"compose\"]}")
+		}
+	}
+	if errs == nil {
+		// The base's errors are the environments' own (each is #Base
+		// and a delta), where they have a position: they are reported
+		// alone only when no environment failed.
+		errs = baseErrs
+	}
+	if errs != nil {
+		return nil, cueerrors.Sanitize(errs)
+	}
+	return m, nil
+}
+
+// knownEnvs are the environments the files tag and those the untagged
+// files define, sorted.
+func knownEnvs(plan *Plan, untagged []string) []string {
+	names := append(plan.Names(), untagged...)
+	sort.Strings(names)
+	return slices.Compact(names)
+}
+
+// instanceResult is what one instance resolved: the base (name "") with
+// the environments the untagged files define, or one environment.
+type instanceResult struct {
+	name string
+	env  *model.Environment // the base, for the base instance
+	// envs are the requested environments it resolved, in name order,
+	// and errs the errors of those that failed, by name.
+	envs    []*model.Environment
+	errs    map[string]error
+	defined []string
+	envsPos token.Pos
+	// listed says that defined is known: the instance evaluated.
+	listed bool
+	// err stops the instance as a whole.
+	err error
+}
+
+// evalAll evaluates the instances named by jobs ("" the base), each in a
+// CUE context of its own, up to GOMAXPROCS at once, sending each result on
+// out as it is done.
+func evalAll(root string, jobs []string, plan *Plan, want []string, skip map[string]bool, out chan<- *instanceResult) {
+	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
+	for _, name := range jobs {
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem }()
+			if name == "" {
+				out <- evalBase(root, want, plan, skip)
+				return
+			}
+			out <- evalEnv(root, name)
+		}()
+	}
+}
+
+// evalBase evaluates the untagged files: the base, and the environments
+// of want (all when want is nil) that they define, no @if tags and skip
+// does not name.
+func evalBase(root string, want []string, plan *Plan, skip map[string]bool) *instanceResult {
+	r := &instanceResult{errs: map[string]error{}}
+	v, built, evalErr := evalInstance(root, nil)
+	if !built {
+		r.err = evalErr
+		return r
+	}
+	envsV := v.LookupPath(cue.ParsePath(model.PathEnvironments))
+	if envsV.Exists() {
+		r.envsPos = envsV.Pos()
+	} else {
+		r.envsPos = v.Pos()
+	}
+	names, err := envNames(envsV)
+	if err != nil {
+		r.err = err
+		return r
+	}
+	for _, n := range names {
+		if !plan.IsTagged(n) {
+			r.defined = append(r.defined, n)
+		}
+	}
+	r.listed = true
+	// The errors of a tagged environment are its own instance's to report.
+	var shared cueerrors.Error
+	for _, e := range cueerrors.Errors(evalErr) {
+		switch env := errEnv(e); {
+		case env == "":
+			shared = cueerrors.Append(shared, e)
+		case slices.Contains(r.defined, env):
+			r.errs[env] = cueerrors.Append(asList(r.errs[env]), e)
+		}
+	}
+	if shared != nil {
+		r.err = shared
+		return r
+	}
+	mu := &sync.Mutex{}
+	for _, n := range r.defined {
+		if want != nil && !slices.Contains(want, n) || skip[n] || r.errs[n] != nil {
+			continue
+		}
+		env, err := resolveEnv(root, envsV, n, mu)
+		if err != nil {
+			r.errs[n] = err
+			continue
+		}
+		r.envs = append(r.envs, env)
+	}
+	base, err := decodeBase(v, root)
+	if err != nil {
+		r.err = err
+		return r
+	}
+	base.Root = root
+	setLock(base, mu)
+	r.env = base
+	return r
+}
+
+// evalEnv evaluates the instance of the tagged environment name.
+func evalEnv(root, name string) *instanceResult {
+	r := &instanceResult{name: name, errs: map[string]error{}}
+	v, built, err := evalInstance(root, []string{name})
+	if !built {
+		r.errs[name] = err
+		return r
+	}
+	// An untagged file may define other environments: their errors are
+	// the base instance's (or their own instance's) to report.
+	var own cueerrors.Error
+	for _, e := range cueerrors.Errors(err) {
+		if env := errEnv(e); env == "" || env == name {
+			own = cueerrors.Append(own, e)
+		}
+	}
+	if own != nil {
+		r.errs[name] = own
+		return r
+	}
+	envsV := v.LookupPath(cue.ParsePath(model.PathEnvironments))
+	env, err := resolveEnv(root, envsV, name, &sync.Mutex{})
+	if err != nil {
+		r.errs[name] = err
+		return r
+	}
+	r.envs = []*model.Environment{env}
+	return r
+}
+
+// evalInstance loads the files of envs/ that tags select and evaluates
+// them in a new CUE context. built is false when they could not be loaded
+// (err says why); otherwise err holds the evaluation's errors, if any.
+func evalInstance(root string, tags []string) (v cue.Value, built bool, err error) {
+	inst, err := parse(root, tags)
+	if err != nil {
+		return cue.Value{}, false, err
+	}
+	v = cuecontext.New().BuildInstance(inst)
+	return v, true, v.Err()
+}
+
+// errEnv is the environment an error's path lies in, or "".
+func errEnv(e cueerrors.Error) string {
+	p := e.Path()
+	if len(p) > 1 && p[0] == model.PathEnvironments {
+		return p[1]
+	}
+	return ""
+}
+
+// asList is err as an error list (nil for nil).
+func asList(err error) cueerrors.Error {
+	var list cueerrors.Error
+	if err != nil {
+		list = cueerrors.Promote(err, "")
+	}
+	return list
+}
+
+// resolveEnv decodes and checks environment name of envsV, whose context
+// mu guards.
+func resolveEnv(root string, envsV cue.Value, name string, mu *sync.Mutex) (*model.Environment, error) {
+	envV := envsV.LookupPath(cue.MakePath(cue.Str(name)))
+	if !envV.Exists() {
+		return nil, cueerrors.Newf(token.NoPos, "environment %s: no file defines environments: %s: its files carry @if(%s) but say nothing of it (add environments: %s: {...} to one of them)", name, name, name, name)
+	}
+	env, err := decodeEnv(envV)
 	if err != nil {
 		return nil, err
 	}
-	// Keeping every environment leaves the files as they are, and says
-	// whether they may be split by environment and which they define.
-	defined, split := keepEnvironments(inst.Files, func(string) bool { return true })
-	if !split || len(defined) == 0 {
-		defined = nil
-	}
-	want := opts.Envs
-	if want == nil {
-		want = defined
-	}
-	want = append([]string(nil), want...)
-	sort.Strings(want)
-	sideEnv := ""
-	if defined != nil && len(want) > 1 && runtime.GOMAXPROCS(0) > 1 && allIn(want, defined) {
-		sideEnv = want[len(want)-1]
-	}
-	side := startSide(root, sideEnv)
-	if defined != nil {
-		keep := func(n string) bool { return n != sideEnv && slices.Contains(want, n) }
-		if _, ok := keepEnvironments(inst.Files, keep); !ok {
-			return nil, fmt.Errorf("internal error: the files of %s could not be split by environment a second time", model.EnvsPackage)
-		}
-	}
-	v := cuecontext.New().BuildInstance(inst)
-	if err := v.Err(); err != nil {
+	env.Root = root
+	setLock(env, mu)
+	if err := Validate(env); err != nil {
 		return nil, err
 	}
-	return resolve(root, v, defined, sideEnv, opts, side)
+	return env, nil
 }
 
 func allIn(names, set []string) bool {
@@ -117,9 +352,11 @@ func allIn(names, set []string) bool {
 	return true
 }
 
-// parse loads the files of the model package.
-func parse(root string) (*build.Instance, error) {
-	insts := load.Instances([]string{model.EnvsPackage}, Config(root))
+// parse loads the files of the model package that tags select.
+func parse(root string, tags []string) (*build.Instance, error) {
+	cfg := Config(root)
+	cfg.Tags = tags
+	insts := load.Instances([]string{model.EnvsPackage}, cfg)
 	if len(insts) != 1 {
 		return nil, fmt.Errorf("loading %s: expected one package, found %d", model.EnvsPackage, len(insts))
 	}
@@ -131,116 +368,6 @@ func parse(root string) (*build.Instance, error) {
 		return nil, err
 	}
 	return insts[0], nil
-}
-
-// resolve decodes the requested environments of the evaluated instance v
-// (all but sideEnv, which side resolves) and takes the base and sideEnv from
-// side as soon as they are there. When side could not resolve the base, it
-// is resolved here after the environments.
-func resolve(root string, v cue.Value, defined []string, sideEnv string, opts Options, side <-chan sideResult) (*model.Model, error) {
-	envsV := v.LookupPath(cue.ParsePath(model.PathEnvironments))
-	known := defined
-	if known == nil {
-		var err error
-		if known, err = envNames(envsV); err != nil {
-			return nil, err
-		}
-	}
-	if len(known) == 0 {
-		pos := token.NoPos
-		if envsV.Exists() {
-			pos = envsV.Pos()
-		}
-		return nil, cueerrors.Newf(pos, "the model defines no environments: add one in envs/, e.g. environments: dev: {artefacts: [\"compose\"]}")
-	}
-	want := opts.Envs
-	if want == nil {
-		want = known
-	}
-	want = append([]string(nil), want...)
-	sort.Strings(want)
-	for _, name := range want {
-		if !contains(known, name) {
-			return nil, &UnknownEnvError{Name: name, Known: known}
-		}
-	}
-	mu := &sync.Mutex{}
-	m := &model.Model{Root: root, Envs: map[string]*model.Environment{}, Source: &source{v: v, mu: mu}, Defined: known}
-	var errs cueerrors.Error
-	var sideDone, baseOK bool
-	take := func(r sideResult) {
-		sideDone, baseOK = true, r.base != nil
-		if r.base != nil {
-			m.Base = r.base
-			if opts.Resolved != nil && errs == nil {
-				opts.Resolved(r.base, true)
-			}
-		}
-		if r.err != nil {
-			errs = cueerrors.Append(errs, cueerrors.Promote(r.err, ""))
-			return
-		}
-		if r.env != nil {
-			m.Envs[r.env.Name] = r.env
-			if opts.Resolved != nil && errs == nil {
-				opts.Resolved(r.env, false)
-			}
-		}
-	}
-	for _, name := range want {
-		if name == sideEnv {
-			continue
-		}
-		if !sideDone {
-			select {
-			case r := <-side:
-				take(r)
-			default:
-			}
-		}
-		mu.Lock()
-		env, err := decodeEnv(envsV.LookupPath(cue.MakePath(cue.Str(name))))
-		mu.Unlock()
-		if err != nil {
-			errs = cueerrors.Append(errs, cueerrors.Promote(err, ""))
-			continue
-		}
-		env.Root = root
-		setLock(env, mu)
-		if err := Validate(env); err != nil {
-			errs = cueerrors.Append(errs, cueerrors.Promote(err, ""))
-			continue
-		}
-		m.Envs[name] = env
-		if opts.Resolved != nil && errs == nil {
-			opts.Resolved(env, false)
-		}
-	}
-	if !sideDone {
-		take(<-side)
-	}
-	if errs == nil && sideEnv != "" && m.Envs[sideEnv] == nil {
-		errs = cueerrors.Append(errs, cueerrors.Newf(token.NoPos, "internal error: environment %s was not resolved, please report it", sideEnv))
-	}
-	if errs != nil {
-		return nil, cueerrors.Sanitize(errs)
-	}
-	if baseOK {
-		return m, nil
-	}
-	mu.Lock()
-	base, err := decodeBase(v, root)
-	mu.Unlock()
-	if err != nil {
-		return nil, err
-	}
-	base.Root = root
-	setLock(base, mu)
-	m.Base = base
-	if opts.Resolved != nil {
-		opts.Resolved(base, true)
-	}
-	return m, nil
 }
 
 func decodeBase(v cue.Value, root string) (*model.Environment, error) {
@@ -458,22 +585,21 @@ func PackageClash(root, want string, mp *load.MultiplePackageError) error {
 }
 
 // EnvNames returns the environments the model at dir defines, read from
-// its files without evaluating them (shell completion uses it); nil when
-// the files do not say them plainly (environments made by a
-// comprehension, say) or do not parse.
+// its files without evaluating them (shell completion uses it): those its
+// files tag with @if and those its untagged files name plainly; nil when
+// the files do not parse.
 func EnvNames(dir string) []string {
 	root, err := filepath.Abs(dir)
 	if err != nil {
 		return nil
 	}
-	inst, err := parse(root)
+	plan, err := Scan(root)
 	if err != nil {
 		return nil
 	}
-	defined, ok := keepEnvironments(inst.Files, func(string) bool { return true })
-	if !ok {
+	inst, err := parse(root, nil)
+	if err != nil {
 		return nil
 	}
-	sort.Strings(defined)
-	return defined
+	return knownEnvs(plan, declaredEnvs(inst.Files))
 }

@@ -5,11 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
-
-	"cuelang.org/go/cue"
 
 	"github.com/degen-dev/degen/generator/model"
 )
@@ -279,9 +278,8 @@ func BenchmarkLoad(b *testing.B) {
 	}
 }
 
-// TestOneEnvironmentAlone: loading one environment evaluates the model
-// without the others (see keepEnvironments); the result must be the one of
-// the whole model, and the model must still know every environment.
+// TestOneEnvironmentAlone: loading one environment gives the environment
+// of the whole model, and the model still knows every environment.
 func TestOneEnvironmentAlone(t *testing.T) {
 	all, err := Load(Options{Dir: "../.."})
 	if err != nil {
@@ -303,41 +301,77 @@ func TestOneEnvironmentAlone(t *testing.T) {
 		if string(a) != string(b) {
 			t.Errorf("%s loaded alone differs from %s in the whole model", name, name)
 		}
-		// The other environments were not evaluated.
-		whole, unlock, _ := ModelValue(one)
-		others, _ := whole.LookupPath(cue.ParsePath("environments")).Fields()
-		unlock()
-		if others != nil {
-			n := 0
-			for others.Next() {
-				n++
-			}
-			if n != 1 {
-				t.Errorf("loading %s evaluated %d environments", name, n)
-			}
+	}
+}
+
+// TestInstancePerEnvironment: the instance of an environment reads the
+// untagged files and its own, and the base instance the untagged files
+// alone: no environment's file is evaluated with another's.
+func TestInstancePerEnvironment(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := Scan(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(plan.Names()); got != "[dev local prod staging]" {
+		t.Fatalf("the default model tags %s", got)
+	}
+	for _, name := range append([]string{""}, plan.Names()...) {
+		var tags []string
+		if name != "" {
+			tags = []string{name}
+		}
+		inst, err := parse(root, tags)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, f := range inst.BuildFiles {
+			rel, _ := filepath.Rel(root, f.Filename)
+			got = append(got, filepath.ToSlash(rel))
+		}
+		sort.Strings(got)
+		want := append(slices.Clone(plan.Shared), plan.Tagged[name]...)
+		sort.Strings(want)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("the instance of %q reads %v, want %v", name, got, want)
 		}
 	}
 }
 
-// TestSideEnvironmentError: the last environment is resolved in the second
-// context; its errors are reported as the others' are, with their position.
-func TestSideEnvironmentError(t *testing.T) {
+// TestEveryEnvironmentsErrors: two environments that fail are both
+// reported, each at its own file and line, and an environment that is
+// fine loads alone.
+func TestEveryEnvironmentsErrors(t *testing.T) {
 	dir := t.TempDir()
 	for _, d := range []string{"cue.mod", "envs", "infra"} {
 		if err := os.CopyFS(filepath.Join(dir, d), os.DirFS(filepath.Join("../..", d))); err != nil {
 			t.Fatal(err)
 		}
 	}
-	bad := "package envs\n\nenvironments: staging: kafka: partitions: \"many\"\n"
-	if err := os.WriteFile(filepath.Join(dir, "envs", "zz_bad.cue"), []byte(bad), 0o644); err != nil {
-		t.Fatal(err)
+	for _, env := range []string{"dev", "staging"} {
+		f := filepath.Join(dir, "envs", env+".cue")
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src = append(src, []byte("environments: "+env+": data: kafka: partitions: \"many\"\n")...)
+		if err := os.WriteFile(f, src, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	_, err := Load(Options{Dir: dir})
 	if err == nil {
 		t.Fatal("the model loaded")
 	}
-	if msg := Format(err, dir); !strings.Contains(msg, "./envs/zz_bad.cue:3:") || !strings.Contains(msg, "staging") {
-		t.Errorf("the error does not name staging's bad value at ./envs/zz_bad.cue:3:\n%s", msg)
+	msg := Format(err, dir)
+	for _, env := range []string{"dev", "staging"} {
+		if !strings.Contains(msg, "./envs/"+env+".cue:") {
+			t.Errorf("the error does not name %s's bad value in ./envs/%s.cue:\n%s", env, env, msg)
+		}
 	}
 	if _, err := Load(Options{Dir: dir, Envs: []string{"prod"}}); err != nil {
 		t.Errorf("prod alone: %s", Format(err, dir))

@@ -113,11 +113,6 @@ func EnvValue(env *model.Environment) (v cue.Value, unlock func(), ok bool) {
 	return valueOf(env.Source)
 }
 
-// ModelValue is EnvValue for the whole evaluated model (the envs package).
-func ModelValue(m *model.Model) (v cue.Value, unlock func(), ok bool) {
-	return valueOf(m.Source)
-}
-
 func valueOf(s model.Source) (cue.Value, func(), bool) {
 	src, ok := s.(*source)
 	if !ok {

@@ -36,9 +36,14 @@ func moduleFile(module string) ([]byte, error) {
 	return data, nil
 }
 
-// cueFile formats one file of package envs importing the schema.
-func cueFile(doc []string, top *obj, imports bool) ([]byte, error) {
+// cueFile formats one file of package envs importing the schema. A file
+// of one environment (env set) carries @if(env): it is read by that
+// environment's instance alone.
+func cueFile(doc []string, top *obj, imports bool, env string) ([]byte, error) {
 	f := &ast.File{}
+	if env != "" {
+		f.Decls = append(f.Decls, &ast.Attribute{Text: "@if(" + env + ")"})
+	}
 	pkg := &ast.Package{Name: ast.NewIdent("envs")}
 	addDoc(pkg, doc)
 	f.Decls = append(f.Decls, pkg)

@@ -175,14 +175,14 @@ func Import(ctx context.Context, opts Options) (*Result, error) {
 		baseDoc = append(baseDoc, topDoc...)
 	}
 	stack.set("#Base", unify{expr("schema.#Environment"), base}, baseDoc...)
-	stackData, err := cueFile([]string{"Imported from Compose by degen import compose; edit it freely: it is the model now."}, stack, true)
+	stackData, err := cueFile([]string{"Imported from Compose by degen import compose; edit it freely: it is the model now."}, stack, true, "")
 	if err != nil {
 		return nil, err
 	}
 	envObj := &obj{}
 	stage := stageOf(opts.Env)
 	envObj.get("environments").get(opts.Env).set("stage", stage)
-	envData, err := cueFile([]string{"Environment " + opts.Env + ": the stack of stack.cue as the Compose files run it."}, envObj, false)
+	envData, err := cueFile([]string{"Environment " + opts.Env + ": the stack of stack.cue as the Compose files run it."}, envObj, false, opts.Env)
 	if err != nil {
 		return nil, err
 	}

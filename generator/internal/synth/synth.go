@@ -69,7 +69,7 @@ func Write(dir, repo string, n int) error {
 			artefacts = `["compose", "env", "kubernetes", "terraform", "prometheus", "flags"]`
 		}
 		var e strings.Builder
-		fmt.Fprintf(&e, "package envs\n\nenvironments: %s: {\n\tartefacts: %s\n\tparams: logLevel: %q\n", env, artefacts, []string{"DEBUG", "DEBUG", "INFO", "WARNING"}[k])
+		fmt.Fprintf(&e, "@if(%s)\n\npackage envs\n\nenvironments: %s: {\n\tartefacts: %s\n\tparams: logLevel: %q\n", env, env, artefacts, []string{"DEBUG", "DEBUG", "INFO", "WARNING"}[k])
 		// Every tenth service gets a per-environment delta.
 		// (Compose environments keep one replica: a host port cannot be
 		// published by several containers.)

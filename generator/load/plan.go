@@ -1,0 +1,198 @@
+package load
+
+import (
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"cuelang.org/go/cue/ast"
+	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/literal"
+	"cuelang.org/go/cue/parser"
+
+	"github.com/degen-dev/degen/generator/model"
+)
+
+// A model is evaluated as one CUE instance per environment, plus one for
+// the base. An environment's files say which environment they belong to
+// with CUE's own build attribute, before their package clause:
+//
+//	@if(prod)
+//
+//	package envs
+//
+//	environments: prod: { … }
+//
+// cue/load includes such a file only when the tag prod is set
+// (load.Config.Tags), so the instance of prod is the untagged files of
+// envs/ plus prod's own, and the base instance is the untagged files alone:
+// #Base and the schema, with no environment. Each instance is evaluated in
+// a CUE context of its own, in parallel (see Load), and its inputs are the
+// files it reads, so that a cache can key each environment on them
+// (Plan.Inputs).
+//
+// An environment defined in an untagged file is still read: it is
+// evaluated in the base instance (and, as CUE defines it, in every other
+// instance too).
+
+// Plan is which files of envs/ each instance reads, from the files'
+// headers alone: nothing is evaluated.
+type Plan struct {
+	// Root is the absolute directory of the model's CUE module.
+	Root string
+	// Shared are the files of envs/ with no @if, relative to Root and
+	// slash-separated, sorted: every instance reads them.
+	Shared []string
+	// Tagged maps each environment named by an @if to its files, sorted.
+	Tagged map[string][]string
+}
+
+// Names returns the environments the files tag, sorted.
+func (p *Plan) Names() []string { return model.SortedKeys(p.Tagged) }
+
+// Tagged reports whether env has files of its own.
+func (p *Plan) IsTagged(env string) bool { _, ok := p.Tagged[env]; return ok }
+
+// Excluded reports whether the instance of env (the base instance for "")
+// does not read the file rel of envs/: it is tagged for another
+// environment.
+func (p *Plan) Excluded(env, rel string) bool {
+	for name, files := range p.Tagged {
+		if name == env {
+			continue
+		}
+		for _, f := range files {
+			if f == rel {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Scan reads the headers of the files of envs/ under root (an absolute
+// directory) and returns which instance reads which. A file whose @if
+// names anything but one environment is an error at the attribute.
+func Scan(root string) (*Plan, error) {
+	p := &Plan{Root: root, Tagged: map[string][]string{}}
+	dir := filepath.Join(root, model.EnvsPackage)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		// cue/load says what is wrong with the package.
+		return p, nil
+	}
+	var errs cueerrors.Error
+	for _, e := range entries {
+		name := e.Name()
+		// cue/load's rule: files starting with _ or . are not read.
+		if e.IsDir() || !strings.HasSuffix(name, ".cue") || strings.HasPrefix(name, "_") || strings.HasPrefix(name, ".") {
+			continue
+		}
+		rel := path.Join(model.EnvsPackage, name)
+		src, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		env, err := fileEnv(filepath.Join(dir, name), src)
+		if err != nil {
+			errs = cueerrors.Append(errs, cueerrors.Promote(err, ""))
+			continue
+		}
+		if env == "" {
+			p.Shared = append(p.Shared, rel)
+		} else {
+			p.Tagged[env] = append(p.Tagged[env], rel)
+		}
+	}
+	if errs != nil {
+		return nil, errs
+	}
+	sort.Strings(p.Shared)
+	for _, files := range p.Tagged {
+		sort.Strings(files)
+	}
+	return p, nil
+}
+
+// fileEnv returns the environment a file's @if names, or "" for a file
+// with none. A file that does not parse is left to cue/load, which reports
+// it with its position.
+func fileEnv(filename string, src []byte) (string, error) {
+	f, err := parser.ParseFile(filename, src, parser.ImportsOnly)
+	if err != nil {
+		return "", nil
+	}
+	env := ""
+	for _, d := range f.Decls {
+		if _, ok := d.(*ast.Package); ok {
+			break
+		}
+		a, ok := d.(*ast.Attribute)
+		if !ok {
+			continue
+		}
+		key, body := a.Split()
+		if key != "if" {
+			continue
+		}
+		x, err := parser.ParseExpr("@if", body)
+		id, isIdent := x.(*ast.Ident)
+		if err != nil || !isIdent || env != "" {
+			return "", cueerrors.Newf(a.Pos(), "%s: degen reads a file's @if as the one environment the file belongs to: name one environment, e.g. @if(prod), and put what several environments share in a file without @if", a.Text)
+		}
+		env = id.Name
+	}
+	return env, nil
+}
+
+// declaredEnvs returns the environments the files declare by a fixed
+// label in a top-level environments struct, read from the syntax alone
+// (for shell completion: environments made by a comprehension are missed).
+func declaredEnvs(files []*ast.File) []string {
+	var names []string
+	for _, f := range files {
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.Field)
+			if !ok || !labelIs(fd.Label, model.PathEnvironments) {
+				continue
+			}
+			st, ok := fd.Value.(*ast.StructLit)
+			if !ok {
+				continue
+			}
+			for _, e := range st.Elts {
+				if ef, ok := e.(*ast.Field); ok {
+					if n, ok := labelName(ef.Label); ok {
+						names = append(names, n)
+					}
+				}
+			}
+		}
+	}
+	return names
+}
+
+// labelName returns the name a fixed label gives its field.
+func labelName(l ast.Label) (string, bool) {
+	switch x := l.(type) {
+	case *ast.Ident:
+		return x.Name, true
+	case *ast.BasicLit:
+		s, err := literal.Unquote(x.Value)
+		return s, err == nil
+	case *ast.Alias:
+		if e, ok := x.Expr.(ast.Label); ok {
+			return labelName(e)
+		}
+	}
+	return "", false
+}
+
+// labelIs reports whether a field label is name, written as an identifier,
+// a quoted string or behind an alias (E=environments).
+func labelIs(l ast.Label, name string) bool {
+	n, ok := labelName(l)
+	return ok && n == name
+}
