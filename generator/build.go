@@ -2,8 +2,10 @@ package generator
 
 import (
 	"errors"
+	"path/filepath"
 	"slices"
 
+	"github.com/degen-dev/degen/generator/cache"
 	"github.com/degen-dev/degen/generator/load"
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/policy"
@@ -29,51 +31,103 @@ type Options struct {
 	// Place is where out/ lies (see target.Place); the zero value is
 	// <Dir>/out at the root of the repository.
 	Place target.Place
+	// Cache, when set, spares the evaluation of the instances it holds
+	// the result of, and is given the result of those evaluated (package
+	// cache). degen check and vet build without it.
+	Cache *cache.Cache
 }
 
 // Build loads the model and generates the files of the selected
 // environments, in memory. Nothing is written.
 //
 // Goroutines share the work, each with data of its own. load.Load
-// evaluates the model in its CUE context and hands over each environment
-// as soon as it is resolved, and the base, which it resolves beside them in
-// a second context. A policy.Runner checks each environment against
-// policies/ in a CUE context of its own. A target runner runs the targets
-// (plain Go): those that read only the environment (target.WithoutBase) at
-// once, the others once the base is there. The result does not depend on
-// their timing: outputs are merged in environment order, violations are
-// sorted, and errors come in the order of the sequential steps (policies,
-// then targets, then the leak check).
+// evaluates each environment's CUE instance, and the base's, in a context
+// of its own, and hands each over as soon as it is resolved. A
+// policy.Runner checks each environment against policies/ in a CUE context
+// of its own. A target runner runs the targets (plain Go): those that read
+// only the environment (target.WithoutBase) at once, the others once the
+// base is there. The result does not depend on their timing: outputs are
+// merged in environment order, violations are sorted, and errors come in
+// the order of the sequential steps (policies, then targets, then the leak
+// check).
+//
+// With a Cache, an instance whose inputs have not changed since a build
+// stored it is not evaluated: its files, warnings and violations come from
+// the cache. The leak check always runs on the whole result.
 func Build(opts Options) (*model.Model, *Result, error) {
+	var st *cached
+	var cachedEnvs map[string]*cache.Entry
+	var baseEntry *cache.Entry
+	lopts := load.Options{Dir: opts.Dir, Envs: opts.Envs}
+	if opts.Cache != nil {
+		root, err := filepath.Abs(opts.Dir)
+		if err != nil {
+			return nil, nil, err
+		}
+		plan, err := load.Scan(root)
+		if err != nil {
+			return nil, nil, err
+		}
+		st = lookup(opts.Cache, plan, opts)
+		cachedEnvs, baseEntry = st.envs, st.base
+		lopts.Plan, lopts.Skip = plan, map[string]bool{}
+		for name := range cachedEnvs {
+			lopts.Skip[name] = true
+		}
+		if baseEntry != nil && lopts.Envs == nil {
+			lopts.Envs = knownEnvs(plan, baseEntry.Defined)
+		}
+	}
+	evaluated := lopts.Envs == nil || len(cachedEnvs) < len(lopts.Envs) || baseEntry == nil
 	var rules *policy.Runner
-	if opts.Policies {
+	if opts.Policies && evaluated {
 		rules = policy.Start(opts.Dir)
 		defer rules.Stop()
 	}
 	gen := startTargets(target.ForBuild(opts.Targets), opts.Place)
 	defer gen.stop()
-	m, err := load.Load(load.Options{Dir: opts.Dir, Envs: opts.Envs, Resolved: func(env *model.Environment, base bool) {
+	lopts.Resolved = func(env *model.Environment, base bool) {
 		gen.queue <- resolved{env, base}
 		if rules != nil && !base {
 			rules.Check(env)
 		}
-	}})
+	}
+	var m *model.Model
+	var err error
+	if evaluated {
+		m, err = load.Load(lopts)
+	} else {
+		m = &model.Model{Envs: map[string]*model.Environment{}, Base: baseEntry.Env, Defined: knownEnvs(st.plan, baseEntry.Defined)}
+		m.Root, err = filepath.Abs(opts.Dir)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
+	fresh := m.EnvNames()
 	outs := gen.stop()
+	for name, e := range cachedEnvs {
+		m.Envs[name] = e.Env
+		outs = append(outs, cachedEntry{e}.output(opts.Place))
+	}
 	if err := knownArtefacts(m, opts.Targets); err != nil {
 		return m, nil, load.Locate(m, err)
 	}
-	var rep *policy.Report
-	if opts.Policies {
+	rep := &policy.Report{}
+	if rules != nil {
 		if rep, err = rules.Finish(m); err != nil {
 			return m, nil, err
+		}
+	}
+	if opts.Policies {
+		for _, name := range model.SortedKeys(cachedEnvs) {
+			rep.Add(cachedEnvs[name].Violations...)
 		}
 		if err := rep.Err(); err != nil {
 			return m, nil, err
 		}
 	}
+	// What each fresh instance made, before acknowledgements.
+	raw := slices.Clone(rep.Violations)
 	res, err := merge(outs)
 	if err != nil {
 		return m, nil, load.Locate(m, err)
@@ -81,8 +135,6 @@ func Build(opts Options) (*model.Model, *Result, error) {
 	res.Warnings = Acknowledged(m, res.Warnings)
 	if opts.Policies {
 		res.Warnings, rep.Violations = AcknowledgePolicies(m, res.Warnings, rep.Violations)
-	}
-	if opts.Policies {
 		getenv := opts.Getenv
 		if getenv == nil {
 			getenv = func(string) string { return "" }
@@ -92,6 +144,10 @@ func Build(opts Options) (*model.Model, *Result, error) {
 		if err := rep.Err(); err != nil {
 			return m, res, err
 		}
+	}
+	res.FromCache = model.SortedKeys(cachedEnvs)
+	if st != nil {
+		st.store(m, fresh, outs, raw, evaluated)
 	}
 	return m, res, nil
 }

@@ -29,6 +29,9 @@ type Result struct {
 	Warnings []target.Warning
 	// Policy is the policy report when Options.Policies is set.
 	Policy *policy.Report
+	// FromCache are the environments whose output came from the cache
+	// (Options.Cache) instead of an evaluation, sorted.
+	FromCache []string
 }
 
 // Paths returns the generated paths, sorted.

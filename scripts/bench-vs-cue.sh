@@ -3,7 +3,8 @@
 # run, alternating the two, and prints the median wall time and peak RSS of
 # each case. Cases: a full build (cache and out/ empty), a no-op build (the
 # result from .degen/cache), a build after editing one environment file,
-# and `cue export ./envs -e environments --out json`.
+# and `cue export ./envs -t ENV... -e environments --out json`, with a -t for
+# every environment an @if of envs/ names, so that cue reads every file.
 #   scripts/bench-vs-cue.sh [RUNS] [MODEL_DIR]
 # Needs cue v0.17.1 (go install cuelang.org/go/cmd/cue@v0.17.1) and GNU time.
 set -euo pipefail
@@ -30,6 +31,8 @@ sed -i "s#\"degen.dev/schema\"#\"$mod/schema\"#" "$work"/cue/envs/*.cue
 cd "$work"
 # The file edited between builds: an environment's delta.
 envfile=$(grep -l '^environments: [a-z0-9-]*: ' envs/*.cue | head -1)
+# Every environment file's @if tag, set for cue.
+tags=$(sed -n 's/^@if(\([A-Za-z0-9_-]*\)).*/-t \1/p' envs/*.cue | sort -u | tr '\n' ' ')
 
 measure() { # label, command...
 	local label=$1; shift
@@ -44,7 +47,7 @@ for i in $(seq "$runs"); do
 	echo "// bench edit $i" >> "$envfile"
 	measure edited ./degen build --dir .
 	echo "// bench edit $i" >> "cue/$envfile"
-	measure cue-export "$cue" -C cue export ./envs -e environments --out json
+	measure cue-export "$cue" -C cue export ./envs $tags -e environments --out json
 done
 printf '%-12s %10s %12s\n' case "median s" "median MiB"
 median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }

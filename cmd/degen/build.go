@@ -4,17 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/degen-dev/degen/generator"
 	"github.com/degen-dev/degen/generator/cache"
-	"github.com/degen-dev/degen/generator/model"
-	"github.com/degen-dev/degen/generator/policy"
 	"github.com/degen-dev/degen/generator/targets"
 	"github.com/degen-dev/degen/generator/writer"
 )
@@ -32,11 +30,13 @@ leaves the previous out/ intact. Files of environments not selected stay as
 they are; files no longer generated are pruned; a file degen did not write is
 never overwritten. A build that changes nothing rewrites nothing.
 
-When no CUE file of the model, no repository file it mounts or chart it
-renders, no environment asked for and not the binary changed since the last
-build, the result comes from .degen/cache
-(next to out/, never committed) and the model is not evaluated; --no-cache
-evaluates it anyway. check and vet never use the cache.
+Each environment is a CUE instance of its own: the files of envs/ without
+@if, and those with its @if(NAME). An environment whose files, shared
+files, policies, mounted repository files and charts, and binary have not
+changed since a build is not evaluated: its result comes from .degen/cache
+(next to out/, never committed). After an edit of envs/prod.cue, prod alone
+is evaluated. --no-cache evaluates everything; check and vet never use the
+cache.
 
 out/ is a boundary: degen never writes, links or deletes outside it. An
 --out that is or contains the model or its repository, that holds CUE files,
@@ -76,7 +76,7 @@ func runBuild(g *globals, envs []string, pf *policyFlags, force, noCache bool, s
 	if err := checkOut(g); err != nil {
 		return err
 	}
-	res, cached, err := buildCached(g, envs, pf, noCache, stdout, stderr)
+	res, err := buildCached(g, envs, pf, noCache, stdout, stderr)
 	if err != nil {
 		return err
 	}
@@ -103,108 +103,33 @@ func runBuild(g *globals, envs []string, pf *policyFlags, force, noCache bool, s
 		}
 	}
 	from := ""
-	if cached {
+	switch n := len(res.FromCache); {
+	case n > 0 && n == len(res.Envs):
 		from = " (model unchanged: result from .degen/cache)"
+	case n > 0:
+		from = fmt.Sprintf(" (%v unchanged: from .degen/cache)", res.FromCache)
 	}
 	fmt.Fprintf(out, "built %v: %d files written, %d unchanged, %d pruned in %s%s\n", res.Envs, len(rep.Written), len(rep.Unchanged), len(rep.Pruned), time.Since(start).Round(time.Millisecond), from)
 	return nil
 }
 
-// buildCached is the build's result: from .degen/cache when every input
-// file, the environments asked for and the binary are as they were and no
-// secret variable of the model is set in the shell (the leak check looks
-// for those values), else from a real build, which is then cached. A cache
-// that cannot be read or written is no error: the build runs for real.
-func buildCached(g *globals, envs []string, pf *policyFlags, noCache bool, stdout, stderr io.Writer) (*generator.Result, bool, error) {
-	scratch := filepath.Join(filepath.Dir(filepath.Clean(g.outDir())), writer.ScratchDir)
-	key := ""
+// buildCached is the build's result, with the environments whose inputs
+// did not change since a build taken from .degen/cache (see package
+// cache). A cache that cannot be opened is no error: the build evaluates
+// everything.
+func buildCached(g *globals, envs []string, pf *policyFlags, noCache bool, stdout, stderr io.Writer) (*generator.Result, error) {
+	opts := generator.Options{Dir: g.dir, Envs: envs, Targets: targets.All(), Place: g.place()}
 	if !noCache {
-		key, _ = cache.Key(g.dir, g.outDir(), envs, fmt.Sprint(g.place()))
-	}
-	if key != "" {
-		if e := cache.Load(scratch, g.dir, key); e != nil && !anySet(e.SecretVars) {
-			rep := &policy.Report{}
-			rep.Add(e.Violations...)
-			if err := pf.print(rep, true, stdout, stderr); err != nil {
-				return nil, false, err
-			}
-			return &generator.Result{Files: e.Files, Owners: e.Owners, Envs: e.Envs, Warnings: e.Warnings, Policy: rep}, true, nil
+		scratch := filepath.Join(filepath.Dir(filepath.Clean(g.outDir())), writer.ScratchDir)
+		c, err := cache.Open(scratch, g.dir, g.outDir(), fmt.Sprint(g.place()))
+		if err == nil {
+			opts.Cache = c
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			fmt.Fprintf(stderr, "note: not using .degen/cache: %v\n", err)
 		}
 	}
-	res, m, err := pf.build(generator.Options{Dir: g.dir, Envs: envs, Targets: targets.All(), Place: g.place()}, stdout, stderr)
-	if err != nil {
-		return nil, false, err
-	}
-	if key != "" {
-		e := &cache.Entry{SecretVars: secretVars(m), Files: res.Files, Owners: res.Owners, Envs: res.Envs, Warnings: res.Warnings, Inputs: inputs(m)}
-		if res.Policy != nil {
-			e.Violations = res.Policy.Violations
-		}
-		if err := cache.Store(scratch, key, e); err != nil {
-			fmt.Fprintf(stderr, "note: not caching this build: %v\n", err)
-		}
-	}
-	return res, false, nil
-}
-
-// secretVars are the shell variables of m's secrets, sorted.
-func secretVars(m *model.Model) []string {
-	seen := map[string]bool{}
-	envs := []*model.Environment{m.Base}
-	for _, n := range m.EnvNames() {
-		envs = append(envs, m.Envs[n])
-	}
-	var out []string
-	for _, env := range envs {
-		if env == nil {
-			continue
-		}
-		for _, s := range env.Secrets {
-			if !seen[s.EnvVar] {
-				seen[s.EnvVar] = true
-				out = append(out, s.EnvVar)
-			}
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// inputs are the files a build of m reads besides the CUE files, with
-// their hashes: the Helm charts of its components and the repository files
-// its services mount (config file), so that editing one invalidates the
-// cached result.
-func inputs(m *model.Model) map[string]string {
-	out := map[string]string{}
-	envs := []*model.Environment{m.Base}
-	for _, n := range m.EnvNames() {
-		envs = append(envs, m.Envs[n])
-	}
-	for _, env := range envs {
-		if env == nil {
-			continue
-		}
-		for _, c := range env.Components {
-			out[c.Chart] = cache.HashPath(m.Root, c.Chart)
-		}
-		for _, s := range env.Services {
-			for _, mnt := range s.Mounts {
-				if mnt.File != "" {
-					out[mnt.File] = cache.HashPath(m.Root, mnt.File)
-				}
-			}
-		}
-	}
-	return out
-}
-
-func anySet(vars []string) bool {
-	for _, v := range vars {
-		if os.Getenv(v) != "" {
-			return true
-		}
-	}
-	return false
+	res, _, err := pf.build(opts, stdout, stderr)
+	return res, err
 }
 
 // checkOut refuses an --out degen must not write (exit 2) and a corrupt or

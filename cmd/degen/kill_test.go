@@ -147,3 +147,67 @@ func TestKillDuringBuild(t *testing.T) {
 		t.Fatal(fmt.Sprintf("final build left an unknown tree"))
 	}
 }
+
+// TestKillDuringCacheWrite kills builds that use the cache at random
+// moments, each after an edit of envs/prod.cue that prod's entry must be
+// written for: the builds after them must give what a build without the
+// cache gives, whatever the kills left in .degen/cache.
+func TestKillDuringCacheWrite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills real processes; skipped with -short")
+	}
+	bin := degenBinary(t)
+	dir := t.TempDir()
+	copyModelTo(t, dir)
+	prod := filepath.Join(dir, "envs", "prod.cue")
+	orig, err := os.ReadFile(prod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) time.Duration {
+		t.Helper()
+		start := time.Now()
+		cmd := exec.Command(bin, append(args, "--all", "--dir", dir)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		return time.Since(start)
+	}
+	took := run("build")
+	rng := rand.New(rand.NewSource(2))
+	kills := 0
+	for i := 0; i < 20; i++ {
+		// A new prod each time, with other files: its entry is written
+		// by this build.
+		edited := bytes.Replace(orig, []byte(`appTag:                "v1.0.0"`), []byte(fmt.Sprintf(`appTag:                "v1.0.%d"`, i+1)), 1)
+		if bytes.Equal(edited, orig) {
+			t.Fatal(`envs/prod.cue no longer sets appTag: "v1.0.0"; update the test`)
+		}
+		os.WriteFile(prod, edited, 0o644)
+		cmd := exec.Command(bin, "build", "--all", "--dir", dir)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(rng.Int63n(int64(took)*3/2 + 1)))
+		cmd.Process.Signal(syscall.SIGKILL)
+		if cmd.Wait() != nil {
+			kills++
+		}
+		if i%5 == 4 {
+			// Whatever the kills left, a build with the cache is right.
+			run("build")
+			run("check")
+		}
+	}
+	t.Logf("%d of 20 builds killed before they finished", kills)
+	if kills == 0 {
+		t.Fatal("no build was killed; the test proved nothing")
+	}
+	run("build")
+	withCache := digest(t, filepath.Join(dir, "out"))
+	run("build", "--no-cache")
+	if got := digest(t, filepath.Join(dir, "out")); got != withCache {
+		t.Fatal("the build from the cache the kills left differs from a build without it")
+	}
+	run("check")
+}

@@ -1,27 +1,33 @@
-// Package cache keeps the result of a build under .degen/cache, next to
-// out/ (never under it, never committed), so that a build whose inputs have
-// not changed skips evaluating the model. An entry is keyed on the bytes of
-// every CUE file of the model directory (out/, .degen/ and .git/ left out),
-// the environments asked for and the identity of the degen binary. It is
-// trusted only when it decodes, carries that key and its own checksum
-// matches: a truncated, edited or foreign entry is ignored and the build
-// runs for real. The key covers every .cue file of the model directory;
-// other files a build reads (Helm charts of components, repository files
-// services mount as config files) are listed in the
-// entry with their hashes and checked again before it is used. Entries are written to a temporary file and renamed, so a
-// build killed while writing leaves no partial entry under its name.
+// Package cache keeps what a build made of each CUE instance of a model
+// (each environment, and the base) under .degen/cache, next to out/ (never
+// under it, never committed), so that a build evaluates only the instances
+// whose inputs changed: after an edit of envs/prod.cue, prod alone.
+//
+// An entry is content-addressed: its key hashes the bytes of every CUE file
+// the instance reads (every .cue file of the model directory except the
+// files of envs/ tagged for another environment; out/, .degen/ and .git/
+// left out), the instance's name, the identity of the degen binary and
+// what else the output depends on (where out/ lies). Other files a build
+// reads (Helm charts, repository files mounted as config files) are listed
+// in the entry with their hashes and checked again before it is used.
+//
+// An entry is trusted only when its checksum matches, it decodes, and it
+// carries this version and its own key: a truncated, edited, foreign or
+// older entry is ignored and the instance is evaluated for real. Entries
+// are written to a temporary file and renamed, so a build killed while
+// writing leaves no partial entry under a key.
 //
 // degen check and degen vet never read the cache: CI must judge what the
 // model generates now.
 package cache
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"encoding/gob"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -29,12 +35,13 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/policy"
 	"github.com/degen-dev/degen/generator/target"
 )
 
 // Version is the entry format; an entry of another version is ignored.
-const Version = 1
+const Version = 2
 
 // Dir is the cache directory inside degen's scratch directory.
 const Dir = "cache"
@@ -46,48 +53,39 @@ const (
 	maxBytes = 64 << 20
 )
 
+// keepEntries is how many entries pruning keeps besides a build's own.
+const keepEntries = 32
+
 // ErrTooLarge says the model directory is too large to key cheaply.
 var ErrTooLarge = errors.New("model directory too large to cache")
 
-// Entry is one build's result.
-type Entry struct {
-	Version int    `json:"version"`
-	Key     string `json:"key"`
-	// SecretVars are the variables of the model's secrets: the leak check
-	// looks for their values in the shell, so an entry is only used while
-	// none of them is set.
-	SecretVars []string            `json:"secretVars"`
-	Files      map[string][]byte   `json:"files"`
-	Owners     map[string][]string `json:"owners"`
-	Envs       []string            `json:"envs"`
-	Warnings   []target.Warning    `json:"warnings"`
-	Violations []policy.Violation  `json:"violations"`
-	// Inputs are the other files and directories the build read, relative
-	// to the model directory (Helm charts), with their hashes (HashPath).
-	Inputs map[string]string `json:"inputs,omitempty"`
-	// Sum is the SHA-256 of the entry encoded with Sum empty.
-	Sum string `json:"sum"`
+func init() {
+	// What the model's free-form values (params, data) decode to.
+	gob.Register(map[string]any{})
+	gob.Register([]any{})
 }
 
-// Key hashes what a build of the model at dir reads: every .cue file under
-// dir except those under out, .degen and .git, by relative path and
-// content, with envs (nil for all), the binary's identity and extra (what
-// else the output depends on, e.g. where out/ lies).
-func Key(dir, out string, envs []string, extra ...string) (string, error) {
-	root, err := filepath.Abs(dir)
+// Cache is the cache of one model's builds.
+type Cache struct {
+	dir    string            // .degen/cache
+	root   string            // the model directory
+	extra  string            // the binary and what the caller adds
+	hashes map[string]string // every .cue file, relative, to its hash
+}
+
+// Open hashes the CUE files of the model at root (out/ left out) for the
+// cache under scratch (.degen). extra is what else the outputs depend on.
+func Open(scratch, root, out string, extra ...string) (*Cache, error) {
+	root, err := filepath.Abs(root)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	absOut, err := filepath.Abs(out)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	h := sha256.New()
-	fmt.Fprintf(h, "degen-cache %d\n%s\n", Version, binaryID())
-	sorted := append([]string(nil), envs...)
-	sort.Strings(sorted)
-	fmt.Fprintf(h, "envs %q\n", sorted)
-	fmt.Fprintf(h, "extra %q\n", extra)
+	c := &Cache{dir: filepath.Join(scratch, Dir), root: root, hashes: map[string]string{},
+		extra: fmt.Sprintf("degen-cache %d\n%s\nextra %q\n", Version, binaryID(), extra)}
 	files, total := 0, int64(0)
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -102,29 +100,172 @@ func Key(dir, out string, envs []string, extra ...string) (string, error) {
 		if !d.Type().IsRegular() || !strings.HasSuffix(d.Name(), ".cue") {
 			return nil
 		}
-		info, err := d.Info()
+		data, err := os.ReadFile(p)
 		if err != nil {
 			return err
 		}
 		files++
-		total += info.Size()
+		total += int64(len(data))
 		if files > maxFiles || total > maxBytes {
 			return ErrTooLarge
 		}
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
 		rel, _ := filepath.Rel(root, p)
-		fmt.Fprintf(h, "file %q %d\n", filepath.ToSlash(rel), info.Size())
-		_, err = io.Copy(h, f)
-		return err
+		sum := sha256.Sum256(data)
+		c.hashes[filepath.ToSlash(rel)] = hex.EncodeToString(sum[:])
+		return nil
 	})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return c, nil
+}
+
+// Key is the key of the instance name, which reads every CUE file of the
+// model but those skip refuses (paths relative to the model, slashed).
+func (c *Cache) Key(name string, skip func(rel string) bool) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%sinstance %q\n", c.extra, name)
+	rels := make([]string, 0, len(c.hashes))
+	for rel := range c.hashes {
+		if skip == nil || !skip(rel) {
+			rels = append(rels, rel)
+		}
+	}
+	sort.Strings(rels)
+	for _, rel := range rels {
+		fmt.Fprintf(h, "file %q %s\n", rel, c.hashes[rel])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// File is a generated file and the target that made it.
+type File struct {
+	target.File
+	By string
+}
+
+// Entry is what a build made of one instance.
+type Entry struct {
+	Version int
+	Key     string
+	// Env is the environment (or the base) as the loader resolved it.
+	Env *model.Environment
+	// Defined, for the base, are the environments the untagged files
+	// define.
+	Defined []string
+	// Files, Warnings and Violations are the targets' and the policies'
+	// findings for the environment, before acknowledgements.
+	Files      []File
+	Warnings   []target.Warning
+	Violations []policy.Violation
+	// SecretVars are the variables of the environment's secrets: the leak
+	// check looks for their values in the shell, so an entry is used only
+	// while none of them is set.
+	SecretVars []string
+	// Inputs are the other files and directories the instance's build
+	// read, relative to the model directory, with their hashes (HashPath).
+	Inputs map[string]string
+}
+
+func (c *Cache) path(key string) string { return filepath.Join(c.dir, key) }
+
+// Load returns the entry for key, or nil when there is none or it cannot be
+// trusted: its checksum does not match, it does not decode, it is of
+// another version or key, or an input it lists changed since.
+func (c *Cache) Load(key string) *Entry {
+	data, err := os.ReadFile(c.path(key))
+	if err != nil || len(data) < sha256.Size {
+		return nil
+	}
+	sum, body := data[:sha256.Size], data[sha256.Size:]
+	if got := sha256.Sum256(body); !bytes.Equal(got[:], sum) {
+		return nil
+	}
+	var e Entry
+	if err := gob.NewDecoder(bytes.NewReader(body)).Decode(&e); err != nil || e.Version != Version || e.Key != key || e.Env == nil {
+		return nil
+	}
+	for rel, sum := range e.Inputs {
+		if HashPath(c.root, rel) != sum {
+			return nil
+		}
+	}
+	e.Env.Root = c.root
+	return &e
+}
+
+// Store writes e under its key.
+func (c *Cache) Store(e *Entry) error {
+	e.Version = Version
+	env := *e.Env
+	env.Source = nil // the loader's handle on CUE, not data
+	stored := *e
+	stored.Env = &env
+	var body bytes.Buffer
+	if err := gob.NewEncoder(&body).Encode(&stored); err != nil {
+		return err
+	}
+	sum := sha256.Sum256(body.Bytes())
+	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(c.dir, ".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(append(sum[:], body.Bytes()...))
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), c.path(e.Key))
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}
+
+// Prune keeps the entries of keep and the newest others (and removes stale
+// temporary files), so that the cache does not grow with every edit.
+func (c *Cache) Prune(keep []string) {
+	ents, err := os.ReadDir(c.dir)
+	if err != nil {
+		return
+	}
+	type aged struct {
+		name string
+		mod  int64
+	}
+	var list []aged
+	for _, d := range ents {
+		info, err := d.Info()
+		if err != nil {
+			continue
+		}
+		if strings.HasPrefix(d.Name(), ".tmp-") {
+			os.Remove(filepath.Join(c.dir, d.Name()))
+			continue
+		}
+		if !contains(keep, d.Name()) {
+			list = append(list, aged{d.Name(), info.ModTime().UnixNano()})
+		}
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].mod > list[j].mod })
+	for i, a := range list {
+		if i >= keepEntries {
+			os.Remove(filepath.Join(c.dir, a.name))
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 // binaryID names the running degen: its build info and, as the module
@@ -147,8 +288,6 @@ func binaryID() string {
 	}
 	return b.String()
 }
-
-func path(scratch, key string) string { return filepath.Join(scratch, Dir, key+".json") }
 
 // HashPath hashes the file or directory tree at rel under dir (every
 // regular file by path and content); a missing path hashes as "missing".
@@ -175,112 +314,4 @@ func HashPath(dir, rel string) string {
 		return "missing"
 	}
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-// Load returns the entry for key, or nil when there is none or it cannot be
-// trusted: it does not decode, is of another version or key, its checksum
-// does not match, or an input it lists changed since (dir is the model
-// directory).
-func Load(scratch, dir, key string) *Entry {
-	data, err := os.ReadFile(path(scratch, key))
-	if err != nil {
-		return nil
-	}
-	var e Entry
-	if err := json.Unmarshal(data, &e); err != nil || e.Version != Version || e.Key != key {
-		return nil
-	}
-	want := e.Sum
-	if got, err := e.checksum(); err != nil || got != want {
-		return nil
-	}
-	for rel, sum := range e.Inputs {
-		if HashPath(dir, rel) != sum {
-			return nil
-		}
-	}
-	return &e
-}
-
-// Store writes e under key, replacing the model's other entries: one
-// entry per environment selection is all a build needs.
-func Store(scratch, key string, e *Entry) error {
-	e.Version, e.Key = Version, key
-	sum, err := e.checksum()
-	if err != nil {
-		return err
-	}
-	e.Sum = sum
-	data, err := json.Marshal(e)
-	if err != nil {
-		return err
-	}
-	dir := filepath.Join(scratch, Dir)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path(scratch, key)); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	prune(dir, key)
-	return nil
-}
-
-// prune keeps the newest entries (and removes stale temporary files), so
-// the cache does not grow with every edit.
-func prune(dir, keep string) {
-	const max = 8
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	type aged struct {
-		name string
-		mod  int64
-	}
-	var list []aged
-	for _, d := range ents {
-		info, err := d.Info()
-		if err != nil {
-			continue
-		}
-		if strings.HasPrefix(d.Name(), ".tmp-") {
-			os.Remove(filepath.Join(dir, d.Name()))
-			continue
-		}
-		if d.Name() != keep+".json" {
-			list = append(list, aged{d.Name(), info.ModTime().UnixNano()})
-		}
-	}
-	sort.Slice(list, func(i, j int) bool { return list[i].mod > list[j].mod })
-	for i, a := range list {
-		if i >= max-1 {
-			os.Remove(filepath.Join(dir, a.name))
-		}
-	}
-}
-
-func (e *Entry) checksum() (string, error) {
-	c := *e
-	c.Sum = ""
-	data, err := json.Marshal(c)
-	if err != nil {
-		return "", err
-	}
-	s := sha256.Sum256(data)
-	return hex.EncodeToString(s[:]), nil
 }

@@ -242,8 +242,8 @@ func (s *Scanner) Scan(files map[string][]byte, owners map[string][]string) []Vi
 					Message:  hit.message + " in out/" + path + ": generated files are committed; reference the secret instead",
 					Path:     "out/" + path,
 					Position: fmt.Sprintf("out/%s:%d:%d", path, hit.line, hit.col),
-					line:     hit.line,
-					col:      hit.col,
+					Line:     hit.line,
+					Col:      hit.col,
 				})
 			}
 		}

@@ -400,7 +400,9 @@ func (s *Set) evalRule(filled cue.Value, r Rule, env *model.Environment, sev Sev
 			Message:  msg,
 			Path:     path.String(),
 			Position: relPos(pos, s.root),
-			pos:      pos,
+			SrcFile:  pos.Filename(),
+			SrcLine:  pos.Line(),
+			SrcCol:   pos.Column(),
 		})
 	}
 	return out, nil

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"cuelang.org/go/cue"
-	"cuelang.org/go/cue/token"
 
 	"github.com/degen-dev/degen/generator/model"
 )
@@ -25,9 +24,12 @@ type Violation struct {
 	// Position is ./file:line:col relative to the module root; empty when the
 	// value has no source position.
 	Position string `json:"position"`
-	pos      token.Pos
-	// line and col place a leak in its generated file.
-	line, col int
+	// SrcFile, SrcLine and SrcCol are Position's parts, which order the
+	// violations (a cached build keeps them).
+	SrcFile         string `json:"-"`
+	SrcLine, SrcCol int    `json:"-"`
+	// Line and Col place a leak in its generated file.
+	Line, Col int `json:"-"`
 }
 
 // String renders the violation as degen prints it:
@@ -150,28 +152,24 @@ func sortViolations(vs []Violation) {
 		if a.Rule != b.Rule {
 			return a.Rule < b.Rule
 		}
-		if c := comparePos(a.pos, b.pos); c != 0 {
-			return c < 0
+		if a.SrcFile != b.SrcFile {
+			return a.SrcFile < b.SrcFile
+		}
+		if a.SrcLine != b.SrcLine {
+			return a.SrcLine < b.SrcLine
+		}
+		if a.SrcCol != b.SrcCol {
+			return a.SrcCol < b.SrcCol
 		}
 		if a.Path != b.Path {
 			return a.Path < b.Path
 		}
-		if a.line != b.line {
-			return a.line < b.line
+		if a.Line != b.Line {
+			return a.Line < b.Line
 		}
-		if a.col != b.col {
-			return a.col < b.col
+		if a.Col != b.Col {
+			return a.Col < b.Col
 		}
 		return a.Message < b.Message
 	})
-}
-
-func comparePos(a, b token.Pos) int {
-	if a.Filename() != b.Filename() {
-		return strings.Compare(a.Filename(), b.Filename())
-	}
-	if a.Line() != b.Line() {
-		return a.Line() - b.Line()
-	}
-	return a.Column() - b.Column()
 }
