@@ -42,18 +42,20 @@ type Options struct {
 //
 // Goroutines share the work, each with data of its own. load.Load
 // evaluates each environment's CUE instance, and the base's, in a context
-// of its own, and hands each over as soon as it is resolved. A
-// policy.Runner checks each environment against policies/ in a CUE context
-// of its own. A target runner runs the targets (plain Go): those that read
+// of its own, up to GOMAXPROCS at once, and hands each over as soon as it
+// is resolved. Before that, on the same goroutine, a policy.Runner checks
+// the environment against policies/ with a policy set in a CUE context of
+// its own; the instance's context is then let go. A target runner runs the targets (plain Go): those that read
 // only the environment (target.WithoutBase) at once, the others once the
 // base is there. The result does not depend on their timing: outputs are
 // merged in environment order, violations are sorted, and errors come in
 // the order of the sequential steps (policies, then targets, then the leak
 // check).
 //
-// With a Cache, an instance whose inputs have not changed since a build
+// With a Cache, an environment whose inputs have not changed since a build
 // stored it is not evaluated: its files, warnings and violations come from
-// the cache. The leak check always runs on the whole result.
+// the cache. The base is evaluated whenever an environment is (the targets
+// read it). The leak check always runs on the whole result.
 func Build(opts Options) (*model.Model, *Result, error) {
 	var st *cached
 	var cachedEnvs map[string]*cache.Entry
@@ -86,11 +88,11 @@ func Build(opts Options) (*model.Model, *Result, error) {
 	}
 	gen := startTargets(target.ForBuild(opts.Targets), opts.Place)
 	defer gen.stop()
+	if rules != nil {
+		lopts.Visit = rules.Check
+	}
 	lopts.Resolved = func(env *model.Environment, base bool) {
 		gen.queue <- resolved{env, base}
-		if rules != nil && !base {
-			rules.Check(env)
-		}
 	}
 	var m *model.Model
 	var err error

@@ -59,7 +59,7 @@ value a JSON value ("2Gi", 3), not JSON text inside a string.`,
 			if _, err := explain.ParsePath(path); err != nil {
 				return usageErr("%w", err)
 			}
-			m, err := load.Load(load.Options{Dir: g.dir, Envs: []string{env}})
+			m, err := load.Load(load.Options{Dir: g.dir, Envs: []string{env}, Keep: true})
 			if err != nil {
 				return err
 			}
@@ -94,7 +94,7 @@ func completePath(g *globals, env, prefix string) []string {
 		}
 		env = names[0]
 	}
-	m, err := load.Load(load.Options{Dir: g.dir, Envs: []string{env}})
+	m, err := load.Load(load.Options{Dir: g.dir, Envs: []string{env}, Keep: true})
 	if err != nil {
 		return nil
 	}

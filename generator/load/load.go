@@ -46,6 +46,17 @@ type Options struct {
 	// Plan, when set, is Scan's plan of the files, so that a caller that
 	// scanned them (to key a cache) does not scan again.
 	Plan *Plan
+	// Visit, when set, is given each resolved environment (not the base)
+	// on the goroutine that evaluated it, before Resolved, while its CUE
+	// context is live: environments are visited concurrently, and a
+	// visitor that looks up positions (PosOf, EnvValue) costs no second
+	// evaluation.
+	Visit func(env *model.Environment)
+	// Keep keeps every CUE context until the model is dropped. Otherwise
+	// an instance's context is let go once its environments are visited,
+	// so that the build's memory holds about one context per worker, and
+	// a position asked for later evaluates the instance again (once).
+	Keep bool
 	// Skip names environments the caller already has (from a cache):
 	// their instances are not evaluated, and they are not in the returned
 	// model. The base is always evaluated.
@@ -103,7 +114,7 @@ func Load(opts Options) (*model.Model, error) {
 		}
 	}
 	results := make(chan *instanceResult, len(jobs))
-	go evalAll(root, jobs, plan, want, opts.Skip, results)
+	go evalAll(root, jobs, plan, want, &opts, results)
 	m := &model.Model{Root: root, Envs: map[string]*model.Environment{}}
 	var errs, baseErrs cueerrors.Error
 	var untagged []string
@@ -185,17 +196,17 @@ type instanceResult struct {
 // evalAll evaluates the instances named by jobs ("" the base), each in a
 // CUE context of its own, up to GOMAXPROCS at once, sending each result on
 // out as it is done.
-func evalAll(root string, jobs []string, plan *Plan, want []string, skip map[string]bool, out chan<- *instanceResult) {
+func evalAll(root string, jobs []string, plan *Plan, want []string, opts *Options, out chan<- *instanceResult) {
 	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
 	for _, name := range jobs {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem }()
 			if name == "" {
-				out <- evalBase(root, want, plan, skip)
+				out <- evalBase(root, want, plan, opts)
 				return
 			}
-			out <- evalEnv(root, name)
+			out <- evalEnv(root, name, opts)
 		}()
 	}
 }
@@ -203,7 +214,8 @@ func evalAll(root string, jobs []string, plan *Plan, want []string, skip map[str
 // evalBase evaluates the untagged files: the base, and the environments
 // of want (all when want is nil) that they define, no @if tags and skip
 // does not name.
-func evalBase(root string, want []string, plan *Plan, skip map[string]bool) *instanceResult {
+func evalBase(root string, want []string, plan *Plan, opts *Options) *instanceResult {
+	skip := opts.Skip
 	r := &instanceResult{errs: map[string]error{}}
 	v, built, evalErr := evalInstance(root, nil)
 	if !built {
@@ -251,6 +263,10 @@ func evalBase(root string, want []string, plan *Plan, skip map[string]bool) *ins
 			r.errs[n] = err
 			continue
 		}
+		setReload(env, func() cue.Value { return reloadEnv(root, nil, n) })
+		if opts.Visit != nil {
+			opts.Visit(env)
+		}
 		r.envs = append(r.envs, env)
 	}
 	base, err := decodeBase(v, root)
@@ -260,12 +276,34 @@ func evalBase(root string, want []string, plan *Plan, skip map[string]bool) *ins
 	}
 	base.Root = root
 	setLock(base, mu)
+	setReload(base, func() cue.Value {
+		v, built, _ := evalInstance(root, nil)
+		if !built {
+			return cue.Value{}
+		}
+		return baseValue(v)
+	})
 	r.env = base
+	if !opts.Keep {
+		dropValue(base)
+		for _, env := range r.envs {
+			dropValue(env)
+		}
+	}
 	return r
 }
 
+// reloadEnv evaluates environment name of the instance tags select again.
+func reloadEnv(root string, tags []string, name string) cue.Value {
+	v, built, _ := evalInstance(root, tags)
+	if !built {
+		return cue.Value{}
+	}
+	return v.LookupPath(cue.MakePath(cue.Str(model.PathEnvironments), cue.Str(name)))
+}
+
 // evalEnv evaluates the instance of the tagged environment name.
-func evalEnv(root, name string) *instanceResult {
+func evalEnv(root, name string, opts *Options) *instanceResult {
 	r := &instanceResult{name: name, errs: map[string]error{}}
 	v, built, err := evalInstance(root, []string{name})
 	if !built {
@@ -289,6 +327,13 @@ func evalEnv(root, name string) *instanceResult {
 	if err != nil {
 		r.errs[name] = err
 		return r
+	}
+	setReload(env, func() cue.Value { return reloadEnv(root, []string{name}, name) })
+	if opts.Visit != nil {
+		opts.Visit(env)
+	}
+	if !opts.Keep {
+		dropValue(env)
 	}
 	r.envs = []*model.Environment{env}
 	return r
@@ -370,14 +415,18 @@ func parse(root string, tags []string) (*build.Instance, error) {
 	return insts[0], nil
 }
 
+// baseValue is the base of the evaluated untagged instance v: #Base named
+// base.
+func baseValue(v cue.Value) cue.Value {
+	return v.LookupPath(cue.ParsePath(model.PathBase)).Unify(v.Context().CompileString(fmt.Sprintf("{name: %q}", model.BaseName)))
+}
+
 func decodeBase(v cue.Value, root string) (*model.Environment, error) {
 	def := v.LookupPath(cue.ParsePath(model.PathBase))
 	if !def.Exists() {
 		return nil, cueerrors.Newf(v.Pos(), "the model has no %s definition: envs/ must define the environment every environment unifies with", model.PathBase)
 	}
-	ctx := v.Context()
-	baseV := def.Unify(ctx.CompileString(fmt.Sprintf("{name: %q}", model.BaseName)))
-	env, err := decodeEnv(baseV)
+	env, err := decodeEnv(baseValue(v))
 	if err != nil {
 		return nil, cueerrors.Promote(err, "")
 	}

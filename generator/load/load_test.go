@@ -377,3 +377,30 @@ func TestEveryEnvironmentsErrors(t *testing.T) {
 		t.Errorf("prod alone: %s", Format(err, dir))
 	}
 }
+
+// TestPositionsAfterDrop: an environment whose CUE context was let go
+// after loading gives, when a position is asked for, the position the
+// kept context gives, from its instance evaluated again.
+func TestPositionsAfterDrop(t *testing.T) {
+	kept, err := Load(Options{Dir: "../..", Envs: []string{"prod"}, Keep: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dropped, err := Load(Options{Dir: "../..", Envs: []string{"prod"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"services.\"graphql-api\".replicas", "params.appTag", "kubernetes.quota.pods"} {
+		want := PosAt(kept.Envs["prod"], path)
+		got := PosAt(dropped.Envs["prod"], path)
+		if !want.IsValid() || !strings.HasSuffix(want.Filename(), "prod.cue") {
+			t.Fatalf("%s: the kept context gives %v", path, want)
+		}
+		if got.String() != want.String() {
+			t.Errorf("%s: %v after the drop, %v kept", path, got, want)
+		}
+	}
+	if got, want := PosAt(dropped.Base, "services.grafana.image"), PosAt(kept.Base, "services.grafana.image"); !want.IsValid() || got.String() != want.String() {
+		t.Errorf("base: %v after the drop, %v kept", got, want)
+	}
+}

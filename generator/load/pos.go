@@ -62,13 +62,14 @@ func PosOf(env *model.Environment, sel ...cue.Selector) token.Pos {
 		return token.NoPos
 	}
 	defer src.lock()()
-	if !src.v.Exists() {
+	root := src.value()
+	if !root.Exists() {
 		return token.NoPos
 	}
-	v := src.v.LookupPath(cue.MakePath(sel...))
+	v := root.LookupPath(cue.MakePath(sel...))
 	for !v.Exists() && len(sel) > 0 {
 		sel = sel[:len(sel)-1]
-		v = src.v.LookupPath(cue.MakePath(sel...))
+		v = root.LookupPath(cue.MakePath(sel...))
 	}
 	return DecidingPos(v)
 }
@@ -85,9 +86,17 @@ func PosAt(env *model.Environment, path string) token.Pos {
 // source is the loader's model.Source: a CUE value and the lock of the
 // context it belongs to (nil when one goroutine owns the context). CUE
 // values are not safe for concurrent use.
+//
+// A build drops the value once the environment is checked, so that its
+// CUE context can be freed while the others are evaluated (see
+// Options.Keep): reload then evaluates the instance again, once, the
+// first time a position is asked for (an error's, after the targets).
 type source struct {
 	v  cue.Value
 	mu *sync.Mutex
+	// reload gives the value again after drop.
+	reload  func() cue.Value
+	dropped bool
 }
 
 func (*source) ModelSource() {}
@@ -100,10 +109,42 @@ func (s *source) lock() (unlock func()) {
 	return s.mu.Unlock
 }
 
+// value is the CUE value, evaluated again if it was dropped; call it
+// under the lock.
+func (s *source) value() cue.Value {
+	if s.dropped {
+		s.dropped = false
+		if s.reload != nil {
+			s.v = s.reload()
+		}
+	}
+	return s.v
+}
+
+// drop lets the value go; a later value evaluates it again.
+func (s *source) drop() {
+	defer s.lock()()
+	s.v, s.dropped = cue.Value{}, true
+}
+
 // setLock records the lock of the context env's value belongs to.
 func setLock(env *model.Environment, mu *sync.Mutex) {
 	if src, ok := env.Source.(*source); ok {
 		src.mu = mu
+	}
+}
+
+// setReload records how env's value is evaluated again after a drop.
+func setReload(env *model.Environment, reload func() cue.Value) {
+	if src, ok := env.Source.(*source); ok {
+		src.reload = reload
+	}
+}
+
+// dropValue drops env's CUE value (see source).
+func dropValue(env *model.Environment) {
+	if src, ok := env.Source.(*source); ok {
+		src.drop()
 	}
 }
 
@@ -118,5 +159,6 @@ func valueOf(s model.Source) (cue.Value, func(), bool) {
 	if !ok {
 		return cue.Value{}, func() {}, false
 	}
-	return src.v, src.lock(), true
+	unlock := src.lock()
+	return src.value(), unlock, true
 }

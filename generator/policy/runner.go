@@ -3,86 +3,125 @@ package policy
 import (
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
+	"sync"
 
 	"cuelang.org/go/cue/cuecontext"
 
 	"github.com/degen-dev/degen/generator/model"
 )
 
-// Runner checks environments against the policies of a module in a
-// goroutine and a CUE context of its own, so that a build loads the model
-// and generates files while the rules run. CUE values are not safe for
-// concurrent use; the Runner never touches the model's context except for
-// violation positions, under the lock load.EnvValue takes.
+// Runner checks environments against the policies of a module while a
+// build goes on. Check may be called from several goroutines at once (the
+// loader's workers, each as it resolves an environment): each call takes a
+// Set of its own, in a CUE context of its own, from a pool that holds at
+// most one per concurrent caller. CUE values are not safe for concurrent
+// use; a Set touches the model's context only for violation positions,
+// under the lock load.EnvValue takes.
 type Runner struct {
-	queue chan *model.Environment
-	done  chan struct{}
-	set   *Set
+	root  string
+	pool  chan *Set
+	mu    sync.Mutex
+	first *Set
 	found []Violation
-	err   error
+	// loadErr stops the policies from loading, err a check.
+	loadErr, err error
 }
 
-// Start loads the policies of the module at root and returns at once;
-// Check queues environments, Finish waits for the report.
+// Start returns a Runner for the policies of the module at root; they are
+// loaded by the first Check.
 func Start(root string) *Runner {
-	r := &Runner{queue: make(chan *model.Environment, 16), done: make(chan struct{})}
-	go r.run(root)
-	return r
-}
-
-func (r *Runner) run(root string) {
-	defer close(r.done)
-	// Positions are printed relative to the module root, as load does.
 	abs, err := filepath.Abs(root)
-	if err == nil {
-		func() {
-			defer func() {
-				if p := recover(); p != nil {
-					err = fmt.Errorf("internal error loading the policies, please report it: %v\n%s", p, debug.Stack())
-				}
-			}()
-			r.set, err = loadSet(abs, cuecontext.New())
-		}()
+	return &Runner{root: abs, pool: make(chan *Set, runtime.GOMAXPROCS(0)+1), loadErr: err}
+}
+
+// get takes an idle Set, or loads one.
+func (r *Runner) get() (s *Set, err error) {
+	select {
+	case s := <-r.pool:
+		return s, nil
+	default:
 	}
-	r.err = err
-	for env := range r.queue {
-		if r.err != nil {
-			continue
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("internal error loading the policies, please report it: %v\n%s", p, debug.Stack())
 		}
-		vs, err := r.check(env)
-		if err != nil {
-			r.err = err
-			continue
+	}()
+	s, err = loadSet(r.root, cuecontext.New())
+	if err == nil {
+		r.mu.Lock()
+		if r.first == nil {
+			r.first = s
 		}
-		r.found = append(r.found, vs...)
+		r.mu.Unlock()
+	}
+	return s, err
+}
+
+// put gives a Set back to the pool (or lets it go when the pool is full).
+func (r *Runner) put(s *Set) {
+	select {
+	case r.pool <- s:
+	default:
 	}
 }
 
-// check runs the rules on env, turning a panic (CUE has had them) into an
-// error: in this goroutine it would end the process unreported.
-func (r *Runner) check(env *model.Environment) (vs []Violation, err error) {
+// Check checks a resolved environment, which must not change afterwards.
+func (r *Runner) Check(env *model.Environment) {
+	r.mu.Lock()
+	failed := r.err != nil || r.loadErr != nil
+	r.mu.Unlock()
+	if failed {
+		return
+	}
+	s, err := r.get()
+	if err != nil {
+		r.mu.Lock()
+		if r.loadErr == nil {
+			r.loadErr = err
+		}
+		r.mu.Unlock()
+		return
+	}
+	vs, err := r.check(s, env)
+	r.put(s)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err != nil {
+		if r.err == nil {
+			r.err = err
+		}
+		return
+	}
+	r.found = append(r.found, vs...)
+}
+
+func (r *Runner) check(s *Set, env *model.Environment) (vs []Violation, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("internal error checking the policies for %s, please report it: %v\n%s", env.Name, p, debug.Stack())
 		}
 	}()
-	return r.set.Check(env)
+	return s.Check(env)
 }
 
-// Check queues a resolved environment. The environment must not change
-// afterwards.
-func (r *Runner) Check(env *model.Environment) { r.queue <- env }
-
-// Finish waits for the queued checks and returns the report of m's loaded
-// environments. Errors come in the order Run gives them: the policies
-// package, then the environment names of the severities, then the rules.
+// Finish returns the report of the checked environments. Errors come in
+// the order Run gives them: the policies package, then the environment
+// names of the severities, then the rules. Call it when no Check is under
+// way.
 func (r *Runner) Finish(m *model.Model) (*Report, error) {
-	r.Stop()
-	if r.set == nil {
-		return nil, r.err
+	if r.loadErr != nil {
+		return nil, r.loadErr
 	}
-	if err := r.set.readRules(); err != nil {
+	s := r.first
+	if s == nil {
+		var err error
+		if s, err = r.get(); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.readRules(); err != nil {
 		return nil, err
 	}
 	if r.err != nil {
@@ -93,14 +132,6 @@ func (r *Runner) Finish(m *model.Model) (*Report, error) {
 	return rep, nil
 }
 
-// Stop waits for the Runner's goroutine to end, dropping what it found; a
-// build stops it when loading fails. Stop may be called more than once.
-func (r *Runner) Stop() {
-	select {
-	case <-r.done:
-		return
-	default:
-	}
-	close(r.queue)
-	<-r.done
-}
+// Stop lets the Runner go; a build stops it when loading fails. It is
+// kept for the callers that deferred it: a Runner holds no goroutine.
+func (r *Runner) Stop() {}
