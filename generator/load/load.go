@@ -206,7 +206,7 @@ func evalAll(root string, jobs []string, plan *Plan, want []string, opts *Option
 				out <- evalBase(root, want, plan, opts)
 				return
 			}
-			out <- evalEnv(root, name, opts)
+			out <- evalEnv(root, name, plan, opts)
 		}()
 	}
 }
@@ -303,11 +303,15 @@ func reloadEnv(root string, tags []string, name string) cue.Value {
 }
 
 // evalEnv evaluates the instance of the tagged environment name.
-func evalEnv(root, name string, opts *Options) *instanceResult {
+func evalEnv(root, name string, plan *Plan, opts *Options) *instanceResult {
 	r := &instanceResult{name: name, errs: map[string]error{}}
-	v, built, err := evalInstance(root, []string{name})
+	v, files, built, err := evalInstanceFiles(root, []string{name})
 	if !built {
 		r.errs[name] = err
+		return r
+	}
+	if stray := strayEnvs(root, name, files, plan.Tagged[name]); stray != nil {
+		r.errs[name] = stray
 		return r
 	}
 	// An untagged file may define other environments: their errors are
@@ -323,6 +327,10 @@ func evalEnv(root, name string, opts *Options) *instanceResult {
 		return r
 	}
 	envsV := v.LookupPath(cue.ParsePath(model.PathEnvironments))
+	if !envsV.LookupPath(cue.MakePath(cue.Str(name))).Exists() {
+		r.errs[name] = cueerrors.Newf(plan.tagPos[name], "@if(%s): no file of environment %s defines environments: %s: add environments: %s: {...} to one of them, or remove the @if", name, name, name, name)
+		return r
+	}
 	env, err := resolveEnv(root, envsV, name, &sync.Mutex{})
 	if err != nil {
 		r.errs[name] = err
@@ -343,12 +351,18 @@ func evalEnv(root, name string, opts *Options) *instanceResult {
 // them in a new CUE context. built is false when they could not be loaded
 // (err says why); otherwise err holds the evaluation's errors, if any.
 func evalInstance(root string, tags []string) (v cue.Value, built bool, err error) {
+	v, _, built, err = evalInstanceFiles(root, tags)
+	return v, built, err
+}
+
+// evalInstanceFiles is evalInstance, with the files it read.
+func evalInstanceFiles(root string, tags []string) (v cue.Value, files []*ast.File, built bool, err error) {
 	inst, err := parse(root, tags)
 	if err != nil {
-		return cue.Value{}, false, err
+		return cue.Value{}, nil, false, err
 	}
 	v = cuecontext.New().BuildInstance(inst)
-	return v, true, v.Err()
+	return v, inst.Files, true, v.Err()
 }
 
 // errEnv is the environment an error's path lies in, or "".

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/literal"
 	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/cue/token"
 
 	"github.com/degen-dev/degen/generator/model"
 )
@@ -47,6 +49,8 @@ type Plan struct {
 	Shared []string
 	// Tagged maps each environment named by an @if to its files, sorted.
 	Tagged map[string][]string
+	// tagPos is where the first file of each environment names it.
+	tagPos map[string]token.Pos
 }
 
 // Names returns the environments the files tag, sorted.
@@ -76,7 +80,7 @@ func (p *Plan) Excluded(env, rel string) bool {
 // directory) and returns which instance reads which. A file whose @if
 // names anything but one environment is an error at the attribute.
 func Scan(root string) (*Plan, error) {
-	p := &Plan{Root: root, Tagged: map[string][]string{}}
+	p := &Plan{Root: root, Tagged: map[string][]string{}, tagPos: map[string]token.Pos{}}
 	dir := filepath.Join(root, model.EnvsPackage)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -95,7 +99,7 @@ func Scan(root string) (*Plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		env, err := fileEnv(filepath.Join(dir, name), src)
+		env, pos, err := fileEnv(filepath.Join(dir, name), src)
 		if err != nil {
 			errs = cueerrors.Append(errs, cueerrors.Promote(err, ""))
 			continue
@@ -104,6 +108,9 @@ func Scan(root string) (*Plan, error) {
 			p.Shared = append(p.Shared, rel)
 		} else {
 			p.Tagged[env] = append(p.Tagged[env], rel)
+			if !p.tagPos[env].IsValid() || rel < p.Tagged[env][0] {
+				p.tagPos[env] = pos
+			}
 		}
 	}
 	if errs != nil {
@@ -116,14 +123,15 @@ func Scan(root string) (*Plan, error) {
 	return p, nil
 }
 
-// fileEnv returns the environment a file's @if names, or "" for a file
-// with none. A file that does not parse is left to cue/load, which reports
-// it with its position.
-func fileEnv(filename string, src []byte) (string, error) {
+// fileEnv returns the environment a file's @if names, and where, or ""
+// for a file with none. A file that does not parse is left to cue/load,
+// which reports it with its position.
+func fileEnv(filename string, src []byte) (string, token.Pos, error) {
 	f, err := parser.ParseFile(filename, src, parser.ImportsOnly)
 	if err != nil {
-		return "", nil
+		return "", token.NoPos, nil
 	}
+	var pos token.Pos
 	env := ""
 	for _, d := range f.Decls {
 		if _, ok := d.(*ast.Package); ok {
@@ -140,11 +148,47 @@ func fileEnv(filename string, src []byte) (string, error) {
 		x, err := parser.ParseExpr("@if", body)
 		id, isIdent := x.(*ast.Ident)
 		if err != nil || !isIdent || env != "" {
-			return "", cueerrors.Newf(a.Pos(), "%s: degen reads a file's @if as the one environment the file belongs to: name one environment, e.g. @if(prod), and put what several environments share in a file without @if", a.Text)
+			return "", token.NoPos, cueerrors.Newf(a.Pos(), "%s: degen reads a file's @if as the one environment the file belongs to: name one environment, e.g. @if(prod), and put what several environments share in a file without @if", a.Text)
 		}
-		env = id.Name
+		env, pos = id.Name, a.Pos()
 	}
-	return env, nil
+	return env, pos, nil
+}
+
+// strayEnvs returns an error at each top-level environments field of the
+// files of env (relative paths) that names another environment: only
+// env's instance reads those files, so the field would be lost.
+func strayEnvs(root, env string, files []*ast.File, own []string) error {
+	var errs cueerrors.Error
+	for _, f := range files {
+		rel, err := filepath.Rel(root, f.Filename)
+		if err != nil || !slices.Contains(own, filepath.ToSlash(rel)) {
+			continue
+		}
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.Field)
+			if !ok || !labelIs(fd.Label, model.PathEnvironments) {
+				continue
+			}
+			st, ok := fd.Value.(*ast.StructLit)
+			if !ok {
+				continue
+			}
+			for _, e := range st.Elts {
+				ef, ok := e.(*ast.Field)
+				if !ok {
+					continue
+				}
+				if n, ok := labelName(ef.Label); ok && n != env {
+					errs = cueerrors.Append(errs, cueerrors.Newf(ef.Label.Pos(), "environments.%s is defined in %s, which is tagged @if(%s): only %s's instance reads that file, so %s would not get it; move it to %s's file or to a file without @if", n, filepath.ToSlash(rel), env, env, n, n))
+				}
+			}
+		}
+	}
+	if errs == nil {
+		return nil
+	}
+	return errs
 }
 
 // declaredEnvs returns the environments the files declare by a fixed
