@@ -32,6 +32,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 
@@ -247,7 +248,7 @@ func (c *Cache) Prune(keep []string) {
 			os.Remove(filepath.Join(c.dir, d.Name()))
 			continue
 		}
-		if !contains(keep, d.Name()) {
+		if !slices.Contains(keep, d.Name()) {
 			list = append(list, aged{d.Name(), info.ModTime().UnixNano()})
 		}
 	}
@@ -259,14 +260,6 @@ func (c *Cache) Prune(keep []string) {
 	}
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 // binaryID names the running degen: its build info and, as the module
 // version does not change with every edit of a development build, the

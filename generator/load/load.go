@@ -402,14 +402,6 @@ func resolveEnv(root string, envsV cue.Value, name string, mu *sync.Mutex) (*mod
 	return env, nil
 }
 
-func allIn(names, set []string) bool {
-	for _, n := range names {
-		if !slices.Contains(set, n) {
-			return false
-		}
-	}
-	return true
-}
 
 // parse loads the files of the model package that tags select.
 func parse(root string, tags []string) (*build.Instance, error) {
@@ -609,14 +601,6 @@ func lookupJSONField(v cue.Value, parts []string, want string) (cue.Value, bool)
 	return deepest, false
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 // PackageClash turns cue/load's "found packages" error, which names
 // absolute paths and no position, into one error per file of mp.Dir that
