@@ -77,7 +77,7 @@ func Build(opts Options) (*model.Model, *Result, error) {
 			lopts.Skip[name] = true
 		}
 		if baseEntry != nil && lopts.Envs == nil {
-			lopts.Envs = knownEnvs(plan, baseEntry.Defined)
+			lopts.Envs = plan.Known(baseEntry.Defined)
 		}
 	}
 	evaluated := lopts.Envs == nil || len(cachedEnvs) < len(lopts.Envs) || baseEntry == nil
@@ -99,7 +99,7 @@ func Build(opts Options) (*model.Model, *Result, error) {
 	if evaluated {
 		m, err = load.Load(lopts)
 	} else {
-		m = &model.Model{Envs: map[string]*model.Environment{}, Base: baseEntry.Env, Defined: knownEnvs(st.plan, baseEntry.Defined)}
+		m = &model.Model{Envs: map[string]*model.Environment{}, Base: baseEntry.Env, Defined: st.plan.Known(baseEntry.Defined)}
 		m.Root, err = filepath.Abs(opts.Dir)
 	}
 	if err != nil {

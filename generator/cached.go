@@ -48,7 +48,7 @@ func lookup(c *cache.Cache, plan *load.Plan, opts Options) *cached {
 	if want == nil {
 		want = plan.Names()
 		if st.base != nil {
-			want = knownEnvs(plan, st.base.Defined)
+			want = plan.Known(st.base.Defined)
 		}
 	}
 	for _, name := range want {
@@ -126,14 +126,6 @@ func (e cachedEntry) output(place target.Place) envOutput {
 }
 
 type cachedEntry struct{ *cache.Entry }
-
-// knownEnvs are the environments the files tag and those the untagged
-// files define, sorted.
-func knownEnvs(plan *load.Plan, untagged []string) []string {
-	names := append(plan.Names(), untagged...)
-	sort.Strings(names)
-	return slices.Compact(names)
-}
 
 // secretVars are the shell variables of env's secrets, sorted.
 func secretVars(env *model.Environment) []string {

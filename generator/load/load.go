@@ -146,7 +146,7 @@ func Load(opts Options) (*model.Model, error) {
 		}
 	}
 	if baseOK {
-		m.Defined = knownEnvs(plan, untagged)
+		m.Defined = plan.Known(untagged)
 		for _, name := range want {
 			if !slices.Contains(m.Defined, name) {
 				return nil, &UnknownEnvError{Name: name, Known: m.Defined}
@@ -166,14 +166,6 @@ func Load(opts Options) (*model.Model, error) {
 		return nil, cueerrors.Sanitize(errs)
 	}
 	return m, nil
-}
-
-// knownEnvs are the environments the files tag and those the untagged
-// files define, sorted.
-func knownEnvs(plan *Plan, untagged []string) []string {
-	names := append(plan.Names(), untagged...)
-	sort.Strings(names)
-	return slices.Compact(names)
 }
 
 // instanceResult is what one instance resolved: the base (name "") with
@@ -402,7 +394,6 @@ func resolveEnv(root string, envsV cue.Value, name string, mu *sync.Mutex) (*mod
 	return env, nil
 }
 
-
 // parse loads the files of the model package that tags select.
 func parse(root string, tags []string) (*build.Instance, error) {
 	cfg := Config(root)
@@ -601,7 +592,6 @@ func lookupJSONField(v cue.Value, parts []string, want string) (cue.Value, bool)
 	return deepest, false
 }
 
-
 // PackageClash turns cue/load's "found packages" error, which names
 // absolute paths and no position, into one error per file of mp.Dir that
 // is not of package want, at its package clause.
@@ -648,5 +638,5 @@ func EnvNames(dir string) []string {
 	if err != nil {
 		return nil
 	}
-	return knownEnvs(plan, declaredEnvs(inst.Files))
+	return plan.Known(declaredEnvs(inst.Files))
 }

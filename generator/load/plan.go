@@ -56,7 +56,15 @@ type Plan struct {
 // Names returns the environments the files tag, sorted.
 func (p *Plan) Names() []string { return model.SortedKeys(p.Tagged) }
 
-// Tagged reports whether env has files of its own.
+// Known are the environments the files tag and untagged, those the
+// untagged files define, sorted.
+func (p *Plan) Known(untagged []string) []string {
+	names := append(p.Names(), untagged...)
+	sort.Strings(names)
+	return slices.Compact(names)
+}
+
+// IsTagged reports whether env has files of its own.
 func (p *Plan) IsTagged(env string) bool { _, ok := p.Tagged[env]; return ok }
 
 // Excluded reports whether the instance of env (the base instance for "")
