@@ -34,9 +34,9 @@ Each environment is a CUE instance of its own: the files of envs/ without
 @if, and those with its @if(NAME). An environment whose files, shared
 files, policies, mounted repository files and charts, and binary have not
 changed since a build is not evaluated: its result comes from .degen/cache
-(next to out/, never committed). After an edit of envs/prod.cue, prod alone
-is evaluated. --no-cache evaluates everything; check and vet never use the
-cache.
+(next to out/, never committed). After an edit of envs/prod.cue, prod and
+the base (which the targets read) alone are evaluated. --no-cache evaluates
+everything; check and vet never use the cache.
 
 out/ is a boundary: degen never writes, links or deletes outside it. An
 --out that is or contains the model or its repository, that holds CUE files,
