@@ -237,7 +237,9 @@ func evalBase(root string, want []string, plan *Plan, opts *Options) *instanceRe
 		switch env := errEnv(e); {
 		case env == "":
 			shared = cueerrors.Append(shared, e)
-		case slices.Contains(r.defined, env):
+		case slices.Contains(r.defined, env) && (want == nil || slices.Contains(want, env)) && !skip[env]:
+			// An untagged environment asked for; the others' errors
+			// are not this build's.
 			r.errs[env] = cueerrors.Append(asList(r.errs[env]), e)
 		}
 	}

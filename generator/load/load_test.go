@@ -404,3 +404,26 @@ func TestPositionsAfterDrop(t *testing.T) {
 		t.Errorf("base: %v after the drop, %v kept", got, want)
 	}
 }
+
+// TestUntaggedErrorsOfOthers: an environment defined in an untagged file
+// is evaluated with the base; its errors stop a build of it, not a build
+// of another environment.
+func TestUntaggedErrorsOfOthers(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"cue.mod", "envs", "infra"} {
+		if err := os.CopyFS(filepath.Join(dir, d), os.DirFS(filepath.Join("../..", d))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bad := "package envs\n\nenvironments: qa: data: kafka: partitions: \"many\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "envs", "qa.cue"), []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(Options{Dir: dir, Envs: []string{"prod"}}); err != nil {
+		t.Errorf("prod alone: %s", Format(err, dir))
+	}
+	_, err := Load(Options{Dir: dir, Envs: []string{"qa"}})
+	if err == nil || !strings.Contains(Format(err, dir), "./envs/qa.cue:3:") {
+		t.Errorf("qa's error is not reported at ./envs/qa.cue:3: %v", err)
+	}
+}
