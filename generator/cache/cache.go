@@ -260,7 +260,6 @@ func (c *Cache) Prune(keep []string) {
 	}
 }
 
-
 // binaryID names the running degen: its build info and, as the module
 // version does not change with every edit of a development build, the
 // executable's path, size and modification time.
