@@ -109,7 +109,7 @@ func Build(opts Options) (*model.Model, *Result, error) {
 	outs := gen.stop()
 	for name, e := range cachedEnvs {
 		m.Envs[name] = e.Env
-		outs = append(outs, cachedEntry{e}.output(opts.Place))
+		outs = append(outs, cachedOutput(e, opts.Place))
 	}
 	if err := knownArtefacts(m, opts.Targets); err != nil {
 		return m, nil, load.Locate(m, err)

@@ -116,16 +116,14 @@ func (st *cached) store(m *model.Model, fresh []string, outs []envOutput, violat
 	}
 }
 
-// output is a cached environment's output.
-func (e cachedEntry) output(place target.Place) envOutput {
+// cachedOutput is what a cache entry holds of an environment's output.
+func cachedOutput(e *cache.Entry, place target.Place) envOutput {
 	o := envOutput{env: e.Env.Name, place: place, warnings: e.Warnings}
 	for _, f := range e.Files {
 		o.files = append(o.files, made{f.File, f.By})
 	}
 	return o
 }
-
-type cachedEntry struct{ *cache.Entry }
 
 // secretVars are the shell variables of env's secrets, sorted.
 func secretVars(env *model.Environment) []string {
