@@ -1,6 +1,7 @@
 package load
 
 import (
+	"iter"
 	"os"
 	"path"
 	"path/filepath"
@@ -173,23 +174,9 @@ func strayEnvs(root, env string, files []*ast.File, own []string) error {
 		if err != nil || !slices.Contains(own, filepath.ToSlash(rel)) {
 			continue
 		}
-		for _, d := range f.Decls {
-			fd, ok := d.(*ast.Field)
-			if !ok || !labelIs(fd.Label, model.PathEnvironments) {
-				continue
-			}
-			st, ok := fd.Value.(*ast.StructLit)
-			if !ok {
-				continue
-			}
-			for _, e := range st.Elts {
-				ef, ok := e.(*ast.Field)
-				if !ok {
-					continue
-				}
-				if n, ok := labelName(ef.Label); ok && n != env {
-					errs = cueerrors.Append(errs, cueerrors.Newf(ef.Label.Pos(), "environments.%s is defined in %s, which is tagged @if(%s): only %s's instance reads that file, so %s would not get it; move it to %s's file or to a file without @if", n, filepath.ToSlash(rel), env, env, n, n))
-				}
+		for n, label := range envLabels(f) {
+			if n != env {
+				errs = cueerrors.Append(errs, cueerrors.Newf(label.Pos(), "environments.%s is defined in %s, which is tagged @if(%s): only %s's instance reads that file, so %s would not get it; move it to %s's file or to a file without @if", n, filepath.ToSlash(rel), env, env, n, n))
 			}
 		}
 	}
@@ -205,6 +192,17 @@ func strayEnvs(root, env string, files []*ast.File, own []string) error {
 func declaredEnvs(files []*ast.File) []string {
 	var names []string
 	for _, f := range files {
+		for n := range envLabels(f) {
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
+// envLabels yields the fixed labels of the fields of f's top-level
+// environments structs, with their names, in the order of the file.
+func envLabels(f *ast.File) iter.Seq2[string, ast.Label] {
+	return func(yield func(string, ast.Label) bool) {
 		for _, d := range f.Decls {
 			fd, ok := d.(*ast.Field)
 			if !ok || !labelIs(fd.Label, model.PathEnvironments) {
@@ -215,15 +213,16 @@ func declaredEnvs(files []*ast.File) []string {
 				continue
 			}
 			for _, e := range st.Elts {
-				if ef, ok := e.(*ast.Field); ok {
-					if n, ok := labelName(ef.Label); ok {
-						names = append(names, n)
-					}
+				ef, ok := e.(*ast.Field)
+				if !ok {
+					continue
+				}
+				if n, ok := labelName(ef.Label); ok && !yield(n, ef.Label) {
+					return
 				}
 			}
 		}
 	}
-	return names
 }
 
 // labelName returns the name a fixed label gives its field.
