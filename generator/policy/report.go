@@ -1,9 +1,10 @@
 package policy
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"cuelang.org/go/cue"
@@ -144,32 +145,10 @@ func Run(m *model.Model) (*Report, error) {
 }
 
 func sortViolations(vs []Violation) {
-	sort.SliceStable(vs, func(i, j int) bool {
-		a, b := vs[i], vs[j]
-		if a.Env != b.Env {
-			return a.Env < b.Env
-		}
-		if a.Rule != b.Rule {
-			return a.Rule < b.Rule
-		}
-		if a.SrcFile != b.SrcFile {
-			return a.SrcFile < b.SrcFile
-		}
-		if a.SrcLine != b.SrcLine {
-			return a.SrcLine < b.SrcLine
-		}
-		if a.SrcCol != b.SrcCol {
-			return a.SrcCol < b.SrcCol
-		}
-		if a.Path != b.Path {
-			return a.Path < b.Path
-		}
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		if a.Col != b.Col {
-			return a.Col < b.Col
-		}
-		return a.Message < b.Message
+	slices.SortStableFunc(vs, func(a, b Violation) int {
+		return cmp.Or(strings.Compare(a.Env, b.Env), strings.Compare(a.Rule, b.Rule),
+			strings.Compare(a.SrcFile, b.SrcFile), cmp.Compare(a.SrcLine, b.SrcLine), cmp.Compare(a.SrcCol, b.SrcCol),
+			strings.Compare(a.Path, b.Path), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col),
+			strings.Compare(a.Message, b.Message))
 	})
 }
