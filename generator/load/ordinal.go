@@ -41,6 +41,7 @@ func (v *validator) ordinals() {
 // ports s has, is not also a shared variable nor one degen sets, and gives
 // every replica its own value.
 func (v *validator) replicaEnv(s *model.Service) {
+	env := v.env
 	for _, ev := range model.SortedKeys(s.Ordinal.Env) {
 		at := v.pos(svcSel(s.Name, "ordinal", "env", ev)...)
 		if slices.Contains(model.ReservedReplicaEnv(), ev) {
@@ -71,28 +72,31 @@ func (v *validator) replicaEnv(s *model.Service) {
 		if bad {
 			continue
 		}
-		// The values as Compose renders them; Kubernetes renders the same
-		// placeholders from the pod, so one clash is a clash on both.
+		if !env.Has("compose") {
+			// Kubernetes renders each placeholder from the pod (its
+			// ordinal, name and namespace), so any placeholder tells
+			// the replicas apart.
+			if !slices.ContainsFunc(parts, func(p model.TemplatePart) bool { return p.Placeholder != "" }) && s.Ordinal.Replicas > 1 {
+				o := s.Ordinals()
+				v.errorf(at, replicaClash, s.Name, ev, s.Ordinal.Env[ev], s.ReplicaName(o[0]), s.ReplicaName(o[1]))
+			}
+			continue
+		}
+		// The values as Compose renders them (Kubernetes's come from the
+		// pod, and differ wherever the template has a placeholder).
 		seen := map[string]int{}
 		for _, o := range s.Ordinals() {
-			val := model.RenderTemplate(parts, func(p model.TemplatePart) string {
-				switch p.Placeholder {
-				case model.PlaceholderOrdinal:
-					return strconv.Itoa(o)
-				case model.PlaceholderHost:
-					return s.ReplicaHostname(o)
-				}
-				port, _ := s.Port(p.Arg)
-				return s.ReplicaHostname(o) + ":" + strconv.Itoa(port.ContainerPort)
-			}, nil)
+			val := s.RenderReplica(parts, o, nil)
 			if first, ok := seen[val]; ok {
-				v.errorf(at, "service %q: ordinal.env %s is %q for replicas %s and %s: a per-replica value must tell the replicas apart; use {{ordinal}}, {{host}} or {{published:PORT}} in it, or move it to env if the replicas share it", s.Name, ev, val, s.ReplicaName(first), s.ReplicaName(o))
+				v.errorf(at, replicaClash, s.Name, ev, val, s.ReplicaName(first), s.ReplicaName(o))
 				break
 			}
 			seen[val] = o
 		}
 	}
 }
+
+const replicaClash = "service %q: ordinal.env %s is %q for replicas %s and %s: a per-replica value must tell the replicas apart; use {{ordinal}}, {{host}} or {{published:PORT}} in it, or move it to env if the replicas share it"
 
 func portNames(s *model.Service) []string {
 	var out []string

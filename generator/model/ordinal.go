@@ -140,6 +140,29 @@ func RenderTemplate(parts []TemplatePart, value func(TemplatePart) string, liter
 	return b.String()
 }
 
+// RenderReplica renders the per-replica template parts for the replica
+// with ordinal o as Compose runs it: {{ordinal}} is o, {{host}} the
+// replica's hostname, and {{published:PORT}} the address PORT answers on,
+// localhost:<the replica's host port> (ReplicaHostPort) when PORT has a
+// host port, else <the replica's hostname>:<the container port>. literal
+// is RenderTemplate's. The validator refuses a template whose PORT is no
+// port of s before any target renders it.
+func (s *Service) RenderReplica(parts []TemplatePart, o int, literal func(string) string) string {
+	return RenderTemplate(parts, func(p TemplatePart) string {
+		switch p.Placeholder {
+		case PlaceholderOrdinal:
+			return strconv.Itoa(o)
+		case PlaceholderHost:
+			return s.ReplicaHostname(o)
+		}
+		port, _ := s.Port(p.Arg)
+		if hp := s.ReplicaHostPort(port, o); hp != 0 {
+			return "localhost:" + strconv.Itoa(hp)
+		}
+		return s.ReplicaHostname(o) + ":" + strconv.Itoa(port.ContainerPort)
+	}, literal)
+}
+
 // The variables the Kubernetes target gives the container of an ordinal
 // service, from the downward API, for the per-replica templates to read:
 // the pod's ordinal (its apps.kubernetes.io/pod-index label), name and

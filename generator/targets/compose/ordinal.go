@@ -60,7 +60,9 @@ func replicas(env *model.Environment, s *model.Service, svc *service) map[string
 			r.Environment[k] = v
 		}
 		for _, k := range model.SortedKeys(s.Ordinal.Env) {
-			r.Environment[k] = escape(renderReplica(s, o, s.Ordinal.Env[k]))
+			// load.Validate has parsed every template.
+			parts, _ := model.ParseTemplate(s.Ordinal.Env[k])
+			r.Environment[k] = escape(s.RenderReplica(parts, o, nil))
 		}
 		r.Volumes = nil
 		for _, v := range svc.Volumes {
@@ -81,25 +83,6 @@ func replicas(env *model.Environment, s *model.Service, svc *service) map[string
 		out[s.ReplicaName(o)] = &r
 	}
 	return out
-}
-
-// renderReplica renders a per-replica template for the replica with
-// ordinal o as Compose runs it. load.Validate has parsed every template.
-func renderReplica(s *model.Service, o int, tmpl string) string {
-	parts, _ := model.ParseTemplate(tmpl)
-	return model.RenderTemplate(parts, func(p model.TemplatePart) string {
-		switch p.Placeholder {
-		case model.PlaceholderOrdinal:
-			return strconv.Itoa(o)
-		case model.PlaceholderHost:
-			return s.ReplicaHostname(o)
-		}
-		port, _ := s.Port(p.Arg)
-		if hp := s.ReplicaHostPort(port, o); hp != 0 {
-			return "localhost:" + strconv.Itoa(hp)
-		}
-		return s.ReplicaHostname(o) + ":" + strconv.Itoa(port.ContainerPort)
-	}, nil)
 }
 
 // expandDependencies makes a dependency on an ordinal service one on each
