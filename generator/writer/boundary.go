@@ -173,7 +173,15 @@ func repoRoot(dir string) string {
 }
 
 // outRoot reads out/ through an os.Root, so no path can resolve outside it.
-type outRoot struct{ *os.Root }
+type outRoot struct {
+	*os.Root
+	dirs *dirRoots
+}
+
+// Close closes out/ and the directories of it that reads opened.
+func (r *outRoot) Close() error {
+	return errors.Join(r.dirs.close(), r.Root.Close())
+}
 
 // openOut opens out/, which must be a real directory, not a link to one.
 func openOut(out string) (*outRoot, error) {
@@ -192,7 +200,7 @@ func openOut(out string) (*outRoot, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &outRoot{r}, nil
+	return &outRoot{Root: r, dirs: newDirRoots(r)}, nil
 }
 
 // readRegular reads a regular file of out/, refusing a link or a special
@@ -203,14 +211,18 @@ func (r *outRoot) readRegular(rel string) ([]byte, error) {
 }
 
 func (r *outRoot) readRegularMode(rel string) ([]byte, fs.FileMode, error) {
-	st, err := r.Lstat(rel)
+	dir, name, err := r.dirs.of(rel)
+	if err != nil {
+		return nil, 0, err
+	}
+	st, err := dir.Lstat(name)
 	if err != nil {
 		return nil, 0, err
 	}
 	if !st.Mode().IsRegular() {
 		return nil, 0, &LinkError{Path: rel, Kind: kindOf(st.Mode())}
 	}
-	f, err := r.OpenFile(rel, os.O_RDONLY|noFollow, 0)
+	f, err := dir.OpenFile(name, os.O_RDONLY|noFollow, 0)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -24,9 +24,11 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/gofrs/flock"
 )
@@ -187,6 +189,9 @@ func writeAt(out string, plan Plan, at func(point string)) (*Report, error) {
 	return rep, nil
 }
 
+// maxWriters bounds the goroutines that write the staging tree.
+const maxWriters = 4
+
 // stagingDir and previousDir are relative to out's parent.
 const (
 	stagingDir  = ScratchDir + "/staging"
@@ -199,6 +204,9 @@ type workTree struct {
 	out     string // out/'s name in parent
 	display string
 	made    map[string]bool
+	// dirs are the staging tree's directories that buildStaging's own
+	// goroutine opened; each writer goroutine has its own.
+	dirs *dirRoots
 }
 
 // mkdir creates dir (slash-separated, relative to the parent) and its
@@ -370,7 +378,9 @@ func diffAgainstDisk(r *outRoot, disk *scan, old *Index, final map[string]finalF
 // diffAgainstDisk found unchanged are hard-linked from out/ (the lock is
 // held, so they are still as it read them), the rest written fresh. The files are
 // made durable once, together, before the tree is swapped in (syncStaging).
-func (w *workTree) buildStaging(disk *scan, old *Index, final map[string]finalFile, unchanged map[string]bool) error {
+func (w *workTree) buildStaging(disk *scan, old *Index, final map[string]finalFile, unchanged map[string]bool) (err error) {
+	w.dirs = newDirRoots(w.parent)
+	defer func() { err = errors.Join(err, w.dirs.close()) }()
 	var written []string
 	if err := w.parent.RemoveAll(stagingDir); err != nil {
 		return err
@@ -390,7 +400,7 @@ func (w *workTree) buildStaging(disk *scan, old *Index, final map[string]finalFi
 		if _, owned := old.Files[p]; owned || p == IndexName {
 			continue
 		}
-		copied, err := w.link(inOut(p), staged(p), false)
+		copied, err := w.link(w.dirs, inOut(p), staged(p), false)
 		if err != nil {
 			return fmt.Errorf("copying out/ into the staging tree: %w", err)
 		}
@@ -398,43 +408,78 @@ func (w *workTree) buildStaging(disk *scan, old *Index, final map[string]finalFi
 			written = append(written, staged(p))
 		}
 	}
-	for _, p := range sortedKeys(final) {
-		f := final[p]
+	// The generated files, one directory per worker at a time: creating
+	// a file waits on its directory's lock, and on these machines a
+	// create takes about half a millisecond, so files of different
+	// directories are created in parallel (docs/PERFORMANCE.md).
+	paths := sortedKeys(final)
+	for _, p := range paths {
 		if err := w.mkdir(path.Dir(staged(p))); err != nil {
 			return err
 		}
-		if unchanged[p] {
-			copied, err := w.link(inOut(p), staged(p), true)
-			if err != nil {
-				return err
-			}
-			if copied {
-				written = append(written, staged(p))
-			}
-			continue
+	}
+	copied := make([]bool, len(paths))
+	errs := make([]error, len(paths))
+	var groups [][]int // indices into paths, by directory
+	for i, p := range paths {
+		if i == 0 || path.Dir(p) != path.Dir(paths[i-1]) {
+			groups = append(groups, nil)
 		}
-		if err := w.writeFile(staged(p), f.data); err != nil {
-			return err
+		groups[len(groups)-1] = append(groups[len(groups)-1], i)
+	}
+	next := make(chan []int)
+	var wg sync.WaitGroup
+	for range min(len(groups), runtime.GOMAXPROCS(0), maxWriters) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			dirs := newDirRoots(w.parent)
+			defer dirs.close()
+			for group := range next {
+				for _, i := range group {
+					p := paths[i]
+					if unchanged[p] {
+						copied[i], errs[i] = w.link(dirs, inOut(p), staged(p), true)
+						continue
+					}
+					copied[i], errs[i] = true, w.writeFile(dirs, staged(p), final[p].data)
+				}
+			}
+		}()
+	}
+	for _, g := range groups {
+		next <- g
+	}
+	close(next)
+	wg.Wait()
+	for i, p := range paths {
+		if errs[i] != nil {
+			return errs[i]
 		}
-		written = append(written, staged(p))
+		if copied[i] {
+			written = append(written, staged(p))
+		}
 	}
 	index := staged(IndexName)
-	if err := w.writeFile(index, encodeIndex(final)); err != nil {
+	if err := w.writeFile(w.dirs, index, encodeIndex(final)); err != nil {
 		return err
 	}
 	written = append(written, index)
-	w.removeEmptyDirs()
-	paths := make([]string, len(written))
-	for i, p := range written {
-		paths[i] = filepath.Join(w.parent.Name(), filepath.FromSlash(p))
+	if err := w.dirs.close(); err != nil {
+		return err
 	}
-	return syncStaging(filepath.Join(w.parent.Name(), stagingDir), paths)
+	w.removeEmptyDirs()
+	abs := make([]string, len(written))
+	for i, p := range written {
+		abs[i] = filepath.Join(w.parent.Name(), filepath.FromSlash(p))
+	}
+	return syncStaging(filepath.Join(w.parent.Name(), stagingDir), abs)
 }
 
 // link hard-links src to dst, copying (with the modification time) where the
 // file system cannot link; copied says it did. A generated file's copy gets
 // FileMode, a foreign file's keeps its own.
-func (w *workTree) link(src, dst string, generated bool) (copied bool, err error) {
+func (w *workTree) link(dirs *dirRoots, src, dst string, generated bool) (copied bool, err error) {
 	if err := w.parent.Link(src, dst); err == nil {
 		return false, nil
 	}
@@ -453,7 +498,7 @@ func (w *workTree) link(src, dst string, generated bool) (copied bool, err error
 	if !generated {
 		mode = st.Mode().Perm()
 	}
-	if err := w.writeFileMode(dst, data, mode); err != nil {
+	if err := w.writeFileMode(dirs, dst, data, mode); err != nil {
 		return true, err
 	}
 	return true, w.parent.Chtimes(dst, st.ModTime(), st.ModTime())
@@ -461,10 +506,16 @@ func (w *workTree) link(src, dst string, generated bool) (copied bool, err error
 
 // writeFile writes a file of the staging tree with FileMode; syncStaging
 // makes it durable.
-func (w *workTree) writeFile(p string, data []byte) error { return w.writeFileMode(p, data, FileMode) }
+func (w *workTree) writeFile(dirs *dirRoots, p string, data []byte) error {
+	return w.writeFileMode(dirs, p, data, FileMode)
+}
 
-func (w *workTree) writeFileMode(p string, data []byte, mode fs.FileMode) error {
-	f, err := w.parent.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL|noFollow, mode)
+func (w *workTree) writeFileMode(dirs *dirRoots, p string, data []byte, mode fs.FileMode) error {
+	dir, name, err := dirs.of(p)
+	if err != nil {
+		return err
+	}
+	f, err := dir.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|noFollow, mode)
 	if err != nil {
 		return err
 	}
