@@ -5,6 +5,9 @@
 # result from .degen/cache), a build after editing one environment file,
 # and `cue export ./envs -t ENV... -e environments --out json`, with a -t for
 # every environment an @if of envs/ names, so that cue reads every file.
+# A last case, cue-per-env, is the floor of one instance per environment:
+# one `cue export ./envs -t ENV` per environment, as many at once as there
+# are cores (its MiB is the largest of them).
 #   scripts/bench-vs-cue.sh [RUNS] [MODEL_DIR]
 # Needs cue v0.17.1 (go install cuelang.org/go/cmd/cue@v0.17.1) and GNU time.
 set -euo pipefail
@@ -33,6 +36,8 @@ cd "$work"
 envfile=$(grep -l '^environments: [a-z0-9-]*: ' envs/*.cue | head -1)
 # Every environment file's @if tag, set for cue.
 tags=$(sed -n 's/^@if(\([A-Za-z0-9_-]*\)).*/-t \1/p' envs/*.cue | sort -u | tr '\n' ' ')
+envs=$(sed -n 's/^@if(\([A-Za-z0-9_-]*\)).*/\1/p' envs/*.cue | sort -u)
+cores=$(nproc)
 
 measure() { # label, command...
 	local label=$1; shift
@@ -48,10 +53,14 @@ for i in $(seq "$runs"); do
 	measure edited ./degen build --dir .
 	echo "// bench edit $i" >> "cue/$envfile"
 	measure cue-export "$cue" -C cue export ./envs $tags -e environments --out json
+	if [ -n "$envs" ]; then
+		measure cue-per-env sh -c 'printf "%s\n" $3 | xargs -P "$2" -I{} "$1" -C cue export ./envs -t {} -e environments --out json' sh "$cue" "$cores" "$envs"
+	fi
 done
 printf '%-12s %10s %12s\n' case "median s" "median MiB"
 median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
-for c in full noop edited cue-export; do
+for c in full noop edited cue-export cue-per-env; do
+	grep -q "^$c " "$work/results" || continue
 	s=$(awk -v c="$c" '$1==c {print $2}' "$work/results" | median)
 	m=$(awk -v c="$c" '$1==c {print $3}' "$work/results" | median)
 	printf '%-12s %10.3f %12.0f\n' "$c" "$s" "$((m / 1024))"

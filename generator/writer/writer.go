@@ -4,7 +4,8 @@
 //
 //  1. take an exclusive lock (.degen/lock next to out/);
 //  2. build the complete new tree in .degen/staging, hard-linking every file
-//     that does not change (so its modification time stays);
+//     that does not change (so its modification time stays), from up to
+//     four goroutines, one directory each, and flush it;
 //  3. swap the staging tree and out/ in one atomic rename (RENAME_EXCHANGE
 //     on Linux), then delete the old tree.
 //
