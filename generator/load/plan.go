@@ -1,6 +1,7 @@
 package load
 
 import (
+	"bytes"
 	"iter"
 	"os"
 	"path"
@@ -161,7 +162,32 @@ func fileEnv(filename string, src []byte) (string, token.Pos, error) {
 		}
 		env, pos = id.Name, a.Pos()
 	}
+	if env == "" && bytes.Contains(src, []byte("@if")) {
+		return "", token.NoPos, lateTag(filename, src)
+	}
 	return env, pos, nil
+}
+
+// lateTag refuses an @if among a file's declarations after its package
+// clause. CUE reads a build attribute only before the package clause, so
+// the file would be in every environment's instance, whatever the @if says.
+func lateTag(filename string, src []byte) error {
+	f, err := parser.ParseFile(filename, src)
+	if err != nil {
+		return nil // cue/load reports it
+	}
+	pkg := false
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.Package:
+			pkg = true
+		case *ast.Attribute:
+			if key, _ := d.Split(); key == "if" && pkg {
+				return cueerrors.Newf(d.Pos(), "%s comes after the package clause, where CUE does not read it as a build attribute: the file would be in every environment; move it above the package clause", d.Text)
+			}
+		}
+	}
+	return nil
 }
 
 // strayEnvs returns an error at each top-level environments field of the
