@@ -13,11 +13,14 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/build"
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/load"
+	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 
 	degenload "github.com/degen-dev/degen/generator/load"
@@ -120,6 +123,9 @@ func loadSet(root string, ctx *cue.Context) (*Set, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := untagged(own); err != nil {
+			return nil, err
+		}
 		v := ctx.BuildInstance(own)
 		if err := v.Err(); err != nil {
 			return nil, fmt.Errorf("loading policies: %w", err)
@@ -145,6 +151,34 @@ func loadPackage(cfg *load.Config, dir, what string) (*build.Instance, error) {
 		return nil, fmt.Errorf("loading %s: %w", what, err)
 	}
 	return insts[0], nil
+}
+
+// untagged refuses a file of policies/ that cue/load left out for a build
+// attribute: degen loads the policies once, without tags, for every
+// environment, so an @if(dev) file would never be read.
+func untagged(inst *build.Instance) error {
+	var errs cueerrors.Error
+	for _, f := range inst.IgnoredFiles {
+		base := filepath.Base(f.Filename)
+		if !strings.HasSuffix(base, ".cue") || strings.HasPrefix(base, "_") || strings.HasPrefix(base, ".") {
+			continue
+		}
+		syntax, err := parser.ParseFile(f.Filename, f.Source, parser.ImportsOnly)
+		if err != nil {
+			continue
+		}
+		for _, d := range syntax.Decls {
+			if a, ok := d.(*ast.Attribute); ok {
+				if key, _ := a.Split(); key == "if" {
+					errs = cueerrors.Append(errs, cueerrors.Newf(a.Pos(), "%s: degen reads policies/ once, for every environment, without build tags, so this file would never be read: remove the @if, and let the rule look at env.name or env.stage, or give it a severity per stage", a.Text))
+				}
+			}
+			if _, ok := d.(*ast.Package); ok {
+				break
+			}
+		}
+	}
+	return errs
 }
 
 func relName(name, root string) string {
