@@ -299,7 +299,7 @@ func reloadEnv(root string, tags []string, name string) cue.Value {
 // evalEnv evaluates the instance of the tagged environment name.
 func evalEnv(root, name string, plan *Plan, opts *Options) *instanceResult {
 	r := &instanceResult{name: name, errs: map[string]error{}}
-	v, files, built, err := evalInstanceFiles(root, []string{name})
+	v, files, built, err := evalInstanceFiles(root, []string{model.EnvTag(name)})
 	if !built {
 		r.errs[name] = err
 		return r
@@ -322,7 +322,7 @@ func evalEnv(root, name string, plan *Plan, opts *Options) *instanceResult {
 	}
 	envsV := v.LookupPath(cue.ParsePath(model.PathEnvironments))
 	if !envsV.LookupPath(cue.MakePath(cue.Str(name))).Exists() {
-		r.errs[name] = cueerrors.Newf(plan.tagPos[name], "@if(%s): no file of environment %s defines environments: %s: add environments: %s: {...} to one of them, or remove the @if", name, name, name, name)
+		r.errs[name] = cueerrors.Newf(plan.tagPos[name], "@if(%s): no file of environment %s defines environments: %s: add environments: %s: {...} to one of them, or remove the @if", model.EnvTag(name), name, name, name)
 		return r
 	}
 	env, err := resolveEnv(root, envsV, name, &sync.Mutex{})
@@ -330,7 +330,7 @@ func evalEnv(root, name string, plan *Plan, opts *Options) *instanceResult {
 		r.errs[name] = err
 		return r
 	}
-	setReload(env, func() cue.Value { return reloadEnv(root, []string{name}, name) })
+	setReload(env, func() cue.Value { return reloadEnv(root, []string{model.EnvTag(name)}, name) })
 	if opts.Visit != nil {
 		opts.Visit(env)
 	}
@@ -382,7 +382,7 @@ func asList(err error) cueerrors.Error {
 func resolveEnv(root string, envsV cue.Value, name string, mu *sync.Mutex) (*model.Environment, error) {
 	envV := envsV.LookupPath(cue.MakePath(cue.Str(name)))
 	if !envV.Exists() {
-		return nil, cueerrors.Newf(token.NoPos, "environment %s: no file defines environments: %s: its files carry @if(%s) but say nothing of it (add environments: %s: {...} to one of them)", name, name, name, name)
+		return nil, cueerrors.Newf(token.NoPos, "environment %s: no file defines environments: %s: its files carry @if(%s) but say nothing of it (add environments: %s: {...} to one of them)", name, name, model.EnvTag(name), name)
 	}
 	env, err := decodeEnv(envV)
 	if err != nil {

@@ -158,9 +158,9 @@ func fileEnv(filename string, src []byte) (string, token.Pos, error) {
 		x, err := parser.ParseExpr("@if", body)
 		id, isIdent := x.(*ast.Ident)
 		if err != nil || !isIdent || env != "" {
-			return "", token.NoPos, cueerrors.Newf(a.Pos(), "%s: degen reads a file's @if as the one environment the file belongs to: name one environment, e.g. @if(prod), and put what several environments share in a file without @if", a.Text)
+			return "", token.NoPos, cueerrors.Newf(a.Pos(), "%s: degen reads a file's @if as the one environment the file belongs to: name one environment, e.g. @if(prod) (with each - of its name written _, @if(us_east) for us-east), and put what several environments share in a file without @if", a.Text)
 		}
-		env, pos = id.Name, a.Pos()
+		env, pos = model.EnvOfTag(id.Name), a.Pos()
 	}
 	if env == "" && bytes.Contains(src, []byte("@if")) {
 		return "", token.NoPos, lateTag(filename, src)
@@ -202,7 +202,7 @@ func strayEnvs(root, env string, files []*ast.File, own []string) error {
 		}
 		for n, label := range envLabels(f) {
 			if n != env {
-				errs = cueerrors.Append(errs, cueerrors.Newf(label.Pos(), "environments.%s is defined in %s, which is tagged @if(%s): only %s's instance reads that file, so %s would not get it; move it to %s's file or to a file without @if", n, filepath.ToSlash(rel), env, env, n, n))
+				errs = cueerrors.Append(errs, cueerrors.Newf(label.Pos(), "environments.%s is defined in %s, which is tagged @if(%s): only %s's instance reads that file, so %s would not get it; move it to %s's file or to a file without @if", n, filepath.ToSlash(rel), model.EnvTag(env), env, n, n))
 			}
 		}
 	}

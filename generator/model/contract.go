@@ -1,5 +1,7 @@
 package model
 
+import "strings"
+
 // The CUE paths the Go code reads from a model. They are the contract between
 // schema/ and the generator; change them together.
 const (
@@ -22,3 +24,12 @@ func Stages() []string { return []string{"local", "development", "staging", "pro
 // DefaultNetwork is the network of the services that name none (schema
 // #Service.networks); the loader adds it to an environment that needs it.
 const DefaultNetwork = "default"
+
+// EnvTag is the build tag of environment name's files, @if(<EnvTag>): the
+// name with each "-" written "_", since a CUE tag is an identifier and an
+// environment's name a DNS label (us-east is @if(us_east)). EnvOfTag is
+// its inverse; a DNS label has no "_", so the two never collide.
+func EnvTag(name string) string { return strings.ReplaceAll(name, "-", "_") }
+
+// EnvOfTag is the environment whose files carry @if(tag).
+func EnvOfTag(tag string) string { return strings.ReplaceAll(tag, "_", "-") }

@@ -11,6 +11,7 @@ import (
 	"cuelang.org/go/cue/token"
 	"cuelang.org/go/mod/modfile"
 
+	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/schema"
 )
 
@@ -42,7 +43,7 @@ func moduleFile(module string) ([]byte, error) {
 func cueFile(doc []string, top *obj, imports bool, env string) ([]byte, error) {
 	f := &ast.File{}
 	if env != "" {
-		f.Decls = append(f.Decls, &ast.Attribute{Text: "@if(" + env + ")"})
+		f.Decls = append(f.Decls, &ast.Attribute{Text: "@if(" + model.EnvTag(env) + ")"})
 	}
 	pkg := &ast.Package{Name: ast.NewIdent("envs")}
 	addDoc(pkg, doc)
