@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 
+	"cuelang.org/go/cue/ast"
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/degen-dev/degen/generator/model"
@@ -75,6 +76,9 @@ func Import(ctx context.Context, opts Options) (*Result, error) {
 	}
 	if !envName.MatchString(opts.Env) {
 		return nil, &InputError{Msg: fmt.Sprintf("--env %q is not a DNS label (lower case letters, digits and -): name the environment e.g. local", opts.Env)}
+	}
+	if !ast.IsValidIdent(model.EnvTag(opts.Env)) {
+		return nil, &InputError{Msg: fmt.Sprintf("--env %q starts with a digit: its file's build tag @if(%s) would be no CUE identifier; start the name with a letter, e.g. env-%s", opts.Env, model.EnvTag(opts.Env), opts.Env)}
 	}
 	src, err := loadSource(ctx, opts)
 	if err != nil {

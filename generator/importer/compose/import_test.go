@@ -60,14 +60,19 @@ func TestBadInput(t *testing.T) {
 		"build without context or image": {map[string]string{"compose.yaml": "services:\n  a:\n    command: [x]\n"}, `compose.yaml:2:3: compose-go refuses the Compose files: service "a" has neither an image nor a build context`},
 		"latest":                         {map[string]string{"compose.yaml": "services:\n  a:\n    image: redis:latest\n"}, `compose.yaml:3:5: service a: image "redis:latest" is not pinned`},
 		"bad env name":                   {map[string]string{"compose.yaml": "name: x\nservices:\n  a:\n    image: redis:7\n"}, ""},
+		"untaggable env name":            {map[string]string{"compose.yaml": "name: x\nservices:\n  a:\n    image: redis:7\n"}, ""},
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			writeAll(t, dir, tc.files)
-			_, err := Import(context.Background(), Options{ProjectDir: dir, Into: dir, Env: map[bool]string{true: "Bad Env"}[name == "bad env name"]})
+			env := map[string]string{"bad env name": "Bad Env", "untaggable env name": "1prod"}[name]
+			_, err := Import(context.Background(), Options{ProjectDir: dir, Into: dir, Env: env})
 			want := tc.want
-			if name == "bad env name" {
+			switch name {
+			case "bad env name":
 				want = `--env "Bad Env" is not a DNS label`
+			case "untaggable env name":
+				want = `--env "1prod" starts with a digit: its file's build tag @if(1prod) would be no CUE identifier`
 			}
 			if err == nil || !strings.HasPrefix(err.Error(), want) {
 				t.Errorf("err = %v, want it to start with %q", err, want)
