@@ -39,6 +39,7 @@ import (
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/policy"
 	"github.com/degen-dev/degen/generator/target"
+	"github.com/degen-dev/degen/generator/writer"
 )
 
 // Version is the entry format; an entry of another version is ignored.
@@ -208,6 +209,9 @@ func (c *Cache) Store(e *Entry) error {
 	}
 	sum := sha256.Sum256(body.Bytes())
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		return err
+	}
+	if err := writer.IgnoreScratch(filepath.Dir(c.dir)); err != nil {
 		return err
 	}
 	tmp, err := os.CreateTemp(c.dir, ".tmp-*")

@@ -40,6 +40,23 @@ const IndexName = ".degen-index.json"
 // ScratchDir is degen's scratch directory, a sibling of out/.
 const ScratchDir = ".degen"
 
+// IgnoreScratch gives the scratch directory scratch a .gitignore that
+// ignores everything in it, unless it has one, so that its staging tree
+// and build cache are never committed, whatever the repository's own
+// .gitignore says (degen import compose adopts repositories that have
+// none for it).
+func IgnoreScratch(scratch string) error {
+	f, err := os.OpenFile(filepath.Join(scratch, ".gitignore"), os.O_WRONLY|os.O_CREATE|os.O_EXCL, FileMode)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString("# degen's scratch directory (staging tree, lock, build cache): never committed.\n*\n")
+	return errors.Join(err, f.Close())
+}
+
 // File modes of everything degen writes, whatever the umask, so a checkout's
 // out/ is the same for every developer.
 const (
@@ -125,6 +142,9 @@ func writeAt(out string, plan Plan, at func(point string)) (*Report, error) {
 	defer w.parent.Close()
 	if err := w.mkdir(ScratchDir); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", filepath.Join(parentDir, ScratchDir), err)
+	}
+	if err := IgnoreScratch(filepath.Join(parentDir, ScratchDir)); err != nil {
+		return nil, err
 	}
 	lock := flock.New(filepath.Join(parentDir, ScratchDir, "lock"))
 	ok, err := lock.TryLock()
