@@ -31,7 +31,8 @@ they are; files no longer generated are pruned; a file degen did not write is
 never overwritten. A build that changes nothing rewrites nothing.
 
 Each environment is a CUE instance of its own: the files of envs/ without
-@if, and those with its @if(NAME). An environment whose files, shared
+@if, and those with its @if(NAME) before their package clause (a - of the
+name written _: @if(us_east) for us-east). An environment whose files, shared
 files, policies, mounted repository files and charts, and binary have not
 changed since a build is not evaluated: its result comes from .degen/cache
 (next to out/, never committed). After an edit of envs/prod.cue, prod and
