@@ -19,9 +19,11 @@ type dirRoots struct {
 	open map[string]*os.Root
 }
 
-// maxOpenDirs bounds the descriptors dirRoots holds: past it, every
-// directory is closed and opened again when next used.
-const maxOpenDirs = 64
+// maxOpenDirs bounds the descriptors a dirRoots holds: past it, every
+// directory is closed and opened again when next used. A writer goroutine
+// works through one directory at a time, so a few are enough, and four
+// goroutines stay far below any descriptor limit.
+const maxOpenDirs = 16
 
 func newDirRoots(root *os.Root) *dirRoots {
 	return &dirRoots{root: root, open: map[string]*os.Root{}}
