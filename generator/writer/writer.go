@@ -46,7 +46,16 @@ const ScratchDir = ".degen"
 // .gitignore says (degen import compose adopts repositories that have
 // none for it).
 func IgnoreScratch(scratch string) error {
-	f, err := os.OpenFile(filepath.Join(scratch, ".gitignore"), os.O_WRONLY|os.O_CREATE|os.O_EXCL, FileMode)
+	r, err := os.OpenRoot(scratch)
+	if err != nil {
+		return err
+	}
+	return errors.Join(ignoreIn(r), r.Close())
+}
+
+// ignoreIn writes the scratch directory r's .gitignore, unless it has one.
+func ignoreIn(r *os.Root) error {
+	f, err := r.OpenFile(".gitignore", os.O_WRONLY|os.O_CREATE|os.O_EXCL|noFollow, FileMode)
 	if errors.Is(err, fs.ErrExist) {
 		return nil
 	}
@@ -143,7 +152,12 @@ func writeAt(out string, plan Plan, at func(point string)) (*Report, error) {
 	if err := w.mkdir(ScratchDir); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", filepath.Join(parentDir, ScratchDir), err)
 	}
-	if err := IgnoreScratch(filepath.Join(parentDir, ScratchDir)); err != nil {
+	scratch, err := w.parent.OpenRoot(ScratchDir)
+	if err != nil {
+		return nil, err
+	}
+	err = errors.Join(ignoreIn(scratch), scratch.Close())
+	if err != nil {
 		return nil, err
 	}
 	lock := flock.New(filepath.Join(parentDir, ScratchDir, "lock"))
