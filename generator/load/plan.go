@@ -143,18 +143,8 @@ func fileEnv(filename string, src []byte) (string, token.Pos, error) {
 	}
 	var pos token.Pos
 	env := ""
-	for _, d := range f.Decls {
-		if _, ok := d.(*ast.Package); ok {
-			break
-		}
-		a, ok := d.(*ast.Attribute)
-		if !ok {
-			continue
-		}
-		key, body := a.Split()
-		if key != "if" {
-			continue
-		}
+	for _, a := range BuildTags(f) {
+		_, body := a.Split()
 		x, err := parser.ParseExpr("@if", body)
 		id, isIdent := x.(*ast.Ident)
 		if err != nil || !isIdent || env != "" {
@@ -166,6 +156,23 @@ func fileEnv(filename string, src []byte) (string, token.Pos, error) {
 		return "", token.NoPos, lateTag(filename, src)
 	}
 	return env, pos, nil
+}
+
+// BuildTags returns the @if attributes of f that CUE reads as build
+// attributes: those before its package clause.
+func BuildTags(f *ast.File) []*ast.Attribute {
+	var out []*ast.Attribute
+	for _, d := range f.Decls {
+		if _, ok := d.(*ast.Package); ok {
+			break
+		}
+		if a, ok := d.(*ast.Attribute); ok {
+			if key, _ := a.Split(); key == "if" {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
 }
 
 // lateTag refuses an @if among a file's declarations after its package

@@ -16,7 +16,6 @@ import (
 	"strings"
 
 	"cuelang.org/go/cue"
-	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/build"
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/load"
@@ -167,15 +166,8 @@ func untagged(inst *build.Instance) error {
 		if err != nil {
 			continue
 		}
-		for _, d := range syntax.Decls {
-			if a, ok := d.(*ast.Attribute); ok {
-				if key, _ := a.Split(); key == "if" {
-					errs = cueerrors.Append(errs, cueerrors.Newf(a.Pos(), "%s: degen reads policies/ once, for every environment, without build tags, so this file would never be read: remove the @if, and let the rule look at env.name or env.stage, or give it a severity per stage", a.Text))
-				}
-			}
-			if _, ok := d.(*ast.Package); ok {
-				break
-			}
+		for _, a := range degenload.BuildTags(syntax) {
+			errs = cueerrors.Append(errs, cueerrors.Newf(a.Pos(), "%s: degen reads policies/ once, for every environment, without build tags, so this file would never be read: remove the @if, and let the rule look at env.name or env.stage, or give it a severity per stage", a.Text))
 		}
 	}
 	return errs
