@@ -213,18 +213,18 @@ func (r *outRoot) readRegular(rel string) ([]byte, error) {
 func (r *outRoot) readRegularMode(rel string) ([]byte, fs.FileMode, error) {
 	dir, name, err := r.dirs.of(rel)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, withPath(err, rel)
 	}
 	st, err := dir.Lstat(name)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, withPath(err, rel)
 	}
 	if !st.Mode().IsRegular() {
 		return nil, 0, &LinkError{Path: rel, Kind: kindOf(st.Mode())}
 	}
 	f, err := dir.OpenFile(name, os.O_RDONLY|noFollow, 0)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, withPath(err, rel)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(f)

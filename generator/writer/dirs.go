@@ -2,6 +2,7 @@ package writer
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path"
 )
@@ -61,4 +62,17 @@ func (d *dirRoots) close() error {
 		delete(d.open, dir)
 	}
 	return errors.Join(errs...)
+}
+
+// withPath is err with the path of an *fs.PathError set to p, the whole
+// path relative to the root: an operation through a directory of dirRoots
+// names only the file's last element.
+func withPath(err error, p string) error {
+	var pe *fs.PathError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	c := *pe
+	c.Path = p
+	return &c
 }

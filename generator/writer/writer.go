@@ -548,11 +548,11 @@ func (w *workTree) writeFile(dirs *dirRoots, p string, data []byte) error {
 func (w *workTree) writeFileMode(dirs *dirRoots, p string, data []byte, mode fs.FileMode) error {
 	dir, name, err := dirs.of(p)
 	if err != nil {
-		return err
+		return withPath(err, p)
 	}
 	f, err := dir.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|noFollow, mode)
 	if err != nil {
-		return err
+		return withPath(err, p)
 	}
 	if err := f.Chmod(mode); err != nil { // the umask must not decide
 		f.Close()
