@@ -66,33 +66,47 @@ func digest(t *testing.T, dir string) string {
 	return strings.Join(lines, "\n")
 }
 
+// killSetup is the start of a kill test: the degen binary, a copy of the
+// default model in a temporary directory, and the path and bytes of the
+// model file envs/name, which the test edits. It skips with -short.
+func killSetup(t *testing.T, name string) (bin, dir, path string, orig []byte) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("kills real processes; skipped with -short")
+	}
+	bin = degenBinary(t)
+	dir = t.TempDir()
+	copyModelTo(t, dir)
+	path = filepath.Join(dir, "envs", name)
+	orig, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin, dir, path, orig
+}
+
+// timedRun runs degen args --dir dir to its end, failing the test on an
+// error, and returns how long it took.
+func timedRun(t *testing.T, bin, dir string, args ...string) time.Duration {
+	t.Helper()
+	start := time.Now()
+	cmd := exec.Command(bin, append(args, "--dir", dir)...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v: %v\n%s", args, err, out)
+	}
+	return time.Since(start)
+}
+
 // TestKillDuringBuild kills `degen build --all` with SIGKILL at random moments
 // and checks that out/ is, every time, exactly the previous tree or exactly
 // the new one: never a mix, never missing.
 func TestKillDuringBuild(t *testing.T) {
-	if testing.Short() {
-		t.Skip("kills real processes; skipped with -short")
-	}
-	bin := degenBinary(t)
-	dir := t.TempDir()
-	copyModelTo(t, dir)
-	prod := filepath.Join(dir, "envs", "stack.cue")
-	orig, err := os.ReadFile(prod)
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin, dir, prod, orig := killSetup(t, "stack.cue")
 	changed := bytes.Replace(orig, []byte(`KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: value: "3000"`), []byte(`KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: value: "3001"`), 1)
 	if bytes.Equal(orig, changed) {
 		t.Fatal("envs/stack.cue no longer sets KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS to 3000; update the test")
 	}
-	build := func() time.Duration {
-		start := time.Now()
-		cmd := exec.Command(bin, "build", "--all", "--no-cache", "--dir", dir)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("build: %v\n%s", err, out)
-		}
-		return time.Since(start)
-	}
+	build := func() time.Duration { return timedRun(t, bin, dir, "build", "--all", "--no-cache") }
 	// The two states: A (original model) and B (changed).
 	os.WriteFile(prod, changed, 0o644)
 	build()
@@ -144,7 +158,7 @@ func TestKillDuringBuild(t *testing.T) {
 	// The tree left behind is usable: a build after the kills succeeds.
 	build()
 	if got := digest(t, filepath.Join(dir, "out")); got != stateA && got != stateB {
-		t.Fatal(fmt.Sprintf("final build left an unknown tree"))
+		t.Fatal("final build left an unknown tree")
 	}
 }
 
@@ -153,26 +167,8 @@ func TestKillDuringBuild(t *testing.T) {
 // written for: the builds after them must give what a build without the
 // cache gives, whatever the kills left in .degen/cache.
 func TestKillDuringCacheWrite(t *testing.T) {
-	if testing.Short() {
-		t.Skip("kills real processes; skipped with -short")
-	}
-	bin := degenBinary(t)
-	dir := t.TempDir()
-	copyModelTo(t, dir)
-	prod := filepath.Join(dir, "envs", "prod.cue")
-	orig, err := os.ReadFile(prod)
-	if err != nil {
-		t.Fatal(err)
-	}
-	run := func(args ...string) time.Duration {
-		t.Helper()
-		start := time.Now()
-		cmd := exec.Command(bin, append(args, "--all", "--dir", dir)...)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("%v: %v\n%s", args, err, out)
-		}
-		return time.Since(start)
-	}
+	bin, dir, prod, orig := killSetup(t, "prod.cue")
+	run := func(args ...string) time.Duration { return timedRun(t, bin, dir, append(args, "--all")...) }
 	took := run("build")
 	rng := rand.New(rand.NewSource(2))
 	kills := 0
