@@ -50,6 +50,8 @@ type globals struct {
 	dir string
 	// out is the output tree; empty means <dir>/out.
 	out string
+	// budget bounds the time and memory of every command.
+	budget budget
 }
 
 // place is where out/ lies for the model (generator.PlaceOf); the zero
@@ -73,12 +75,26 @@ func Main() int {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	g := &globals{}
+	g := &globals{budget: budget{exit: os.Exit}}
 	root := newRootCmd(g, stdout, stderr)
 	root.SetArgs(args)
 	started := false
-	root.PersistentPreRun = func(*cobra.Command, []string) { started = true }
+	stop := func() {}
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		started = true
+		var envs []string
+		if f := cmd.Flags().Lookup("env"); f != nil && f.Changed {
+			// Checked DNS labels (envNameValue), printed "[a,b]".
+			envs = strings.Split(strings.Trim(f.Value.String(), "[]"), ",")
+		}
+		var err error
+		stop, err = g.budget.start(stderr, describe(cmd.Name(), envs))
+		return err
+	}
 	err := root.Execute()
+	if stop != nil {
+		stop()
+	}
 	if err == nil {
 		return exitOK
 	}
@@ -140,6 +156,8 @@ command line, 3 out/ is stale (degen check). degen diff exits like diff(1):
 	})
 	root.PersistentFlags().StringVar(&g.dir, "dir", ".", "root of the model's CUE module (the directory holding cue.mod)")
 	root.PersistentFlags().StringVar(&g.out, "out", "", "output directory (default <dir>/out)")
+	root.PersistentFlags().DurationVar(&g.budget.timeout, "timeout", defaultTimeout, "stop a command that runs longer than this (a model's evaluation cannot otherwise be interrupted)")
+	root.PersistentFlags().StringVar(&g.budget.maxMemory, "max-memory", defaultMaxMemory, "stop a command whose memory grows past this (a quantity: 8Gi, 512Mi)")
 	root.AddCommand(
 		newBuildCmd(g, stdout, stderr),
 		newVetCmd(g, stdout, stderr),
