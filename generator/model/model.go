@@ -514,6 +514,8 @@ type Kubernetes struct {
 	IngressController string `json:"ingressController"`
 	// IngressTLS, when set, makes the Ingress serve TLS for IngressHost.
 	IngressTLS *IngressTLS `json:"ingressTLS,omitempty"`
+	// Spread places the replicas of a workload apart (nodes, zones).
+	Spread Spread `json:"spread"`
 	// StorageClasses are the classes of the claims by access mode; empty
 	// means the cluster's default.
 	StorageClasses StorageClasses `json:"storageClasses"`
@@ -531,6 +533,14 @@ type Kubernetes struct {
 	PodSecurity string `json:"podSecurity"`
 	// Security are the defaults of every service's Security.
 	Security Security `json:"security"`
+}
+
+// Spread is how the replicas of a workload are placed apart: across nodes
+// unless Nodes is false, and across zones by the node label ZoneKey when
+// set.
+type Spread struct {
+	Nodes   bool   `json:"nodes"`
+	ZoneKey string `json:"zoneKey,omitempty"`
 }
 
 // IngressTLS is the Ingress's certificate: the Secret that holds it and,

@@ -52,6 +52,7 @@ type CronJob struct {
 	TimeZone                   string `json:"timeZone,omitempty"`
 	ConcurrencyPolicy          string `json:"concurrencyPolicy"`
 	StartingDeadlineSeconds    int    `json:"startingDeadlineSeconds,omitempty"`
+	ActiveDeadlineSeconds      int    `json:"activeDeadlineSeconds,omitempty"`
 	SuccessfulJobsHistoryLimit int    `json:"successfulJobsHistoryLimit"`
 	FailedJobsHistoryLimit     int    `json:"failedJobsHistoryLimit"`
 	Suspend                    bool   `json:"suspend"`

@@ -17,6 +17,9 @@ func (b *builder) cronJob(s *model.Service, m metav1.ObjectMeta, tmpl corev1.Pod
 		tmpl.Spec.RestartPolicy = corev1.RestartPolicyNever
 	}
 	job := batchv1.JobSpec{Template: tmpl}
+	if d := int64(s.CronJob.ActiveDeadlineSeconds); d > 0 {
+		job.ActiveDeadlineSeconds = &d
+	}
 	if s.RestartRetries > 0 {
 		n := int32(s.RestartRetries)
 		job.BackoffLimit = &n

@@ -160,7 +160,12 @@ func mountText(s *model.Service, config string) string {
 	return ""
 }
 
-// configHash is the hash of the config files s mounts, "" for none.
+// configHash is the hash of everything s reads from ConfigMaps, "" for
+// nothing: the config files it mounts, its plain variables (its
+// <name>-config ConfigMap, read through envFrom) and the feature flags it
+// reads. The kubelet does not restart a pod when a ConfigMap it reads
+// changes; the hash on the pod template does: a flag flip or a new value
+// rolls exactly the workloads that read it.
 func (b *builder) configHash(s *model.Service) string {
 	h := sha256.New()
 	n := 0
@@ -171,6 +176,20 @@ func (b *builder) configHash(s *model.Service) string {
 		n++
 		fmt.Fprintf(h, "%s %s %d\n", m.Target, m.Config, len(b.files.text[m.Config]))
 		h.Write([]byte(b.files.text[m.Config]))
+	}
+	for _, name := range s.EnvNames() {
+		e := s.Env[name]
+		var v string
+		switch {
+		case e.Value != nil:
+			v = *e.Value
+		case e.Flag != "":
+			v = b.env.Flags[e.Flag].String()
+		default:
+			continue // a secret: its ExternalSecret, not a ConfigMap
+		}
+		n++
+		fmt.Fprintf(h, "env %s %d\n%s", name, len(v), v)
 	}
 	if n == 0 {
 		return ""

@@ -18,7 +18,7 @@ import (
 func (b *builder) probes(s *model.Service, c *corev1.Container) {
 	if h := s.Health; h != nil && h.Type != "none" {
 		c.ReadinessProbe = probe(h)
-		c.LivenessProbe = probe(h)
+		c.LivenessProbe = lenient(probe(h))
 	}
 	if s.Liveness != nil {
 		c.LivenessProbe = modelProbe(s.Liveness)
@@ -63,4 +63,24 @@ func handler(typ, path, port string, command []string) corev1.ProbeHandler {
 		return corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: command}}
 	}
 	return corev1.ProbeHandler{}
+}
+
+// livenessFactor is how many times longer a liveness probe derived from the
+// health check waits than readiness before it acts.
+const livenessFactor = 3
+
+// lenient derives a liveness probe from the readiness probe p: the same
+// check, but failing only after livenessFactor times as many failures (at
+// least 6) and with livenessFactor times the timeout. An overloaded pod
+// first leaves the Service (readiness) and is restarted only if it stays
+// unhealthy much longer; a liveness probe equal to readiness restarts
+// exactly the pods that are merely busy, and a broker in a long log
+// recovery would loop for ever. A model that wants another liveness gives
+// liveness (or startup, for a slow start).
+func lenient(p *corev1.Probe) *corev1.Probe {
+	l := p.DeepCopy()
+	threshold := max(p.FailureThreshold, 3) * livenessFactor
+	l.FailureThreshold = max(threshold, 6)
+	l.TimeoutSeconds = max(p.TimeoutSeconds, 1) * livenessFactor
+	return l
 }

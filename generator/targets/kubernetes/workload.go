@@ -254,6 +254,9 @@ func (b *builder) podSpec(s *model.Service) (corev1.PodSpec, []corev1.Persistent
 		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: name, MountPath: t})
 	}
 	b.podProcess(s, &pod)
+	if err := b.spread(s, &pod); err != nil {
+		return corev1.PodSpec{}, nil, err
+	}
 	if err := b.security(s, &pod, &c); err != nil {
 		return corev1.PodSpec{}, nil, err
 	}
