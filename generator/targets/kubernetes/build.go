@@ -503,6 +503,12 @@ func (b *builder) namespace() error {
 	// the namespace, at the rules of the cluster's own version.
 	nsLabels[labelPSAEnforce] = k.PodSecurity
 	nsLabels[labelPSAEnforceVersion] = "latest"
+	// And warns and audits at restricted whatever it enforces: kubectl
+	// and the audit log name every pod that could be hardened further.
+	for _, mode := range []string{"warn", "audit"} {
+		nsLabels["pod-security.kubernetes.io/"+mode] = levelRestricted
+		nsLabels["pod-security.kubernetes.io/"+mode+"-version"] = "latest"
+	}
 	nsMeta := meta(env.Namespace, nsLabels)
 	nsMeta.Annotations = map[string]string{
 		"kustomize.toolkit.fluxcd.io/prune": "disabled",
