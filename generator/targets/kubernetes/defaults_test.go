@@ -159,3 +159,28 @@ func TestFlagFlipRollsPods(t *testing.T) {
 		}
 	}
 }
+
+// TestOperatorUIsInternal: the default model's UIs without a login of their
+// own (Kafka UI, Dagster's webserver) are on the Ingress in dev only; in
+// staging and prod an operator port-forwards to them.
+func TestOperatorUIsInternal(t *testing.T) {
+	r := theDefault(t)
+	for env, want := range map[string]bool{"dev": true, "staging": false, "prod": false} {
+		routed := map[string]bool{}
+		for _, ing := range ingresses(t, r.built[env]) {
+			for _, rule := range ing.Spec.Rules {
+				for _, p := range rule.HTTP.Paths {
+					routed[p.Backend.Service.Name] = true
+				}
+			}
+		}
+		for _, ui := range []string{"kafka-ui", "dagster-webserver"} {
+			if routed[ui] != want {
+				t.Errorf("%s: %s on the Ingress = %v, want %v", env, ui, routed[ui], want)
+			}
+		}
+		if !routed["grafana"] {
+			t.Errorf("%s: grafana (which logs its users in) is not on the Ingress", env)
+		}
+	}
+}
