@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	composeimport "github.com/degen-dev/degen/generator/importer/compose"
+	"github.com/degen-dev/degen/generator/writer"
 )
 
 func newImportCmd(stdout io.Writer) *cobra.Command {
@@ -86,7 +87,7 @@ func runImportCompose(cmd *cobra.Command, stdout io.Writer, opts composeimport.O
 	}
 	// The module file is created when missing, as degen init does, and
 	// never rewritten.
-	if _, err := os.Stat(filepath.Join(opts.Into, composeimport.ModuleFile)); err == nil {
+	if _, err := os.Lstat(filepath.Join(opts.Into, composeimport.ModuleFile)); err == nil {
 		delete(res.Files, composeimport.ModuleFile)
 	}
 	if err := writeModel(opts.Into, res.Files); err != nil {
@@ -138,38 +139,18 @@ func runImportCompose(cmd *cobra.Command, stdout io.Writer, opts composeimport.O
 	return nil
 }
 
-// writeModel writes every file to a temporary name beside its target
-// first, then renames them all: an error leaves no half-written model.
+// writeModel writes every file through an os.Root opened on root (created
+// when missing), to a temporary beside its target first, then renames them
+// all (writer.ReplaceFiles): an error leaves no half-written model, and a
+// link planted in the model's directory is never followed.
 func writeModel(root string, files map[string][]byte) error {
-	var tmps []string
-	cleanup := func() {
-		for _, t := range tmps {
-			os.Remove(t)
-		}
+	if err := os.MkdirAll(root, writer.DirMode); err != nil {
+		return err
 	}
-	paths := make([]string, 0, len(files))
-	for p := range files {
-		paths = append(paths, p)
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		return err
 	}
-	sort.Strings(paths)
-	for _, p := range paths {
-		full := filepath.Join(root, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			cleanup()
-			return err
-		}
-		tmp := full + ".degen-import.tmp"
-		if err := os.WriteFile(tmp, files[p], 0o644); err != nil {
-			cleanup()
-			return err
-		}
-		tmps = append(tmps, tmp)
-	}
-	for i, p := range paths {
-		if err := os.Rename(tmps[i], filepath.Join(root, filepath.FromSlash(p))); err != nil {
-			cleanup()
-			return err
-		}
-	}
-	return nil
+	defer r.Close()
+	return writer.ReplaceFiles(r, files)
 }

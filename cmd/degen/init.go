@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/degen-dev/degen/generator/scaffold"
+	"github.com/degen-dev/degen/generator/writer"
 )
 
 func newInitCmd(stdout io.Writer) *cobra.Command {
@@ -122,21 +123,7 @@ func writeNew(dir string, files []scaffold.File, force bool) error {
 		return fmt.Errorf("%s already has %s: init never overwrites a file; move it away, or start the model elsewhere", dir, strings.Join(exist, ", "))
 	}
 	for _, f := range files {
-		p := filepath.FromSlash(f.Path)
-		if d := filepath.Dir(p); d != "." {
-			if err := root.MkdirAll(d, 0o755); err != nil {
-				return err
-			}
-		}
-		w, err := root.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if err != nil {
-			return err
-		}
-		if _, err := w.Write(f.Data); err != nil {
-			w.Close()
-			return err
-		}
-		if err := w.Close(); err != nil {
+		if err := writer.CreateNew(root, f.Path, f.Data, writer.FileMode); err != nil {
 			return err
 		}
 	}
