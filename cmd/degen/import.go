@@ -91,7 +91,7 @@ func runImportCompose(cmd *cobra.Command, stdout io.Writer, opts composeimport.O
 		delete(res.Files, composeimport.ModuleFile)
 	}
 	if err := writeModel(opts.Into, res.Files); err != nil {
-		return err
+		return fmt.Errorf("writing the model into %s: %w", opts.Into, err)
 	}
 	paths := make([]string, 0, len(res.Files))
 	for p := range res.Files {
