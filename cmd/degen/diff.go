@@ -54,7 +54,8 @@ B's files would change into to become A's; each environment's name and
 namespace are ignored in every string, so only real differences show).
 
 Exit 0 when there is no difference, 1 when there is one, 2 on an error
-(unknown revision or environment, invalid model, corrupt out/).`,
+(unknown revision or environment, invalid model, corrupt out/, a symbolic
+link inside out/, which diff never reads through).`,
 		Example: `  degen diff
   degen diff --base origin/main --format markdown > diff.md
   degen diff --base origin/main --parts diff-parts --format markdown > diff.md

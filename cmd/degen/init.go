@@ -25,10 +25,10 @@ func newInitCmd(stdout io.Writer) *cobra.Command {
 		Short: "Start a new degen repository that builds at once",
 		Long: `init writes a new model into DIR (default: the current directory): the
 model (envs/), its CUE module file (cue.mod/module.cue, depending on the
-schema this degen serves), a .gitignore for degen's cache (.degen/) and a
-GitHub Actions workflow that runs degen check on every pull request. The
-schema and the generic policies are in the binary: the repository holds
-only its model.
+schema this degen serves), a .gitignore for degen's scratch directory
+(.degen/) and a GitHub Actions workflow that runs degen check on every pull
+request. The schema and the generic policies are in the binary: the
+repository holds only its model.
 
 --example minimal (the default) is one service, local on Compose and prod
 on Kubernetes; --example default is the stack this project ships (a
