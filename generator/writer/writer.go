@@ -158,6 +158,9 @@ func writeAt(out string, plan Plan, at func(point string)) (*Report, error) {
 	// name: a committed .degen/lock -> elsewhere is refused, not created.
 	lock := flock.New(filepath.Join(parentDir, ScratchDir, "lock"), flock.SetFlag(lockFlags|noFollow))
 	ok, err := lock.TryLock()
+	if st, lerr := w.parent.Lstat(ScratchDir + "/lock"); err != nil && lerr == nil && !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is a %s, not degen's lock file: remove it and run again (degen opens nothing in %s through a link)", lock.Path(), kindOf(st.Mode()), ScratchDir)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("locking %s: %w", lock.Path(), err)
 	}
