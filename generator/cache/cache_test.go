@@ -154,21 +154,29 @@ func tree(t *testing.T, dir string) string {
 	return b.String()
 }
 
+// attacked is a temporary directory holding a model root, a directory
+// victim with a canary file, and the path of a cache directory (not
+// created).
+func attacked(t *testing.T) (root, victim, cacheDir string) {
+	t.Helper()
+	dir := t.TempDir()
+	root = filepath.Join(dir, "model")
+	os.MkdirAll(filepath.Join(root, "envs"), 0o755)
+	os.WriteFile(filepath.Join(root, "envs", "a.cue"), []byte("package envs\n"), 0o644)
+	victim = filepath.Join(dir, "victim")
+	os.MkdirAll(victim, 0o755)
+	os.WriteFile(filepath.Join(victim, "canary"), []byte("canary"), 0o644)
+	return root, victim, filepath.Join(dir, "caches", "model")
+}
+
 // TestLinkedCacheDirRefused: a cache directory (or the directory of the
 // caches) that is a symbolic link is not used, and nothing is created
 // where it points.
 func TestLinkedCacheDirRefused(t *testing.T) {
 	for _, linked := range []string{"model", "caches"} {
 		t.Run(linked, func(t *testing.T) {
-			dir := t.TempDir()
-			root := filepath.Join(dir, "model")
-			os.MkdirAll(filepath.Join(root, "envs"), 0o755)
-			os.WriteFile(filepath.Join(root, "envs", "a.cue"), []byte("package envs\n"), 0o644)
-			victim := filepath.Join(dir, "victim")
-			os.MkdirAll(victim, 0o755)
-			os.WriteFile(filepath.Join(victim, "canary"), []byte("canary"), 0o644)
+			root, victim, cacheDir := attacked(t)
 			before := tree(t, victim)
-			cacheDir := filepath.Join(dir, "caches", "model")
 			if linked == "model" {
 				os.MkdirAll(filepath.Dir(cacheDir), 0o755)
 				os.Symlink(victim, cacheDir)
@@ -194,14 +202,7 @@ func TestLinkedCacheDirRefused(t *testing.T) {
 // and nothing else the cache directory holds: no foreign file, no
 // directory, no link (and nothing where a link points).
 func TestPruneOnlyOwnNames(t *testing.T) {
-	dir := t.TempDir()
-	root := filepath.Join(dir, "model")
-	os.MkdirAll(filepath.Join(root, "envs"), 0o755)
-	os.WriteFile(filepath.Join(root, "envs", "a.cue"), []byte("package envs\n"), 0o644)
-	victim := filepath.Join(dir, "victim")
-	os.MkdirAll(victim, 0o755)
-	os.WriteFile(filepath.Join(victim, "canary"), []byte("canary"), 0o644)
-	cacheDir := filepath.Join(dir, "caches", "model")
+	root, victim, cacheDir := attacked(t)
 	c, err := Open(cacheDir, root, filepath.Join(root, "out"))
 	if err != nil {
 		t.Fatal(err)
