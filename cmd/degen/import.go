@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -70,7 +72,7 @@ compose up. An existing model in --into is refused unless --force.`,
 }
 
 func runImportCompose(cmd *cobra.Command, stdout io.Writer, opts composeimport.Options, force bool) error {
-	existing, err := filepath.Glob(filepath.Join(opts.Into, "envs", "*.cue"))
+	existing, err := modelFiles(opts.Into)
 	if err != nil {
 		return err
 	}
@@ -137,6 +139,26 @@ func runImportCompose(cmd *cobra.Command, stdout io.Writer, opts composeimport.O
 	}
 	fmt.Fprintf(stdout, "next: degen build --env %s --dir %s\n", opts.Env, opts.Into)
 	return nil
+}
+
+// modelFiles are the envs/*.cue files of the model in dir, listed through
+// an os.Root: an envs/ that links out of dir lists nothing (and writing
+// through it is refused).
+func modelFiles(dir string) ([]string, error) {
+	r, err := os.OpenRoot(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	names, err := fs.Glob(r.FS(), "envs/*.cue")
+	files := make([]string, len(names))
+	for i, n := range names {
+		files[i] = filepath.Join(dir, filepath.FromSlash(n))
+	}
+	return files, err
 }
 
 // writeModel writes every file through an os.Root opened on root (created
