@@ -19,14 +19,16 @@ import (
 func TestCachePerEnvironment(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "model")
 	copyModel(t, dir)
+	cacheDir := filepath.Join(filepath.Dir(dir), "cache")
 	build := func(withCache bool) *generator.Result {
 		t.Helper()
 		opts := generator.Options{Dir: dir, Targets: targets.All(), Policies: true}
 		if withCache {
-			c, err := cache.Open(filepath.Join(dir, ".degen"), dir, filepath.Join(dir, "out"))
+			c, err := cache.Open(cacheDir, dir, filepath.Join(dir, "out"))
 			if err != nil {
 				t.Fatal(err)
 			}
+			defer c.Close()
 			opts.Cache = c
 		}
 		_, res, err := generator.Build(opts)
@@ -121,7 +123,6 @@ func TestCachePerEnvironment(t *testing.T) {
 		t.Fatalf("after an edit of %s, %v came from the cache", pf, got.FromCache)
 	}
 	// A corrupt entry is ignored and rebuilt.
-	cacheDir := filepath.Join(dir, ".degen", "cache")
 	ents, err := os.ReadDir(cacheDir)
 	if err != nil || len(ents) < 4 {
 		t.Fatalf("the cache holds %d entries (%v)", len(ents), err)

@@ -2,7 +2,7 @@
 # Times degen build against a bare `cue export` of the same model, in one
 # run, alternating the two, and prints the median wall time and peak RSS of
 # each case. Cases: a full build (cache and out/ empty), a no-op build (the
-# result from .degen/cache), a build after editing one environment file,
+# result from the build cache), a build after editing one environment file,
 # and `cue export ./envs -t ENV... -e environments --out json`, with a -t for
 # every environment an @if of envs/ names, so that cue reads every file.
 # A last case, cue-per-env, is the floor of one instance per environment:
@@ -32,6 +32,8 @@ mod=$(sed -n 's/^module: *"\([^"@]*\).*/\1/p' "$work/cue/cue.mod/module.cue")
 sed -i '/degen.dev\/schema@v1/d' "$work/cue/cue.mod/module.cue"
 sed -i "s#\"degen.dev/schema\"#\"$mod/schema\"#" "$work"/cue/envs/*.cue
 cd "$work"
+# A build cache of the run's own, emptied with out/ for each full build.
+export DEGEN_CACHE_DIR="$work/cache"
 # The file edited between builds: an environment's delta.
 envfile=$(grep -l '^environments: [a-z0-9-]*: ' envs/*.cue | head -1)
 # Every environment file's @if tag, set for cue.
@@ -46,7 +48,7 @@ measure() { # label, command...
 }
 : > "$work/results"
 for i in $(seq "$runs"); do
-	rm -rf out .degen
+	rm -rf out .degen "$DEGEN_CACHE_DIR"
 	measure full ./degen build --dir .
 	measure noop ./degen build --dir .
 	echo "// bench edit $i" >> "$envfile"

@@ -6,7 +6,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -34,10 +33,13 @@ Each environment is a CUE instance of its own: the files of envs/ without
 @if, and those with its @if(NAME) before their package clause (a - of the
 name written _: @if(us_east) for us-east). An environment whose files, shared
 files, policies, mounted repository files and charts, and binary have not
-changed since a build is not evaluated: its result comes from .degen/cache
-(next to out/, never committed). After an edit of envs/prod.cue, prod and
-the base (which the targets read) alone are evaluated. --no-cache evaluates
-everything; check and vet never use the cache.
+changed since a build is not evaluated: its result comes from the build
+cache, outside the repository: $DEGEN_CACHE_DIR, or degen/ in the user's
+cache directory (~/.cache/degen on Linux), one directory per model path. A
+.degen/cache in the repository is never read or written. After an edit of
+envs/prod.cue, prod and the base (which the targets read) alone are
+evaluated. --no-cache evaluates everything; check and vet never use the
+cache; without a user cache directory a build runs without one.
 
 out/ is a boundary: degen never writes, links or deletes outside it. An
 --out that is or contains the model or its repository, that holds CUE files,
@@ -66,7 +68,7 @@ stops the build (exit 1, out/ untouched), a warning is printed to stderr.`,
 		},
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "discard hand edits of generated files in out/ (see them first with degen diff)")
-	cmd.Flags().BoolVar(&noCache, "no-cache", false, "evaluate the model even when .degen/cache holds the result for these inputs")
+	cmd.Flags().BoolVar(&noCache, "no-cache", false, "evaluate the model even when the build cache holds the result for these inputs")
 	ef.register(cmd)
 	pf.register(cmd)
 	return cmd
@@ -106,27 +108,31 @@ func runBuild(g *globals, envs []string, pf *policyFlags, force, noCache bool, s
 	from := ""
 	switch n := len(res.FromCache); {
 	case n > 0 && n == len(res.Envs):
-		from = " (model unchanged: result from .degen/cache)"
+		from = " (model unchanged: result from the build cache)"
 	case n > 0:
-		from = fmt.Sprintf(" (%v unchanged: from .degen/cache)", res.FromCache)
+		from = fmt.Sprintf(" (%v unchanged: from the build cache)", res.FromCache)
 	}
 	fmt.Fprintf(out, "built %v: %d files written, %d unchanged, %d pruned in %s%s\n", res.Envs, len(rep.Written), len(rep.Unchanged), len(rep.Pruned), time.Since(start).Round(time.Millisecond), from)
 	return nil
 }
 
 // buildCached is the build's result, with the environments whose inputs
-// did not change since a build taken from .degen/cache (see package
+// did not change since a build taken from the build cache (see package
 // cache). A cache that cannot be opened is no error: the build evaluates
-// everything.
+// everything, and says why unless there is no cache directory at all.
 func buildCached(g *globals, envs []string, pf *policyFlags, noCache bool, stdout, stderr io.Writer) (*generator.Result, error) {
 	opts := generator.Options{Dir: g.dir, Envs: envs, Targets: targets.All(), Place: g.place()}
 	if !noCache {
-		scratch := filepath.Join(filepath.Dir(filepath.Clean(g.outDir())), writer.ScratchDir)
-		c, err := cache.Open(scratch, g.dir, g.outDir(), fmt.Sprint(g.place()))
+		dir, err := cache.Location(g.dir, os.Getenv)
+		var c *cache.Cache
 		if err == nil {
+			c, err = cache.Open(dir, g.dir, g.outDir(), fmt.Sprint(g.place()))
+		}
+		if err == nil {
+			defer c.Close()
 			opts.Cache = c
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			fmt.Fprintf(stderr, "note: not using .degen/cache: %v\n", err)
+		} else if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, cache.ErrNoDir) {
+			fmt.Fprintf(stderr, "note: not using the build cache: %v\n", err)
 		}
 	}
 	res, _, err := pf.build(opts, stdout, stderr)

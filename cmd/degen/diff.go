@@ -4,8 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
-	"path/filepath"
+	"regexp"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -13,6 +14,7 @@ import (
 	"github.com/degen-dev/degen/generator/diff"
 	"github.com/degen-dev/degen/generator/review"
 	"github.com/degen-dev/degen/generator/targets"
+	"github.com/degen-dev/degen/generator/writer"
 )
 
 // Exit codes of degen diff, as diff(1) has them.
@@ -52,7 +54,8 @@ B's files would change into to become A's; each environment's name and
 namespace are ignored in every string, so only real differences show).
 
 Exit 0 when there is no difference, 1 when there is one, 2 on an error
-(unknown revision or environment, invalid model, corrupt out/).`,
+(unknown revision or environment, invalid model, corrupt out/, a symbolic
+link inside out/, which diff never reads through).`,
 		Example: `  degen diff
   degen diff --base origin/main --format markdown > diff.md
   degen diff --base origin/main --parts diff-parts --format markdown > diff.md
@@ -152,25 +155,42 @@ func isTerminal(w io.Writer) bool {
 
 // writeParts writes the parts of a Markdown report as dir/part-N.md,
 // creating dir, and removes the part files of an earlier, longer report.
+// Every write and removal goes through an os.Root opened on dir (which
+// must be a real directory, not a link), each part to a temporary renamed
+// over its name (writer.ReplaceFiles): a link planted at a part's name is
+// replaced, never followed, and nothing but part files is removed.
 func writeParts(dir string, parts []string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if st, err := os.Lstat(dir); err == nil && st.Mode()&fs.ModeSymlink != 0 {
+		return fmt.Errorf("--parts %s is a symbolic link: give the directory itself (degen writes nothing through a link)", dir)
+	}
+	if err := os.MkdirAll(dir, writer.DirMode); err != nil {
 		return fmt.Errorf("--parts: %w", err)
 	}
-	old, _ := filepath.Glob(filepath.Join(dir, "part-*.md"))
-	keep := map[string]bool{}
-	for i, p := range parts {
-		name := filepath.Join(dir, fmt.Sprintf("part-%d.md", i+1))
-		keep[name] = true
-		if err := os.WriteFile(name, []byte(p), 0o644); err != nil {
-			return fmt.Errorf("--parts: %w", err)
-		}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return fmt.Errorf("--parts: %w", err)
 	}
-	for _, name := range old {
-		if !keep[name] {
-			if err := os.Remove(name); err != nil {
+	defer root.Close()
+	files := map[string][]byte{}
+	for i, p := range parts {
+		files[fmt.Sprintf("part-%d.md", i+1)] = []byte(p)
+	}
+	old, err := fs.ReadDir(root.FS(), ".")
+	if err != nil {
+		return fmt.Errorf("--parts: %w", err)
+	}
+	if err := writer.ReplaceFiles(root, files); err != nil {
+		return fmt.Errorf("--parts: %w", err)
+	}
+	for _, e := range old {
+		if _, keep := files[e.Name()]; !keep && partName.MatchString(e.Name()) {
+			if err := root.Remove(e.Name()); err != nil {
 				return fmt.Errorf("--parts: %w", err)
 			}
 		}
 	}
 	return nil
 }
+
+// partName is the name of a part file writeParts writes.
+var partName = regexp.MustCompile(`^part-[1-9][0-9]*\.md$`)

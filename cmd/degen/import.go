@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -14,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	composeimport "github.com/degen-dev/degen/generator/importer/compose"
+	"github.com/degen-dev/degen/generator/writer"
 )
 
 func newImportCmd(stdout io.Writer) *cobra.Command {
@@ -69,7 +72,7 @@ compose up. An existing model in --into is refused unless --force.`,
 }
 
 func runImportCompose(cmd *cobra.Command, stdout io.Writer, opts composeimport.Options, force bool) error {
-	existing, err := filepath.Glob(filepath.Join(opts.Into, "envs", "*.cue"))
+	existing, err := modelFiles(opts.Into)
 	if err != nil {
 		return err
 	}
@@ -86,11 +89,11 @@ func runImportCompose(cmd *cobra.Command, stdout io.Writer, opts composeimport.O
 	}
 	// The module file is created when missing, as degen init does, and
 	// never rewritten.
-	if _, err := os.Stat(filepath.Join(opts.Into, composeimport.ModuleFile)); err == nil {
+	if _, err := os.Lstat(filepath.Join(opts.Into, composeimport.ModuleFile)); err == nil {
 		delete(res.Files, composeimport.ModuleFile)
 	}
 	if err := writeModel(opts.Into, res.Files); err != nil {
-		return err
+		return fmt.Errorf("writing the model into %s: %w", opts.Into, err)
 	}
 	paths := make([]string, 0, len(res.Files))
 	for p := range res.Files {
@@ -138,38 +141,38 @@ func runImportCompose(cmd *cobra.Command, stdout io.Writer, opts composeimport.O
 	return nil
 }
 
-// writeModel writes every file to a temporary name beside its target
-// first, then renames them all: an error leaves no half-written model.
+// modelFiles are the envs/*.cue files of the model in dir, listed through
+// an os.Root: an envs/ that links out of dir lists nothing (and writing
+// through it is refused).
+func modelFiles(dir string) ([]string, error) {
+	r, err := os.OpenRoot(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	names, err := fs.Glob(r.FS(), "envs/*.cue")
+	files := make([]string, len(names))
+	for i, n := range names {
+		files[i] = filepath.Join(dir, filepath.FromSlash(n))
+	}
+	return files, err
+}
+
+// writeModel writes every file through an os.Root opened on root (created
+// when missing), to a temporary beside its target first, then renames them
+// all (writer.ReplaceFiles): an error leaves no half-written model, and a
+// link planted in the model's directory is never followed.
 func writeModel(root string, files map[string][]byte) error {
-	var tmps []string
-	cleanup := func() {
-		for _, t := range tmps {
-			os.Remove(t)
-		}
+	if err := os.MkdirAll(root, writer.DirMode); err != nil {
+		return err
 	}
-	paths := make([]string, 0, len(files))
-	for p := range files {
-		paths = append(paths, p)
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		return err
 	}
-	sort.Strings(paths)
-	for _, p := range paths {
-		full := filepath.Join(root, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			cleanup()
-			return err
-		}
-		tmp := full + ".degen-import.tmp"
-		if err := os.WriteFile(tmp, files[p], 0o644); err != nil {
-			cleanup()
-			return err
-		}
-		tmps = append(tmps, tmp)
-	}
-	for i, p := range paths {
-		if err := os.Rename(tmps[i], filepath.Join(root, filepath.FromSlash(p))); err != nil {
-			cleanup()
-			return err
-		}
-	}
-	return nil
+	defer r.Close()
+	return writer.ReplaceFiles(r, files)
 }

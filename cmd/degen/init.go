@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/degen-dev/degen/generator/scaffold"
+	"github.com/degen-dev/degen/generator/writer"
 )
 
 func newInitCmd(stdout io.Writer) *cobra.Command {
@@ -24,10 +25,10 @@ func newInitCmd(stdout io.Writer) *cobra.Command {
 		Short: "Start a new degen repository that builds at once",
 		Long: `init writes a new model into DIR (default: the current directory): the
 model (envs/), its CUE module file (cue.mod/module.cue, depending on the
-schema this degen serves), a .gitignore for degen's cache (.degen/) and a
-GitHub Actions workflow that runs degen check on every pull request. The
-schema and the generic policies are in the binary: the repository holds
-only its model.
+schema this degen serves), a .gitignore for degen's scratch directory
+(.degen/) and a GitHub Actions workflow that runs degen check on every pull
+request. The schema and the generic policies are in the binary: the
+repository holds only its model.
 
 --example minimal (the default) is one service, local on Compose and prod
 on Kubernetes; --example default is the stack this project ships (a
@@ -122,21 +123,7 @@ func writeNew(dir string, files []scaffold.File, force bool) error {
 		return fmt.Errorf("%s already has %s: init never overwrites a file; move it away, or start the model elsewhere", dir, strings.Join(exist, ", "))
 	}
 	for _, f := range files {
-		p := filepath.FromSlash(f.Path)
-		if d := filepath.Dir(p); d != "." {
-			if err := root.MkdirAll(d, 0o755); err != nil {
-				return err
-			}
-		}
-		w, err := root.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if err != nil {
-			return err
-		}
-		if _, err := w.Write(f.Data); err != nil {
-			w.Close()
-			return err
-		}
-		if err := w.Close(); err != nil {
+		if err := writer.CreateNew(root, f.Path, f.Data, writer.FileMode); err != nil {
 			return err
 		}
 	}

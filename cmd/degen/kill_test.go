@@ -165,7 +165,7 @@ func TestKillDuringBuild(t *testing.T) {
 // TestKillDuringCacheWrite kills builds that use the cache at random
 // moments, each after an edit of envs/prod.cue that prod's entry must be
 // written for: the builds after them must give what a build without the
-// cache gives, whatever the kills left in .degen/cache.
+// cache gives, whatever the kills left in the build cache.
 func TestKillDuringCacheWrite(t *testing.T) {
 	bin, dir, prod, orig := killSetup(t, "prod.cue")
 	run := func(args ...string) time.Duration { return timedRun(t, bin, dir, append(args, "--all")...) }

@@ -18,11 +18,27 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/degen-dev/degen/generator/cache"
 	"github.com/degen-dev/degen/generator/targets"
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){"degen": func() { os.Exit(Main()) }})
+	testscript.Main(ownCache{m}, map[string]func(){"degen": func() { os.Exit(Main()) }})
+}
+
+// ownCache runs the tests with a build cache of their own ($DEGEN_CACHE_DIR,
+// removed afterwards), never the user's: HOME may be shared in CI.
+type ownCache struct{ m *testing.M }
+
+func (o ownCache) Run() int {
+	dir, err := os.MkdirTemp("", "degen-test-cache-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	os.Setenv(cache.EnvDir, dir)
+	return o.m.Run()
 }
 
 // TestScripts runs cmd/degen/testdata/script/*.txtar. Each script starts in
@@ -45,6 +61,9 @@ func TestScripts(t *testing.T) {
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("REPO", repo)
+			// Each script has a build cache of its own, outside its
+			// work directory (the repository it builds).
+			env.Setenv(cache.EnvDir, env.WorkDir+"-cache")
 			// $NL is a newline, which a script cannot otherwise put in an
 			// argument (bad_env_newline).
 			env.Setenv("NL", "\n")

@@ -1,7 +1,10 @@
 // Package cache keeps what a build made of each CUE instance of a model
-// (each environment, and the base) under .degen/cache, next to out/ (never
-// under it, never committed), so that a build evaluates only the instances
-// whose inputs changed: after an edit of envs/prod.cue, prod alone.
+// (each environment, and the base) in the user's cache directory, outside
+// the repository (Location), so that a build evaluates only the instances
+// whose inputs changed: after an edit of envs/prod.cue, prod alone. As the
+// cache is not in the repository, a pull request can neither plant an
+// entry nor make degen write or delete through a link it commits: a
+// .degen/cache in the repository is never read, written or removed.
 //
 // An entry is content-addressed: its key hashes the bytes of every CUE file
 // the instance reads (every .cue file of the model directory except the
@@ -13,9 +16,12 @@
 //
 // An entry is trusted only when its checksum matches, it decodes, and it
 // carries this version and its own key: a truncated, edited, foreign or
-// older entry is ignored and the instance is evaluated for real. Entries
-// are written to a temporary file and renamed, so a build killed while
-// writing leaves no partial entry under a key.
+// older entry is ignored and the instance is evaluated for real. Every
+// file operation goes through an os.Root opened on the model's cache
+// directory, which must be a real directory, not a symbolic link. Entries
+// are written to a temporary file (O_EXCL, writer.CreateTemp) and renamed,
+// so a build killed while writing leaves no partial entry under a key, and
+// pruning removes only names of the cache's own formats.
 //
 // degen check and degen vet never read the cache: CI must judge what the
 // model generates now.
@@ -45,8 +51,14 @@ import (
 // Version is the entry format; an entry of another version is ignored.
 const Version = 2
 
-// Dir is the cache directory inside degen's scratch directory.
-const Dir = "cache"
+// EnvDir is the environment variable that names the directory of degen's
+// build caches, instead of degen/ in the user's cache directory
+// (os.UserCacheDir: $XDG_CACHE_HOME or ~/.cache on Linux, ~/Library/Caches
+// on macOS, %LocalAppData% on Windows).
+const EnvDir = "DEGEN_CACHE_DIR"
+
+// entrySuffix ends the name of an entry, after its key (64 hex digits).
+const entrySuffix = ".entry"
 
 // Limits past which a model is not cached (hashing would cost more than
 // it saves).
@@ -61,6 +73,10 @@ const keepEntries = 32
 // ErrTooLarge says the model directory is too large to key cheaply.
 var ErrTooLarge = errors.New("model directory too large to cache")
 
+// ErrNoDir says there is no user cache directory (no $HOME) and no
+// $DEGEN_CACHE_DIR: a build runs without a cache.
+var ErrNoDir = errors.New("no cache directory")
+
 func init() {
 	// What the model's free-form values (params, data) decode to.
 	gob.Register(map[string]any{})
@@ -69,15 +85,82 @@ func init() {
 
 // Cache is the cache of one model's builds.
 type Cache struct {
-	dir    string            // .degen/cache
+	dir    *os.Root          // the model's cache directory
 	root   string            // the model directory
 	extra  string            // the binary and what the caller adds
 	hashes map[string]string // every .cue file, relative, to its hash
 }
 
+// Location is the cache directory of the model at root: a directory named
+// by the hex SHA-256 of root's absolute path, symbolic links resolved, in
+// $DEGEN_CACHE_DIR (looked up with getenv) or else in degen/ of the user's
+// cache directory. It is ErrNoDir when there is neither.
+func Location(root string, getenv func(string) string) (string, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return "", err
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
+	base := getenv(EnvDir)
+	if base == "" {
+		user, err := os.UserCacheDir()
+		if err != nil {
+			return "", ErrNoDir
+		}
+		base = filepath.Join(user, "degen")
+	}
+	sum := sha256.Sum256([]byte(abs))
+	return filepath.Join(base, hex.EncodeToString(sum[:])), nil
+}
+
+// DirError says why a cache directory is not used.
+type DirError struct {
+	Dir    string
+	Reason string
+}
+
+func (e *DirError) Error() string { return e.Dir + " " + e.Reason }
+
+// openDir creates dir (and its parent) unless they exist, and opens it.
+// dir and its parent, which degen creates, must be real directories: a
+// symbolic link at either is a *DirError.
+func openDir(dir string) (*os.Root, error) {
+	parent := filepath.Dir(dir)
+	if err := os.MkdirAll(parent, 0o700); err != nil {
+		return nil, err
+	}
+	for _, d := range []string{parent, dir} {
+		if err := os.Mkdir(d, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+			return nil, err
+		}
+		st, err := os.Lstat(d)
+		if err != nil {
+			return nil, err
+		}
+		if !st.IsDir() {
+			kind := "symbolic link"
+			if st.Mode()&fs.ModeSymlink == 0 {
+				kind = "file"
+			}
+			return nil, &DirError{Dir: d, Reason: "is a " + kind + ", not a directory: degen keeps its build cache in a directory of its own; remove it"}
+		}
+	}
+	p, err := os.OpenRoot(parent)
+	if err != nil {
+		return nil, err
+	}
+	defer p.Close()
+	// Through the parent, so that a link that replaced dir since is
+	// followed nowhere outside it.
+	return p.OpenRoot(filepath.Base(dir))
+}
+
 // Open hashes the CUE files of the model at root (out/ left out) for the
-// cache under scratch (.degen). extra is what else the outputs depend on.
-func Open(scratch, root, out string, extra ...string) (*Cache, error) {
+// cache in dir (Location), which it creates. extra is what else the outputs
+// depend on. The caller closes the cache.
+func Open(dir, root, out string, extra ...string) (*Cache, error) {
 	root, err := filepath.Abs(root)
 	if err != nil {
 		return nil, err
@@ -86,7 +169,7 @@ func Open(scratch, root, out string, extra ...string) (*Cache, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cache{dir: filepath.Join(scratch, Dir), root: root, hashes: map[string]string{},
+	c := &Cache{root: root, hashes: map[string]string{},
 		extra: fmt.Sprintf("degen-cache %d\n%s\nextra %q\n", Version, binaryID(), extra)}
 	files, total := 0, int64(0)
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -119,8 +202,14 @@ func Open(scratch, root, out string, extra ...string) (*Cache, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c.dir, err = openDir(dir); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
+
+// Close closes the cache directory.
+func (c *Cache) Close() error { return c.dir.Close() }
 
 // Key is the key of the instance name, which reads every CUE file of the
 // model but those skip refuses (paths relative to the model, slashed).
@@ -169,13 +258,20 @@ type Entry struct {
 	Inputs map[string]string
 }
 
-func (c *Cache) path(key string) string { return filepath.Join(c.dir, key) }
+// name is the file name of key's entry.
+func name(key string) string { return key + entrySuffix }
 
 // Load returns the entry for key, or nil when there is none or it cannot be
 // trusted: its checksum does not match, it does not decode, it is of
 // another version or key, or an input it lists changed since.
 func (c *Cache) Load(key string) *Entry {
-	data, err := os.ReadFile(c.path(key))
+	if !isKey(key) {
+		return nil
+	}
+	if st, err := c.dir.Lstat(name(key)); err != nil || !st.Mode().IsRegular() {
+		return nil
+	}
+	data, err := c.dir.ReadFile(name(key))
 	if err != nil || len(data) < sha256.Size {
 		return nil
 	}
@@ -208,33 +304,53 @@ func (c *Cache) Store(e *Entry) error {
 		return err
 	}
 	sum := sha256.Sum256(body.Bytes())
-	if err := os.MkdirAll(c.dir, 0o755); err != nil {
-		return err
+	if !isKey(e.Key) {
+		return fmt.Errorf("cache key %q is not a key", e.Key)
 	}
-	if err := writer.IgnoreScratch(filepath.Dir(c.dir)); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(c.dir, ".tmp-*")
+	tmp, err := writer.CreateTemp(c.dir, name(e.Key), append(sum[:], body.Bytes()...), 0o600)
 	if err != nil {
 		return err
 	}
-	_, err = tmp.Write(append(sum[:], body.Bytes()...))
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
+	if err := c.dir.Rename(tmp, name(e.Key)); err != nil {
+		c.dir.Remove(tmp)
+		return err
 	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), c.path(e.Key))
+	return nil
+}
+
+// isKey reports whether s is a key: 64 lower-case hex digits.
+func isKey(s string) bool {
+	if len(s) != 2*sha256.Size {
+		return false
 	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	_, err := hex.DecodeString(s)
+	return err == nil && strings.ToLower(s) == s
+}
+
+// ownName says whether name is an entry (key) or a temporary file of one
+// (temp), so that pruning never removes anything else.
+func ownName(n string) (key string, entry, temp bool) {
+	if k, ok := strings.CutSuffix(n, entrySuffix); ok && isKey(k) {
+		return k, true, false
 	}
-	return err
+	rest, ok := strings.CutPrefix(n, ".")
+	if !ok {
+		return "", false, false
+	}
+	i := strings.Index(rest, entrySuffix+writer.TempInfix)
+	if i < 0 || !isKey(rest[:i]) {
+		return "", false, false
+	}
+	random := rest[i+len(entrySuffix+writer.TempInfix):]
+	_, err := hex.DecodeString(random)
+	return "", false, len(random) == 16 && err == nil
 }
 
 // Prune keeps the entries of keep and the newest others (and removes stale
 // temporary files), so that the cache does not grow with every edit.
+// Only names of the cache's own formats are removed, through its root.
 func (c *Cache) Prune(keep []string) {
-	ents, err := os.ReadDir(c.dir)
+	ents, err := fs.ReadDir(c.dir.FS(), ".")
 	if err != nil {
 		return
 	}
@@ -244,22 +360,26 @@ func (c *Cache) Prune(keep []string) {
 	}
 	var list []aged
 	for _, d := range ents {
+		key, entry, temp := ownName(d.Name())
+		if !d.Type().IsRegular() || !entry && !temp {
+			continue
+		}
 		info, err := d.Info()
 		if err != nil {
 			continue
 		}
-		if strings.HasPrefix(d.Name(), ".tmp-") {
-			os.Remove(filepath.Join(c.dir, d.Name()))
+		if temp {
+			c.dir.Remove(d.Name())
 			continue
 		}
-		if !slices.Contains(keep, d.Name()) {
+		if !slices.Contains(keep, key) {
 			list = append(list, aged{d.Name(), info.ModTime().UnixNano()})
 		}
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].mod > list[j].mod })
 	for i, a := range list {
 		if i >= keepEntries {
-			os.Remove(filepath.Join(c.dir, a.name))
+			c.dir.Remove(a.name)
 		}
 	}
 }

@@ -22,7 +22,9 @@ import (
 // ReadOut returns the files of out/ that degen generated for any of envs
 // (every environment when envs is nil), as its index lists them. A file the
 // index lists but that is missing from disk is left out, so it shows as
-// added. A corrupt index is a *writer.CorruptIndexError.
+// added. A corrupt index is a *writer.CorruptIndexError. out/ is read as
+// degen build reads it (writer.ReadOut): a symbolic link or special file
+// anywhere inside is a *writer.LinkError, and nothing is read through it.
 func ReadOut(out string, envs []string) (map[string][]byte, error) {
 	files, _, err := readOut(out, envs)
 	return files, err
@@ -31,29 +33,19 @@ func ReadOut(out string, envs []string) (map[string][]byte, error) {
 // readOut is ReadOut that also returns the environments the index names
 // for each file read.
 func readOut(out string, envs []string) (map[string][]byte, map[string][]string, error) {
-	idx, err := writer.ReadIndex(out)
-	if err != nil {
-		return nil, nil, err
-	}
-	owners := map[string][]string{}
 	want := map[string]bool{}
 	for _, e := range envs {
 		want[e] = true
 	}
-	files := map[string][]byte{}
-	for p, e := range idx.Files {
-		if envs != nil && !anyOf(e.Envs, want) {
-			continue
-		}
-		data, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(p)))
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("reading out/%s: %w", p, err)
-		}
-		files[p] = data
-		owners[p] = e.Envs
+	idx, files, err := writer.ReadOut(out, func(_ string, e writer.IndexEntry) bool {
+		return envs == nil || anyOf(e.Envs, want)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	owners := map[string][]string{}
+	for p := range files {
+		owners[p] = idx.Files[p].Envs
 	}
 	return files, owners, nil
 }
@@ -166,8 +158,15 @@ func git(dir string, args ...string) (string, error) {
 }
 
 // untar writes the regular files and directories of a tar stream under dir,
-// refusing any entry that would land outside it.
+// through an os.Root opened on it (writer.CreateNew: no link followed, no
+// file overwritten), refusing any entry that would land outside it. Links
+// in the stream are not created.
 func untar(dir string, data []byte) error {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
 	tr := tar.NewReader(bytes.NewReader(data))
 	for {
 		h, err := tr.Next()
@@ -184,21 +183,17 @@ func untar(dir string, data []byte) error {
 			}
 			return fmt.Errorf("archive entry %q escapes the tree", h.Name)
 		}
-		dst := filepath.Join(dir, filepath.FromSlash(name))
 		switch h.Typeflag {
 		case tar.TypeDir:
-			if err := os.MkdirAll(dst, 0o755); err != nil {
+			if err := root.MkdirAll(filepath.FromSlash(name), writer.DirMode); err != nil {
 				return err
 			}
 		case tar.TypeReg:
-			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-				return err
-			}
 			body, err := io.ReadAll(tr)
 			if err != nil {
 				return err
 			}
-			if err := os.WriteFile(dst, body, 0o644); err != nil {
+			if err := writer.CreateNew(root, name, body, writer.FileMode); err != nil {
 				return err
 			}
 		}

@@ -130,7 +130,7 @@ func Files(opts Options) ([]File, error) {
 	}
 	files = append(files,
 		File{Path: "cue.mod/module.cue", Data: mod},
-		File{Path: ".gitignore", Data: []byte("# degen's build cache (degen build --no-cache skips it)\n.degen/\n")},
+		File{Path: ".gitignore", Data: []byte("# degen's scratch directory (staging tree, lock)\n.degen/\n")},
 		File{Path: ".github/workflows/degen.yml", Data: ci},
 	)
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })

@@ -212,6 +212,28 @@ func TestAttackScratchIsSymlink(t *testing.T) {
 	s.assertOutsideUnchanged(t, before)
 }
 
+// TestAttackScratchFilesAreLinks: a committed .degen/ whose lock and
+// .gitignore are links out of the repository: neither is followed, so
+// nothing is created or written where they point.
+func TestAttackScratchFilesAreLinks(t *testing.T) {
+	s := newSandbox(t)
+	scratch := filepath.Join(filepath.Dir(s.out), ScratchDir)
+	if err := os.Mkdir(scratch, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, target := range map[string]string{"lock": "created-by-lock", ".gitignore": "x"} {
+		if err := os.Symlink(filepath.Join(s.victim, target), filepath.Join(scratch, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := s.state(t)
+	_, err := Write(s.out, plan("dev", "a.yml", "a\n"))
+	s.assertOutsideUnchanged(t, before)
+	if err == nil || !strings.Contains(err.Error(), "lock") {
+		t.Fatalf("err = %v, want the linked lock refused", err)
+	}
+}
+
 func TestCheckOutRefusesModelAndDevices(t *testing.T) {
 	root := t.TempDir()
 	model := filepath.Join(root, "repo", "model")

@@ -40,20 +40,10 @@ const IndexName = ".degen-index.json"
 // ScratchDir is degen's scratch directory, a sibling of out/.
 const ScratchDir = ".degen"
 
-// IgnoreScratch gives the scratch directory scratch a .gitignore that
-// ignores everything in it, unless it has one, so that its staging tree
-// and build cache are never committed, whatever the repository's own
-// .gitignore says (degen import compose adopts repositories that have
-// none for it).
-func IgnoreScratch(scratch string) error {
-	r, err := os.OpenRoot(scratch)
-	if err != nil {
-		return err
-	}
-	return errors.Join(ignoreIn(r), r.Close())
-}
-
-// ignoreIn writes the scratch directory r's .gitignore, unless it has one.
+// ignoreIn gives the scratch directory r a .gitignore that ignores
+// everything in it, unless it has one, so that its staging tree and lock
+// are never committed, whatever the repository's own .gitignore says
+// (degen import compose adopts repositories that have none for it).
 func ignoreIn(r *os.Root) error {
 	f, err := r.OpenFile(".gitignore", os.O_WRONLY|os.O_CREATE|os.O_EXCL|noFollow, FileMode)
 	if errors.Is(err, fs.ErrExist) {
@@ -62,9 +52,12 @@ func ignoreIn(r *os.Root) error {
 	if err != nil {
 		return err
 	}
-	_, err = f.WriteString("# degen's scratch directory (staging tree, lock, build cache): never committed.\n*\n")
+	_, err = f.WriteString("# degen's scratch directory (staging tree, lock): never committed.\n*\n")
 	return errors.Join(err, f.Close())
 }
+
+// lockFlags open the lock file (read-write: flock needs it on some systems).
+const lockFlags = os.O_CREATE | os.O_RDWR
 
 // File modes of everything degen writes, whatever the umask, so a checkout's
 // out/ is the same for every developer.
@@ -160,8 +153,14 @@ func writeAt(out string, plan Plan, at func(point string)) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	lock := flock.New(filepath.Join(parentDir, ScratchDir, "lock"))
+	// The scratch directory is a real directory (mkdir checked it), and
+	// the lock file is opened without following a link planted at its
+	// name: a committed .degen/lock -> elsewhere is refused, not created.
+	lock := flock.New(filepath.Join(parentDir, ScratchDir, "lock"), flock.SetFlag(lockFlags|noFollow))
 	ok, err := lock.TryLock()
+	if st, lerr := w.parent.Lstat(ScratchDir + "/lock"); err != nil && lerr == nil && !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is a %s, not degen's lock file: remove it and run again (degen opens nothing in %s through a link)", lock.Path(), kindOf(st.Mode()), ScratchDir)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("locking %s: %w", lock.Path(), err)
 	}
