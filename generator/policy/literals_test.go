@@ -226,3 +226,36 @@ func TestScanAcknowledged(t *testing.T) {
 		t.Errorf("got %v, want the known value reported", v)
 	}
 }
+
+// TestSecretNameAgreesWithPolicy gives plain values to variables of many
+// names and requires policy.SecretName to say of each what
+// no-secret-literals says: the Go side (the import) and the policy classify
+// names alike.
+func TestSecretNameAgreesWithPolicy(t *testing.T) {
+	names := []string{"STRIPE_KEY", "API_TOKEN", "DB_PASSWORD", "SMTP_PASSWD", "CLIENT_SECRET", "GITHUB_APIKEY", "KEY", "app.key", "api_key", "AWS_SECRET_ACCESS_KEY", "SECRET_ACCESS_KEY_ID",
+		"AWS_ACCESS_KEY_ID", "MINIO_ACCESS_KEY", "TOKEN_URL", "KAFKA_KEY_SERIALIZER", "MONKEY", "PORT", "SECRET_NAME", "PASSWORD_FILE"}
+	var env strings.Builder
+	for _, n := range names {
+		fmt.Fprintf(&env, "\t%q: value: \"plainvalue1\"\n", n)
+	}
+	dir := copyModel(t, map[string]string{"envs/zz_names.cue": "package envs\n\nenvironments: prod: services: grafana: env: {\n" + env.String() + "}\n"})
+	m, _, err := generator.Build(generator.Options{Dir: dir, Envs: []string{"prod"}})
+	if err != nil {
+		t.Fatal(load.Format(err, dir))
+	}
+	rep, err := policy.Run(m)
+	if err != nil {
+		t.Fatal(load.Format(err, dir))
+	}
+	denied := map[string]bool{}
+	for _, v := range rep.Violations {
+		if v.Rule == "no-secret-literals" && v.Env == "prod" {
+			denied[strings.Trim(strings.TrimSuffix(strings.TrimPrefix(v.Path, "services.grafana.env."), ".value"), `"`)] = true
+		}
+	}
+	for _, n := range names {
+		if got := policy.SecretName(n); got != denied[n] {
+			t.Errorf("SecretName(%q) = %v, no-secret-literals denies it: %v", n, got, denied[n])
+		}
+	}
+}
