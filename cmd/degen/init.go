@@ -8,7 +8,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -60,7 +59,8 @@ exists.`,
 			if name == "" {
 				name = scaffold.ProjectName(filepath.Base(abs))
 			}
-			files, err := scaffold.Files(scaffold.Options{Example: example, Name: name, Module: module, DegenVersion: moduleVersion()})
+			pin, note := readBuildInfo().pin()
+			files, err := scaffold.Files(scaffold.Options{Example: example, Name: name, Module: module, DegenVersion: pin, DegenNote: note})
 			if err != nil {
 				return usageErr("%v", err)
 			}
@@ -141,15 +141,6 @@ func writeNew(dir string, files []scaffold.File, force bool) error {
 		}
 	}
 	return nil
-}
-
-// moduleVersion is degen's module version from the build info, "latest"
-// for a development build.
-func moduleVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "latest"
 }
 
 func contains(list []string, s string) bool {
