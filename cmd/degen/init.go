@@ -24,7 +24,9 @@ func newInitCmd(stdout io.Writer) *cobra.Command {
 		Long: `init writes a new model into DIR (default: the current directory): the
 model (envs/), its CUE module file (cue.mod/module.cue, depending on the
 schema this degen serves), a .gitignore for degen's cache (.degen/) and a
-GitHub Actions workflow that runs degen check on every pull request. The
+GitHub Actions workflow that runs degen check on every pull request (with
+a read-only token, installing this very degen: its version, or for a
+development build its VCS revision; never @latest). The
 schema and the generic policies are in the binary: the repository holds
 only its model.
 
