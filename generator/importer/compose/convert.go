@@ -621,7 +621,7 @@ func (c *converter) environment(name string, s types.ServiceConfig) *obj {
 		var vars []string
 		if hasRaw && raw != "" {
 			vars = variablesIn(raw)
-		} else if _, set := c.src.env[k]; set && v != nil {
+		} else if ev, set := c.src.env[k]; set && v != nil && *v == ev {
 			vars = []string{k}
 		}
 		secretVar := ""
