@@ -10,6 +10,7 @@ import (
 
 	"github.com/degen-dev/degen/generator"
 	"github.com/degen-dev/degen/generator/load"
+	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/policy"
 	"github.com/degen-dev/degen/generator/targets"
 )
@@ -89,20 +90,7 @@ func literalModel(t *testing.T) string {
 // neither.
 func TestPolicyAndLeakCheckAgree(t *testing.T) {
 	dir := literalModel(t)
-	m, res, err := generator.Build(generator.Options{Dir: dir, Envs: []string{"prod", "staging"}, Targets: targets.All()})
-	if err != nil {
-		t.Fatal(load.Format(err, dir))
-	}
-	rep, err := policy.Run(m)
-	if err != nil {
-		t.Fatal(load.Format(err, dir))
-	}
-	byPolicy := map[string]bool{}
-	for _, v := range rep.Violations {
-		if v.Rule == "no-secret-literals" {
-			byPolicy[v.Env+"/"+strings.TrimSuffix(strings.TrimPrefix(v.Path, "services.grafana.env."), ".value")] = true
-		}
-	}
+	m, res, byPolicy := grafanaEnvDenied(t, dir, "prod", "staging")
 	byLeak := map[string]bool{}
 	name := regexp.MustCompile(`ZZLIT_\d\d`)
 	for _, v := range policy.NewScanner(m, getenv(nil)).Scan(res.Files, res.Owners) {
@@ -239,7 +227,20 @@ func TestSecretNameAgreesWithPolicy(t *testing.T) {
 		fmt.Fprintf(&env, "\t%q: value: \"plainvalue1\"\n", n)
 	}
 	dir := copyModel(t, map[string]string{"envs/zz_names.cue": "package envs\n\nenvironments: prod: services: grafana: env: {\n" + env.String() + "}\n"})
-	m, _, err := generator.Build(generator.Options{Dir: dir, Envs: []string{"prod"}})
+	_, _, denied := grafanaEnvDenied(t, dir, "prod")
+	for _, n := range names {
+		if got := policy.SecretName(n); got != denied["prod/"+n] {
+			t.Errorf("SecretName(%q) = %v, no-secret-literals denies it: %v", n, got, denied["prod/"+n])
+		}
+	}
+}
+
+// grafanaEnvDenied builds the model in dir for envs with every target and
+// runs the policies: the variables of grafana that no-secret-literals
+// denies, as "env/NAME".
+func grafanaEnvDenied(t *testing.T, dir string, envs ...string) (*model.Model, *generator.Result, map[string]bool) {
+	t.Helper()
+	m, res, err := generator.Build(generator.Options{Dir: dir, Envs: envs, Targets: targets.All()})
 	if err != nil {
 		t.Fatal(load.Format(err, dir))
 	}
@@ -249,13 +250,9 @@ func TestSecretNameAgreesWithPolicy(t *testing.T) {
 	}
 	denied := map[string]bool{}
 	for _, v := range rep.Violations {
-		if v.Rule == "no-secret-literals" && v.Env == "prod" {
-			denied[strings.Trim(strings.TrimSuffix(strings.TrimPrefix(v.Path, "services.grafana.env."), ".value"), `"`)] = true
+		if v.Rule == "no-secret-literals" {
+			denied[v.Env+"/"+strings.Trim(strings.TrimSuffix(strings.TrimPrefix(v.Path, "services.grafana.env."), ".value"), `"`)] = true
 		}
 	}
-	for _, n := range names {
-		if got := policy.SecretName(n); got != denied[n] {
-			t.Errorf("SecretName(%q) = %v, no-secret-literals denies it: %v", n, got, denied[n])
-		}
-	}
+	return m, res, denied
 }
