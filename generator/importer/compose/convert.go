@@ -68,8 +68,12 @@ func (c *converter) report(svc string, field []string, kind Kind, differs bool, 
 }
 
 func (c *converter) fail(svc, field, format string, args ...any) {
-	path := []string{"services", svc}
-	path = append(path, strings.Split(field, ".")...)
+	c.failAt(svc, strings.Split(field, "."), format, args...)
+}
+
+// failAt is fail at a field given by key (a key may hold dots).
+func (c *converter) failAt(svc string, field []string, format string, args ...any) {
+	path := append([]string{"services", svc}, field...)
 	file, line, col := c.src.atCol(path...)
 	pos := file
 	if line > 0 {
@@ -224,7 +228,7 @@ func (c *converter) service(s types.ServiceConfig) *obj {
 	c.leftover(name, lit(""), rest)
 	for _, u := range c.src.interpolated(name) {
 		if why, x := c.secretUse(u); x != "" {
-			c.fail(name, strings.Join(u.path, "."), "service %s: %s %s: the model would hold its value, and a secret is never written into the model; read it from an environment entry (environment: %s: ${%s}), which the import keeps as a secret reference", name, strings.Join(u.path, "."), why, x, x)
+			c.failAt(name, u.path, "service %s: %s %s: the model would hold its value, and a secret is never written into the model; read it from an environment entry (environment: %s: ${%s}), which the import keeps as a secret reference", name, strings.Join(u.path, "."), why, x, x)
 			continue
 		}
 		msg := "the interpolated value is written: the model's Compose files interpolate only environment entries (env variable:); make it a model value or param to change it per environment"
@@ -239,7 +243,8 @@ func (c *converter) service(s types.ServiceConfig) *obj {
 // secretUse says how a value outside environment interpolates a secret
 // ("interpolates ${API_TOKEN}, whose name says it is a secret"), with the
 // variable, or returns "" when it does not: a set variable with a secret's
-// name, or any set variable under a key with a secret's name.
+// name or a value the leak check denies, or any set variable under a key
+// with a secret's name.
 func (c *converter) secretUse(u use) (why, variable string) {
 	key := u.path[len(u.path)-1]
 	for _, x := range u.vars {
@@ -249,6 +254,8 @@ func (c *converter) secretUse(u use) (why, variable string) {
 		switch {
 		case policy.SecretName(x):
 			return fmt.Sprintf("interpolates ${%s}, whose name says it is a secret", x), x
+		case policy.LooksSecret(c.src.env[x]):
+			return fmt.Sprintf("interpolates ${%s}, whose value looks like a secret (the leak check denies it)", x), x
 		case policy.SecretName(key):
 			return fmt.Sprintf("interpolates ${%s} into %s, whose name says it is a secret", x, key), x
 		}
