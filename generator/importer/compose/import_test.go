@@ -141,3 +141,14 @@ func TestShellSecretsStayReferences(t *testing.T) {
 		})
 	}
 }
+
+// TestComposeErrorsHideSecrets makes compose-go refuse a secret's value
+// and checks the error names the variable, not the value.
+func TestComposeErrorsHideSecrets(t *testing.T) {
+	dir := t.TempDir()
+	writeAll(t, dir, map[string]string{"compose.yaml": "services:\n  a:\n    image: x/a:1\n    ports: [\"${API_TOKEN}\"]\n"})
+	_, err := Import(context.Background(), Options{ProjectDir: dir, Into: dir, Environ: []string{"API_TOKEN=canary0token"}})
+	if err == nil || strings.Contains(err.Error(), "canary") || !strings.Contains(err.Error(), "${API_TOKEN}") {
+		t.Errorf("err = %v, want it to name ${API_TOKEN} and not its value", err)
+	}
+}

@@ -432,10 +432,10 @@ func sortedSet(m map[string]bool) []string {
 // it names, relative to the project directory.
 func (s *source) composeError(err error) error {
 	msg := err.Error()
-	// The value of a secret-named variable is never printed: compose-go
-	// quotes a value it cannot read.
+	// The value of a secret-named variable, or one the leak check denies,
+	// is never printed: compose-go quotes a value it cannot read.
 	for _, k := range model.SortedKeys(s.env) {
-		if v := s.env[k]; policy.SecretName(k) && len(v) >= 4 {
+		if v := s.env[k]; len(v) >= 4 && (policy.SecretName(k) || policy.LooksSecret(v)) {
 			msg = strings.ReplaceAll(msg, v, "${"+k+"}")
 		}
 	}
