@@ -49,8 +49,10 @@ artefacts, so that degen build works at once.
 What the model cannot say as the Compose files do is never dropped silently:
 each such field is listed (service, field, Compose file and line) on stdout
 and written as a comment beside its service. Values that look like secrets,
-and unset variables, become secret references; set them before docker
-compose up. An existing model in --into is refused unless --force.`,
+variables whose names do (${STRIPE_KEY}, even when the shell sets it), and
+unset variables become secret references; set them before docker compose
+up. A value taken from the shell is reported as such. An existing model in
+--into is refused unless --force.`,
 		Example: `  degen import compose -f docker-compose.yml
   degen build --env local
   docker compose --env-file out/env/.env.local -f out/compose/local/compose.yaml up -d`,

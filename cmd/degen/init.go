@@ -8,7 +8,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -27,8 +26,10 @@ func newInitCmd(stdout io.Writer) *cobra.Command {
 model (envs/), its CUE module file (cue.mod/module.cue, depending on the
 schema this degen serves), a .gitignore for degen's scratch directory
 (.degen/) and a GitHub Actions workflow that runs degen check on every pull
-request. The schema and the generic policies are in the binary: the
-repository holds only its model.
+request (with a read-only token, installing this very degen: its version,
+or for a development build its VCS revision; never @latest). The schema
+and the generic policies are in the binary: the repository holds only its
+model.
 
 --example minimal (the default) is one service, local on Compose and prod
 on Kubernetes; --example default is the stack this project ships (a
@@ -61,7 +62,8 @@ exists.`,
 			if name == "" {
 				name = scaffold.ProjectName(filepath.Base(abs))
 			}
-			files, err := scaffold.Files(scaffold.Options{Example: example, Name: name, Module: module, DegenVersion: moduleVersion()})
+			pin, note := readBuildInfo().pin()
+			files, err := scaffold.Files(scaffold.Options{Example: example, Name: name, Module: module, DegenVersion: pin, DegenNote: note})
 			if err != nil {
 				return usageErr("%v", err)
 			}
@@ -128,15 +130,6 @@ func writeNew(dir string, files []scaffold.File, force bool) error {
 		}
 	}
 	return nil
-}
-
-// moduleVersion is degen's module version from the build info, "latest"
-// for a development build.
-func moduleVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "latest"
 }
 
 func contains(list []string, s string) bool {

@@ -124,10 +124,22 @@ func AllowedLiterals(env *model.Environment) []string {
 	return out
 }
 
-// secretKey matches a key or variable name that says it holds a secret; the
-// name must end with the word, so secretKeyRef, secretName or
-// secretStoreRef (references) do not match.
-var secretKey = regexp.MustCompile(`(?i)(password|passwd|secret|token|api_?key|private_?key|secret_?key|secret_?access_?key)$`)
+// secretName and idName are _secretName and _idName of
+// schema/policies/secret_literals.cue: a variable name that says it holds a
+// secret ends with the word (KAFKA_KEY_SERIALIZER and TOKEN_URL name none),
+// and an access key id is a user name, not a secret
+// (TestSecretNameAgreesWithPolicy keeps the two in step).
+var (
+	secretName = regexp.MustCompile(`(?i)(PASSWORD|PASSWD|SECRET|TOKEN|APIKEY|(^|[_.])KEY)$`)
+	idName     = regexp.MustCompile(`(?i)ACCESS_?KEY(_?ID)?$`)
+)
+
+// SecretName reports whether an environment variable's name says it holds a
+// secret: no-secret-literals denies such a variable a plain value
+// (STRIPE_KEY, API_TOKEN, DB_PASSWORD; not AWS_ACCESS_KEY_ID, TOKEN_URL).
+func SecretName(name string) bool {
+	return secretName.MatchString(name) && (!idName.MatchString(name) || strings.Contains(strings.ToUpper(name), "SECRET"))
+}
 
 // referenceKey is the key of External Secrets objects that names a key of
 // a Secret; its value is never the secret itself.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/degen-dev/degen/generator"
 	"github.com/degen-dev/degen/generator/load"
+	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/policy"
 	"github.com/degen-dev/degen/generator/targets"
 )
@@ -89,20 +90,7 @@ func literalModel(t *testing.T) string {
 // neither.
 func TestPolicyAndLeakCheckAgree(t *testing.T) {
 	dir := literalModel(t)
-	m, res, err := generator.Build(generator.Options{Dir: dir, Envs: []string{"prod", "staging"}, Targets: targets.All()})
-	if err != nil {
-		t.Fatal(load.Format(err, dir))
-	}
-	rep, err := policy.Run(m)
-	if err != nil {
-		t.Fatal(load.Format(err, dir))
-	}
-	byPolicy := map[string]bool{}
-	for _, v := range rep.Violations {
-		if v.Rule == "no-secret-literals" {
-			byPolicy[v.Env+"/"+strings.TrimSuffix(strings.TrimPrefix(v.Path, "services.grafana.env."), ".value")] = true
-		}
-	}
+	m, res, byPolicy := grafanaEnvDenied(t, dir, "prod", "staging")
 	byLeak := map[string]bool{}
 	name := regexp.MustCompile(`ZZLIT_\d\d`)
 	for _, v := range policy.NewScanner(m, getenv(nil)).Scan(res.Files, res.Owners) {
@@ -225,4 +213,46 @@ func TestScanAcknowledged(t *testing.T) {
 	if len(v) != 1 || v[0].Rule != policy.RuleLeakValue {
 		t.Errorf("got %v, want the known value reported", v)
 	}
+}
+
+// TestSecretNameAgreesWithPolicy gives plain values to variables of many
+// names and requires policy.SecretName to say of each what
+// no-secret-literals says: the Go side (the import) and the policy classify
+// names alike.
+func TestSecretNameAgreesWithPolicy(t *testing.T) {
+	names := []string{"STRIPE_KEY", "API_TOKEN", "DB_PASSWORD", "SMTP_PASSWD", "CLIENT_SECRET", "GITHUB_APIKEY", "KEY", "app.key", "api_key", "AWS_SECRET_ACCESS_KEY", "SECRET_ACCESS_KEY_ID",
+		"AWS_ACCESS_KEY_ID", "MINIO_ACCESS_KEY", "TOKEN_URL", "KAFKA_KEY_SERIALIZER", "MONKEY", "PORT", "SECRET_NAME", "PASSWORD_FILE"}
+	var env strings.Builder
+	for _, n := range names {
+		fmt.Fprintf(&env, "\t%q: value: \"plainvalue1\"\n", n)
+	}
+	dir := copyModel(t, map[string]string{"envs/zz_names.cue": "package envs\n\nenvironments: prod: services: grafana: env: {\n" + env.String() + "}\n"})
+	_, _, denied := grafanaEnvDenied(t, dir, "prod")
+	for _, n := range names {
+		if got := policy.SecretName(n); got != denied["prod/"+n] {
+			t.Errorf("SecretName(%q) = %v, no-secret-literals denies it: %v", n, got, denied["prod/"+n])
+		}
+	}
+}
+
+// grafanaEnvDenied builds the model in dir for envs with every target and
+// runs the policies: the variables of grafana that no-secret-literals
+// denies, as "env/NAME".
+func grafanaEnvDenied(t *testing.T, dir string, envs ...string) (*model.Model, *generator.Result, map[string]bool) {
+	t.Helper()
+	m, res, err := generator.Build(generator.Options{Dir: dir, Envs: envs, Targets: targets.All()})
+	if err != nil {
+		t.Fatal(load.Format(err, dir))
+	}
+	rep, err := policy.Run(m)
+	if err != nil {
+		t.Fatal(load.Format(err, dir))
+	}
+	denied := map[string]bool{}
+	for _, v := range rep.Violations {
+		if v.Rule == "no-secret-literals" {
+			denied[v.Env+"/"+strings.Trim(strings.TrimSuffix(strings.TrimPrefix(v.Path, "services.grafana.env."), ".value"), `"`)] = true
+		}
+	}
+	return m, res, denied
 }

@@ -36,10 +36,18 @@ type Options struct {
 	// Module is the CUE module path, without a major version; empty means
 	// example.com/<Name>.
 	Module string
-	// DegenVersion is the version the CI workflow installs: the binary's
-	// own module version, or "latest" when it has none.
+	// DegenVersion is what the CI workflow installs (go install
+	// …/cmd/degen@DegenVersion): the exact version, or VCS revision, of the
+	// binary that writes it; never "latest". Empty means the binary knows
+	// neither: the workflow's install step then fails, saying to pin one.
 	DegenVersion string
+	// DegenNote, when set, is written as a comment of the workflow: what
+	// the pin is, and what to do about it (a development build).
+	DegenNote string
 }
+
+// DegenModule is the package the CI workflow installs.
+const DegenModule = "github.com/degen-dev/degen/cmd/degen"
 
 // File is one file to write, relative to the new repository's root.
 type File struct {
@@ -91,9 +99,6 @@ func Files(opts Options) ([]File, error) {
 	if opts.Module == "" {
 		opts.Module = "example.com/" + opts.Name
 	}
-	if opts.DegenVersion == "" {
-		opts.DegenVersion = "latest"
-	}
 	var files []File
 	switch opts.Example {
 	case "minimal":
@@ -124,7 +129,7 @@ func Files(opts Options) ([]File, error) {
 	if err != nil {
 		return nil, err
 	}
-	ci, err := workflow(opts.DegenVersion)
+	ci, err := workflow(opts.DegenVersion, opts.DegenNote)
 	if err != nil {
 		return nil, err
 	}
@@ -181,21 +186,30 @@ func moduleFile(module string) ([]byte, error) {
 }
 
 // workflow is a GitHub Actions workflow that fails a pull request whose
-// out/ does not match its model.
-func workflow(version string) ([]byte, error) {
+// out/ does not match its model. It may read the repository and nothing
+// else (permissions: contents: read), leaves no token in .git/config
+// (persist-credentials: false), and installs the degen that wrote it,
+// pinned: version is a module version or a VCS revision, "" for none.
+func workflow(version, note string) ([]byte, error) {
+	install := map[string]any{"name": "Install degen " + version, "run": "go install " + DegenModule + "@" + version}
+	if version == "" {
+		install = map[string]any{"name": "Install degen (no version pinned)",
+			"run": "echo 'degen init was run by a development build that names no version: pin one here (go install " + DegenModule + "@vX.Y.Z)' >&2\nexit 1\n"}
+	}
 	wf := map[string]any{
 		"name": "degen",
 		"on": map[string]any{
 			"pull_request": map[string]any{},
 			"push":         map[string]any{"branches": []string{"main"}},
 		},
+		"permissions": map[string]any{"contents": "read"},
 		"jobs": map[string]any{
 			"check": map[string]any{
 				"runs-on": "ubuntu-latest",
 				"steps": []any{
-					map[string]any{"uses": "actions/checkout@v4"},
-					map[string]any{"uses": "actions/setup-go@v5", "with": map[string]any{"go-version": "stable"}},
-					map[string]any{"run": "go install github.com/degen-dev/degen/cmd/degen@" + version},
+					map[string]any{"uses": "actions/checkout@v4", "with": map[string]any{"persist-credentials": false}},
+					map[string]any{"uses": "actions/setup-go@v5", "with": map[string]any{"go-version": "stable", "cache": false}},
+					install,
 					map[string]any{"name": "out/ matches the model", "run": "degen check"},
 				},
 			},
@@ -205,5 +219,11 @@ func workflow(version string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append([]byte("# Written by degen init. degen check exits 3 when out/ is stale: run degen build\n# and commit out/.\n"), data...), nil
+	head := "# Written by degen init. degen check exits 3 when out/ is stale: run degen build\n# and commit out/. The install step pins the degen that wrote this file: change\n# the pin when you upgrade degen.\n"
+	for _, l := range strings.Split(note, "\n") {
+		if l != "" {
+			head += "# " + l + "\n"
+		}
+	}
+	return append([]byte(head), data...), nil
 }

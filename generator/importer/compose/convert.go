@@ -68,8 +68,12 @@ func (c *converter) report(svc string, field []string, kind Kind, differs bool, 
 }
 
 func (c *converter) fail(svc, field, format string, args ...any) {
-	path := []string{"services", svc}
-	path = append(path, strings.Split(field, ".")...)
+	c.failAt(svc, strings.Split(field, "."), format, args...)
+}
+
+// failAt is fail at a field given by key (a key may hold dots).
+func (c *converter) failAt(svc string, field []string, format string, args ...any) {
+	path := append([]string{"services", svc}, field...)
 	file, line, col := c.src.atCol(path...)
 	pos := file
 	if line > 0 {
@@ -222,10 +226,51 @@ func (c *converter) service(s types.ServiceConfig) *obj {
 		rest.Extends = nil // compose-go has applied it
 	}
 	c.leftover(name, lit(""), rest)
-	for _, path := range c.src.interpolated(name) {
-		c.report(name, path, Changed, false, "the interpolated value is written: the model's Compose files interpolate only environment entries (env variable:); make it a model value or param to change it per environment")
+	for _, u := range c.src.interpolated(name) {
+		if why, x := c.secretUse(u); x != "" {
+			c.failAt(name, u.path, "service %s: %s %s: the model would hold its value, and a secret is never written into the model; read it from an environment entry (environment: %s: ${%s}), which the import keeps as a secret reference", name, strings.Join(u.path, "."), why, x, x)
+			continue
+		}
+		msg := "the interpolated value is written: the model's Compose files interpolate only environment entries (env variable:); make it a model value or param to change it per environment"
+		if shell := c.src.fromShell(u.vars); len(shell) > 0 {
+			msg += "; " + fromShellNote(shell)
+		}
+		c.report(name, u.path, Changed, false, "%s", msg)
 	}
 	return out
+}
+
+// secretUse says how a value outside environment interpolates a secret
+// ("interpolates ${API_TOKEN}, whose name says it is a secret"), with the
+// variable, or returns "" when it does not: a set variable with a secret's
+// name or a value the leak check denies, or any set variable under a key
+// with a secret's name.
+func (c *converter) secretUse(u use) (why, variable string) {
+	key := u.path[len(u.path)-1]
+	for _, x := range u.vars {
+		if _, set := c.src.env[x]; !set {
+			continue
+		}
+		switch {
+		case policy.SecretName(x):
+			return fmt.Sprintf("interpolates ${%s}, whose name says it is a secret", x), x
+		case policy.LooksSecret(c.src.env[x]):
+			return fmt.Sprintf("interpolates ${%s}, whose value looks like a secret (the leak check denies it)", x), x
+		case policy.SecretName(key):
+			return fmt.Sprintf("interpolates ${%s} into %s, whose name says it is a secret", x, key), x
+		}
+	}
+	return "", ""
+}
+
+// fromShellNote says that variables' values came from the process
+// environment.
+func fromShellNote(vars []string) string {
+	refs := make([]string, len(vars))
+	for i, v := range vars {
+		refs[i] = "${" + v + "}"
+	}
+	return "the value of " + strings.Join(refs, ", ") + " came from the process environment (the shell that ran the import), not from the Compose files or an env file: check it is the value the stack should keep"
 }
 
 // secretArgs reports arguments that look like secret literals: they are
@@ -576,6 +621,22 @@ func (c *converter) environment(name string, s types.ServiceConfig) *obj {
 			ref = k // a bare name: passed through from the shell
 		}
 		unset := ref != "" && c.src.missing[ref] && !hasDefault || v == nil
+		// vars are the variables the value was interpolated from: those
+		// the file writes, or k itself when the entry names only a
+		// variable (- K, K:) that the process environment or an env file
+		// set.
+		var vars []string
+		if hasRaw && raw != "" {
+			vars = variablesIn(raw)
+		} else if ev, set := c.src.env[k]; set && v != nil && *v == ev {
+			vars = []string{k}
+		}
+		secretVar := ""
+		for _, x := range vars {
+			if policy.SecretName(x) && secretVar == "" {
+				secretVar = x
+			}
+		}
 		switch {
 		case unset:
 			if ref == "" {
@@ -585,6 +646,31 @@ func (c *converter) environment(name string, s types.ServiceConfig) *obj {
 			out.get(k).set("secret", sec)
 			c.report(name, []string{"environment", k}, Unset, false, "variable %s is unset: kept as the reference ${%s} (model secret %s); set it before docker compose up", ref, ref, sec)
 			c.findings[len(c.findings)-1].EnvVar = ref
+		case len(vars) > 0 && (secretVar != "" || policy.SecretName(k)):
+			// A value interpolated for a secret's name, or into one, is a
+			// secret: kept as a reference, never written.
+			envVar, why := ref, ""
+			if secretVar == "" {
+				secretVar = vars[0]
+				why = fmt.Sprintf("${%s} is interpolated into %s, whose name says it is a secret", secretVar, k)
+			} else {
+				why = fmt.Sprintf("${%s} names a secret", secretVar)
+			}
+			if c.src.shell[secretVar] {
+				why += " (its value came from the process environment)"
+			}
+			switch {
+			case ref == "" && len(vars) == 1 && (!hasRaw || raw == ""):
+				envVar = k // - K or K: passes K through
+			case ref == "":
+				envVar = c.literalSecretVar(name, k, *v)
+				why += " in a longer value, which is the secret as a whole"
+			}
+			sec := c.secret(envVar, name, k)
+			out.get(k).set("secret", sec)
+			c.findings = append(c.findings, Finding{Service: name, Field: "environment." + k, Path: []string{"environment", k}, Kind: Secret, EnvVar: envVar,
+				Message: fmt.Sprintf("%s: its value is not written; model secret %s reads ${%s}, set it before docker compose up", why, sec, envVar)})
+			c.locate(&c.findings[len(c.findings)-1])
 		case policy.LooksSecret(k+"="+*v) || policy.LooksSecret(*v):
 			envVar := k
 			if ref != "" {
@@ -599,11 +685,21 @@ func (c *converter) environment(name string, s types.ServiceConfig) *obj {
 			c.locate(&c.findings[len(c.findings)-1])
 		case ref != "" && envVarName.MatchString(ref) && c.variable(ref, *v):
 			out.get(k).set("value", *v).set("variable", ref)
+			c.noteShell(name, k, vars)
 		default:
 			out.get(k).set("value", *v)
+			c.noteShell(name, k, vars)
 		}
 	}
 	return out
+}
+
+// noteShell reports an environment entry whose value came, in part, from
+// the process environment: the model keeps the value the shell had.
+func (c *converter) noteShell(svc, k string, vars []string) {
+	if shell := c.src.fromShell(vars); len(shell) > 0 {
+		c.report(svc, []string{"environment", k}, Shell, false, "%s; it is written into the model", fromShellNote(shell))
+	}
 }
 
 func (c *converter) locate(f *Finding) {

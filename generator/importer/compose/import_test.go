@@ -89,3 +89,66 @@ func writeAll(t *testing.T, dir string, files map[string]string) {
 		}
 	}
 }
+
+// TestShellSecretsStayReferences imports values interpolated from the
+// process environment: a secret's name, a key with a secret's name, or a
+// value the leak check denies is never written nor in a message; outside
+// environment it is refused at its line.
+func TestShellSecretsStayReferences(t *testing.T) {
+	canary := "ghp_" + strings.Repeat("Zq9", 12)
+	environ := []string{"STRIPE_KEY=sk_live_canary1", "PLAIN=" + canary, "SEED=canary2", "PORT=8080"}
+	for name, tc := range map[string]struct {
+		compose, want, err string
+	}{
+		"secret name":      {"    environment:\n      STRIPE_KEY: ${STRIPE_KEY}\n", `STRIPE_KEY: secret: "stripe-key"`, ""},
+		"secret key":       {"    environment:\n      SESSION_SECRET: ${SEED}\n", `SESSION_SECRET: secret: "seed"`, ""},
+		"secret value":     {"    environment:\n      OTHER: ${PLAIN}\n", `OTHER: secret: "plain"`, ""},
+		"passed through":   {"    environment:\n      - STRIPE_KEY\n", `STRIPE_KEY: secret: "stripe-key"`, ""},
+		"plain":            {"    environment:\n      PORT: ${PORT}\n", `value:    "8080"`, ""},
+		"in a command":     {"    command: [run, \"${STRIPE_KEY}\"]\n", "", "compose.yaml:4:5: service a: command interpolates ${STRIPE_KEY}, whose name says it is a secret"},
+		"value in a label": {"    labels:\n      note: \"${PLAIN}\"\n", "", "compose.yaml:5:7: service a: labels.note interpolates ${PLAIN}, whose value looks like a secret"},
+		"key of a label":   {"    labels:\n      api.token: \"${SEED}\"\n", "", "compose.yaml:5:7: service a: labels.api.token interpolates ${SEED} into api.token, whose name says it is a secret"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeAll(t, dir, map[string]string{"compose.yaml": "services:\n  a:\n    image: x/a:1\n" + tc.compose})
+			res, err := Import(context.Background(), Options{ProjectDir: dir, Into: dir, Environ: environ})
+			if tc.err != "" {
+				if err == nil || !strings.HasPrefix(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want it to start with %q", err, tc.err)
+				}
+				if strings.Contains(err.Error(), "canary") || strings.Contains(err.Error(), canary) {
+					t.Errorf("the error repeats the secret: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var all strings.Builder
+			for _, data := range res.Files {
+				all.Write(data)
+			}
+			for _, f := range res.Findings {
+				all.WriteString(f.String() + "\n")
+			}
+			if strings.Contains(all.String(), "canary") || strings.Contains(all.String(), canary) {
+				t.Errorf("a secret is written or reported:\n%s", all.String())
+			}
+			if !strings.Contains(string(res.Files[StackFile]), tc.want) {
+				t.Errorf("want %q in\n%s", tc.want, res.Files[StackFile])
+			}
+		})
+	}
+}
+
+// TestComposeErrorsHideSecrets makes compose-go refuse a secret's value
+// and checks the error names the variable, not the value.
+func TestComposeErrorsHideSecrets(t *testing.T) {
+	dir := t.TempDir()
+	writeAll(t, dir, map[string]string{"compose.yaml": "services:\n  a:\n    image: x/a:1\n    ports: [\"${API_TOKEN}\"]\n"})
+	_, err := Import(context.Background(), Options{ProjectDir: dir, Into: dir, Environ: []string{"API_TOKEN=canary0token"}})
+	if err == nil || strings.Contains(err.Error(), "canary") || !strings.Contains(err.Error(), "${API_TOKEN}") {
+		t.Errorf("err = %v, want it to name ${API_TOKEN} and not its value", err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,6 +16,9 @@ import (
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/degen-dev/degen/generator/model"
+	"github.com/degen-dev/degen/generator/policy"
 )
 
 // InputError is bad Compose input: Pos is "file:line:col" (or "file")
@@ -46,6 +50,11 @@ type source struct {
 	missing map[string]bool
 	// raw is the text of each file, for the variable references.
 	raw map[string]string
+	// env are the variables interpolation read (the process environment,
+	// then the env files), and shell the names of those the process
+	// environment gave.
+	env   map[string]string
+	shell map[string]bool
 }
 
 func loadSource(ctx context.Context, opts Options) (*source, error) {
@@ -60,7 +69,12 @@ func loadSource(ctx context.Context, opts Options) (*source, error) {
 	if err != nil {
 		return nil, err
 	}
-	src := &source{dir: abs, nodes: map[string]*yaml.Node{}, missing: map[string]bool{}, raw: map[string]string{}}
+	src := &source{dir: abs, nodes: map[string]*yaml.Node{}, missing: map[string]bool{}, raw: map[string]string{}, env: map[string]string{}, shell: map[string]bool{}}
+	for _, kv := range opts.Environ {
+		if k, _, ok := strings.Cut(kv, "="); ok {
+			src.shell[k] = true
+		}
+	}
 	files := opts.Files
 	if len(files) == 0 {
 		for _, name := range []string{"compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"} {
@@ -128,6 +142,11 @@ func loadSource(ctx context.Context, opts Options) (*source, error) {
 		}
 		po.Environment[m[1]] = placeholder(m[1])
 		src.missing[m[1]] = true
+	}
+	for k, v := range po.Environment {
+		if !src.missing[k] {
+			src.env[k] = v
+		}
 	}
 	if err != nil {
 		return nil, src.composeError(err)
@@ -300,20 +319,65 @@ func (s *source) rawEnv(service, name string) (string, bool) {
 // an escaped $$.
 var interpolation = regexp.MustCompile(`(^|[^$])(\$\$)*\$(\{|[A-Za-z_])`)
 
-// interpolated returns the paths (under services.<service>) of the values
-// the files interpolate, environment aside, sorted: their values are what
-// the model keeps.
-func (s *source) interpolated(service string) [][]string {
-	seen := map[string]bool{}
-	var out [][]string
+// variableUse finds one use of a variable in a Compose value: group 1 is
+// an escaped $$, group 2 or 3 the name of $NAME or ${NAME…}.
+var variableUse = regexp.MustCompile(`\$\$|\$([A-Za-z_][A-Za-z0-9_]*)|\$\{([A-Za-z_][A-Za-z0-9_]*)`)
+
+// variablesIn returns the variables a Compose value interpolates, in order
+// and once each (a default's own variables too: ${A:-${B}} uses A and B).
+func variablesIn(raw string) []string {
+	var out []string
+	for _, m := range variableUse.FindAllStringSubmatch(raw, -1) {
+		if n := m[1] + m[2]; n != "" && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// fromShell returns the variables of names that the process environment
+// gave.
+func (s *source) fromShell(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if s.shell[n] {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// use is a value of a service that the files interpolate: its path under
+// services.<service> and the variables it reads.
+type use struct {
+	path []string
+	vars []string
+}
+
+// interpolated returns the values of a service that the files interpolate,
+// environment aside, sorted by path: their values are what the model
+// keeps.
+func (s *source) interpolated(service string) []use {
+	seen := map[string]int{}
+	var out []use
 	var walk func(n *yaml.Node, path []string)
 	walk = func(n *yaml.Node, path []string) {
 		switch n.Kind {
 		case yaml.ScalarNode:
-			if interpolation.MatchString(n.Value) && !seen[strings.Join(path, ".")] {
-				seen[strings.Join(path, ".")] = true
-				out = append(out, append([]string(nil), path...))
+			if !interpolation.MatchString(n.Value) {
+				return
 			}
+			key := strings.Join(path, ".")
+			if i, ok := seen[key]; ok {
+				for _, v := range variablesIn(n.Value) {
+					if !slices.Contains(out[i].vars, v) {
+						out[i].vars = append(out[i].vars, v)
+					}
+				}
+				return
+			}
+			seen[key] = len(out)
+			out = append(out, use{append([]string(nil), path...), variablesIn(n.Value)})
 		case yaml.MappingNode:
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k := n.Content[i].Value
@@ -333,7 +397,7 @@ func (s *source) interpolated(service string) [][]string {
 			walk(svc, nil)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return strings.Join(out[i], ".") < strings.Join(out[j], ".") })
+	sort.Slice(out, func(i, j int) bool { return strings.Join(out[i].path, ".") < strings.Join(out[j].path, ".") })
 	return out
 }
 
@@ -368,6 +432,13 @@ func sortedSet(m map[string]bool) []string {
 // it names, relative to the project directory.
 func (s *source) composeError(err error) error {
 	msg := err.Error()
+	// The value of a secret-named variable, or one the leak check denies,
+	// is never printed: compose-go quotes a value it cannot read.
+	for _, k := range model.SortedKeys(s.env) {
+		if v := s.env[k]; len(v) >= 4 && (policy.SecretName(k) || policy.LooksSecret(v)) {
+			msg = strings.ReplaceAll(msg, v, "${"+k+"}")
+		}
+	}
 	for _, f := range s.files {
 		msg = strings.ReplaceAll(msg, f, rel(s.dir, f))
 	}

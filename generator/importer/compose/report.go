@@ -10,7 +10,8 @@ import (
 // they do: a field the schema cannot express (dropped), a value the model
 // writes differently (changed), a Compose default it writes out
 // (explicit), a name it had to change (renamed), a
-// secret it keeps as a reference (secret), or an unset variable.
+// secret it keeps as a reference (secret), an unset variable, or a value
+// the process environment gave (shell).
 type Finding struct {
 	// Service is the Compose service, or "" for a top-level entry.
 	Service string
@@ -46,6 +47,9 @@ const (
 	Renamed  Kind = "renamed"
 	Secret   Kind = "secret"
 	Unset    Kind = "unset"
+	// Shell is a value interpolated from the process environment rather
+	// than the Compose files or an env file.
+	Shell Kind = "shell"
 )
 
 // String is the report line: "docker-compose.yml:12: web: stop_signal:
