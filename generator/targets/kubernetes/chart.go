@@ -22,12 +22,12 @@ import (
 // its size is bounded before it is read, and what it renders is bounded as
 // the API server bounds it.
 const (
-	// ChartMaxTotal bounds one chart: the files of a chart directory, or
+	// chartMaxTotal bounds one chart: the files of a chart directory, or
 	// the decompressed content of a chart archive, with the subchart
 	// archives either holds (Helm's own loader allows 100 MiB).
-	ChartMaxTotal = 10 << 20
-	// ChartMaxFile bounds one file of a chart (Helm's: 5 MiB).
-	ChartMaxFile = 4 << 20
+	chartMaxTotal = 10 << 20
+	// chartMaxFile bounds one file of a chart (Helm's: 5 MiB).
+	chartMaxFile = 4 << 20
 	// maxRenderedObject bounds one object a chart renders, serialised as
 	// JSON: the API server refuses a larger one (a ConfigMap's data may
 	// not exceed 1 MiB, and etcd stores at most 1.5 MiB a request).
@@ -43,9 +43,9 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 // loadChart loads the chart rel (a chart directory or .tgz, relative to
 // the model root) through the repository's confined view: rel must stay
 // under root, a chart directory's links must stay inside the chart, and
-// the chart is bounded by ChartMaxTotal and ChartMaxFile.
+// the chart is bounded by chartMaxTotal and chartMaxFile.
 func loadChart(root, rel string) (*chart.Chart, error) {
-	repo, err := repofs.Open(root, ChartMaxTotal)
+	repo, err := repofs.Open(root, chartMaxTotal)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +54,7 @@ func loadChart(root, rel string) (*chart.Chart, error) {
 	if err != nil {
 		return nil, err
 	}
-	budget := int64(ChartMaxTotal)
+	budget := int64(chartMaxTotal)
 	var files []*loader.BufferedFile
 	if st.IsDir() {
 		files, err = chartDirFiles(repo, rel, &budget)
@@ -78,7 +78,7 @@ func loadChart(root, rel string) (*chart.Chart, error) {
 // .helmignore names (as Helm's directory loader does), and takes what it
 // read from budget.
 func chartDirFiles(repo *repofs.Repo, rel string, budget *int64) ([]*loader.BufferedFile, error) {
-	dir, err := repo.Sub(rel, ChartMaxFile)
+	dir, err := repo.Sub(rel, chartMaxFile)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +116,7 @@ func chartArchiveFiles(data []byte, budget *int64) ([]*loader.BufferedFile, erro
 		return nil, fmt.Errorf("is not a readable chart archive: %v", err)
 	}
 	if n > *budget {
-		return nil, fmt.Errorf("decompresses to more than %d bytes, the most degen reads of one chart (subchart archives included): make it smaller", int64(ChartMaxTotal))
+		return nil, fmt.Errorf("decompresses to more than %d bytes, the most degen reads of one chart (subchart archives included): make it smaller", int64(chartMaxTotal))
 	}
 	*budget -= n
 	files, err := loader.LoadArchiveFiles(bytes.NewReader(data))
@@ -124,8 +124,8 @@ func chartArchiveFiles(data []byte, budget *int64) ([]*loader.BufferedFile, erro
 		return nil, err
 	}
 	for _, f := range files {
-		if len(f.Data) > ChartMaxFile {
-			return nil, fmt.Errorf("holds %s, larger than %d bytes, the most degen reads of one chart file: make it smaller", f.Name, int64(ChartMaxFile))
+		if len(f.Data) > chartMaxFile {
+			return nil, fmt.Errorf("holds %s, larger than %d bytes, the most degen reads of one chart file: make it smaller", f.Name, int64(chartMaxFile))
 		}
 	}
 	return files, nil

@@ -2,6 +2,7 @@ package kubernetes
 
 import (
 	"encoding/json"
+	"errors"
 	"path"
 	"sort"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	psapolicy "k8s.io/pod-security-admission/policy"
 	"sigs.k8s.io/yaml"
 
+	"github.com/degen-dev/degen/generator/internal/repofs"
 	"github.com/degen-dev/degen/generator/model"
 )
 
@@ -34,7 +36,11 @@ func (b *builder) components() error {
 		sel := model.P("components", name, "chart")
 		chrt, err := loadChart(env.Root, c.Chart)
 		if err != nil {
-			return b.errorAt(sel, "component %q: chart %s: %v (a chart is a chart directory or .tgz under the model root, whose links stay inside the chart, of at most %d bytes, %d a file)", name, c.Chart, err, ChartMaxTotal, ChartMaxFile)
+			const limits = "a chart is a directory or .tgz under the model root, whose links stay inside the chart, of at most 10 MiB (decompressed), 4 MiB a file"
+			if re := (*repofs.Error)(nil); errors.As(err, &re) && re.Path == c.Chart {
+				return b.errorAt(sel, "component %q: chart %v (%s)", name, err, limits)
+			}
+			return b.errorAt(sel, "component %q: chart %s: %v (%s)", name, c.Chart, err, limits)
 		}
 		vals := map[string]any{}
 		for k, v := range c.Values {
