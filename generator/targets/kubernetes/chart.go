@@ -38,7 +38,8 @@ const (
 	maxSubchartDepth = 8
 )
 
-var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+// utf8BOM is the byte order mark Helm's loaders strip from a file.
+const utf8BOM = "\xEF\xBB\xBF"
 
 // loadChart loads the chart rel (a chart directory or .tgz, relative to
 // the model root) through the repository's confined view: rel must stay
@@ -97,7 +98,7 @@ func chartDirFiles(repo *repofs.Repo, rel string, budget *int64) ([]*loader.Buff
 	var files []*loader.BufferedFile
 	err = dir.WalkSkip(".", *budget, rules.Ignore, func(name string, data []byte) error {
 		*budget -= int64(len(data))
-		files = append(files, &loader.BufferedFile{Name: name, Data: bytes.TrimPrefix(data, utf8BOM)})
+		files = append(files, &loader.BufferedFile{Name: name, Data: bytes.TrimPrefix(data, []byte(utf8BOM))})
 		return nil
 	})
 	return files, err
