@@ -48,20 +48,7 @@ func (c chartCase) setup(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
-	must(filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(repo, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(repo, rel), data, 0o644)
-	}))
+	copyTree(t, src, repo)
 	must(os.WriteFile(filepath.Join(top, "canary.txt"), []byte(canaryToken+"-file\n"), 0o644))
 	level := c.level
 	if level == "" {
