@@ -32,8 +32,8 @@ type chartCase struct {
 	files  map[string]string
 	links  map[string]string
 	sparse map[string]int64
-	// tgz packs the chart directory charts/c into charts/c.tgz.
-	tgz bool
+	// packs are chart archives to write, each of a directory (as c/...).
+	packs map[string]string
 }
 
 // setup writes the case under a new directory and returns the model root.
@@ -83,8 +83,10 @@ func (c chartCase) setup(t *testing.T) string {
 		must(os.MkdirAll(filepath.Dir(fp), 0o755))
 		must(os.Symlink(strings.ReplaceAll(target, "$TOP", top), fp))
 	}
-	if c.tgz {
-		must(os.WriteFile(filepath.Join(repo, "charts", "c.tgz"), packChart(t, filepath.Join(repo, "charts", "c")), 0o644))
+	for archive, dir := range c.packs {
+		fp := filepath.Join(repo, filepath.FromSlash(archive))
+		must(os.MkdirAll(filepath.Dir(fp), 0o755))
+		must(os.WriteFile(fp, packChart(t, filepath.Join(repo, filepath.FromSlash(dir))), 0o644))
 	}
 	return repo
 }
@@ -216,11 +218,15 @@ func TestHelmChartRefused(t *testing.T) {
 			`"files/data" is larger than 4194304 bytes`,
 		},
 		"archive decompressing over the total": {
-			chartCase{chart: "charts/c.tgz", tgz: true, files: configMapChart(nil), sparse: map[string]int64{"charts/c/files/a": 3 << 20, "charts/c/files/b": 3 << 20, "charts/c/files/c": 3 << 20, "charts/c/files/d": 3 << 20}},
+			chartCase{chart: "charts/c.tgz", packs: map[string]string{"charts/c.tgz": "charts/c"}, files: configMapChart(nil), sparse: map[string]int64{"charts/c/files/a": 3 << 20, "charts/c/files/b": 3 << 20, "charts/c/files/c": 3 << 20, "charts/c/files/d": 3 << 20}},
 			`decompresses to more than 10485760 bytes`,
 		},
+		"subchart archive decompressing over the total": {
+			chartCase{chart: "charts/c", files: configMapChart(map[string]string{"sub/Chart.yaml": "apiVersion: v2\nname: sub\nversion: 0.1.0\n"}), packs: map[string]string{"charts/c/charts/sub.tgz": "sub"}, sparse: map[string]int64{"sub/files/a": 3 << 20, "sub/files/b": 3 << 20, "sub/files/c": 3 << 20, "sub/files/d": 3 << 20}},
+			`chart charts/c: subchart charts/sub.tgz: decompresses to more than 10485760 bytes`,
+		},
 		"archive file over the limit": {
-			chartCase{chart: "charts/c.tgz", tgz: true, files: configMapChart(nil), sparse: map[string]int64{"charts/c/files/data": chartMaxFile + 1}},
+			chartCase{chart: "charts/c.tgz", packs: map[string]string{"charts/c.tgz": "charts/c"}, files: configMapChart(nil), sparse: map[string]int64{"charts/c/files/data": chartMaxFile + 1}},
 			`larger than 4194304 bytes`,
 		},
 		"object over 1 MiB": {
@@ -269,7 +275,7 @@ func TestHelmChartAccepted(t *testing.T) {
 	}
 	for name, c := range map[string]chartCase{
 		"directory at restricted": {chart: "charts/c", level: levelRestricted, files: files, links: map[string]string{"charts/c/files/data": "real", "charts/c/ignored/out": "/proc/self/environ"}},
-		"archive at baseline":     {chart: "charts/c.tgz", tgz: true, files: files, links: map[string]string{"charts/c/files/data": "real"}},
+		"archive at baseline":     {chart: "charts/c.tgz", packs: map[string]string{"charts/c.tgz": "charts/c"}, files: files, links: map[string]string{"charts/c/files/data": "real"}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := c.setup(t)
