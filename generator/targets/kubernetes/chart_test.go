@@ -32,6 +32,8 @@ type chartCase struct {
 	files  map[string]string
 	links  map[string]string
 	sparse map[string]int64
+	// base puts the component in #Base, in every environment and the base.
+	base bool
 	// packs are chart archives to write, each of a directory (as c/...).
 	packs map[string]string
 }
@@ -56,6 +58,12 @@ func (c chartCase) setup(t *testing.T) string {
 	}
 	files := map[string]string{"envs/zz_bad.cue": "@if(prod)\n\npackage envs\n\nenvironments: prod: kubernetes: podSecurity: \"" + level + "\"\n" +
 		"environments: prod: components: c: {\n\tchart: \"" + strings.ReplaceAll(c.chart, "$TOP", top) + "\"\n\tgroup: \"services\"\n\tvalues: {}\n}\n"}
+	if c.base { // in every instance, the base's included
+		bad := files["envs/zz_bad.cue"]
+		i := strings.Index(bad, "environments: prod: components:")
+		files["envs/zz_bad.cue"] = bad[:i]
+		files["envs/zz_base.cue"] = "package envs\n\n" + strings.Replace(bad[i:], "environments: prod: components:", "#Base: components:", 1)
+	}
 	if level == levelRestricted { // what the solo service needs at restricted
 		files["envs/zz_bad.cue"] += "environments: prod: kubernetes: security: {runAsNonRoot: true, dropAllCapabilities: true}\n"
 	}
@@ -141,6 +149,14 @@ binaryData:
 	for k, v := range extra {
 		files[k] = v
 	}
+	return files
+}
+
+// privilegedPod is a Deployment of one privileged container, with the
+// file files/real for configMapChart.
+func privilegedPod() map[string]string {
+	files := podChart("      containers:\n        - name: app\n          image: busybox:1.36\n          securityContext: {privileged: true}\n")
+	files["charts/c/files/real"] = "hello\n"
 	return files
 }
 
@@ -238,7 +254,7 @@ func TestHelmChartRefused(t *testing.T) {
 			`renders more than 10000 objects`,
 		},
 		"privileged pod at baseline": {
-			chartCase{chart: "charts/c", files: podChart("      containers:\n        - name: app\n          image: busybox:1.36\n          securityContext: {privileged: true}\n")},
+			chartCase{chart: "charts/c", files: privilegedPod()},
 			`component "c": Deployment c-web of c/templates/deploy.yaml cannot run in namespace echo at Pod Security level "baseline" (kubernetes.podSecurity): privileged (container "app" must not set securityContext.privileged=true)`,
 		},
 		"host network at restricted": {
@@ -275,7 +291,10 @@ func TestHelmChartAccepted(t *testing.T) {
 	}
 	for name, c := range map[string]chartCase{
 		"directory at restricted": {chart: "charts/c", level: levelRestricted, files: files, links: map[string]string{"charts/c/files/data": "real", "charts/c/ignored/out": "/proc/self/environ"}},
-		"archive at baseline":     {chart: "charts/c.tgz", packs: map[string]string{"charts/c.tgz": "charts/c"}, files: files, links: map[string]string{"charts/c/files/data": "real"}},
+		// The base has no Namespace: its components' pods are judged at
+		// each environment's level alone.
+		"privileged pod of the base at privileged": {chart: "charts/c", base: true, level: levelPrivileged, files: configMapChart(privilegedPod()), links: map[string]string{"charts/c/files/data": "real"}},
+		"archive at baseline":                      {chart: "charts/c.tgz", packs: map[string]string{"charts/c.tgz": "charts/c"}, files: files, links: map[string]string{"charts/c/files/data": "real"}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := c.setup(t)

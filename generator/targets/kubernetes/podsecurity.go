@@ -236,10 +236,11 @@ func (b *builder) checkPodSecurity(s *model.Service, pod *corev1.PodSpec, hostPa
 }
 
 // podChecker is the Pod Security admission's own evaluator, for the pods
-// of Helm components at the environment's level (nil at "privileged",
-// which admits any pod).
+// of Helm components at the environment's level: nil at "privileged",
+// which admits any pod, and for the base, which has no Namespace (an
+// environment's build judges the base's components at its level).
 func (b *builder) podChecker() (psapolicy.Evaluator, error) {
-	if b.env.Kubernetes.PodSecurity == levelPrivileged {
+	if !b.envOnly || b.env.Kubernetes.PodSecurity == levelPrivileged {
 		return nil, nil
 	}
 	return psapolicy.NewEvaluator(psapolicy.DefaultChecks(), nil)
