@@ -36,12 +36,14 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/degen-dev/degen/generator/internal/repofs"
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/policy"
 	"github.com/degen-dev/degen/generator/target"
@@ -406,28 +408,40 @@ func binaryID() string {
 }
 
 // HashPath hashes the file or directory tree at rel under dir (every
-// regular file by path and content); a missing path hashes as "missing".
+// regular file by path and content), read through the model's confined
+// view (repofs: nothing outside dir, under .git/ or .degen/, nor more than
+// hashMax bytes); a path it cannot read hashes as "missing".
 func HashPath(dir, rel string) string {
-	root := filepath.Join(dir, filepath.FromSlash(rel))
+	repo, err := repofs.Open(dir, hashMax)
+	if err != nil {
+		return "missing"
+	}
+	defer repo.Close()
 	h := sha256.New()
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	add := func(p string, data []byte) error {
+		r := strings.TrimPrefix(strings.TrimPrefix(p, path.Clean(rel)), "/")
+		if r == "" {
+			r = "."
 		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		r, _ := filepath.Rel(root, p)
-		fmt.Fprintf(h, "file %q %d\n", filepath.ToSlash(r), len(data))
+		fmt.Fprintf(h, "file %q %d\n", r, len(data))
 		h.Write(data)
 		return nil
-	})
+	}
+	st, err := repo.Stat(rel)
+	if err == nil && st.IsDir() {
+		err = repo.Walk(rel, hashMax, add)
+	} else if err == nil {
+		var data []byte
+		if data, err = repo.ReadFile(rel); err == nil {
+			err = add(rel, data)
+		}
+	}
 	if err != nil {
 		return "missing"
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+// hashMax bounds what HashPath reads of one input: more than any input a
+// build reads (a Helm chart is at most 10 MiB).
+const hashMax = 16 << 20

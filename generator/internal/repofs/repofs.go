@@ -311,6 +311,14 @@ func (f iofs) Stat(name string) (fs.FileInfo, error) {
 // the limit and stopping once the files read add up to more than total
 // bytes. Symbolic links are followed with the view's checks.
 func (r *Repo) Walk(dir string, total int64, fn func(rel string, data []byte) error) error {
+	return r.WalkSkip(dir, total, nil, fn)
+}
+
+// WalkSkip is Walk leaving out every file and directory for which skip
+// (given its path relative to the view and what it is) says true: a
+// skipped directory is neither read nor counted, as Helm leaves out what a
+// chart's .helmignore names. A nil skip leaves out nothing.
+func (r *Repo) WalkSkip(dir string, total int64, skip func(rel string, fi fs.FileInfo) bool, fn func(rel string, data []byte) error) error {
 	var sum int64
 	var walk func(d string, depth int) error
 	walk = func(d string, depth int) error {
@@ -337,6 +345,9 @@ func (r *Repo) Walk(dir string, total int64, fn func(rel string, data []byte) er
 			if err != nil {
 				return err
 			}
+			if skip != nil && skip(p, st) {
+				continue
+			}
 			if st.IsDir() {
 				if err := walk(p, depth+1); err != nil {
 					return err
@@ -344,7 +355,11 @@ func (r *Repo) Walk(dir string, total int64, fn func(rel string, data []byte) er
 				continue
 			}
 			if sum += st.Size(); sum > total {
-				return &Error{Path: dir, Reason: fmt.Sprintf("holds more than %d bytes of files, the most degen reads of one directory: make it smaller", total)}
+				name := dir
+				if path.Clean(dir) == "." && r.sub != "" {
+					name = r.sub // a Sub view's own directory
+				}
+				return &Error{Path: name, Reason: fmt.Sprintf("holds more than %d bytes of files, the most degen reads of one directory: make it smaller", total)}
 			}
 			data, err := r.ReadFile(p)
 			if err != nil {

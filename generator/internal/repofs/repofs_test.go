@@ -97,4 +97,18 @@ func TestSubConfinesToItsDirectory(t *testing.T) {
 	if err := r.Walk("charts/c", 5, func(string, []byte) error { return nil }); err == nil {
 		t.Error("Walk over its total: no error")
 	}
+	// WalkSkip: a skipped directory is neither read nor counted (so a link
+	// leaving the view inside it is no error), and a Sub view's total is
+	// reported at the view's directory.
+	names = nil
+	skip := func(rel string, fi fs.FileInfo) bool { return rel == "templates" && fi.IsDir() }
+	must(t, c.WalkSkip(".", 1000, skip, func(rel string, _ []byte) error { names = append(names, rel); return nil }))
+	if len(names) != 1 || names[0] != "Chart.yaml" {
+		t.Errorf("WalkSkip read %v, want [Chart.yaml]", names)
+	}
+	err = c.WalkSkip(".", 3, skip, func(string, []byte) error { return nil })
+	var re *Error
+	if !errors.As(err, &re) || re.Path != "charts/c" {
+		t.Errorf("over the total: %v, want an error at charts/c", err)
+	}
 }

@@ -1,18 +1,20 @@
 package kubernetes
 
 import (
+	"encoding/json"
+	"errors"
 	"path"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 
-	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/engine"
 	"helm.sh/helm/v3/pkg/releaseutil"
+	psapolicy "k8s.io/pod-security-admission/policy"
 	"sigs.k8s.io/yaml"
 
+	"github.com/degen-dev/degen/generator/internal/repofs"
 	"github.com/degen-dev/degen/generator/model"
 )
 
@@ -22,16 +24,23 @@ import (
 // environment's namespace.
 func (b *builder) components() error {
 	env := b.env
+	if len(env.Components) == 0 {
+		return nil
+	}
+	psa, err := b.podChecker()
+	if err != nil {
+		return err
+	}
 	for _, name := range model.SortedKeys(env.Components) {
 		c := env.Components[name]
 		sel := model.P("components", name, "chart")
-		dir := c.Chart
-		if !filepath.IsAbs(dir) {
-			dir = filepath.Join(env.Root, filepath.FromSlash(c.Chart))
-		}
-		chrt, err := loader.Load(dir)
+		chrt, err := loadChart(env.Root, c.Chart)
 		if err != nil {
-			return b.errorAt(sel, "component %q: loading chart %s: %v: chart must be a chart directory or .tgz relative to the repository root", name, c.Chart, err)
+			const limits = "a chart is a directory or .tgz under the model root, whose links stay inside the chart, of at most 10 MiB (decompressed), 4 MiB a file"
+			if re := (*repofs.Error)(nil); errors.As(err, &re) && re.Path == c.Chart {
+				return b.errorAt(sel, "component %q: chart %v (%s)", name, err, limits)
+			}
+			return b.errorAt(sel, "component %q: chart %s: %v (%s)", name, c.Chart, err, limits)
 		}
 		vals := map[string]any{}
 		for k, v := range c.Values {
@@ -48,7 +57,7 @@ func (b *builder) components() error {
 		if err != nil {
 			return b.errorAt(sel, "component %q: rendering chart %s: %v", name, c.Chart, err)
 		}
-		if err := b.addRendered(name, c, rendered, sel); err != nil {
+		if err := b.addRendered(name, c, rendered, sel, psa); err != nil {
 			return err
 		}
 	}
@@ -57,7 +66,7 @@ func (b *builder) components() error {
 
 // addRendered parses the rendered templates in file order, skipping notes,
 // empty documents and hooks (which only Helm itself would run).
-func (b *builder) addRendered(name string, c model.Component, rendered map[string]string, sel string) error {
+func (b *builder) addRendered(name string, c model.Component, rendered map[string]string, sel string, psa psapolicy.Evaluator) error {
 	files := make([]string, 0, len(rendered))
 	for f := range rendered {
 		if strings.HasSuffix(f, "NOTES.txt") || strings.HasPrefix(path.Base(f), "_") {
@@ -66,6 +75,7 @@ func (b *builder) addRendered(name string, c model.Component, rendered map[strin
 		files = append(files, f)
 	}
 	sort.Strings(files)
+	count := 0
 	for _, f := range files {
 		docs := releaseutil.SplitManifests(rendered[f])
 		keys := make([]string, 0, len(docs))
@@ -82,9 +92,15 @@ func (b *builder) addRendered(name string, c model.Component, rendered map[strin
 			if len(obj) == 0 {
 				continue
 			}
+			if count++; count > maxRenderedObjects {
+				return b.errorAt(sel, "component %q: the chart renders more than %d objects, the most degen writes of one component: render fewer", name, maxRenderedObjects)
+			}
 			o := object{concern: c.Group, obj: obj}
 			if o.apiVersion() == "" || o.kind() == "" || o.name() == "" {
 				return b.errorAt(sel, "component %q: %s renders an object without apiVersion, kind or metadata.name", name, f)
+			}
+			if data, err := json.Marshal(obj); err != nil || len(data) > maxRenderedObject {
+				return b.errorAt(sel, "component %q: %s renders %s %s of more than %d bytes (JSON), which the API server refuses: render a smaller object (a ConfigMap or Secret holds at most 1 MiB)", name, f, o.kind(), o.name(), maxRenderedObject)
 			}
 			md := obj["metadata"].(map[string]any)
 			if ann, ok := md["annotations"].(map[string]any); ok && ann["helm.sh/hook"] != nil {
@@ -94,6 +110,9 @@ func (b *builder) addRendered(name string, c model.Component, rendered map[strin
 			// The overlay sets the namespace, as for every other object.
 			delete(md, "namespace")
 			prune(obj)
+			if err := b.checkComponentPodSecurity(psa, name, sel, f, o); err != nil {
+				return err
+			}
 			b.objs = append(b.objs, o)
 		}
 	}

@@ -22,24 +22,7 @@ func tempModel(t *testing.T, extra map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for _, sub := range []string{"cue.mod", "envs", "infra"} {
-		src := filepath.Join(repoRoot, sub)
-		err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(repoRoot, p)
-			if d.IsDir() {
-				return os.MkdirAll(filepath.Join(dir, rel), 0o755)
-			}
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(dir, rel), data, 0o644)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		copyTree(t, filepath.Join(repoRoot, sub), filepath.Join(dir, sub))
 	}
 	for p, content := range extra {
 		fp := filepath.Join(dir, filepath.FromSlash(p))
@@ -51,6 +34,28 @@ func tempModel(t *testing.T, extra map[string]string) string {
 		}
 	}
 	return dir
+}
+
+// copyTree copies the directory src to dst.
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestBadInput expects each bad model to fail with a message that names

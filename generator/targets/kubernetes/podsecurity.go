@@ -1,10 +1,13 @@
 package kubernetes
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	psaapi "k8s.io/pod-security-admission/api"
+	psapolicy "k8s.io/pod-security-admission/policy"
 
 	"github.com/degen-dev/degen/generator/model"
 )
@@ -19,8 +22,9 @@ import (
 // each. The reasons are the Pod Security admission checker's own
 // (k8s.io/pod-security-admission/policy CheckResult.ForbiddenReason); the
 // tests run that checker over every built pod and compare its reasons with
-// these. The checker itself is not imported: degen's binary stays free of
-// it.
+// these. The pods a Helm component renders are the chart's, decided by no
+// model field: degen runs the checker itself on those
+// (checkComponentPodSecurity).
 const (
 	levelPrivileged = "privileged"
 	levelBaseline   = "baseline"
@@ -229,4 +233,83 @@ func (b *builder) checkPodSecurity(s *model.Service, pod *corev1.PodSpec, hostPa
 	return b.errorf(s.Name, first,
 		"service %q cannot run in namespace %s at Pod Security level %q (kubernetes.podSecurity): %s; change these fields (the environment's defaults are kubernetes.security, a service's own security overrides them), or set kubernetes.podSecurity to a level the pod meets (\"privileged\" admits any pod)",
 		s.Name, b.env.Namespace, level, strings.Join(parts, "; "))
+}
+
+// podChecker is the Pod Security admission's own evaluator, for the pods
+// of Helm components at the environment's level: nil at "privileged",
+// which admits any pod, and for the base, which has no Namespace (an
+// environment's build judges the base's components at its level).
+func (b *builder) podChecker() (psapolicy.Evaluator, error) {
+	if !b.envOnly || b.env.Kubernetes.PodSecurity == levelPrivileged {
+		return nil, nil
+	}
+	return psapolicy.NewEvaluator(psapolicy.DefaultChecks(), nil)
+}
+
+// checkComponentPodSecurity is an error at the component's chart when o,
+// an object the chart renders from file, creates a pod (a Pod, or the pod
+// template of a workload of the core, apps or batch group) that the
+// environment's Pod Security level refuses, giving the checker's reasons.
+func (b *builder) checkComponentPodSecurity(e psapolicy.Evaluator, component, sel, file string, o object) error {
+	if e == nil {
+		return nil
+	}
+	pod, ok, err := renderedPod(o)
+	if !ok {
+		return nil
+	}
+	if err != nil {
+		return b.errorAt(sel, "component %q: %s renders %s %s whose pod is not a Kubernetes pod: %v", component, file, o.kind(), o.name(), err)
+	}
+	level := b.env.Kubernetes.PodSecurity
+	lv, err := psaapi.ParseLevel(level)
+	if err != nil {
+		return err
+	}
+	agg := psapolicy.AggregateCheckResults(e.EvaluatePod(psaapi.LevelVersion{Level: lv, Version: psaapi.LatestVersion()}, &pod.ObjectMeta, &pod.Spec))
+	if agg.Allowed {
+		return nil
+	}
+	parts := make([]string, 0, len(agg.ForbiddenReasons))
+	for i, r := range agg.ForbiddenReasons {
+		if d := agg.ForbiddenDetails[i]; d != "" {
+			r += " (" + d + ")"
+		}
+		parts = append(parts, r)
+	}
+	return b.errorAt(sel,
+		"component %q: %s %s of %s cannot run in namespace %s at Pod Security level %q (kubernetes.podSecurity): %s; change the component's values so that the chart's pods meet the level, or set kubernetes.podSecurity to a level they meet (\"privileged\" admits any pod)",
+		component, o.kind(), o.name(), file, b.env.Namespace, level, strings.Join(parts, "; "))
+}
+
+// renderedPod is the pod o creates as the API server sees it, and whether
+// o creates one.
+func renderedPod(o object) (*corev1.PodTemplateSpec, bool, error) {
+	group := ""
+	if i := strings.LastIndex(o.apiVersion(), "/"); i >= 0 {
+		group = o.apiVersion()[:i]
+	}
+	spec, _ := o.obj["spec"].(map[string]any)
+	var tmpl any
+	switch group + "/" + o.kind() {
+	case "/Pod":
+		tmpl = map[string]any{"metadata": o.obj["metadata"], "spec": o.obj["spec"]}
+	case "/ReplicationController", "apps/Deployment", "apps/StatefulSet", "apps/DaemonSet", "apps/ReplicaSet", "batch/Job":
+		tmpl = spec["template"]
+	case "batch/CronJob":
+		jt, _ := spec["jobTemplate"].(map[string]any)
+		js, _ := jt["spec"].(map[string]any)
+		tmpl = js["template"]
+	default:
+		return nil, false, nil
+	}
+	data, err := json.Marshal(tmpl)
+	if err != nil {
+		return nil, true, err
+	}
+	var pod corev1.PodTemplateSpec
+	if err := json.Unmarshal(data, &pod); err != nil {
+		return nil, true, err
+	}
+	return &pod, true, nil
 }
