@@ -211,7 +211,11 @@ var markdownEntities = strings.NewReplacer(
 // then every character Markdown or HTML would read (see markdownEntities)
 // as an HTML entity. The result is one line that opens no element, comment,
 // code span, link or emphasis.
-func Markdown(s string) string { return markdownEntities.Replace(Line(s)) }
+func Markdown(s string) string { return Entities(Line(s)) }
+
+// Entities replaces, in text already escaped by Line or JSON, every
+// character Markdown or HTML would read by its HTML entity (see Markdown).
+func Entities(escaped string) string { return markdownEntities.Replace(escaped) }
 
 // CodeSpan renders s as a Markdown code span: Line's escaping, between
 // backtick strings longer than any run of backticks in it (padded with a
