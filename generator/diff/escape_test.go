@@ -6,7 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/degen-dev/degen/generator/internal/textesc"
+	"github.com/degen-dev/degen/generator/textesc"
 )
 
 // rawUnsafe returns the first control, bidi control or invalid byte of s

@@ -10,7 +10,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
-	"github.com/degen-dev/degen/generator/internal/textesc"
+	"github.com/degen-dev/degen/generator/textesc"
 )
 
 // MarkdownLimit is the largest Markdown report: GitHub refuses comments
@@ -118,22 +118,12 @@ func fieldPrefix(field string) string {
 func changeText(c Change, paint func(string, string) string) string {
 	switch {
 	case c.OldMissing:
-		return paint(colGreen, "(added) "+showValue(c.New))
+		return paint(colGreen, "(added) "+textesc.Value(c.New))
 	case c.NewMissing:
-		return paint(colRed, "(removed) "+showValue(c.Old))
+		return paint(colRed, "(removed) "+textesc.Value(c.Old))
 	default:
-		return paint(colRed, showValue(c.Old)) + " → " + paint(colGreen, showValue(c.New))
+		return paint(colRed, textesc.Value(c.Old)) + " → " + paint(colGreen, textesc.Value(c.New))
 	}
-}
-
-// showValue escapes a rendered value (Change.Old or New) for one line: a
-// JSON text by textesc.JSON, whose escapes are JSON's own and leave the
-// value the same, anything else by textesc.Line.
-func showValue(v string) string {
-	if json.Valid([]byte(v)) && !strings.Contains(v, "\n") {
-		return textesc.JSON(v)
-	}
-	return textesc.Line(v)
 }
 
 // WriteJSON prints the report as indented JSON, every control and bidi
@@ -364,7 +354,7 @@ func fenced(b *strings.Builder, lang, text string) {
 // valueLimit bytes on a character and escape boundary, and with what
 // Markdown or HTML would read replaced by entities.
 func code(v string) string {
-	return "<code>" + textesc.Entities(textesc.Truncate(showValue(v), valueLimit)) + "</code>"
+	return "<code>" + textesc.Entities(textesc.Truncate(textesc.Value(v), valueLimit)) + "</code>"
 }
 
 // truncationNote is the longest note truncated can append.

@@ -40,6 +40,7 @@
 package textesc
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -196,26 +197,57 @@ func JSON(s string) string {
 	return b.String()
 }
 
-// markdownEntities are the characters Markdown or HTML would read in text
-// outside a code block: HTML's & < >, the backslash (Markdown's escape,
-// which would turn a \\ of Line back into one backslash), the backtick of
-// code spans, the | of table cells, and the * _ ~ [ ] of emphasis,
-// strike-through and links.
-var markdownEntities = strings.NewReplacer(
-	"&", "&amp;", "<", "&lt;", ">", "&gt;", `\`, "&#92;", "`", "&#96;",
-	"|", "&#124;", "*", "&#42;", "_", "&#95;", "~", "&#126;", "[", "&#91;", "]", "&#93;",
-)
+// Value escapes a value rendered as compact JSON text ("2Gi", 3,
+// ["a","b"]) for one line: by JSON when it is a JSON text of one line, whose
+// escapes are JSON's own and leave the value the same, else (a CUE
+// expression, "(redacted)") by Line.
+func Value(v string) string {
+	if !strings.Contains(v, "\n") && json.Valid([]byte(v)) {
+		return JSON(v)
+	}
+	return Line(v)
+}
+
+// entity is the HTML entity Markdown escaping writes for c, or "" for a
+// character Markdown and HTML read as itself: HTML's & < >, the backslash
+// (Markdown's escape, which would turn a \\ of Line back into one
+// backslash), the backtick of code spans, the | of table cells, and the
+// * _ ~ [ ] of emphasis, strike-through and links.
+func entity(c byte) string {
+	switch c {
+	case '&':
+		return "&amp;"
+	case '<':
+		return "&lt;"
+	case '>':
+		return "&gt;"
+	case '\\', '`', '|', '*', '_', '~', '[', ']':
+		return fmt.Sprintf("&#%d;", c)
+	}
+	return ""
+}
 
 // Markdown escapes s for Markdown outside a code block, in a paragraph, a
 // table cell or an inline HTML element such as <code>: Line's escaping,
-// then every character Markdown or HTML would read (see markdownEntities)
+// then every character Markdown or HTML would read (see entity)
 // as an HTML entity. The result is one line that opens no element, comment,
 // code span, link or emphasis.
 func Markdown(s string) string { return Entities(Line(s)) }
 
 // Entities replaces, in text already escaped by Line or JSON, every
 // character Markdown or HTML would read by its HTML entity (see Markdown).
-func Entities(escaped string) string { return markdownEntities.Replace(escaped) }
+func Entities(escaped string) string {
+	var b strings.Builder
+	b.Grow(len(escaped))
+	for i := 0; i < len(escaped); i++ {
+		if e := entity(escaped[i]); e != "" {
+			b.WriteString(e)
+		} else {
+			b.WriteByte(escaped[i])
+		}
+	}
+	return b.String()
+}
 
 // CodeSpan renders s as a Markdown code span: Line's escaping, between
 // backtick strings longer than any run of backticks in it (padded with a
