@@ -282,15 +282,17 @@ func longestRun(s string, c byte) int {
 }
 
 // CodeBlock renders text as a fenced Markdown code block with the info
-// string lang, every line (the fences too) prefixed by indent: the lines
-// of text escaped by Lines (so a CR cannot end a line), each cut by
-// Truncate to width bytes when width > 0, between fences (Fence) that no
-// line of it can close. Nothing in a code block opens HTML, so an <!-- in
-// it hides nothing.
+// string lang, every line (the fences too) prefixed by indent: each line
+// of text (split at LF) escaped by Line, as the text report shows it (so a
+// CR cannot end a line), cut by Truncate to width bytes when width > 0,
+// between fences (Fence) that no line of it can close. Nothing in a code
+// block opens HTML, so an <!-- in it hides nothing.
 func CodeBlock(indent, lang, text string, width int) string {
-	text = Lines(strings.TrimSuffix(text, "\n"))
-	lines := strings.Split(text, "\n")
-	fence := Fence(text)
+	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = Line(l)
+	}
+	fence := Fence(strings.Join(lines, "\n"))
 	var b strings.Builder
 	b.WriteString(indent + fence + Line(strings.ReplaceAll(lang, "`", "")) + "\n")
 	for _, l := range lines {
