@@ -23,7 +23,8 @@
 // A backslash of the text is shown as \\ exactly where it would otherwise
 // read as the start of an escape: before another backslash, before an
 // escaped rune, before r, n (Line only) or t, before x and two hex digits and
-// before u and four hex digits. Any other backslash is shown as it is, so a
+// before u and four hex digits (Lines, which keeps LF and tab raw, reads
+// \n and \t as text). Any other backslash is shown as it is, so a
 // Windows path or a regular expression stays readable. Read from left to
 // right, \\ is a backslash, the forms above are escapes and any other
 // backslash is itself: every output reads back to exactly one text, so the
@@ -65,8 +66,11 @@ func Unsafe(r rune) bool {
 // a bidi control or invalid UTF-8, and the result holds no line break.
 func Line(s string) string { return escape(s, false) }
 
-// Lines escapes s keeping its line feeds: every other unsafe rune is
-// escaped, CR included, so the lines of the result are the lines of s.
+// Lines escapes s keeping its line feeds and tabs, for a message of
+// several lines (an error, with cobra's tab-indented suggestions): every
+// other unsafe rune is escaped, CR included, so the lines of the result are
+// the lines of s. A tab moves the cursor right only, and overwrites
+// nothing.
 func Lines(s string) string { return escape(s, true) }
 
 func escape(s string, keepLF bool) string {
@@ -80,8 +84,8 @@ func escape(s string, keepLF bool) string {
 		switch {
 		case r == utf8.RuneError && n == 1:
 			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == '\n' && keepLF:
-			b.WriteByte('\n')
+		case (r == '\n' || r == '\t') && keepLF:
+			b.WriteByte(byte(r))
 		case Unsafe(r):
 			b.WriteString(runeEscape(r))
 		case r == '\\' && readsAsEscape(s[i+1:], keepLF):
@@ -100,7 +104,7 @@ func safe(s string, keepLF, backslash bool) bool {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c == '\\' && backslash || c == 0x7f || c < 0x20 && !(keepLF && c == '\n') {
+			if c == '\\' && backslash || c == 0x7f || c < 0x20 && !(keepLF && (c == '\n' || c == '\t')) {
 				return false
 			}
 			i++
@@ -139,13 +143,13 @@ func readsAsEscape(rest string, keepLF bool) bool {
 	}
 	r, n := utf8.DecodeRuneInString(rest)
 	switch {
-	case r == utf8.RuneError && n == 1, Unsafe(r) && !(keepLF && r == '\n'):
+	case r == utf8.RuneError && n == 1, Unsafe(r) && !(keepLF && (r == '\n' || r == '\t')):
 		return true
 	}
 	switch rest[0] {
-	case '\\', 'r', 't':
+	case '\\', 'r':
 		return true
-	case 'n':
+	case 'n', 't':
 		return !keepLF
 	case 'x':
 		return hexDigits(rest[1:], 2)

@@ -47,6 +47,7 @@ func TestLines(t *testing.T) {
 		{`printf "%s\n"`, `printf "%s\n"`},
 		{"x\\\ny", "x\\\ny"},
 		{`\r`, `\\r`},
+		{"a\tb \\t", "a\tb \\t"},
 	} {
 		if got := Lines(c.in); got != c.want {
 			t.Errorf("Lines(%q) = %q, want %q", c.in, got, c.want)
@@ -131,7 +132,7 @@ func decode(s string, keepLF bool) string {
 		case rest[0] == 'r':
 			b.WriteByte('\r')
 			i += 2
-		case rest[0] == 't':
+		case rest[0] == 't' && !keepLF:
 			b.WriteByte('\t')
 			i += 2
 		case rest[0] == 'n' && !keepLF:
@@ -153,16 +154,16 @@ func decode(s string, keepLF bool) string {
 	return b.String()
 }
 
-// clean reports the first raw unsafe rune or invalid byte of s (LF allowed
-// with keepLF), or -1.
-func clean(s string, keepLF bool) int {
+// clean reports the first raw unsafe rune or invalid byte of s other than
+// those of keep, or -1.
+func clean(s string, keep string) int {
 	for i, r := range s {
 		if r == utf8.RuneError {
 			if _, n := utf8.DecodeRuneInString(s[i:]); n == 1 {
 				return i
 			}
 		}
-		if Unsafe(r) && !(keepLF && r == '\n') {
+		if Unsafe(r) && !strings.ContainsRune(keep, r) {
 			return i
 		}
 	}
@@ -183,14 +184,14 @@ func FuzzEscape(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string, limit int) {
 		line := Line(s)
-		if i := clean(line, false); i >= 0 || !utf8.ValidString(line) {
+		if i := clean(line, ""); i >= 0 || !utf8.ValidString(line) {
 			t.Fatalf("Line(%q) = %q: raw byte at %d", s, line, i)
 		}
 		if got := decode(line, false); got != s {
 			t.Fatalf("Line(%q) = %q reads back as %q", s, line, got)
 		}
 		lines := Lines(s)
-		if i := clean(lines, true); i >= 0 || !utf8.ValidString(lines) {
+		if i := clean(lines, "\n\t"); i >= 0 || !utf8.ValidString(lines) {
 			t.Fatalf("Lines(%q) = %q: raw byte at %d", s, lines, i)
 		}
 		if got := decode(lines, true); got != s {
@@ -199,15 +200,15 @@ func FuzzEscape(f *testing.F) {
 		data, _ := json.Marshal(s)
 		js := JSON(string(data))
 		var back string
-		if i := clean(js, true); i >= 0 || json.Unmarshal([]byte(js), &back) != nil || utf8.ValidString(s) && back != s {
+		if i := clean(js, "\n"); i >= 0 || json.Unmarshal([]byte(js), &back) != nil || utf8.ValidString(s) && back != s {
 			t.Fatalf("JSON(%s) = %s (raw at %d) reads back as %q", data, js, i, back)
 		}
 		md := Markdown(s)
-		if i := clean(md, false); i >= 0 || strings.ContainsAny(md, "<>`|\\*_[]~") {
+		if i := clean(md, ""); i >= 0 || strings.ContainsAny(md, "<>`|\\*_[]~") {
 			t.Fatalf("Markdown(%q) = %q", s, md)
 		}
 		block := CodeBlock("  ", "diff", s, max(limit%400, 0))
-		if i := clean(block, true); i >= 0 || !utf8.ValidString(block) {
+		if i := clean(block, "\n"); i >= 0 || !utf8.ValidString(block) {
 			t.Fatalf("CodeBlock(%q) = %q: raw byte at %d", s, block, i)
 		}
 		bl := strings.Split(strings.TrimSuffix(block, "\n"), "\n")
