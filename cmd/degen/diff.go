@@ -37,8 +37,11 @@ objects are those Argo CD or Flux would apply: the kustomize build of each
 overlay (--raw compares the base and patch files instead). Changes are
 field paths with old → new values; a value that spans lines is a unified
 diff of its lines with 3 lines of context; an added or removed object
-shows its content. Values of keys that look secret, and values that look
-like secrets (tokens, keys, passwords in URLs), are shown as (redacted).
+shows its content. What the leak check denies (a plain value under a key
+ending in password, token, secret…; values that look like secrets:
+tokens, keys, passwords in URLs) and a Kubernetes Secret's values are shown
+as (redacted); references and other values are shown. Control and bidi
+characters are shown escaped (\r, \x1b, \u202e).
 
 --format markdown (for a pull-request comment) opens with a table of the
 objects added, changed and removed per environment and target, and lists a
