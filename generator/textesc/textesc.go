@@ -74,7 +74,18 @@ func Line(s string) string { return escape(s, false) }
 func Lines(s string) string { return escape(s, true) }
 
 func escape(s string, keepLF bool) string {
-	if safe(s, keepLF, true) {
+	keep := ""
+	if keepLF {
+		keep = "\n\t"
+	}
+	return rewrite(s, keep, false)
+}
+
+// rewrite returns s with every invalid byte and every unsafe rune but those
+// of keep escaped: as Line does, or with asJSON as \uXXXX (\ufffd for an
+// invalid byte) with its backslashes left as they are.
+func rewrite(s, keep string, asJSON bool) string {
+	if safe(s, keep, !asJSON) {
 		return s
 	}
 	var b strings.Builder
@@ -82,13 +93,17 @@ func escape(s string, keepLF bool) string {
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
 		switch {
+		case r == utf8.RuneError && n == 1 && asJSON:
+			b.WriteString(`\ufffd`)
 		case r == utf8.RuneError && n == 1:
 			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case (r == '\n' || r == '\t') && keepLF:
-			b.WriteByte(byte(r))
+		case strings.ContainsRune(keep, r):
+			b.WriteRune(r)
+		case Unsafe(r) && asJSON:
+			fmt.Fprintf(&b, `\u%04x`, r)
 		case Unsafe(r):
 			b.WriteString(runeEscape(r))
-		case r == '\\' && readsAsEscape(s[i+1:], keepLF):
+		case r == '\\' && !asJSON && readsAsEscape(s[i+1:], keep != ""):
 			b.WriteString(`\\`)
 		default:
 			b.WriteString(s[i : i+n])
@@ -98,13 +113,13 @@ func escape(s string, keepLF bool) string {
 	return b.String()
 }
 
-// safe reports whether s needs no escaping: no unsafe rune (LF aside with
-// keepLF), no invalid UTF-8 and, with backslash, no backslash.
-func safe(s string, keepLF, backslash bool) bool {
+// safe reports whether s needs no escaping: no unsafe rune but those of
+// keep, no invalid UTF-8 and, with backslash, no backslash.
+func safe(s, keep string, backslash bool) bool {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c == '\\' && backslash || c == 0x7f || c < 0x20 && !(keepLF && (c == '\n' || c == '\t')) {
+			if c == '\\' && backslash || (c == 0x7f || c < 0x20) && strings.IndexByte(keep, c) < 0 {
 				return false
 			}
 			i++
@@ -178,28 +193,7 @@ func hexDigits(s string, n int) bool {
 // JSON text the result is the same JSON value: a rune and its \u escape are
 // one character of a JSON string, and encoding/json writes no unsafe rune
 // outside strings but the LF of indentation, which is kept.
-func JSON(s string) string {
-	if safe(s, true, false) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 8)
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && n == 1:
-			b.WriteString(`\ufffd`)
-		case r == '\n':
-			b.WriteByte('\n')
-		case Unsafe(r):
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteString(s[i : i+n])
-		}
-		i += n
-	}
-	return b.String()
-}
+func JSON(s string) string { return rewrite(s, "\n", true) }
 
 // Value escapes a value rendered as compact JSON text ("2Gi", 3,
 // ["a","b"]) for one line: by JSON when it is a JSON text of one line, whose
