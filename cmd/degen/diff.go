@@ -13,6 +13,7 @@ import (
 	"github.com/degen-dev/degen/generator/diff"
 	"github.com/degen-dev/degen/generator/review"
 	"github.com/degen-dev/degen/generator/targets"
+	"github.com/degen-dev/degen/generator/textesc"
 )
 
 // Exit codes of degen diff, as diff(1) has them.
@@ -105,7 +106,7 @@ func runDiff(g *globals, req review.Request, format, color, parts string, stdout
 	if req.Base != "" {
 		what = "the model here and at " + req.Base
 	}
-	done := progress(stderr, "degen diff: building "+what+"…")
+	done := progress(stderr, "degen diff: building "+textesc.Line(what)+"…")
 	rep, err := review.Run(req)
 	done()
 	var ue *review.UsageError
