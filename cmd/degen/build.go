@@ -13,6 +13,7 @@ import (
 	"github.com/degen-dev/degen/generator"
 	"github.com/degen-dev/degen/generator/cache"
 	"github.com/degen-dev/degen/generator/targets"
+	"github.com/degen-dev/degen/generator/textesc"
 	"github.com/degen-dev/degen/generator/writer"
 )
 
@@ -99,10 +100,10 @@ func runBuild(g *globals, envs []string, pf *policyFlags, force, noCache bool, s
 	// Name the files a commit will carry, unless there are too many to read.
 	if n := len(rep.Written) + len(rep.Pruned); n > 0 && n <= maxListed {
 		for _, p := range rep.Written {
-			fmt.Fprintf(out, "  wrote  out/%s\n", p)
+			fmt.Fprintf(out, "  wrote  out/%s\n", textesc.Line(p))
 		}
 		for _, p := range rep.Pruned {
-			fmt.Fprintf(out, "  pruned out/%s\n", p)
+			fmt.Fprintf(out, "  pruned out/%s\n", textesc.Line(p))
 		}
 	}
 	from := ""
@@ -112,7 +113,7 @@ func runBuild(g *globals, envs []string, pf *policyFlags, force, noCache bool, s
 	case n > 0:
 		from = fmt.Sprintf(" (%v unchanged: from the build cache)", res.FromCache)
 	}
-	fmt.Fprintf(out, "built %v: %d files written, %d unchanged, %d pruned in %s%s\n", res.Envs, len(rep.Written), len(rep.Unchanged), len(rep.Pruned), time.Since(start).Round(time.Millisecond), from)
+	fmt.Fprintf(out, "built %s: %d files written, %d unchanged, %d pruned in %s%s\n", textesc.Line(fmt.Sprint(res.Envs)), len(rep.Written), len(rep.Unchanged), len(rep.Pruned), time.Since(start).Round(time.Millisecond), from)
 	return nil
 }
 
@@ -132,7 +133,7 @@ func buildCached(g *globals, envs []string, pf *policyFlags, noCache bool, stdou
 			defer c.Close()
 			opts.Cache = c
 		} else if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, cache.ErrNoDir) {
-			fmt.Fprintf(stderr, "note: not using the build cache: %v\n", err)
+			fmt.Fprintf(stderr, "note: not using the build cache: %s\n", textesc.Line(err.Error()))
 		}
 	}
 	res, _, err := pf.build(opts, stdout, stderr)

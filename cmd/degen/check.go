@@ -8,6 +8,7 @@ import (
 
 	"github.com/degen-dev/degen/generator"
 	"github.com/degen-dev/degen/generator/targets"
+	"github.com/degen-dev/degen/generator/textesc"
 	"github.com/degen-dev/degen/generator/writer"
 )
 
@@ -39,17 +40,17 @@ corrupt or the command line is wrong (e.g. an unknown environment).`,
 				return err
 			}
 			if d.Clean() {
-				fmt.Fprintf(stdout, "out/ is up to date for %v (%d files)\n", res.Envs, len(res.Files))
+				fmt.Fprintf(stdout, "out/ is up to date for %s (%d files)\n", textesc.Line(fmt.Sprint(res.Envs)), len(res.Files))
 				return nil
 			}
 			for _, p := range d.Stale {
-				fmt.Fprintf(stdout, "stale:   out/%s\n", p)
+				fmt.Fprintf(stdout, "stale:   out/%s\n", textesc.Line(p))
 			}
 			for _, p := range d.Missing {
-				fmt.Fprintf(stdout, "missing: out/%s\n", p)
+				fmt.Fprintf(stdout, "missing: out/%s\n", textesc.Line(p))
 			}
 			for _, p := range d.Extra {
-				fmt.Fprintf(stdout, "extra:   out/%s\n", p)
+				fmt.Fprintf(stdout, "extra:   out/%s\n", textesc.Line(p))
 			}
 			return &exitError{code: exitStale, err: fmt.Errorf("out/ is stale for %v: run degen build and commit out/ (degen diff shows the changes object by object)", res.Envs)}
 		},

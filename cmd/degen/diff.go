@@ -14,6 +14,7 @@ import (
 	"github.com/degen-dev/degen/generator/diff"
 	"github.com/degen-dev/degen/generator/review"
 	"github.com/degen-dev/degen/generator/targets"
+	"github.com/degen-dev/degen/generator/textesc"
 	"github.com/degen-dev/degen/generator/writer"
 )
 
@@ -39,8 +40,11 @@ objects are those Argo CD or Flux would apply: the kustomize build of each
 overlay (--raw compares the base and patch files instead). Changes are
 field paths with old → new values; a value that spans lines is a unified
 diff of its lines with 3 lines of context; an added or removed object
-shows its content. Values of keys that look secret, and values that look
-like secrets (tokens, keys, passwords in URLs), are shown as (redacted).
+shows its content. What the leak check denies (a plain value under a key
+ending in password, token, secret…; values that look like secrets:
+tokens, keys, passwords in URLs) and a Kubernetes Secret's values are shown
+as (redacted); references and other values are shown. Control and bidi
+characters are shown escaped (\r, \x1b, \u202e).
 
 --format markdown (for a pull-request comment) opens with a table of the
 objects added, changed and removed per environment and target, and lists a
@@ -105,7 +109,7 @@ func runDiff(g *globals, req review.Request, format, color, parts string, stdout
 	if req.Base != "" {
 		what = "the model here and at " + req.Base
 	}
-	done := progress(stderr, "degen diff: building "+what+"…")
+	done := progress(stderr, "degen diff: building "+textesc.Line(what)+"…")
 	rep, err := review.Run(req)
 	done()
 	var ue *review.UsageError

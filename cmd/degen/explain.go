@@ -11,6 +11,7 @@ import (
 	"github.com/degen-dev/degen/generator/explain"
 	"github.com/degen-dev/degen/generator/load"
 	"github.com/degen-dev/degen/generator/model"
+	"github.com/degen-dev/degen/generator/textesc"
 )
 
 func newExplainCmd(g *globals, stdout io.Writer) *cobra.Command {
@@ -53,7 +54,7 @@ value a JSON value ("2Gi", 3), not JSON text inside a string.`,
 			}
 			path := args[0]
 			if p, ok := explain.ModelPath(path); ok {
-				fmt.Fprintf(stdout, "%s comes from the model field %s\n", path, p)
+				fmt.Fprintf(stdout, "%s comes from the model field %s\n", textesc.Line(path), textesc.Line(p))
 				path = p
 			}
 			if _, err := explain.ParsePath(path); err != nil {
@@ -74,7 +75,7 @@ value a JSON value ("2Gi", 3), not JSON text inside a string.`,
 			if err != nil {
 				return err
 			}
-			_, err = fmt.Fprintf(stdout, "%s\n", data)
+			_, err = fmt.Fprintf(stdout, "%s\n", textesc.JSON(string(data)))
 			return err
 		},
 	}

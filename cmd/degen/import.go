@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	composeimport "github.com/degen-dev/degen/generator/importer/compose"
+	"github.com/degen-dev/degen/generator/textesc"
 	"github.com/degen-dev/degen/generator/writer"
 )
 
@@ -102,7 +103,7 @@ func runImportCompose(cmd *cobra.Command, stdout io.Writer, opts composeimport.O
 		paths = append(paths, p)
 	}
 	sort.Strings(paths)
-	fmt.Fprintf(stdout, "imported Compose project %s into %s: %v\n", res.Project, opts.Into, paths)
+	fmt.Fprintf(stdout, "imported Compose project %s into %s: %s\n", textesc.Line(res.Project), textesc.Line(opts.Into), textesc.Line(fmt.Sprint(paths)))
 	var kept []string
 	for _, e := range existing {
 		rel, _ := filepath.Rel(opts.Into, e)
@@ -111,7 +112,7 @@ func runImportCompose(cmd *cobra.Command, stdout io.Writer, opts composeimport.O
 		}
 	}
 	if len(kept) > 0 {
-		fmt.Fprintf(stdout, "kept the model's other files, which the build reads too: %v\n", kept)
+		fmt.Fprintf(stdout, "kept the model's other files, which the build reads too: %s\n", textesc.Line(fmt.Sprint(kept)))
 	}
 	// Defaults written out change nothing that runs: one line names them.
 	var differ []composeimport.Finding
@@ -126,7 +127,7 @@ func runImportCompose(cmd *cobra.Command, stdout io.Writer, opts composeimport.O
 	if len(differ) > 0 {
 		fmt.Fprintf(stdout, "%d differences (also written beside each service in %s):\n", len(differ), composeimport.StackFile)
 		for _, f := range differ {
-			fmt.Fprintln(stdout, "  "+f.String())
+			fmt.Fprintln(stdout, "  "+textesc.Line(f.String()))
 		}
 	}
 	if len(explicit) > 0 {
@@ -137,9 +138,9 @@ func runImportCompose(cmd *cobra.Command, stdout io.Writer, opts composeimport.O
 			}
 			fields = append(fields, field)
 		}
-		fmt.Fprintf(stdout, "Compose defaults written out, the same as what Compose runs (and noted in %s): %s\n", composeimport.StackFile, strings.Join(fields, ", "))
+		fmt.Fprintf(stdout, "Compose defaults written out, the same as what Compose runs (and noted in %s): %s\n", composeimport.StackFile, textesc.Line(strings.Join(fields, ", ")))
 	}
-	fmt.Fprintf(stdout, "next: degen build --env %s --dir %s\n", opts.Env, opts.Into)
+	fmt.Fprintf(stdout, "next: degen build --env %s --dir %s\n", textesc.Line(opts.Env), textesc.Line(opts.Into))
 	return nil
 }
 

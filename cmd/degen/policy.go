@@ -11,6 +11,7 @@ import (
 	"github.com/degen-dev/degen/generator"
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/policy"
+	"github.com/degen-dev/degen/generator/textesc"
 )
 
 // policyFlags is --policy-report, shared by build and vet.
@@ -86,7 +87,7 @@ func (f *policyFlags) build(opts generator.Options, stdout, stderr io.Writer) (*
 func (f *policyFlags) print(rep *policy.Report, warnings bool, stdout, stderr io.Writer) error {
 	if warnings {
 		for _, v := range rep.Warnings() {
-			fmt.Fprintln(stderr, v)
+			fmt.Fprintln(stderr, textesc.Line(v.String()))
 		}
 	}
 	if f.report == "json" {
@@ -94,7 +95,7 @@ func (f *policyFlags) print(rep *policy.Report, warnings bool, stdout, stderr io
 		if err != nil {
 			return err
 		}
-		if _, err := stdout.Write(data); err != nil {
+		if _, err := io.WriteString(stdout, textesc.JSON(string(data))); err != nil {
 			return err
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/degen-dev/degen/generator"
 	"github.com/degen-dev/degen/generator/targets"
+	"github.com/degen-dev/degen/generator/textesc"
 )
 
 func newVetCmd(g *globals, stdout, stderr io.Writer) *cobra.Command {
@@ -37,7 +38,7 @@ environment.`,
 			if err := pf.strictErr(res); err != nil {
 				return err
 			}
-			fmt.Fprintf(pf.summary(stdout, stderr), "ok: %v, %d files\n", res.Envs, len(res.Files))
+			fmt.Fprintf(pf.summary(stdout, stderr), "ok: %s, %d files\n", textesc.Line(fmt.Sprint(res.Envs)), len(res.Files))
 			return nil
 		},
 	}

@@ -7,11 +7,12 @@ import (
 	"strings"
 
 	"github.com/degen-dev/degen/generator/target"
+	"github.com/degen-dev/degen/generator/textesc"
 )
 
 // printWarnings prints the targets' warnings once each: the same warning
 // raised for several environments (an ingress Compose cannot carry, in
-// local and in dev) is one line naming them all.
+// local and in dev) is one line naming them all, escaped (textesc.Line).
 func printWarnings(w io.Writer, ws []target.Warning) {
 	type key struct{ target, subject, message, id string }
 	envs := map[key][]string{}
@@ -44,6 +45,6 @@ func printWarnings(w io.Writer, ws []target.Warning) {
 		if k.id != "" {
 			line += " [" + k.id + "]"
 		}
-		fmt.Fprintln(w, line)
+		fmt.Fprintln(w, textesc.Line(line))
 	}
 }

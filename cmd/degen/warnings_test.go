@@ -22,3 +22,16 @@ func TestPrintWarningsGroupsEnvironments(t *testing.T) {
 		t.Fatalf("got:\n%s\nwant:\n%s", b.String(), want)
 	}
 }
+
+// TestPrintWarningsEscaped: a warning that carries a model's text (a
+// subject, a message) prints it on one line, its controls escaped.
+func TestPrintWarningsEscaped(t *testing.T) {
+	var b strings.Builder
+	printWarnings(&b, []target.Warning{
+		{Env: "prod", Target: "kubernetes", Subject: "api\u202e", Message: "value \"x\x1b[1A\x1b[2K\rok\"\nwarning: forged"},
+	})
+	want := `warning: kubernetes (prod): api\u202e: value "x\x1b[1A\x1b[2K\rok"\nwarning: forged` + "\n"
+	if b.String() != want {
+		t.Fatalf("got:\n%q\nwant:\n%q", b.String(), want)
+	}
+}

@@ -27,7 +27,8 @@ const (
 	Changed Status = "changed"
 )
 
-// Redacted replaces every value whose key looks like it holds a secret.
+// Redacted replaces every value the leak check denies and every value of a
+// Kubernetes Secret (see mask).
 const Redacted = "(redacted)"
 
 // Change is one field of a changed object. Old and New are the values
@@ -338,22 +339,18 @@ func compareObjects(file string, old, new []object, opts Options) []Object {
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // content is the object's value as an added or removed object shows it:
-// values under secret-looking keys and secret-looking strings redacted,
-// and for a Kubernetes Secret every value but its apiVersion, kind,
-// metadata and type.
+// what the leak check denies redacted (see mask), and for a Kubernetes
+// Secret every value but its apiVersion, kind, metadata and type.
 func (o object) content() any {
-	if o.name != "" && LooksSecret(o.name) {
-		return Redacted
-	}
 	m, ok := o.value.(map[string]any)
 	if !o.redactAll || !ok {
-		return mask(o.value)
+		return mask(nameKey(o.name), o.value)
 	}
 	out := map[string]any{}
 	for k, v := range m {
 		switch k {
 		case "apiVersion", "kind", "metadata", "type":
-			out[k] = mask(v)
+			out[k] = mask(childKey("", k), v)
 		default:
 			out[k] = redactLeaves(v)
 		}

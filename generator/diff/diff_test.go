@@ -104,7 +104,8 @@ func TestKubernetes(t *testing.T) {
 			{Field: `metadata.labels.tier`, New: `"api"`, OldMissing: true},
 			{Field: `spec.replicas`, Old: `3`, New: `4`},
 			{Field: `spec.template.spec.containers[name=graphql-api].args`, Old: `["--port","8080"]`, New: `["--port","9090"]`},
-			{Field: `spec.template.spec.containers[name=graphql-api].env[name=DB_PASSWORD].valueFrom.secretKeyRef.name`, Old: Redacted, New: Redacted},
+			// A reference to a Secret, not a secret: shown.
+			{Field: `spec.template.spec.containers[name=graphql-api].env[name=DB_PASSWORD].valueFrom.secretKeyRef.name`, Old: `"db"`, New: `"db2"`},
 			{Field: `spec.template.spec.containers[name=graphql-api].env[name=LOG_LEVEL].value`, Old: `"WARNING"`, New: `"INFO"`},
 			{Field: `spec.template.spec.containers[name=graphql-api].resources.limits.memory`, Old: `"1Gi"`, New: `"2Gi"`},
 		}},
@@ -205,7 +206,8 @@ volumes:
 		{Target: "compose", File: f, ID: "network backend", Status: Changed, Changes: []Change{{Field: "driver", Old: `"bridge"`, New: `"overlay"`}}},
 		{Target: "compose", File: f, ID: "service grafana", Status: Added},
 		{Target: "compose", File: f, ID: "service kafka", Status: Changed, Changes: []Change{
-			{Field: "environment.MINIO_ROOT_PASSWORD", Old: Redacted, New: Redacted},
+			// References to variables, no secrets: shown.
+			{Field: "environment.MINIO_ROOT_PASSWORD", Old: `"${MINIO_ROOT_PASSWORD}"`, New: `"${MINIO_ROOT_PASSWORD_2}"`},
 			{Field: "image", Old: `"cp-kafka:7.6.0"`, New: `"cp-kafka:7.7.0"`},
 		}},
 		{Target: "compose", File: f, ID: "service redis", Status: Removed},
@@ -386,14 +388,31 @@ func TestParseErrorsNameTheSide(t *testing.T) {
 	}
 }
 
-func TestLooksSecret(t *testing.T) {
-	for k, want := range map[string]bool{
-		"password": true, "MINIO_ROOT_PASSWORD": true, "secretKeyRef": true, "API_TOKEN": true,
-		"aws_access_key": true, "apiKey": true, "key": true, "KEY_ID": true,
-		"replicas": false, "image": false, "LOG_LEVEL": false, "name": false, "keyspace": false,
+// TestRedactsWhatTheLeakCheckDenies: the diff hides a plain value under a
+// secret-named key and a secret-looking value, never a committed value
+// merely because its key looks secret-like: an OAUTH_TOKEN_URL pointed at
+// another host, a reference and a secretKeyRef's name are shown.
+func TestRedactsWhatTheLeakCheckDenies(t *testing.T) {
+	old := files("env/.env", "OAUTH_TOKEN_URL=https://auth.example/token\nDB_PASSWORD=old-pass\nREF_PASSWORD=/run/secrets/old\n",
+		"kubernetes/d.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    env:\n    - {name: API_TOKEN, value: old-token}\n    - {name: DB_PASSWORD, valueFrom: {secretKeyRef: {name: db-old, key: password}}}\n")
+	new := files("env/.env", "OAUTH_TOKEN_URL=https://attacker.example/token\nDB_PASSWORD=new-pass\nREF_PASSWORD=/run/secrets/new\n",
+		"kubernetes/d.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    env:\n    - {name: API_TOKEN, value: new-token}\n    - {name: DB_PASSWORD, valueFrom: {secretKeyRef: {name: db-new, key: password}}}\n")
+	r := compare(t, old, new, Options{})
+	got := map[string]Change{}
+	for _, o := range r.Objects {
+		for _, c := range o.Changes {
+			got[o.ID+" "+c.Field] = c
+		}
+	}
+	for id, want := range map[string][2]string{
+		"variable OAUTH_TOKEN_URL ":                                  {`"https://auth.example/token"`, `"https://attacker.example/token"`},
+		"variable DB_PASSWORD ":                                      {Redacted, Redacted},
+		"variable REF_PASSWORD ":                                     {`"/run/secrets/old"`, `"/run/secrets/new"`},
+		"v1 Pod p spec.containers[name=c].env[name=API_TOKEN].value": {Redacted, Redacted},
+		"v1 Pod p spec.containers[name=c].env[name=DB_PASSWORD].valueFrom.secretKeyRef.name": {`"db-old"`, `"db-new"`},
 	} {
-		if got := LooksSecret(k); got != want {
-			t.Errorf("LooksSecret(%q) = %v, want %v", k, got, want)
+		if c := got[id]; c.Old != want[0] || c.New != want[1] {
+			t.Errorf("%s: %q → %q, want %q → %q (all: %v)", id, c.Old, c.New, want[0], want[1], got)
 		}
 	}
 }

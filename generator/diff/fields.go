@@ -12,13 +12,51 @@ import (
 	"github.com/degen-dev/degen/generator/policy"
 )
 
-// secretKey matches keys whose values must never be shown. It errs on the
-// side of hiding: a reference that happens to match is hidden too.
-var secretKey = regexp.MustCompile(`(?i)(password|passwd|secret|token|credential|private|key$|key_|_key|apikey)`)
+// The diff hides what the leak check of degen build denies, and nothing
+// else: a value that looks like a secret whatever its key
+// (policy.LooksSecret), a plain value under a key that says it holds a
+// secret (policy.PlainSecret: DB_PASSWORD=hunter2, but not
+// DB_PASSWORD=${DB_PASSWORD}, nor OAUTH_TOKEN_URL=https://…), and every
+// value of a Kubernetes Secret. A value is governed by its own key: the
+// map key above it, the name of the list element it is the value of
+// (env[name=DB_PASSWORD].value), or the variable it is (.env, tfvars).
 
-// LooksSecret reports whether a key or a variable name looks like it holds
-// a secret value.
-func LooksSecret(key string) bool { return secretKey.MatchString(key) }
+// childKey is the key that governs the value under the map key k of a
+// value governed by key ("" for none): k when it says it holds a secret,
+// key for a "value" field (the value of env[name=DB_PASSWORD]), else none.
+func childKey(key, k string) string {
+	switch {
+	case policy.SecretNamed(k):
+		return k
+	case k == "value":
+		return key
+	}
+	return ""
+}
+
+// elementKey is the key that governs an element of a list governed by
+// key: an object's own name when it says it holds a secret
+// ({name: DB_PASSWORD, value: …}), none for another object, key for a
+// scalar.
+func elementKey(key string, e any) string {
+	m, ok := e.(map[string]any)
+	if !ok {
+		return key
+	}
+	if n, ok := m["name"].(string); ok && policy.SecretNamed(n) {
+		return n
+	}
+	return ""
+}
+
+// nameKey is the key that governs an object named name (an .env or tfvars
+// variable): its name when it says it holds a secret.
+func nameKey(name string) string {
+	if policy.SecretNamed(name) {
+		return name
+	}
+	return ""
+}
 
 // walker collects the changes of one object.
 type walker struct {
@@ -30,10 +68,10 @@ type walker struct {
 }
 
 // compareValues lists the changed fields of an object. name is the object's
-// own name, which counts as a key for redaction.
+// own name, which governs its value as a key does for redaction.
 func compareValues(redactAll bool, name string, old, new any, oldKey, newKey func(string) string) []Change {
 	w := &walker{redactAll: redactAll, oldKey: oldKey, newKey: newKey}
-	w.walk(nil, name != "" && LooksSecret(name), old, new)
+	w.walk(nil, nameKey(name), old, new)
 	return w.changes
 }
 
@@ -81,36 +119,35 @@ func (w *walker) same(old, new any) bool {
 	return reflect.DeepEqual(old, new)
 }
 
-// walk compares old and new at path; secret is set once a key on the way
-// looked secret.
-func (w *walker) walk(path []string, secret bool, old, new any) {
+// walk compares old and new at path; key governs them (see childKey).
+func (w *walker) walk(path []string, key string, old, new any) {
 	if w.same(old, new) {
 		return
 	}
 	switch o := old.(type) {
 	case map[string]any:
 		if n, ok := new.(map[string]any); ok {
-			w.walkMap(path, secret, o, n)
+			w.walkMap(path, key, o, n)
 			return
 		}
 	case []any:
 		if n, ok := new.([]any); ok {
-			w.walkList(path, secret, o, n)
+			w.walkList(path, key, o, n)
 			return
 		}
 	}
-	w.add(path, secret, old, new, false, false)
+	w.add(path, key, old, new, false, false)
 }
 
-func (w *walker) walkMap(path []string, secret bool, old, new map[string]any) {
-	w.walkKeyed(old, new, secret, func(k string) []string {
+func (w *walker) walkMap(path []string, key string, old, new map[string]any) {
+	w.walkKeyed(old, new, func(k string, _ any) string { return childKey(key, k) }, func(k string) []string {
 		return append(append([]string(nil), path...), keySegment(k))
 	})
 }
 
-// walkKeyed compares two maps key by key, in key order; pathOf gives the
-// field path of a key.
-func (w *walker) walkKeyed(old, new map[string]any, secret bool, pathOf func(k string) []string) {
+// walkKeyed compares two maps key by key, in key order; keyOf gives the key
+// that governs the value of a key (see childKey), pathOf its field path.
+func (w *walker) walkKeyed(old, new map[string]any, keyOf func(k string, v any) string, pathOf func(k string) []string) {
 	keys := map[string]bool{}
 	for k := range old {
 		keys[k] = true
@@ -120,9 +157,13 @@ func (w *walker) walkKeyed(old, new map[string]any, secret bool, pathOf func(k s
 	}
 	for _, k := range sortedKeys(keys) {
 		p := pathOf(k)
-		s := secret || LooksSecret(k)
 		o, inOld := old[k]
 		n, inNew := new[k]
+		v := n
+		if !inNew {
+			v = o
+		}
+		s := keyOf(k, v)
 		switch {
 		case !inOld:
 			w.add(p, s, nil, n, true, false)
@@ -138,9 +179,9 @@ func (w *walker) walkKeyed(old, new map[string]any, secret bool, pathOf func(k s
 // element of both lists has, distinct, else compares lists of objects of one
 // length by index and any other lists whole: a list of scalars reads best as
 // one old → new change.
-func (w *walker) walkList(path []string, secret bool, old, new []any) {
+func (w *walker) walkList(path []string, key string, old, new []any) {
 	var on, nn map[string]any
-	var key string
+	var id string
 	// The keys that identify a list element, in order of preference: name
 	// (containers, ports, env), path (JSON patch operations, kustomize
 	// patches), job_name (scrape jobs) and id.
@@ -148,22 +189,22 @@ func (w *walker) walkList(path []string, secret bool, old, new []any) {
 		o, ok1 := indexBy(old, k)
 		n, ok2 := indexBy(new, k)
 		if ok1 && ok2 {
-			on, nn, key = o, n, k
+			on, nn, id = o, n, k
 			break
 		}
 	}
-	if key == "" {
+	if id == "" {
 		if allMaps(old) && allMaps(new) && len(old) == len(new) {
 			for i := range old {
-				w.walk(withIndex(path, fmt.Sprintf("[%d]", i)), secret, old[i], new[i])
+				w.walk(withIndex(path, fmt.Sprintf("[%d]", i)), elementKey(key, new[i]), old[i], new[i])
 			}
 			return
 		}
-		w.add(path, secret, old, new, false, false)
+		w.add(path, key, old, new, false, false)
 		return
 	}
-	w.walkKeyed(on, nn, secret, func(k string) []string {
-		return withIndex(path, "["+key+"="+k+"]")
+	w.walkKeyed(on, nn, func(_ string, v any) string { return elementKey(key, v) }, func(k string) []string {
+		return withIndex(path, "["+id+"="+k+"]")
 	})
 }
 
@@ -206,16 +247,16 @@ func allMaps(list []any) bool {
 	return true
 }
 
-func (w *walker) add(path []string, secret bool, old, new any, oldMissing, newMissing bool) {
+func (w *walker) add(path []string, key string, old, new any, oldMissing, newMissing bool) {
 	c := Change{Field: joinPath(path), OldMissing: oldMissing, NewMissing: newMissing}
 	if !oldMissing {
-		c.Old = w.render(secret, old)
+		c.Old = w.render(key, old)
 	}
 	if !newMissing {
-		c.New = w.render(secret, new)
+		c.New = w.render(key, new)
 	}
-	if os, ok := old.(string); ok && !secret && !w.redactAll {
-		if ns, ok := new.(string); ok && (strings.Contains(os, "\n") || strings.Contains(ns, "\n")) {
+	if os, ok := old.(string); ok && !w.redactAll && !policy.PlainSecret(key, os) {
+		if ns, ok := new.(string); ok && !policy.PlainSecret(key, ns) && (strings.Contains(os, "\n") || strings.Contains(ns, "\n")) {
 			// A multi-line value (a config file in a ConfigMap, Flink
 			// properties) shows as a unified diff of its lines.
 			c.Diff = unifiedLines(os, ns, w.oldKey, w.newKey)
@@ -224,38 +265,51 @@ func (w *walker) add(path []string, secret bool, old, new any, oldMissing, newMi
 	w.changes = append(w.changes, c)
 }
 
-func (w *walker) render(secret bool, v any) string {
-	if secret || w.redactAll {
-		return Redacted
-	}
-	return render(mask(v))
-}
-
-// mask returns v with every string that looks like a secret (see
-// policy.LooksSecret) and every value under a key that looks secret
-// replaced by Redacted.
-func mask(v any) any {
+func (w *walker) render(key string, v any) string {
 	switch x := v.(type) {
 	case string:
-		if policy.LooksSecret(x) {
+		if policy.PlainSecret(key, x) {
+			return Redacted
+		}
+	case float64, bool, int64:
+		if policy.PlainSecret(key, render(x)) {
+			return Redacted
+		}
+	}
+	if w.redactAll {
+		return Redacted
+	}
+	return render(mask(key, v))
+}
+
+// mask returns v, governed by key, with every value the leak check denies
+// replaced by Redacted: a string that looks like a secret whatever its key
+// (policy.LooksSecret), and a plain scalar under a key that says it holds a
+// secret (policy.PlainSecret).
+func mask(key string, v any) any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case string:
+		if policy.LooksSecret(x) || policy.PlainSecret(key, x) {
 			return Redacted
 		}
 	case map[string]any:
 		m := make(map[string]any, len(x))
 		for k, e := range x {
-			if LooksSecret(k) {
-				m[k] = Redacted
-			} else {
-				m[k] = mask(e)
-			}
+			m[k] = mask(childKey(key, k), e)
 		}
 		return m
 	case []any:
 		l := make([]any, len(x))
 		for i, e := range x {
-			l[i] = mask(e)
+			l[i] = mask(elementKey(key, e), e)
 		}
 		return l
+	default:
+		if policy.PlainSecret(key, render(x)) {
+			return Redacted
+		}
 	}
 	return v
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/degen-dev/degen/generator/textesc"
 )
 
 // MarkdownLimit is the largest Markdown report: GitHub refuses comments
@@ -42,7 +44,9 @@ func mark(s Status) string {
 }
 
 // WriteText prints the report for a terminal or a log, grouped by target,
-// file and object, with the summary last. color adds ANSI colours.
+// file and object, with the summary last. color adds ANSI colours. Every
+// text of the report is escaped (textesc): names and values by textesc.Line,
+// so no byte of them reaches the terminal raw.
 func WriteText(w io.Writer, r *Report, color bool) error {
 	paint := func(c, s string) string {
 		if !color {
@@ -55,28 +59,28 @@ func WriteText(w io.Writer, r *Report, color bool) error {
 	for _, o := range r.Objects {
 		if o.Target != target {
 			target, file = o.Target, ""
-			fmt.Fprintln(&b, paint(colBold, o.Target))
+			fmt.Fprintln(&b, paint(colBold, textesc.Line(o.Target)))
 		}
 		if o.File != file {
 			file = o.File
-			fmt.Fprintf(&b, "  %s\n", o.File)
+			fmt.Fprintf(&b, "  %s\n", textesc.Line(o.File))
 		}
 		col := map[Status]string{Added: colGreen, Removed: colRed, Changed: colYellow}[o.Status]
-		fmt.Fprintf(&b, "    %s\n", paint(col, mark(o.Status)+" "+o.ID))
+		fmt.Fprintf(&b, "    %s\n", paint(col, mark(o.Status)+" "+textesc.Line(o.ID)))
 		if o.Content != nil {
 			for _, l := range splitLines(contentYAML(o.Content)) {
-				fmt.Fprintf(&b, "        %s\n", paint(col, l))
+				fmt.Fprintf(&b, "        %s\n", paint(col, textesc.Line(l)))
 			}
 		}
 		for _, c := range o.Changes {
 			if c.Diff != "" {
-				fmt.Fprintf(&b, "        %s:\n", cmp.Or(c.Field, "(value)"))
+				fmt.Fprintf(&b, "        %s:\n", textesc.Line(cmp.Or(c.Field, "(value)")))
 				for _, l := range splitLines(c.Diff) {
-					fmt.Fprintf(&b, "          %s\n", paintDiffLine(l, paint))
+					fmt.Fprintf(&b, "          %s\n", paintDiffLine(textesc.Line(l), paint))
 				}
 				continue
 			}
-			fmt.Fprintf(&b, "        %s%s\n", fieldPrefix(c.Field), changeText(c, paint))
+			fmt.Fprintf(&b, "        %s%s\n", textesc.Line(fieldPrefix(c.Field)), changeText(c, paint))
 		}
 	}
 	fmt.Fprintln(&b, r.Summary())
@@ -114,15 +118,17 @@ func fieldPrefix(field string) string {
 func changeText(c Change, paint func(string, string) string) string {
 	switch {
 	case c.OldMissing:
-		return paint(colGreen, "(added) "+c.New)
+		return paint(colGreen, "(added) "+textesc.Value(c.New))
 	case c.NewMissing:
-		return paint(colRed, "(removed) "+c.Old)
+		return paint(colRed, "(removed) "+textesc.Value(c.Old))
 	default:
-		return paint(colRed, c.Old) + " → " + paint(colGreen, c.New)
+		return paint(colRed, textesc.Value(c.Old)) + " → " + paint(colGreen, textesc.Value(c.New))
 	}
 }
 
-// WriteJSON prints the report as indented JSON.
+// WriteJSON prints the report as indented JSON, every control and bidi
+// character of its strings escaped as \uXXXX (textesc.JSON: encoding/json
+// leaves DEL, C1 and bidi controls raw).
 func WriteJSON(w io.Writer, r *Report) error {
 	if r.Objects == nil {
 		r = &Report{Objects: []Object{}, Added: r.Added, Removed: r.Removed, Changed: r.Changed}
@@ -131,7 +137,7 @@ func WriteJSON(w io.Writer, r *Report) error {
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(append(data, '\n'))
+	_, err = io.WriteString(w, textesc.JSON(string(data))+"\n")
 	return err
 }
 
@@ -195,7 +201,7 @@ func writeSummaryTable(b *strings.Builder, r *Report) {
 	})
 	b.WriteString("| environment | target | added | changed | removed |\n|---|---|--:|--:|--:|\n")
 	for _, r := range list {
-		fmt.Fprintf(b, "| %s | %s | %d | %d | %d |\n", escape(r.env), escape(r.target), r.a, r.c, r.d)
+		fmt.Fprintf(b, "| %s | %s | %d | %d | %d |\n", textesc.Markdown(r.env), textesc.Markdown(r.target), r.a, r.c, r.d)
 	}
 	b.WriteString("\n")
 }
@@ -299,9 +305,9 @@ func mapStrings(v any, f func(string) string) any {
 const blockLimit = 60
 
 func markdownEntry(b *strings.Builder, e entry) {
-	fmt.Fprintf(b, "- **%s** <code>%s</code>", e.Status, escape(e.ID))
+	fmt.Fprintf(b, "- **%s** <code>%s</code>", e.Status, textesc.Markdown(e.ID))
 	if len(e.envs) > 0 {
-		fmt.Fprintf(b, " in %s", escape(strings.Join(e.envs, ", ")))
+		fmt.Fprintf(b, " in %s", textesc.Markdown(strings.Join(e.envs, ", ")))
 	}
 	b.WriteString("\n")
 	if e.Content != nil {
@@ -312,7 +318,7 @@ func markdownEntry(b *strings.Builder, e entry) {
 	for _, c := range e.Changes {
 		b.WriteString("  - ")
 		if c.Field != "" {
-			fmt.Fprintf(b, "<code>%s</code>: ", escape(c.Field))
+			fmt.Fprintf(b, "<code>%s</code>: ", textesc.Markdown(c.Field))
 		}
 		switch {
 		case c.Diff != "":
@@ -329,42 +335,26 @@ func markdownEntry(b *strings.Builder, e entry) {
 }
 
 // fenced writes text as a fenced code block indented into a list item, at
-// most blockLimit lines of it, with a fence no line of it can close.
+// most blockLimit lines of it, each escaped and cut to valueLimit bytes,
+// with a fence no line of it can close (textesc.CodeBlock).
 func fenced(b *strings.Builder, lang, text string) {
 	lines := splitLines(text)
 	more := 0
 	if len(lines) > blockLimit {
 		lines, more = lines[:blockLimit], len(lines)-blockLimit
 	}
-	fence := "```"
-	for strings.Contains(text, fence) {
-		fence += "`"
-	}
-	fmt.Fprintf(b, "  %s%s\n", fence, lang)
-	for _, l := range lines {
-		if len(l) > valueLimit {
-			l = l[:valueLimit] + "…"
-		}
-		fmt.Fprintf(b, "  %s\n", l)
-	}
-	fmt.Fprintf(b, "  %s\n", fence)
+	b.WriteString(textesc.CodeBlock("  ", lang, strings.Join(lines, "\n"), valueLimit))
 	if more > 0 {
 		fmt.Fprintf(b, "  (%d more lines)\n", more)
 	}
 	b.WriteString("\n")
 }
 
-// escape makes text safe inside HTML in Markdown; quotes need no escaping
-// there, and leaving them keeps the comment short.
-func escape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
-
+// code shows a rendered value in Markdown: escaped (showValue), cut to
+// valueLimit bytes on a character and escape boundary, and with what
+// Markdown or HTML would read replaced by entities.
 func code(v string) string {
-	if len(v) > valueLimit {
-		v = v[:valueLimit] + "…"
-	}
-	return "<code>" + escape(v) + "</code>"
+	return "<code>" + textesc.Entities(textesc.Truncate(textesc.Value(v), valueLimit)) + "</code>"
 }
 
 // truncationNote is the longest note truncated can append.
@@ -444,7 +434,7 @@ func markdownParts(r *Report, limit, maxParts int) []string {
 		}
 	}
 	newPart()
-	fmt.Fprintf(b, "**%s** in %s.\n\n", r.Summary(), strings.Join(r.Targets(), ", "))
+	fmt.Fprintf(b, "**%s** in %s.\n\n", r.Summary(), textesc.Markdown(strings.Join(r.Targets(), ", ")))
 	writeSummaryTable(b, r)
 	counts := targetCounts(r)
 	entries := mergeEntries(r)
@@ -452,7 +442,7 @@ func markdownParts(r *Report, limit, maxParts int) []string {
 	shown := 0
 	for i := 0; i < len(entries); {
 		t := entries[i].target
-		head := fmt.Sprintf("<details><summary><b>%s</b>: %s</summary>\n\n", escape(t), counts[t])
+		head := fmt.Sprintf("<details><summary><b>%s</b>: %s</summary>\n\n", textesc.Markdown(t), counts[t])
 		if !fits(b, head+closing, limit) {
 			if len(parts) == maxParts {
 				return numbered(parts, truncated(b, len(r.Objects)-shown, false))
@@ -466,7 +456,7 @@ func markdownParts(r *Report, limit, maxParts int) []string {
 			chunk := func() string {
 				var c strings.Builder
 				if e.file != file {
-					fmt.Fprintf(&c, "\n`%s`\n\n", e.file)
+					fmt.Fprintf(&c, "\n%s\n\n", textesc.CodeSpan(e.file))
 				}
 				markdownEntry(&c, e)
 				return c.String()
@@ -477,7 +467,7 @@ func markdownParts(r *Report, limit, maxParts int) []string {
 				}
 				b.WriteString(closing)
 				newPart()
-				fmt.Fprintf(b, "<details open><summary><b>%s</b> (continued)</summary>\n\n", escape(t))
+				fmt.Fprintf(b, "<details open><summary><b>%s</b> (continued)</summary>\n\n", textesc.Markdown(t))
 				file = ""
 				if c := chunk(); !fits(b, c+closing, limit) {
 					// One entry larger than a comment: named, not shown.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/degen-dev/degen/generator/load"
 	"github.com/degen-dev/degen/generator/model"
+	"github.com/degen-dev/degen/generator/textesc"
 )
 
 // How a conjunct contributes to a value.
@@ -325,10 +326,12 @@ func (x *Explanation) MarshalJSON() ([]byte, error) {
 
 // WriteText prints the explanation: the value, then two lines per source,
 // its position, role and layer, then its source line. A star marks the
-// source that decided the value.
+// source that decided the value. Every text is escaped (textesc): the
+// model's names, values and source lines reach the terminal as one line
+// each, with no raw control or bidi character.
 func (x *Explanation) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s.%s = %s\n", x.Env, x.Path, x.Value)
+	fmt.Fprintf(&b, "%s.%s = %s\n", textesc.Line(x.Env), textesc.Line(x.Path), textesc.Value(x.Value))
 	x.writeSources(&b, "")
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -337,17 +340,17 @@ func (x *Explanation) WriteText(w io.Writer) error {
 func (x *Explanation) writeSources(b *strings.Builder, indent string) {
 	width := 0
 	for _, s := range x.Sources {
-		width = max(width, len(s.Pos))
+		width = max(width, len(textesc.Line(s.Pos)))
 	}
 	for _, s := range x.Sources {
 		mark := " "
 		if s.Pos == x.DecidedBy {
 			mark = "*"
 		}
-		fmt.Fprintf(b, "%s%s %-*s  %-10s  %s\n", indent, mark, width, s.Pos, s.Role, s.Layer)
-		fmt.Fprintf(b, "%s  %-*s  | %s\n", indent, width, "", s.Line)
+		fmt.Fprintf(b, "%s%s %-*s  %-10s  %s\n", indent, mark, width, textesc.Line(s.Pos), s.Role, textesc.Line(s.Layer))
+		fmt.Fprintf(b, "%s  %-*s  | %s\n", indent, width, "", textesc.Line(s.Line))
 		if s.Via != nil {
-			fmt.Fprintf(b, "%s    which is %s = %s\n", indent, s.Via.Path, s.Via.Value)
+			fmt.Fprintf(b, "%s    which is %s = %s\n", indent, textesc.Line(s.Via.Path), textesc.Value(s.Via.Value))
 			s.Via.writeSources(b, indent+"    ")
 		}
 	}

@@ -19,6 +19,7 @@ import (
 	"cuelang.org/go/cue/token"
 
 	"github.com/degen-dev/degen/generator/model"
+	"github.com/degen-dev/degen/generator/textesc"
 )
 
 // MaxValueLen is how many bytes of a quoted value a message shows; a longer
@@ -46,12 +47,14 @@ const (
 // first. A failed disjunction is one problem: its most telling branch, or
 // the list of allowed values. Long values are shortened. An error that is
 // not a CUE error prints as is (shortened, and without root's absolute
-// path).
+// path). Every control and bidi character of the result but its line feeds
+// is escaped (textesc.Lines): a model's value or file name quoted in an
+// error reaches the terminal as text.
 func Format(err error, root string) string {
 	f := &formatter{root: root, files: map[string]*fileInfo{}}
 	var cerr cueerrors.Error
 	if !errors.As(err, &cerr) {
-		return f.clean(shortenQuoted(err.Error())) + "\n"
+		return textesc.Lines(f.clean(shortenQuoted(err.Error()))) + "\n"
 	}
 	var entries []entry
 	for _, e := range f.entries(cueerrors.Errors(cueerrors.Sanitize(cerr))) {
@@ -95,7 +98,7 @@ func Format(err error, root string) string {
 			continue
 		}
 		seen[line] = true
-		b.WriteString(line)
+		b.WriteString(textesc.Lines(line))
 	}
 	return b.String()
 }

@@ -413,6 +413,21 @@ func (s *Scanner) literalValue(v string) bool {
 	return !reference.MatchString(v) && !s.Refs[v]
 }
 
+// SecretNamed reports whether key (a field, a variable, a list element's
+// name) says it holds a secret: SecretName, the one classification of
+// secret-looking names (so secretKeyRef, secretName and OAUTH_TOKEN_URL do
+// not), and not External Secrets' secretKey, which names a key of a
+// Secret.
+func SecretNamed(key string) bool { return key != referenceKey && SecretName(key) }
+
+// PlainSecret reports whether value, written under a key SecretNamed
+// accepts, is a plain value the leak check denies rather than a reference
+// ($VAR, ${VAR}, var.x, {{ … }}, an upper-case name, a /run/secrets/ file,
+// a mask, a boolean, …): what a diff must not show.
+func PlainSecret(key, value string) bool {
+	return SecretNamed(key) && (&Scanner{}).literalValue(value)
+}
+
 // LooksSecret reports whether s holds a literal the leak check denies
 // whatever its file: a private key block, a cloud or chat token, a JSON Web
 // Token, a password in a URL, or a secret-named key given a plain value.

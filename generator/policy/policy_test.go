@@ -120,7 +120,7 @@ func TestDefaultModelPasses(t *testing.T) {
 		t.Fatal(err)
 	}
 	var want []string
-	for _, svc := range []string{"kafka-ui", "dagster-webserver", "grafana", "openmetadata", "superset"} {
+	for _, svc := range []string{"grafana", "openmetadata", "superset"} {
 		decl := regexp.MustCompile(`(?m)^\t\t"?` + svc + `"?: \{`).FindIndex(stack)
 		if decl == nil {
 			t.Fatalf("service %s is not declared in envs/stack.cue", svc)

@@ -12,6 +12,7 @@ import (
 	"cuelang.org/go/mod/modfile"
 
 	"github.com/degen-dev/degen/generator/model"
+	"github.com/degen-dev/degen/generator/textesc"
 	"github.com/degen-dev/degen/schema"
 )
 
@@ -78,7 +79,9 @@ func addDoc(n ast.Node, doc []string) {
 	cg := &ast.CommentGroup{Doc: true}
 	for _, line := range doc {
 		for _, l := range strings.Split(line, "\n") {
-			cg.List = append(cg.List, &ast.Comment{Text: strings.TrimRight("// "+l, " ")})
+			// Escaped (textesc): a Compose file's text in a comment of the
+			// model carries no control or bidi character into it.
+			cg.List = append(cg.List, &ast.Comment{Text: strings.TrimRight("// "+textesc.Line(l), " ")})
 		}
 	}
 	ast.AddComment(n, cg)
