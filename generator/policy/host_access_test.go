@@ -4,10 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/degen-dev/degen/generator/load"
 	"github.com/degen-dev/degen/generator/policy"
 )
 
@@ -82,29 +80,10 @@ environments: [string]: services: {
 environments: [string]: volumes: data: size: "1Gi"
 `
 
-var (
-	hostOnce sync.Once
-	hostRep  *policy.Report
-	hostErr  error
-	hostDir  string
-)
-
-// hostRun runs the policies over hostBase and hostServices, once.
-func hostRun(t *testing.T) *policy.Report {
+// hostRun runs the policies over hostBase and src (envs/hosts.cue).
+func hostRun(t *testing.T, src string) *policy.Report {
 	t.Helper()
-	hostOnce.Do(func() {
-		hostDir = tinyModel(t, map[string]string{"envs/envs.cue": hostBase, "envs/hosts.cue": hostServices})
-		m, err := load.Load(load.Options{Dir: hostDir})
-		if err != nil {
-			hostErr = err
-			return
-		}
-		hostRep, hostErr = policy.Run(m)
-	})
-	if hostErr != nil {
-		t.Fatal(load.Format(hostErr, hostDir))
-	}
-	return hostRep
+	return runPolicies(t, tinyModel(t, map[string]string{"envs/envs.cue": hostBase, "envs/hosts.cue": src}))
 }
 
 // hostViolations are the violations of the host-* rules in env.
@@ -118,33 +97,47 @@ func hostViolations(rep *policy.Report, env string) []policy.Violation {
 	return out
 }
 
+// findings are the host-* violations of env as "file:line rule", sorted.
+func findings(rep *policy.Report, env string) []string {
+	var got []string
+	for _, v := range hostViolations(rep, env) {
+		line, _, _ := strings.Cut(strings.TrimPrefix(v.Position, "./envs/hosts.cue:"), ":")
+		got = append(got, fmt.Sprintf("./envs/hosts.cue:%s %s", line, v.Rule))
+	}
+	slices.Sort(got)
+	return got
+}
+
+// marked are the findings src expects: "file:line rule" for every line
+// holding marker, the rule being the word after it.
+func marked(src, marker string) []string {
+	var want []string
+	for i, l := range strings.Split(src, "\n") {
+		if _, rest, ok := strings.Cut(l, marker); ok {
+			rule, _, _ := strings.Cut(rest, " ")
+			want = append(want, fmt.Sprintf("./envs/hosts.cue:%d %s", i+1, rule))
+		}
+	}
+	return want
+}
+
 // TestHostAccessPerStage checks every host-* rule in every stage: each
 // finding at the line of its marker, a warning in local and development, a
 // deny in staging and production, and nothing for the access the rules let
 // through (default capabilities, ordinary and relative paths, a prefix of a
 // name that is not a directory above it).
 func TestHostAccessPerStage(t *testing.T) {
-	rep := hostRun(t)
-	var want []string
-	for i, l := range strings.Split(hostServices, "\n") {
-		if _, marker, ok := strings.Cut(l, "// host-"); ok {
-			rule, _, _ := strings.Cut(marker, " ")
-			want = append(want, fmt.Sprintf("./envs/hosts.cue:%d host-%s", i+1, rule))
-		}
-	}
+	rep := hostRun(t, hostServices)
+	want := marked(hostServices, "// ")
 	slices.Sort(want)
 	for env, sev := range map[string]policy.Severity{"local": policy.Warn, "dev": policy.Warn, "staging": policy.Deny, "prod": policy.Deny} {
 		t.Run(env, func(t *testing.T) {
-			var got []string
 			for _, v := range hostViolations(rep, env) {
 				if v.Severity != sev {
 					t.Errorf("%s: severity %s, want %s", v, v.Severity, sev)
 				}
-				line, _, _ := strings.Cut(strings.TrimPrefix(v.Position, "./envs/hosts.cue:"), ":")
-				got = append(got, fmt.Sprintf("./envs/hosts.cue:%s %s", line, v.Rule))
 			}
-			slices.Sort(got)
-			if !slices.Equal(got, want) {
+			if got := findings(rep, env); !slices.Equal(got, want) {
 				t.Errorf("%s: host-* findings\n got %s\nwant %s", env, strings.Join(got, "\n     "), strings.Join(want, "\n     "))
 			}
 		})
@@ -154,7 +147,7 @@ func TestHostAccessPerStage(t *testing.T) {
 // TestHostAccessMessages checks what a finding says: the service, the field
 // and what to do, and the acknowledgement ID of a warning.
 func TestHostAccessMessages(t *testing.T) {
-	rep := hostRun(t)
+	rep := hostRun(t, hostServices)
 	at := func(marker string) string {
 		return fmt.Sprintf("./envs/hosts.cue:%d:", lineOf(t, hostServices, marker))
 	}
@@ -232,22 +225,8 @@ environments: [string]: services: {
 	runtime: privileged: true                                         // privileged
 }
 `
-	dir := tinyModel(t, map[string]string{"envs/envs.cue": hostBase, "envs/hosts.cue": acked})
-	m, err := load.Load(load.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(load.Format(err, dir))
-	}
-	rep, err := policy.Run(m)
-	if err != nil {
-		t.Fatal(load.Format(err, dir))
-	}
-	var stale []string
-	for i, l := range strings.Split(acked, "\n") {
-		if _, marker, ok := strings.Cut(l, "// stale "); ok {
-			rule, _, _ := strings.Cut(marker, " ")
-			stale = append(stale, fmt.Sprintf("./envs/hosts.cue:%d %s", i+1, rule))
-		}
-	}
+	rep := hostRun(t, acked)
+	stale := marked(acked, "// stale ")
 	at := func(marker, rule string) string {
 		return fmt.Sprintf("./envs/hosts.cue:%d %s", lineOf(t, acked, marker), rule)
 	}
@@ -263,18 +242,14 @@ environments: [string]: services: {
 		"staging": append([]string{namespaces, privileged, composeOnly}, stale...),
 		"prod":    append([]string{namespaces, privileged, composeOnly}, stale...),
 	} {
-		var got []string
 		for _, v := range hostViolations(rep, env) {
-			line, _, _ := strings.Cut(strings.TrimPrefix(v.Position, "./envs/hosts.cue:"), ":")
-			got = append(got, fmt.Sprintf("./envs/hosts.cue:%s %s", line, v.Rule))
 			if strings.Contains(v.Message, "service agent") {
 				t.Errorf("%s: an acknowledged access is reported: %s", env, v)
 			}
 		}
-		slices.Sort(got)
 		want = slices.Clone(want)
 		slices.Sort(want)
-		if !slices.Equal(got, want) {
+		if got := findings(rep, env); !slices.Equal(got, want) {
 			t.Errorf("%s: host-* findings\n got %s\nwant %s", env, strings.Join(got, "\n     "), strings.Join(want, "\n     "))
 		}
 	}
