@@ -330,7 +330,11 @@ type Mount struct {
 	ReadOnly bool   `json:"readOnly"`
 	Volume   string `json:"volume,omitempty"`
 	HostPath string `json:"hostPath,omitempty"`
-	Config   string `json:"config,omitempty"`
+	// HostPathLink is "link -> target" when a relative HostPath leaves the
+	// model's directory through a symbolic link of the repository (package
+	// load sets it; the host-sensitive-mount policy reads it).
+	HostPathLink string `json:"hostPathLink,omitempty"`
+	Config       string `json:"config,omitempty"`
 	// Anonymous is an unnamed volume of the container's own.
 	Anonymous   bool `json:"anonymous,omitempty"`
 	ComposeOnly bool `json:"composeOnly"`
