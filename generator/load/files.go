@@ -81,6 +81,9 @@ func (v *validator) mounts() {
 				v.errorf(v.pos(at()...), "service %q mount of %s gives more than one of file, content and render: keep one", name, m.Target)
 				continue
 			}
+			if m.HostPath != "" && !path.IsAbs(m.HostPath) {
+				m.HostPathLink = v.hostPathLink(&root, m.HostPath)
+			}
 			if m.Volume != "" {
 				if _, ok := env.Volumes[m.Volume]; !ok {
 					v.errorf(v.pos(at("volume")...), "service %q mounts volume %q, which is not defined: add it under volumes", name, m.Volume)
@@ -201,6 +204,46 @@ func (v *validator) fileText(root **os.Root, m *model.Mount) (string, string, er
 		return "", field, fmt.Errorf("is not UTF-8 text: degen mounts text files only")
 	}
 	return string(data), field, nil
+}
+
+// hostPathLink returns "link -> target" for the symbolic link of the
+// repository through which rel, a relative host path (a Compose bind
+// mount's source), leaves the model root, or "" when it stays inside (or
+// leaves it with "..", which the host-sensitive-mount policy reads in rel
+// itself). Docker binds what the link points to, so the policy judges it.
+func (v *validator) hostPathLink(root **os.Root, rel string) string {
+	rel = path.Clean(rel)
+	if rel == ".." || strings.HasPrefix(rel, "../") {
+		return ""
+	}
+	if *root == nil {
+		r, err := os.OpenRoot(v.env.Root)
+		if err != nil {
+			return ""
+		}
+		*root = r
+	}
+	escapes := func(p string) bool {
+		_, err := (*root).Stat(filepath.FromSlash(p))
+		return err != nil && strings.Contains(err.Error(), "escapes")
+	}
+	if !escapes(rel) {
+		return ""
+	}
+	// The first prefix that escapes ends in the link that leaves.
+	parts := strings.Split(rel, "/")
+	for i := range parts {
+		p := strings.Join(parts[:i+1], "/")
+		if !escapes(p) {
+			continue
+		}
+		target, err := (*root).Readlink(filepath.FromSlash(p))
+		if err != nil {
+			target = "?"
+		}
+		return p + " -> " + filepath.ToSlash(target)
+	}
+	return rel + " -> ?"
 }
 
 // readRepoFile reads rel, a path relative to the model root, refusing one

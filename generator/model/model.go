@@ -137,6 +137,10 @@ type Service struct {
 	// or "health.command", to the reason its value is not a secret although
 	// it looks like one.
 	SecretLiteralAllowed map[string]string `json:"secretLiteralAllowed,omitempty"`
+	// HostAccessAllowed maps "privileged", "host.network", "host.pid", a
+	// capability of CapAdd or a HostPath of Mounts to the reason the
+	// service needs that access to its host (read by the host-* policies).
+	HostAccessAllowed map[string]string `json:"hostAccessAllowed,omitempty"`
 	// Host is what of its node the service's pods share, or nil.
 	Host *Host `json:"host,omitempty"`
 	// Tolerations let the pods run on tainted nodes (Kubernetes).
@@ -326,7 +330,11 @@ type Mount struct {
 	ReadOnly bool   `json:"readOnly"`
 	Volume   string `json:"volume,omitempty"`
 	HostPath string `json:"hostPath,omitempty"`
-	Config   string `json:"config,omitempty"`
+	// HostPathLink is "link -> target" when a relative HostPath leaves the
+	// model's directory through a symbolic link of the repository (package
+	// load sets it; the host-sensitive-mount policy reads it).
+	HostPathLink string `json:"hostPathLink,omitempty"`
+	Config       string `json:"config,omitempty"`
 	// Anonymous is an unnamed volume of the container's own.
 	Anonymous   bool `json:"anonymous,omitempty"`
 	ComposeOnly bool `json:"composeOnly"`

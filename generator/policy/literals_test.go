@@ -152,14 +152,7 @@ environments: prod: services: {
 	superset: secretLiteralAllowed: ZZ_NO_SUCH_VAR: "stale"
 }
 `})
-	m, err := load.Load(load.Options{Dir: dir, Envs: []string{"prod"}})
-	if err != nil {
-		t.Fatal(load.Format(err, dir))
-	}
-	rep, err := policy.Run(m)
-	if err != nil {
-		t.Fatal(load.Format(err, dir))
-	}
+	rep := runPolicies(t, dir, "prod")
 	var got []string
 	for _, v := range rep.Violations {
 		if v.Rule == "no-secret-literals" {

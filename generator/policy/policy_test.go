@@ -454,14 +454,7 @@ func TestSecretParams(t *testing.T) {
 	dir := tinyModel(t, map[string]string{
 		"envs/params.cue": "package envs\n\nenvironments: prod: params: {adminToken: \"abc\", tokenTTL: 3600, TOKEN: false}\n",
 	})
-	m, err := load.Load(load.Options{Dir: dir, Envs: []string{"prod"}})
-	if err != nil {
-		t.Fatal(load.Format(err, dir))
-	}
-	rep, err := policy.Run(m)
-	if err != nil {
-		t.Fatal(load.Format(err, dir))
-	}
+	rep := runPolicies(t, dir, "prod")
 	want := "./envs/params.cue:3:30: [deny] prod/no-secret-literals: param adminToken looks like a secret"
 	if len(rep.Violations) != 1 || !strings.HasPrefix(rep.Violations[0].String(), want) {
 		t.Errorf("got %v, want one violation %q…", rep.Violations, want)
@@ -544,9 +537,9 @@ environments: [N=string]: #Base & {name: N}
 environments: {dev: {}, local: {}, prod: {}, staging: {}}
 `
 
-// ruleViolations loads envs of the model at dir, runs its policies and
-// returns the violations of rule.
-func ruleViolations(t *testing.T, dir string, envs []string, rule string) []policy.Violation {
+// runPolicies loads envs of the model at dir (every environment when none)
+// and runs its policies.
+func runPolicies(t *testing.T, dir string, envs ...string) *policy.Report {
 	t.Helper()
 	m, err := load.Load(load.Options{Dir: dir, Envs: envs})
 	if err != nil {
@@ -556,6 +549,14 @@ func ruleViolations(t *testing.T, dir string, envs []string, rule string) []poli
 	if err != nil {
 		t.Fatal(load.Format(err, dir))
 	}
+	return rep
+}
+
+// ruleViolations loads envs of the model at dir, runs its policies and
+// returns the violations of rule.
+func ruleViolations(t *testing.T, dir string, envs []string, rule string) []policy.Violation {
+	t.Helper()
+	rep := runPolicies(t, dir, envs...)
 	var got []policy.Violation
 	for _, v := range rep.Violations {
 		if v.Rule == rule {
