@@ -533,10 +533,11 @@ type Kubernetes struct {
 	PodSecurity string `json:"podSecurity"`
 	// Security are the defaults of every service's Security.
 	Security Security `json:"security"`
-	// Patches change generated objects before the overlay is derived.
-	Patches []KubePatch `json:"patches,omitempty"`
-	// Objects are extra manifests, written as given.
-	Objects []map[string]any `json:"objects,omitempty"`
+	// Patches change generated objects before the overlay is derived, by
+	// the model's label; they apply in the labels' order.
+	Patches map[string]KubePatch `json:"patches,omitempty"`
+	// Objects are extra manifests, written as given, by the model's label.
+	Objects map[string]map[string]any `json:"objects,omitempty"`
 }
 
 // KubePatch is a patch of one generated object: exactly one of Strategic

@@ -28,7 +28,8 @@ const extraConcern = "extra"
 // report it when they lack it too.
 func (b *builder) patchAndExtend() error {
 	k := b.env.Kubernetes
-	for i, p := range k.Patches {
+	for _, i := range model.SortedKeys(k.Patches) {
+		p := k.Patches[i]
 		at := model.P("kubernetes", "patches", i)
 		idx, err := b.patchTarget(i, p)
 		if err != nil {
@@ -42,7 +43,9 @@ func (b *builder) patchAndExtend() error {
 			return b.errorAt(at, "environment %s: a patch gives exactly one of strategic (a strategic-merge patch) and json (RFC 6902 operations)", b.env.Name)
 		}
 		var patched map[string]any
+		how := "json"
 		if p.Strategic != nil {
+			how = "strategic"
 			patched, err = strategic(o.obj, p.Strategic)
 			if err != nil {
 				return b.errorAt(model.P("kubernetes", "patches", i, "strategic"), "environment %s: the strategic patch of %s/%s does not apply: %v", b.env.Name, o.kind(), o.name(), err)
@@ -55,10 +58,10 @@ func (b *builder) patchAndExtend() error {
 			}
 		}
 		if got := (object{obj: patched}); got.id() != o.id() {
-			return b.errorAt(at, "environment %s: the patch changes the identity of %s/%s to %s: a patch may not change apiVersion, kind or metadata.name; add the object under kubernetes.objects instead", b.env.Name, o.kind(), o.name(), got.id())
+			return b.errorAt(model.P("kubernetes", "patches", i, how), "environment %s: the patch changes the identity of %s/%s to %s: a patch may not change apiVersion, kind or metadata.name; add the object under kubernetes.objects instead", b.env.Name, o.kind(), o.name(), got.id())
 		}
 		if err := strictDecode(patched); err != nil {
-			return b.errorAt(at, "environment %s: the patch makes %s/%s an object Kubernetes refuses: %v", b.env.Name, o.kind(), o.name(), err)
+			return b.errorAt(model.P("kubernetes", "patches", i, how), "environment %s: the patch makes %s/%s an object Kubernetes refuses: %v", b.env.Name, o.kind(), o.name(), err)
 		}
 		b.objs[idx].obj = patched
 	}
@@ -67,7 +70,7 @@ func (b *builder) patchAndExtend() error {
 
 // patchTarget returns the index in b.objs of the one object patch i names,
 // or -1 in the base when the base has none.
-func (b *builder) patchTarget(i int, p model.KubePatch) (int, error) {
+func (b *builder) patchTarget(i string, p model.KubePatch) (int, error) {
 	t := p.Target
 	var found []int
 	for j, o := range b.objs {
@@ -95,7 +98,7 @@ func (b *builder) patchTarget(i int, p model.KubePatch) (int, error) {
 	}
 	for j, o := range b.env.Kubernetes.Objects {
 		if kindOf(o) == t.Kind && nameOf(o) == t.Name {
-			return -1, b.errorAt(at, "environment %s: the patch's target %s/%s is the model's own object kubernetes.objects[%d], which degen writes as given: change it there", b.env.Name, t.Kind, t.Name, j)
+			return -1, b.errorAt(at, "environment %s: the patch's target %s/%s is the model's own object %s, which degen writes as given: change it there", b.env.Name, t.Kind, t.Name, model.P("kubernetes", "objects", j))
 		}
 	}
 	return -1, b.errorAt(at, "environment %s: the patch's target %s/%s names no object degen generates; the closest are %s", b.env.Name, t.Kind, t.Name, strings.Join(b.closest(t.Kind, t.Name), ", "))
@@ -253,13 +256,14 @@ func (b *builder) extraObjects() error {
 	for _, o := range b.objs {
 		taken[groupKind(o)] = "an object degen generates: patch it under kubernetes.patches instead"
 	}
-	for i, raw := range b.env.Kubernetes.Objects {
+	for _, i := range model.SortedKeys(b.env.Kubernetes.Objects) {
+		raw := b.env.Kubernetes.Objects[i]
 		at := model.P("kubernetes", "objects", i)
 		o := object{concern: extraConcern, obj: raw}
 		md, _ := raw["metadata"].(map[string]any)
 		switch {
 		case o.apiVersion() == "" || o.kind() == "" || o.name() == "":
-			return b.errorAt(at, "environment %s: kubernetes.objects[%d] needs apiVersion, kind and metadata.name (it has %q, %q, %q)", b.env.Name, i, o.apiVersion(), o.kind(), o.name())
+			return b.errorAt(at, "environment %s: %s needs apiVersion, kind and metadata.name (it has %q, %q, %q)", b.env.Name, at, o.apiVersion(), o.kind(), o.name())
 		case len(validation.IsDNS1123Subdomain(o.name())) > 0:
 			return b.errorAt(model.P("kubernetes", "objects", i, "metadata", "name"), "environment %s: %s name %q is not a Kubernetes object name: %s", b.env.Name, o.kind(), o.name(), strings.Join(validation.IsDNS1123Subdomain(o.name()), "; "))
 		case md["namespace"] != nil:
@@ -271,7 +275,7 @@ func (b *builder) extraObjects() error {
 		if why, ok := taken[groupKind(o)]; ok {
 			return b.errorAt(at, "environment %s: %s/%s is %s", b.env.Name, o.kind(), o.name(), why)
 		}
-		taken[groupKind(o)] = fmt.Sprintf("kubernetes.objects[%d] already: give it another name", i)
+		taken[groupKind(o)] = at + " already: give it another name"
 		b.objs = append(b.objs, o)
 	}
 	return nil
