@@ -8,11 +8,16 @@ import (
 
 	"github.com/agext/levenshtein"
 	jsonpatch "github.com/evanphx/json-patch/v5"
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/kubernetes/scheme"
+	psaapi "k8s.io/pod-security-admission/api"
+	psapolicy "k8s.io/pod-security-admission/policy"
 	k8sjson "sigs.k8s.io/json"
 
 	"github.com/degen-dev/degen/generator/model"
@@ -60,8 +65,12 @@ func (b *builder) patchAndExtend() error {
 		if got := (object{obj: patched}); got.id() != o.id() {
 			return b.errorAt(model.P("kubernetes", "patches", i, how), "environment %s: the patch changes the identity of %s/%s to %s: a patch may not change apiVersion, kind or metadata.name; add the object under kubernetes.objects instead", b.env.Name, o.kind(), o.name(), got.id())
 		}
-		if err := strictDecode(patched); err != nil {
+		typed, err := strictDecode(patched)
+		if err != nil {
 			return b.errorAt(model.P("kubernetes", "patches", i, how), "environment %s: the patch makes %s/%s an object Kubernetes refuses: %v", b.env.Name, o.kind(), o.name(), err)
+		}
+		if reasons := b.podSecurityRefuses(typed); reasons != "" {
+			return b.errorAt(model.P("kubernetes", "patches", i, how), "environment %s: the patch makes the pods of %s/%s break Pod Security level %q, which namespace %s enforces (kubernetes.podSecurity): %s; change the patch, or the level", b.env.Name, o.kind(), o.name(), b.env.Kubernetes.PodSecurity, b.env.Namespace, reasons)
 		}
 		b.objs[idx].obj = patched
 	}
@@ -216,28 +225,66 @@ func newTyped(o object) runtime.Object {
 
 // strictDecode decodes obj into its upstream type, refusing unknown and
 // duplicate fields and values of the wrong type; a kind without a Go type
-// passes.
-func strictDecode(obj map[string]any) error {
+// passes, as nil.
+func strictDecode(obj map[string]any) (runtime.Object, error) {
 	typed := newTyped(object{obj: obj})
 	if typed == nil {
-		return nil
+		return nil, nil
 	}
 	data, err := json.Marshal(obj)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	strict, err := k8sjson.UnmarshalStrict(data, typed, k8sjson.DisallowDuplicateFields, k8sjson.DisallowUnknownFields)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(strict) > 0 {
 		var msgs []string
 		for _, e := range strict {
 			msgs = append(msgs, e.Error())
 		}
-		return fmt.Errorf("%s", strings.Join(msgs, "; "))
+		return nil, fmt.Errorf("%s", strings.Join(msgs, "; "))
 	}
-	return nil
+	return typed, nil
+}
+
+// podSecurityRefuses returns the Pod Security checker's reasons for
+// refusing the pods of a typed workload in the environment's namespace,
+// or "" when it admits them, the object holds no pod, or b is the base
+// (which has no namespace: each environment judges its own patches).
+func (b *builder) podSecurityRefuses(obj runtime.Object) string {
+	var pod *corev1.PodTemplateSpec
+	switch o := obj.(type) {
+	case *appsv1.Deployment:
+		pod = &o.Spec.Template
+	case *appsv1.StatefulSet:
+		pod = &o.Spec.Template
+	case *appsv1.DaemonSet:
+		pod = &o.Spec.Template
+	case *batchv1.Job:
+		pod = &o.Spec.Template
+	case *batchv1.CronJob:
+		pod = &o.Spec.JobTemplate.Spec.Template
+	case *corev1.Pod:
+		pod = &corev1.PodTemplateSpec{ObjectMeta: o.ObjectMeta, Spec: o.Spec}
+	}
+	if pod == nil || !b.envOnly {
+		return ""
+	}
+	level, err := psaapi.ParseLevel(b.env.Kubernetes.PodSecurity)
+	if err != nil {
+		return err.Error()
+	}
+	e, err := psapolicy.NewEvaluator(psapolicy.DefaultChecks(), nil)
+	if err != nil {
+		return err.Error()
+	}
+	agg := psapolicy.AggregateCheckResults(e.EvaluatePod(psaapi.LevelVersion{Level: level, Version: psaapi.LatestVersion()}, &pod.ObjectMeta, &pod.Spec))
+	if agg.Allowed {
+		return ""
+	}
+	return agg.ForbiddenDetail()
 }
 
 func kindOf(o map[string]any) string { s, _ := o["kind"].(string); return s }
@@ -269,8 +316,12 @@ func (b *builder) extraObjects() error {
 		case md["namespace"] != nil:
 			return b.errorAt(model.P("kubernetes", "objects", i, "metadata", "namespace"), "environment %s: %s/%s sets metadata.namespace: the overlay puts every object in the environment's namespace; remove it", b.env.Name, o.kind(), o.name())
 		}
-		if err := strictDecode(raw); err != nil {
+		typed, err := strictDecode(raw)
+		if err != nil {
 			return b.errorAt(at, "environment %s: %s/%s is not an object Kubernetes accepts: %v", b.env.Name, o.kind(), o.name(), err)
+		}
+		if reasons := b.podSecurityRefuses(typed); reasons != "" {
+			return b.errorAt(at, "environment %s: the pods of %s/%s break Pod Security level %q, which namespace %s enforces (kubernetes.podSecurity): %s", b.env.Name, o.kind(), o.name(), b.env.Kubernetes.PodSecurity, b.env.Namespace, reasons)
 		}
 		if why, ok := taken[groupKind(o)]; ok {
 			return b.errorAt(at, "environment %s: %s/%s is %s", b.env.Name, o.kind(), o.name(), why)

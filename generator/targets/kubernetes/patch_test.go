@@ -1,6 +1,8 @@
 package kubernetes
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -258,5 +260,39 @@ func TestPatchBadInput(t *testing.T) {
 				t.Errorf("first line does not start at ./envs/zz_bad.cue%s:\n%s", tc.line, msg)
 			}
 		})
+	}
+}
+
+// TestPatchPodSecurity refuses a patch that makes a pod break the level
+// its namespace enforces, at the patch's line, with the checker's reason.
+func TestPatchPodSecurity(t *testing.T) {
+	t.Parallel()
+	dir := tempModel(t, map[string]string{"envs/zz_bad.cue": `package envs
+
+environments: prod: services: "node-exporter": enabled: false
+environments: prod: kubernetes: patches: p: {
+	target: {kind: "Deployment", name: "graphql-api"}
+	strategic: spec: template: spec: hostNetwork: true
+}
+`})
+	prod := filepath.Join(dir, "envs", "prod.cue")
+	data, err := os.ReadFile(prod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(data), `kubernetes: podSecurity: "privileged"`, `kubernetes: podSecurity: "baseline"`, 1)
+	if edited == string(data) {
+		t.Fatal("envs/prod.cue no longer sets podSecurity privileged: update the test")
+	}
+	if err := os.WriteFile(prod, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = buildModel(dir, "prod")
+	if err == nil {
+		t.Fatal("a patch adding hostNetwork built in a baseline namespace")
+	}
+	msg := load.Format(err, dir)
+	if !strings.HasPrefix(msg, "./envs/zz_bad.cue:6:") || !strings.Contains(msg, `break Pod Security level "baseline"`) || !strings.Contains(msg, "hostNetwork=true") {
+		t.Errorf("error is not at the patch or does not give the checker's reason:\n%s", msg)
 	}
 }
