@@ -28,9 +28,10 @@ the base model (envs/stack.cue), the schema (degen schema). Each source is marke
 PATH is a field path of the environment as degen export prints it. Labels
 with dashes may be quoted as in CUE or left bare; list elements are [n].
 PATH may also be a field of a generated workload as degen diff prints it,
-KIND/NAME.FIELD: replicas, and a container's image and resources, are
-mapped to the service's model field. An unknown field is exit 2 naming the
-fields that exist and, for a typo, the nearest ones ("did you mean").
+KIND/NAME.FIELD: a field a patch of kubernetes.patches sets is mapped to
+the patch's line (the last patch that sets it); otherwise replicas, and a
+container's image and resources, are mapped to the service's model field.
+An unknown field is exit 2 naming the fields that exist and, for a typo, the nearest ones ("did you mean").
 
 --format json prints {"env", "path", "value", "sources", "decidedBy"}, with
 value a JSON value ("2Gi", 3), not JSON text inside a string.`,
@@ -53,16 +54,26 @@ value a JSON value ("2Gi", 3), not JSON text inside a string.`,
 				return usageErr("--format must be text or json, not %q", format)
 			}
 			path := args[0]
-			if p, ok := explain.ModelPath(path); ok {
+			// A field of a generated object is mapped once the model is
+			// loaded: a patch of the model may set it.
+			if !explain.IsObjectField(path) {
+				if _, err := explain.ParsePath(path); err != nil {
+					return usageErr("%w", err)
+				}
+			}
+			m, err := load.Load(load.Options{Dir: g.dir, Envs: []string{env}, Keep: true})
+			if err != nil {
+				return err
+			}
+			if p, ok := explain.PatchPath(m.Envs[env], path); ok {
+				fmt.Fprintf(stdout, "%s is set by the patch %s\n", textesc.Line(path), textesc.Line(p))
+				path = p
+			} else if p, ok := explain.ModelPath(path); ok {
 				fmt.Fprintf(stdout, "%s comes from the model field %s\n", textesc.Line(path), textesc.Line(p))
 				path = p
 			}
 			if _, err := explain.ParsePath(path); err != nil {
 				return usageErr("%w", err)
-			}
-			m, err := load.Load(load.Options{Dir: g.dir, Envs: []string{env}, Keep: true})
-			if err != nil {
-				return err
 			}
 			x, err := explain.Explain(m, env, path)
 			if err != nil {

@@ -541,6 +541,38 @@ type Kubernetes struct {
 	PodSecurity string `json:"podSecurity"`
 	// Security are the defaults of every service's Security.
 	Security Security `json:"security"`
+	// Patches change generated objects before the overlay is derived, by
+	// the model's label; they apply in the labels' order.
+	Patches map[string]KubePatch `json:"patches,omitempty"`
+	// Objects are extra manifests, written as given, by the model's label.
+	Objects map[string]map[string]any `json:"objects,omitempty"`
+}
+
+// KubePatch is a patch of one generated object: exactly one of Strategic
+// (a strategic-merge patch) and JSON (RFC 6902 operations).
+type KubePatch struct {
+	Target    PatchTarget    `json:"target"`
+	Strategic map[string]any `json:"strategic,omitempty"`
+	JSON      []JSONPatchOp  `json:"json,omitempty"`
+}
+
+// PatchTarget names the object a patch changes; Group and Version are
+// nil when the model does not narrow the match.
+type PatchTarget struct {
+	Kind    string  `json:"kind"`
+	Name    string  `json:"name"`
+	Group   *string `json:"group,omitempty"`
+	Version *string `json:"version,omitempty"`
+}
+
+// JSONPatchOp is one RFC 6902 operation.
+type JSONPatchOp struct {
+	Op   string `json:"op"`
+	Path string `json:"path"`
+	From string `json:"from,omitempty"`
+	// Value is the operation's value as JSON, nil when it has none (null
+	// is the JSON text null).
+	Value json.RawMessage `json:"value,omitempty"`
 }
 
 // Spread is how the replicas of a workload are placed apart: across nodes
@@ -597,6 +629,9 @@ type Compose struct {
 	GroupOrder []string `json:"groupOrder"`
 	// SingleFile also writes compose.yaml, the whole stack in one file.
 	SingleFile bool `json:"singleFile"`
+	// Patches are RFC 7386 merge patches of the generated Compose
+	// service, by model service name.
+	Patches map[string]map[string]any `json:"patches,omitempty"`
 }
 
 // KubeName is the Kubernetes name of a volume or network named as Compose

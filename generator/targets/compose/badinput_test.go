@@ -199,6 +199,14 @@ environments: local: services: app: env: PASS: {value: "x", variable: "DB_PASSWO
 environments: local: artefacts: ["compose"]
 `,
 		want: []string{"./envs/", `add "env" to artefacts`},
+	}, {
+		name:  "compose patch of no service",
+		local: "package envs\n\nenvironments: local: compose: patches: ap: shm_size: \"1g\"\n",
+		want:  []string{"./envs/local.cue:3:", `compose.patches names "ap", which is not a service`, "app, db"},
+	}, {
+		name:  "compose patch the specification refuses",
+		local: "package envs\n\nenvironments: local: compose: patches: app: shm_size: {big: true}\n",
+		want:  []string{"./envs/local.cue:3:", "the Compose specification refuses", "shm_size"},
 	}}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -210,6 +218,9 @@ environments: local: artefacts: ["compose"]
 				if !strings.Contains(msg, w) {
 					t.Errorf("error does not contain %q:\n%s", w, msg)
 				}
+			}
+			if strings.HasPrefix(c.want[0], "./envs/local.cue:") && !strings.HasPrefix(msg, c.want[0]) {
+				t.Errorf("the first line is not at %s:\n%s", c.want[0], msg)
 			}
 		})
 	}

@@ -93,6 +93,9 @@ func (Target) Generate(in target.Input) (target.Output, error) {
 		return target.Output{}, errors.Join(errs...)
 	}
 	expandDependencies(env, services)
+	if err := applyPatches(env, services); err != nil {
+		return target.Output{}, err
+	}
 	present := presentConcerns(env, groups)
 	base, err := render(baseHeader(env, present), baseFile(env))
 	if err != nil {

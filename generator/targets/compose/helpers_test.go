@@ -162,3 +162,17 @@ func composeFiles(res *generator.Result, env *model.Environment) []string {
 	}
 	return files
 }
+
+// buildTiny builds the tiny model with the given local.cue and writes its
+// files out: the model, the result, the root written to and the variables
+// docker compose would see.
+func buildTiny(t *testing.T, local string) (*model.Model, *generator.Result, string, map[string]string) {
+	t.Helper()
+	root := tinyModel(t, local)
+	m, res, err := generator.Build(generator.Options{Dir: root, Targets: targets()})
+	if err != nil {
+		t.Fatal(load.Format(err, root))
+	}
+	out := writeOut(t, res)
+	return m, res, out, composeEnv(t, out, m.Envs["local"])
+}

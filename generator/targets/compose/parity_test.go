@@ -58,14 +58,8 @@ environments: local: {
 // per-group set, profile enabled) and checks each field as docker compose
 // sees it, against values written out by hand.
 func TestComposeParity(t *testing.T) {
-	root := tinyModel(t, parityLocal)
-	m, res, err := generator.Build(generator.Options{Dir: root, Targets: targets()})
-	if err != nil {
-		t.Fatal(load.Format(err, root))
-	}
-	out := writeOut(t, res)
+	m, res, out, vars := buildTiny(t, parityLocal)
 	env := m.Envs["local"]
-	vars := composeEnv(t, out, env)
 	for _, files := range [][]string{{compose.SingleFile}, composeFiles(res, env)} {
 		p, err := loadProject(t, out, "local", files, vars)
 		if err != nil {

@@ -1,6 +1,7 @@
 package compose
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
@@ -52,6 +53,10 @@ type service struct {
 	Labels          map[string]string `json:"labels,omitempty"`
 	Logging         *logging          `json:"logging,omitempty"`
 	Profiles        []string          `json:"profiles,omitempty"`
+
+	// patched is the service as the model's compose patch leaves it
+	// (JSON), written instead of the fields above; nil when unpatched.
+	patched json.RawMessage
 }
 
 type build struct {

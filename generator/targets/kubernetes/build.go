@@ -38,6 +38,9 @@ func resolve(env *model.Environment, envOnly bool) ([]object, []target.Warning, 
 	if err := b.build(); err != nil {
 		return nil, nil, err
 	}
+	if err := b.patchAndExtend(); err != nil {
+		return nil, nil, err
+	}
 	sortObjects(b.objs)
 	return b.objs, b.warnings, nil
 }
