@@ -59,7 +59,7 @@ func confine(dir string, files []string, dotEnv bool) (map[string]bool, error) {
 	}
 	if dotEnv {
 		env := filepath.Join(dir, ".env")
-		if _, err := c.readable(env, nil, "the project's .env", env, false); err != nil {
+		if _, err := c.readable(env, nil, "env file", env, false); err != nil {
 			return nil, err
 		}
 	}
@@ -168,7 +168,7 @@ func (c *confiner) doc(abs string, root *yaml.Node, ctx where, depth int) error 
 		}
 		for i := 1; i < len(cfgs.Content); i += 2 {
 			for _, f := range c.values(cfgs.Content[i], "file", 0) {
-				p, err := c.path(abs, f, "configs file", base)
+				p, err := c.path(abs, f, "config file", base)
 				if err != nil {
 					return err
 				}
