@@ -50,8 +50,17 @@ func confine(dir string, files []string, dotEnv bool) (map[string]bool, error) {
 		if _, err := c.inside(f); err != nil {
 			return nil, &InputError{Pos: rel(".", f), Msg: "the Compose file is outside the project directory " + rel(".", dir) + ": the import reads only files inside it; give --project-directory a directory that holds every -f file"}
 		}
-		if _, err := c.readable(f, nil, "Compose file", f, true); err != nil {
+		st, err := c.readable(f, nil, "Compose file", f, false)
+		if err != nil {
 			return nil, err
+		}
+		if st == nil {
+			// Missing: parse says so, at the file.
+			c.files[f] = true
+			continue
+		}
+		if st.IsDir() {
+			return nil, c.at(f, nil, "the Compose file is a directory: name a file")
 		}
 		if err := c.file(f, where{loaderWD: dir, wd: dir}, 0); err != nil {
 			return nil, err
