@@ -129,6 +129,9 @@ func (c *confiner) file(abs string, ctx where, depth int) error {
 			// A file that is not YAML is compose-go's to refuse, at its line.
 			return nil
 		}
+		if n := binary(&doc); n != nil {
+			return c.at(abs, n, "a !!binary value is refused: compose-go decodes it, so it could name any file; write the text itself")
+		}
 		root := deref(&doc, 0)
 		if root != nil && root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
 			root = deref(root.Content[0], 0)
@@ -422,6 +425,19 @@ func joinTo(base, p string) string {
 // HTTP) would fetch in docker compose.
 func isRemote(p string) bool {
 	return strings.Contains(p, "://") || strings.HasPrefix(p, "git@") || strings.HasPrefix(p, "oci:")
+}
+
+// binary is the first node tagged !!binary, key or value, if any.
+func binary(n *yaml.Node) *yaml.Node {
+	if n.ShortTag() == "!!binary" {
+		return n
+	}
+	for _, c := range n.Content {
+		if b := binary(c); b != nil {
+			return b
+		}
+	}
+	return nil
 }
 
 // deref follows YAML aliases.

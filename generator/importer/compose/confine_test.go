@@ -50,6 +50,10 @@ func TestConfine(t *testing.T) {
 			want: "inc/a.yml:3:24: project_directory of an include in an included file"},
 		{name: "nested extends outside", files: map[string]string{"repo/compose.yml": "services:\n  web:\n    extends: {file: sub/base.yml, service: b}\n", "repo/sub/base.yml": "services:\n  b:\n    extends: {file: ../../x.yml, service: c}\n", "x.yml": svc},
 			want: "sub/base.yml:3:21: extends file ../../x.yml is outside the project directory"},
+		{name: "binary key", files: map[string]string{"repo/compose.yml": svc + "    ? !!binary ZW52X2ZpbGU=\n    : ../canary\n", "canary": "A=1\n"},
+			want: "compose.yml:4:7: a !!binary value is refused"},
+		{name: "binary path", files: map[string]string{"repo/compose.yml": svc + "    env_file: !!binary Li4vY2FuYXJ5\n", "canary": "A=1\n"},
+			want: "compose.yml:4:15: a !!binary value is refused"},
 		{name: "alias bomb", files: map[string]string{"repo/compose.yml": bomb()},
 			want: "compose.yml: its YAML aliases and merge keys expand to more than"},
 	}
