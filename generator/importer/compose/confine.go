@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	yaml "go.yaml.in/yaml/v3"
+	yaml "go.yaml.in/yaml/v4"
 
 	"github.com/degen-dev/degen/generator/internal/repofs"
 	"github.com/degen-dev/degen/generator/load"
