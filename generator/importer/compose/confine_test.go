@@ -60,9 +60,7 @@ func TestConfine(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			root := t.TempDir()
-			for p, s := range tc.files {
-				writeFile(t, filepath.Join(root, p), s)
-			}
+			writeAll(t, root, tc.files)
 			for p, target := range tc.links {
 				if err := os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755); err != nil {
 					t.Fatal(err)
@@ -104,14 +102,4 @@ func bomb() string {
 	}
 	b.WriteString("services:\n  web:\n    <<: *a30\n")
 	return b.String()
-}
-
-func writeFile(t *testing.T, p, s string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
