@@ -161,11 +161,8 @@ func (c *confiner) doc(abs string, root *yaml.Node, ctx where, depth int) error 
 	base := ctx.loaderWD
 	for _, kind := range []string{"services", "jobs"} {
 		for _, svcs := range c.values(root, kind, 0) {
-			if svcs.Kind != yaml.MappingNode {
-				continue
-			}
-			for i := 1; i < len(svcs.Content); i += 2 {
-				if err := c.service(abs, deref(svcs.Content[i], 0), base, depth); err != nil {
+			for _, svc := range c.entries(svcs, 0) {
+				if err := c.service(abs, svc, base, depth); err != nil {
 					return err
 				}
 			}
@@ -175,11 +172,8 @@ func (c *confiner) doc(abs string, root *yaml.Node, ctx where, depth int) error 
 		return nil
 	}
 	for _, cfgs := range c.values(root, "configs", 0) {
-		if cfgs.Kind != yaml.MappingNode {
-			continue
-		}
-		for i := 1; i < len(cfgs.Content); i += 2 {
-			for _, f := range c.values(cfgs.Content[i], "file", 0) {
+		for _, cfg := range c.entries(cfgs, 0) {
+			for _, f := range c.values(cfg, "file", 0) {
 				p, err := c.path(abs, f, "config file", base)
 				if err != nil {
 					return err
@@ -462,16 +456,40 @@ func (c *confiner) values(n *yaml.Node, key string, depth int) []*yaml.Node {
 		switch {
 		case v == nil || v.Kind == yaml.ScalarNode && v.Tag == "!!null":
 			// An empty value names no file.
-		case k.Kind == yaml.ScalarNode && k.Value == key && k.Tag != "!!merge":
-			out = append(out, v)
-		case k.Tag == "!!merge" || k.Value == "<<" && k.Style == 0:
+		case isMerge(k):
 			for _, m := range c.items(v) {
 				out = append(out, c.values(m, key, depth+1)...)
 			}
+		case k.Kind == yaml.ScalarNode && k.Value == key:
+			out = append(out, v)
 		}
 	}
 	return out
 }
+
+// entries returns every value of the mapping n, those of the mappings it
+// merges (<<) included, aliases followed.
+func (c *confiner) entries(n *yaml.Node, depth int) []*yaml.Node {
+	n = deref(n, 0)
+	if n == nil || n.Kind != yaml.MappingNode || depth > maxDepth || c.visits > maxVisits {
+		return nil
+	}
+	var out []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		c.visits++
+		k, v := n.Content[i], deref(n.Content[i+1], 0)
+		if isMerge(k) {
+			for _, m := range c.items(v) {
+				out = append(out, c.entries(m, depth+1)...)
+			}
+		} else if v != nil {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func isMerge(k *yaml.Node) bool { return k.Tag == "!!merge" || k.Value == "<<" && k.Style == 0 }
 
 // items is a sequence's elements (aliases followed), or the node itself.
 func (c *confiner) items(n *yaml.Node) []*yaml.Node {

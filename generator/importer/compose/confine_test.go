@@ -54,6 +54,10 @@ func TestConfine(t *testing.T) {
 			want: "compose.yml:4:7: a !!binary value is refused"},
 		{name: "binary path", files: map[string]string{"repo/compose.yml": svc + "    env_file: !!binary Li4vY2FuYXJ5\n", "canary": "A=1\n"},
 			want: "compose.yml:4:15: a !!binary value is refused"},
+		{name: "services merged", files: map[string]string{"repo/compose.yml": "x-s: &s\n  web:\n    image: nginx:1.27\n    env_file: ../canary\nservices:\n  <<: *s\n", "canary": "A=1\n"},
+			want: "compose.yml:4:15: env_file ../canary is outside the project directory"},
+		{name: "configs merged", files: map[string]string{"repo/compose.yml": svc + "x-c: &c\n  c:\n    file: ../canary\nconfigs:\n  <<: *c\n", "canary": "A=1\n"},
+			want: "compose.yml:6:11: config file ../canary is outside the project directory"},
 		{name: "alias bomb", files: map[string]string{"repo/compose.yml": bomb()},
 			want: "compose.yml: its YAML aliases and merge keys expand to more than"},
 	}
