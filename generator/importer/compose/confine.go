@@ -161,7 +161,7 @@ func (c *confiner) doc(abs string, root *yaml.Node, ctx where, depth int) error 
 	base := ctx.loaderWD
 	for _, kind := range []string{"services", "jobs"} {
 		for _, svcs := range c.values(root, kind, 0) {
-			for _, svc := range c.entries(svcs, 0) {
+			for _, svc := range c.values(svcs, "", 0) {
 				if err := c.service(abs, svc, base, depth); err != nil {
 					return err
 				}
@@ -172,7 +172,7 @@ func (c *confiner) doc(abs string, root *yaml.Node, ctx where, depth int) error 
 		return nil
 	}
 	for _, cfgs := range c.values(root, "configs", 0) {
-		for _, cfg := range c.entries(cfgs, 0) {
+		for _, cfg := range c.values(cfgs, "", 0) {
 			for _, f := range c.values(cfg, "file", 0) {
 				p, err := c.path(abs, f, "config file", base)
 				if err != nil {
@@ -442,8 +442,8 @@ func deref(n *yaml.Node, depth int) *yaml.Node {
 	return n
 }
 
-// values returns every value the mapping n gives key, those of the
-// mappings it merges (<<) included, aliases followed.
+// values returns every value the mapping n gives key (every value for key
+// ""), those of the mappings it merges (<<) included, aliases followed.
 func (c *confiner) values(n *yaml.Node, key string, depth int) []*yaml.Node {
 	n = deref(n, 0)
 	if n == nil || n.Kind != yaml.MappingNode || depth > maxDepth || c.visits > maxVisits {
@@ -460,29 +460,7 @@ func (c *confiner) values(n *yaml.Node, key string, depth int) []*yaml.Node {
 			for _, m := range c.items(v) {
 				out = append(out, c.values(m, key, depth+1)...)
 			}
-		case k.Kind == yaml.ScalarNode && k.Value == key:
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-// entries returns every value of the mapping n, those of the mappings it
-// merges (<<) included, aliases followed.
-func (c *confiner) entries(n *yaml.Node, depth int) []*yaml.Node {
-	n = deref(n, 0)
-	if n == nil || n.Kind != yaml.MappingNode || depth > maxDepth || c.visits > maxVisits {
-		return nil
-	}
-	var out []*yaml.Node
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		c.visits++
-		k, v := n.Content[i], deref(n.Content[i+1], 0)
-		if isMerge(k) {
-			for _, m := range c.items(v) {
-				out = append(out, c.entries(m, depth+1)...)
-			}
-		} else if v != nil {
+		case key == "" || k.Kind == yaml.ScalarNode && k.Value == key:
 			out = append(out, v)
 		}
 	}
