@@ -53,7 +53,13 @@ and written as a comment beside its service. Values that look like secrets,
 variables whose names do (${STRIPE_KEY}, even when the shell sets it), and
 unset variables become secret references; set them before docker compose
 up. A value taken from the shell is reported as such. An existing model in
---into is refused unless --force.`,
+--into is refused unless --force.
+
+The Compose files are untrusted: every file they make the import read
+(include, extends, env_file, label_file, .env, config files) must be inside
+the project directory, through no link leading out, never under .git/ or
+.degen/, Compose and env files at most 4 MiB, config files 1 MiB
+(docs/IMPORT.md).`,
 		Example: `  degen import compose -f docker-compose.yml
   degen build --env local
   docker compose --env-file out/env/.env.local -f out/compose/local/compose.yaml up -d`,

@@ -84,6 +84,9 @@ func TestBadInput(t *testing.T) {
 func writeAll(t *testing.T, dir string, files map[string]string) {
 	t.Helper()
 	for p, c := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(filepath.Join(dir, p), []byte(c), 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -55,6 +55,9 @@ type source struct {
 	// environment gave.
 	env   map[string]string
 	shell map[string]bool
+	// confined are the Compose files confine checked: the only ones parse
+	// reads.
+	confined map[string]bool
 }
 
 func loadSource(ctx context.Context, opts Options) (*source, error) {
@@ -86,6 +89,11 @@ func loadSource(ctx context.Context, opts Options) (*source, error) {
 		if len(files) == 0 {
 			return nil, &InputError{Msg: "no Compose file: none of compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml is in " + rel(".", abs) + "; name one with -f"}
 		}
+	}
+	// Nothing is read before every file compose-go would read is checked
+	// (confine.go).
+	if src.confined, err = confine(abs, absAll(files), len(opts.EnvFiles) == 0); err != nil {
+		return nil, err
 	}
 	for _, f := range files {
 		if err := src.parse(f); err != nil {
@@ -189,7 +197,7 @@ var yamlLine = regexp.MustCompile(`line (\d+)`)
 // is an error at its line.
 func (s *source) parse(file string) error {
 	abs, _ := filepath.Abs(file)
-	if _, ok := s.nodes[abs]; ok {
+	if _, ok := s.nodes[abs]; ok || !s.confined[abs] {
 		return nil
 	}
 	data, err := os.ReadFile(abs)
