@@ -271,9 +271,14 @@ func (r *Repo) escapes(rel string) error {
 func (r *Repo) private(rel, p string) error {
 	first, _, _ := strings.Cut(p, "/")
 	for _, d := range privateDirs() {
-		if first == d {
-			return &Error{Path: rel, Reason: fmt.Sprintf("is under %s/, which is never a model input (it holds Git's credentials or degen's scratch): keep model files elsewhere", d), Err: fs.ErrPermission}
+		if first != d {
+			continue
 		}
+		is := "is under " + d + "/"
+		if c := path.Clean(rel); c != p && !strings.HasPrefix(c, d+"/") && c != d {
+			is = "leads through a symbolic link into " + d + "/"
+		}
+		return &Error{Path: rel, Reason: fmt.Sprintf("%s, which is never a model input (it holds Git's credentials or degen's scratch): keep model files elsewhere", is), Err: fs.ErrPermission}
 	}
 	return nil
 }
