@@ -8,8 +8,9 @@
 // files of envs/ tagged for another environment; out/, .degen/ and .git/
 // left out), the instance's name, the identity of the degen binary and
 // what else the output depends on (where out/ lies). Other files a build
-// reads (Helm charts, repository files mounted as config files) are listed
-// in the entry with their hashes and checked again before it is used.
+// reads (files the CUE files embed, CUE files reached through a link, Helm
+// charts, repository files mounted as config files) are listed in the
+// entry with their hashes and checked again before it is used.
 //
 // An entry is trusted only when its checksum matches, it decodes, and it
 // carries this version and its own key: a truncated, edited, foreign or
@@ -30,12 +31,14 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/degen-dev/degen/generator/internal/repofs"
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/policy"
 	"github.com/degen-dev/degen/generator/target"
@@ -139,6 +142,12 @@ func (c *Cache) Key(name string, skip func(rel string) bool) string {
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+// Keyed reports whether the instances' keys cover the file rel (a path
+// relative to the model, slashed): a regular .cue file of the model. A
+// file an instance read that the keys do not cover (a file it embeds, a
+// CUE file reached through a link) belongs in its entry's Inputs.
+func (c *Cache) Keyed(rel string) bool { _, ok := c.hashes[rel]; return ok }
 
 // File is a generated file and the target that made it.
 type File struct {
@@ -286,23 +295,37 @@ func binaryID() string {
 }
 
 // HashPath hashes the file or directory tree at rel under dir (every
-// regular file by path and content); a missing path hashes as "missing".
+// regular file by path and content), read through the model's confined
+// view (repofs): a symbolic link inside the model is followed, as the
+// build follows it, so that editing the file it leads to changes the
+// hash. A missing or refused path hashes as "missing".
 func HashPath(dir, rel string) string {
-	root := filepath.Join(dir, filepath.FromSlash(rel))
+	repo, err := repofs.Open(dir, maxBytes)
+	if err != nil {
+		return "missing"
+	}
+	defer repo.Close()
+	st, err := repo.Stat(rel)
+	if err != nil {
+		return "missing"
+	}
 	h := sha256.New()
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	if !st.IsDir() {
+		data, err := repo.ReadFile(rel)
 		if err != nil {
-			return err
+			return "missing"
 		}
-		if !d.Type().IsRegular() {
-			return nil
+		fmt.Fprintf(h, "file %q %d\n", ".", len(data))
+		h.Write(data)
+		return hex.EncodeToString(h.Sum(nil))
+	}
+	top := path.Clean(rel)
+	err = repo.Walk(top, maxBytes, func(p string, data []byte) error {
+		r := strings.TrimPrefix(strings.TrimPrefix(p, top), "/")
+		if top == "." {
+			r = p
 		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		r, _ := filepath.Rel(root, p)
-		fmt.Fprintf(h, "file %q %d\n", filepath.ToSlash(r), len(data))
+		fmt.Fprintf(h, "file %q %d\n", r, len(data))
 		h.Write(data)
 		return nil
 	})

@@ -294,6 +294,12 @@ func embedError(e cueerrors.Error, root string, ref *refusals) cueerrors.Error {
 	pos := e.Position()
 	format, args := cause.Msg()
 	msg := fmt.Sprintf("@%v: %s", outerArgs[0], fmt.Sprintf(format, args...))
+	switch format {
+	case "only relative files are allowed":
+		msg = "@embed: an absolute path is refused: degen embeds only files of the model's repository, by a path relative to the CUE file"
+	case "cannot refer to parent directory":
+		msg = "@embed: a path through \"..\" is refused: degen embeds only files under the CUE file's directory"
+	}
 	rel, rerr := filepath.Rel(root, pos.Filename())
 	if len(args) > 0 && rerr == nil && filepath.IsLocal(rel) {
 		dir := path.Dir(filepath.ToSlash(rel))
