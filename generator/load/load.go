@@ -126,7 +126,7 @@ func Load(opts Options) (*model.Model, error) {
 	m := &model.Model{Root: root, Envs: map[string]*model.Environment{}}
 	var errs, baseErrs cueerrors.Error
 	var untagged []string
-	baseOK := false
+	baseOK, baseFailed := false, false
 	var envsPos token.Pos
 	// Results come in the order the instances finish; the model and the
 	// error list do not depend on it (errors are sorted by Sanitize).
@@ -143,6 +143,7 @@ func Load(opts Options) (*model.Model, error) {
 		if r.name == "" && r.listed {
 			baseOK, untagged, envsPos = true, r.defined, r.envsPos
 		}
+		baseFailed = baseFailed || r.evalFailed
 		for _, env := range r.envs {
 			m.Envs[env.Name] = env
 			if opts.Resolved != nil {
@@ -160,7 +161,9 @@ func Load(opts Options) (*model.Model, error) {
 				return nil, &UnknownEnvError{Name: name, Known: m.Defined}
 			}
 		}
-		if errs == nil && len(m.Defined) == 0 {
+		// An error evaluating the base (a refused @embed in #Base, say)
+		// is why, when there is one.
+		if errs == nil && !baseFailed && len(m.Defined) == 0 {
 			return nil, cueerrors.Newf(envsPos, "the model defines no environments: add one in envs/, e.g. environments: dev: {artefacts: [\"compose\"]}")
 		}
 	}
@@ -189,6 +192,9 @@ type instanceResult struct {
 	envsPos token.Pos
 	// listed says that defined is known: the instance evaluated.
 	listed bool
+	// evalFailed says that the instance's evaluation failed as a whole
+	// (err holds why).
+	evalFailed bool
 	// err stops the instance as a whole.
 	err error
 }
@@ -252,7 +258,7 @@ func evalBase(repo *repofs.Repo, root string, want []string, plan *Plan, opts *O
 		}
 	}
 	if shared != nil {
-		r.err = shared
+		r.err, r.evalFailed = shared, true
 		return r
 	}
 	mu := &sync.Mutex{}

@@ -16,6 +16,7 @@ import (
 
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/load"
+	"cuelang.org/go/cue/token"
 
 	"github.com/degen-dev/degen/generator/internal/repofs"
 	"github.com/degen-dev/degen/schema"
@@ -318,5 +319,18 @@ func embedError(e cueerrors.Error, root string, ref *refusals) cueerrors.Error {
 			msg = fmt.Sprintf("@embed(%s): %q %s", what, why.Path, why.Reason)
 		}
 	}
-	return cueerrors.Newf(pos, "%s", msg)
+	return &rewordedError{e: e, msg: msg}
 }
+
+// rewordedError is a CUE error with another message, at the same
+// positions and path.
+type rewordedError struct {
+	e   cueerrors.Error
+	msg string
+}
+
+func (e *rewordedError) Position() token.Pos         { return e.e.Position() }
+func (e *rewordedError) InputPositions() []token.Pos { return e.e.InputPositions() }
+func (e *rewordedError) Path() []string              { return e.e.Path() }
+func (e *rewordedError) Msg() (string, []any)        { return "%s", []any{e.msg} }
+func (e *rewordedError) Error() string               { return e.msg }
