@@ -99,4 +99,3 @@ func TestOversizedFileRefused(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
-
