@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -96,5 +97,24 @@ func TestSubConfinesToItsDirectory(t *testing.T) {
 	}
 	if err := r.Walk("charts/c", 5, func(string, []byte) error { return nil }); err == nil {
 		t.Error("Walk over its total: no error")
+	}
+}
+
+// TestReasons: a link into .git/ says it leads there; a file over the
+// limit carries ErrTooLarge.
+func TestReasons(t *testing.T) {
+	repo, _ := sandbox(t)
+	r, err := Open(repo, 100)
+	must(t, err)
+	defer r.Close()
+	var re *Error
+	if _, err := r.ReadFile("envs/git.txt"); !errors.As(err, &re) || !strings.Contains(re.Reason, "leads through a symbolic link into .git/") {
+		t.Errorf("envs/git.txt: %v", err)
+	}
+	if _, err := r.ReadFile(".git/config"); !errors.As(err, &re) || !strings.HasPrefix(re.Reason, "is under .git/") {
+		t.Errorf(".git/config: %v", err)
+	}
+	if _, err := r.ReadFile("infra/big"); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("infra/big: %v, want ErrTooLarge", err)
 	}
 }
