@@ -4,7 +4,8 @@
 // whose inputs changed: after an edit of envs/prod.cue, prod alone.
 //
 // An entry is content-addressed: its key hashes the bytes of every CUE file
-// the instance reads (every .cue file of the model directory except the
+// the instance reads (a link by its target and what it leads to inside the
+// model; every .cue file of the model directory except the
 // files of envs/ tagged for another environment; out/, .degen/ and .git/
 // left out), the instance's name, the identity of the degen binary and
 // what else the output depends on (where out/ lies). Other files a build
@@ -102,10 +103,10 @@ func Open(scratch, root, out string, extra ...string) (*Cache, error) {
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() || !strings.HasSuffix(d.Name(), ".cue") {
+		if !strings.HasSuffix(d.Name(), ".cue") || !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
 			return nil
 		}
-		data, err := os.ReadFile(p)
+		data, err := keyedBytes(root, p, d)
 		if err != nil {
 			return err
 		}
@@ -123,6 +124,21 @@ func Open(scratch, root, out string, extra ...string) (*Cache, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// keyedBytes is what the key hashes of the CUE file p: its bytes, or for a
+// symbolic link its target and the hash of what it leads to through the
+// model's confined view ("missing" when refused): never a file outside.
+func keyedBytes(root, p string, d fs.DirEntry) ([]byte, error) {
+	if d.Type().IsRegular() {
+		return os.ReadFile(p)
+	}
+	target, err := os.Readlink(p)
+	if err != nil {
+		return nil, err
+	}
+	rel, _ := filepath.Rel(root, p)
+	return []byte("link " + target + " " + HashPath(root, filepath.ToSlash(rel))), nil
 }
 
 // Key is the key of the instance name, which reads every CUE file of the
@@ -144,7 +160,7 @@ func (c *Cache) Key(name string, skip func(rel string) bool) string {
 }
 
 // Keyed reports whether the instances' keys cover the file rel (a path
-// relative to the model, slashed): a regular .cue file of the model. A
+// relative to the model, slashed): a .cue file of the model. A
 // file an instance read that the keys do not cover (a file it embeds, a
 // CUE file reached through a link) belongs in its entry's Inputs.
 func (c *Cache) Keyed(rel string) bool { _, ok := c.hashes[rel]; return ok }

@@ -121,8 +121,24 @@ func loadSet(root string, ctx *cue.Context) (*Set, error) {
 	}
 	if err == nil && st.IsDir() {
 		contract := path.Join(Dir, ModelContractFile)
-		if slices.Contains(dirNames(repo, Dir), ModelContractFile) {
+		names := dirNames(repo, Dir)
+		if slices.Contains(names, ModelContractFile) {
 			return nil, fmt.Errorf("%s: degen adds its policy contract under this name: rename the file (its rules need no contract of their own)", "./"+contract)
+		}
+		// A CUE file the view refuses (a link out of the model root, a
+		// file over the limit) is an error at the file, not left out.
+		var refused cueerrors.Error
+		for _, n := range names {
+			rel := path.Join(Dir, n)
+			if !strings.HasSuffix(n, ".cue") || strings.HasPrefix(n, "_") || strings.HasPrefix(n, ".") {
+				continue
+			}
+			if _, err := repo.ReadFile(rel); err != nil {
+				refused = cueerrors.Append(refused, degenload.RefusedFile(filepath.Join(root, filepath.FromSlash(rel)), err))
+			}
+		}
+		if refused != nil {
+			return nil, refused
 		}
 		src, err := fs.ReadFile(schema.Files(), schema.PoliciesDir+"/"+schema.ContractFile)
 		if err != nil {
