@@ -88,7 +88,7 @@ func (st *cached) store(m *model.Model, fresh []string, outs []envOutput, violat
 				untagged = append(untagged, n)
 			}
 		}
-		if st.c.Store(&cache.Entry{Key: st.keys[""], Env: m.Base, Defined: untagged, SecretVars: secretVars(m.Base), Inputs: inputs(m.Root, m.Base)}) != nil {
+		if st.c.Store(&cache.Entry{Key: st.keys[""], Env: m.Base, Defined: untagged, SecretVars: secretVars(m.Base), Inputs: inputs(st.c, m.Root, m.Base)}) != nil {
 			return
 		}
 	}
@@ -101,7 +101,7 @@ func (st *cached) store(m *model.Model, fresh []string, outs []envOutput, violat
 		if !ok {
 			key = st.key(o.env)
 		}
-		e := &cache.Entry{Key: key, Env: env, Warnings: o.warnings, SecretVars: secretVars(env), Inputs: inputs(m.Root, env)}
+		e := &cache.Entry{Key: key, Env: env, Warnings: o.warnings, SecretVars: secretVars(env), Inputs: inputs(st.c, m.Root, env)}
 		for _, f := range o.files {
 			e.Files = append(e.Files, cache.File{File: f.File, By: f.by})
 		}
@@ -135,12 +135,19 @@ func secretVars(env *model.Environment) []string {
 	return slices.Compact(out)
 }
 
-// inputs are the files a build of env reads besides the CUE files, with
-// their hashes: the Helm charts of its components and the repository files
-// its services mount (config file), so that editing one invalidates the
-// cached result.
-func inputs(root string, env *model.Environment) map[string]string {
+// inputs are the files a build of env reads that the cache's keys do not
+// cover, with their hashes: the files its instance read besides the
+// model's regular .cue files (the files they embed, CUE files reached
+// through a link), the Helm charts of its components and the repository
+// files its services mount (config file), so that editing one invalidates
+// the cached result.
+func inputs(c *cache.Cache, root string, env *model.Environment) map[string]string {
 	out := map[string]string{}
+	for _, rel := range load.Reads(env) {
+		if !c.Keyed(rel) {
+			out[rel] = cache.HashPath(root, rel)
+		}
+	}
 	for _, c := range env.Components {
 		out[c.Chart] = cache.HashPath(root, c.Chart)
 	}

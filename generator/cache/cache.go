@@ -7,12 +7,14 @@
 // .degen/cache in the repository is never read, written or removed.
 //
 // An entry is content-addressed: its key hashes the bytes of every CUE file
-// the instance reads (every .cue file of the model directory except the
+// the instance reads (a link by its target and what it leads to inside the
+// model; every .cue file of the model directory except the
 // files of envs/ tagged for another environment; out/, .degen/ and .git/
 // left out), the instance's name, the identity of the degen binary and
 // what else the output depends on (where out/ lies). Other files a build
-// reads (Helm charts, repository files mounted as config files) are listed
-// in the entry with their hashes and checked again before it is used.
+// reads (files the CUE files embed, CUE files reached through a link, Helm
+// charts, repository files mounted as config files) are listed in the
+// entry with their hashes and checked again before it is used.
 //
 // An entry is trusted only when its checksum matches, it decodes, and it
 // carries this version and its own key: a truncated, edited, foreign or
@@ -184,10 +186,10 @@ func Open(dir, root, out string, extra ...string) (*Cache, error) {
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() || !strings.HasSuffix(d.Name(), ".cue") {
+		if !strings.HasSuffix(d.Name(), ".cue") || !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
 			return nil
 		}
-		data, err := os.ReadFile(p)
+		data, err := keyedBytes(root, p, d)
 		if err != nil {
 			return err
 		}
@@ -213,6 +215,21 @@ func Open(dir, root, out string, extra ...string) (*Cache, error) {
 // Close closes the cache directory.
 func (c *Cache) Close() error { return c.dir.Close() }
 
+// keyedBytes is what the key hashes of the CUE file p: its bytes, or for a
+// symbolic link its target and the hash of what it leads to through the
+// model's confined view ("missing" when refused): never a file outside.
+func keyedBytes(root, p string, d fs.DirEntry) ([]byte, error) {
+	if d.Type().IsRegular() {
+		return os.ReadFile(p)
+	}
+	target, err := os.Readlink(p)
+	if err != nil {
+		return nil, err
+	}
+	rel, _ := filepath.Rel(root, p)
+	return []byte("link " + target + " " + HashPath(root, filepath.ToSlash(rel))), nil
+}
+
 // Key is the key of the instance name, which reads every CUE file of the
 // model but those skip refuses (paths relative to the model, slashed).
 func (c *Cache) Key(name string, skip func(rel string) bool) string {
@@ -230,6 +247,12 @@ func (c *Cache) Key(name string, skip func(rel string) bool) string {
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+// Keyed reports whether the instances' keys cover the file rel (a path
+// relative to the model, slashed): a .cue file of the model. A
+// file an instance read that the keys do not cover (a file it embeds, a
+// CUE file reached through a link) belongs in its entry's Inputs.
+func (c *Cache) Keyed(rel string) bool { _, ok := c.hashes[rel]; return ok }
 
 // File is a generated file and the target that made it.
 type File struct {

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"cuelang.org/go/cue"
@@ -97,7 +96,7 @@ func explainValue(m *model.Model, env string, v cue.Value, files map[string][]st
 		if !pos.IsValid() {
 			continue
 		}
-		s := Source{Pos: relPos(pos, m.Root), Layer: layer(pos, m.Root, env), Role: role(c), Line: line(files, pos)}
+		s := Source{Pos: relPos(pos, m.Root), Layer: layer(pos, m.Root, env), Role: role(c), Line: line(files, pos, m.Root)}
 		if seen[s.Pos] {
 			continue
 		}
@@ -225,14 +224,11 @@ func layer(pos token.Pos, root, env string) string {
 func relPos(p token.Pos, root string) string { return load.RelPos(p, root) }
 
 // line returns the trimmed source line at pos, reading each file once.
-func line(files map[string][]string, pos token.Pos) string {
+func line(files map[string][]string, pos token.Pos, root string) string {
 	name := pos.Filename()
 	lines, ok := files[name]
 	if !ok {
-		data, ok := load.SchemaFile(name)
-		if !ok {
-			data, _ = os.ReadFile(name)
-		}
+		data, _ := load.SourceFile(name, root)
 		lines = strings.Split(string(data), "\n")
 		files[name] = lines
 	}

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/degen-dev/degen/generator/internal/docenc"
 	"github.com/degen-dev/degen/generator/internal/promconfig"
+	"github.com/degen-dev/degen/generator/internal/repofs"
 	"github.com/degen-dev/degen/generator/model"
 )
 
@@ -25,9 +24,10 @@ import (
 const MaxFileSize = 1 << 20
 
 // mounts checks every mount of every service and reads the content of the
-// config files the model gives (Mount.Text): a repository file through an
-// os.Root on the model root, so that neither "..", an absolute path nor a
-// symbolic link reaches outside it; a rendered document through package
+// config files the model gives (Mount.Text): a repository file through the
+// model's confined view (repofs), so that neither "..", an absolute path, a
+// symbolic link leaving the root nor .git/ or .degen/ is read; a rendered
+// document through package
 // docenc. Two mounts of one config name must give the same content, and no
 // two mounts of a service share a target.
 func (v *validator) mounts() {
@@ -39,10 +39,14 @@ func (v *validator) mounts() {
 		gen  bool
 	}
 	first := map[string]owner{}
-	var root *os.Root
+	var root *repofs.Repo
+	var hostRoot *os.Root
 	defer func() {
 		if root != nil {
 			root.Close()
+		}
+		if hostRoot != nil {
+			hostRoot.Close()
 		}
 	}()
 	for _, name := range env.ServiceNames() {
@@ -82,7 +86,7 @@ func (v *validator) mounts() {
 				continue
 			}
 			if m.HostPath != "" && !path.IsAbs(m.HostPath) {
-				m.HostPathLink = v.hostPathLink(&root, m.HostPath)
+				m.HostPathLink = v.hostPathLink(&hostRoot, m.HostPath)
 			}
 			if m.Volume != "" {
 				if _, ok := env.Volumes[m.Volume]; !ok {
@@ -174,7 +178,7 @@ func generated(name string) bool {
 
 // fileText returns the content of a config mount the model gives and, on
 // error, the mount field at fault.
-func (v *validator) fileText(root **os.Root, m *model.Mount) (string, string, error) {
+func (v *validator) fileText(root **repofs.Repo, m *model.Mount) (string, string, error) {
 	var data []byte
 	field := "file"
 	switch {
@@ -246,46 +250,29 @@ func (v *validator) hostPathLink(root **os.Root, rel string) string {
 	return rel + " -> ?"
 }
 
-// readRepoFile reads rel, a path relative to the model root, refusing one
-// that leaves it.
-func (v *validator) readRepoFile(root **os.Root, rel string) ([]byte, error) {
+// readRepoFile reads rel, a path relative to the model root, through the
+// model's confined view, refusing one that leaves it or is not a model
+// input.
+func (v *validator) readRepoFile(root **repofs.Repo, rel string) ([]byte, error) {
 	if path.IsAbs(rel) || filepath.IsAbs(rel) || filepath.VolumeName(rel) != "" {
 		return nil, fmt.Errorf("file %q is absolute: give a path relative to the model root (the directory holding cue.mod)", rel)
 	}
-	if c := path.Clean(rel); c == ".." || strings.HasPrefix(c, "../") {
-		return nil, fmt.Errorf("file %q leaves the model root: degen reads only files of the model's repository; move the file under the model root", rel)
-	}
 	if *root == nil {
-		r, err := os.OpenRoot(v.env.Root)
+		r, err := repofs.Open(v.env.Root, MaxFileSize)
 		if err != nil {
 			return nil, fmt.Errorf("opening the model root: %v", err)
 		}
 		*root = r
 	}
-	f, err := (*root).Open(filepath.FromSlash(rel))
-	if err != nil {
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			return nil, fmt.Errorf("file %q does not exist under the model root: add it or fix the path", rel)
-		case strings.Contains(err.Error(), "escapes"):
-			return nil, fmt.Errorf("file %q leads outside the model root through a symbolic link: degen reads only files of the model's repository", rel)
-		}
-		return nil, fmt.Errorf("file %q cannot be read: %v", rel, errors.Unwrap(err))
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("file %q cannot be read: %v", rel, err)
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("file %q is not a regular file: mount one file per config", rel)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("file %q cannot be read: %v", rel, err)
-	}
-	if len(data) > MaxFileSize {
+	data, err := (*root).ReadFile(rel)
+	var re *repofs.Error
+	switch {
+	case err == nil:
+		return data, nil
+	case errors.Is(err, repofs.ErrTooLarge):
 		return nil, fmt.Errorf("file %q is larger than a ConfigMap holds (%d bytes): make it smaller or mount it another way", rel, MaxFileSize)
+	case errors.As(err, &re):
+		return nil, fmt.Errorf("file %s", re.Error())
 	}
-	return data, nil
+	return nil, fmt.Errorf("file %q cannot be read: %v", rel, err)
 }

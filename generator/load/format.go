@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
+	"io/fs"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -129,12 +130,9 @@ func (f *formatter) file(name string) *fileInfo {
 	}
 	fi := &fileInfo{}
 	f.files[name] = fi
-	src, ok := SchemaFile(name)
+	src, ok := SourceFile(name, f.root)
 	if !ok {
-		var err error
-		if src, err = os.ReadFile(name); err != nil {
-			return fi
-		}
+		return fi
 	}
 	fi.src = src
 	fi.lines = bytes.Split(src, []byte("\n"))
@@ -147,6 +145,48 @@ func (f *formatter) file(name string) *fileInfo {
 		}
 	}
 	return fi
+}
+
+// envFiles are the CUE files of envs/, by absolute name, listed through
+// the model's confined view.
+func (f *formatter) envFiles() []string {
+	repo, err := OpenRepo(f.root)
+	if err != nil {
+		return nil
+	}
+	defer repo.Close()
+	dir := path.Clean(model.EnvsPackage)
+	ents, err := fs.ReadDir(repo.FS(), dir)
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, e := range ents {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".cue") {
+			names = append(names, filepath.Join(f.root, filepath.FromSlash(path.Join(dir, e.Name()))))
+		}
+	}
+	return names
+}
+
+// SourceFile returns the content of the file a position names: a file of
+// the schema module, or a model file under root, read through the model's
+// confined view; false for any other.
+func SourceFile(name, root string) ([]byte, bool) {
+	if src, ok := SchemaFile(name); ok {
+		return src, true
+	}
+	rel, err := filepath.Rel(root, name)
+	if root == "" || err != nil || !filepath.IsLocal(rel) {
+		return nil, false
+	}
+	repo, err := OpenRepo(root)
+	if err != nil {
+		return nil, false
+	}
+	defer repo.Close()
+	src, err := repo.ReadFile(filepath.ToSlash(rel))
+	return src, err == nil
 }
 
 // The ranks of positions: what a model author edits comes first.
@@ -438,7 +478,7 @@ func (f *formatter) modelPos(path []string) token.Pos {
 			}
 		}
 	}
-	names, _ := filepath.Glob(filepath.Join(f.root, filepath.FromSlash(model.EnvsPackage), "*.cue"))
+	names := f.envFiles()
 	best, bestDepth := token.NoPos, 0
 	for _, name := range names {
 		fi := f.file(name)
@@ -470,7 +510,7 @@ func (f *formatter) basePos(path []string) token.Pos {
 			sel[i] = s
 		}
 	}
-	names, _ := filepath.Glob(filepath.Join(f.root, filepath.FromSlash(model.EnvsPackage), "*.cue"))
+	names := f.envFiles()
 	for _, name := range names {
 		fi := f.file(name)
 		if fi.ast == nil || !fi.base {

@@ -25,6 +25,7 @@ import (
 	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 
+	"github.com/degen-dev/degen/generator/internal/repofs"
 	"github.com/degen-dev/degen/generator/model"
 )
 
@@ -91,12 +92,19 @@ func Load(opts Options) (*model.Model, error) {
 	if _, err := os.Stat(filepath.Join(root, "cue.mod")); err != nil {
 		return nil, fmt.Errorf("%s is not a degen model: no cue.mod directory (run degen in the repository root, pass --dir, or start a model with degen init)", opts.Dir)
 	}
-	if err := CheckModule(root); err != nil {
+	// Every file of the model is read through this view, confined to the
+	// root (and so are the files it embeds), for as long as the model's
+	// values may be evaluated again.
+	repo, err := OpenRepo(root)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckModule(repo, root); err != nil {
 		return nil, err
 	}
 	plan := opts.Plan
 	if plan == nil {
-		if plan, err = Scan(root); err != nil {
+		if plan, err = scan(repo, root); err != nil {
 			return nil, err
 		}
 	}
@@ -114,11 +122,11 @@ func Load(opts Options) (*model.Model, error) {
 		}
 	}
 	results := make(chan *instanceResult, len(jobs))
-	go evalAll(root, jobs, plan, want, &opts, results)
+	go evalAll(repo, root, jobs, plan, want, &opts, results)
 	m := &model.Model{Root: root, Envs: map[string]*model.Environment{}}
 	var errs, baseErrs cueerrors.Error
 	var untagged []string
-	baseOK := false
+	baseOK, baseFailed := false, false
 	var envsPos token.Pos
 	// Results come in the order the instances finish; the model and the
 	// error list do not depend on it (errors are sorted by Sanitize).
@@ -135,6 +143,7 @@ func Load(opts Options) (*model.Model, error) {
 		if r.name == "" && r.listed {
 			baseOK, untagged, envsPos = true, r.defined, r.envsPos
 		}
+		baseFailed = baseFailed || r.evalFailed
 		for _, env := range r.envs {
 			m.Envs[env.Name] = env
 			if opts.Resolved != nil {
@@ -152,7 +161,9 @@ func Load(opts Options) (*model.Model, error) {
 				return nil, &UnknownEnvError{Name: name, Known: m.Defined}
 			}
 		}
-		if errs == nil && len(m.Defined) == 0 {
+		// An error evaluating the base (a refused @embed in #Base, say)
+		// is why, when there is one.
+		if errs == nil && !baseFailed && len(m.Defined) == 0 {
 			return nil, cueerrors.Newf(envsPos, "the model defines no environments: add one in envs/, e.g. environments: dev: {artefacts: [\"compose\"]}")
 		}
 	}
@@ -181,6 +192,9 @@ type instanceResult struct {
 	envsPos token.Pos
 	// listed says that defined is known: the instance evaluated.
 	listed bool
+	// evalFailed says that the instance's evaluation failed as a whole
+	// (err holds why).
+	evalFailed bool
 	// err stops the instance as a whole.
 	err error
 }
@@ -188,17 +202,17 @@ type instanceResult struct {
 // evalAll evaluates the instances named by jobs ("" the base), each in a
 // CUE context of its own, up to GOMAXPROCS at once, sending each result on
 // out as it is done.
-func evalAll(root string, jobs []string, plan *Plan, want []string, opts *Options, out chan<- *instanceResult) {
+func evalAll(repo *repofs.Repo, root string, jobs []string, plan *Plan, want []string, opts *Options, out chan<- *instanceResult) {
 	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
 	for _, name := range jobs {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem }()
 			if name == "" {
-				out <- evalBase(root, want, plan, opts)
+				out <- evalBase(repo, root, want, plan, opts)
 				return
 			}
-			out <- evalEnv(root, name, plan, opts)
+			out <- evalEnv(repo, root, name, plan, opts)
 		}()
 	}
 }
@@ -206,10 +220,10 @@ func evalAll(root string, jobs []string, plan *Plan, want []string, opts *Option
 // evalBase evaluates the untagged files: the base, and the environments
 // of want (all when want is nil) that they define, no @if tags and skip
 // does not name.
-func evalBase(root string, want []string, plan *Plan, opts *Options) *instanceResult {
+func evalBase(repo *repofs.Repo, root string, want []string, plan *Plan, opts *Options) *instanceResult {
 	skip := opts.Skip
 	r := &instanceResult{errs: map[string]error{}}
-	v, built, evalErr := evalInstance(root, nil)
+	v, _, reads, built, evalErr := evalInstanceFiles(repo, root, nil)
 	if !built {
 		r.err = evalErr
 		return r
@@ -244,7 +258,7 @@ func evalBase(root string, want []string, plan *Plan, opts *Options) *instanceRe
 		}
 	}
 	if shared != nil {
-		r.err = shared
+		r.err, r.evalFailed = shared, true
 		return r
 	}
 	mu := &sync.Mutex{}
@@ -257,7 +271,8 @@ func evalBase(root string, want []string, plan *Plan, opts *Options) *instanceRe
 			r.errs[n] = err
 			continue
 		}
-		setReload(env, func() cue.Value { return reloadEnv(root, nil, n) })
+		setReads(env, reads)
+		setReload(env, func() cue.Value { return reloadEnv(repo, root, nil, n) })
 		if opts.Visit != nil {
 			opts.Visit(env)
 		}
@@ -270,8 +285,9 @@ func evalBase(root string, want []string, plan *Plan, opts *Options) *instanceRe
 	}
 	base.Root = root
 	setLock(base, mu)
+	setReads(base, reads)
 	setReload(base, func() cue.Value {
-		v, built, _ := evalInstance(root, nil)
+		v, built, _ := evalInstance(repo, root, nil)
 		if !built {
 			return cue.Value{}
 		}
@@ -288,8 +304,8 @@ func evalBase(root string, want []string, plan *Plan, opts *Options) *instanceRe
 }
 
 // reloadEnv evaluates environment name of the instance tags select again.
-func reloadEnv(root string, tags []string, name string) cue.Value {
-	v, built, _ := evalInstance(root, tags)
+func reloadEnv(repo *repofs.Repo, root string, tags []string, name string) cue.Value {
+	v, built, _ := evalInstance(repo, root, tags)
 	if !built {
 		return cue.Value{}
 	}
@@ -297,9 +313,9 @@ func reloadEnv(root string, tags []string, name string) cue.Value {
 }
 
 // evalEnv evaluates the instance of the tagged environment name.
-func evalEnv(root, name string, plan *Plan, opts *Options) *instanceResult {
+func evalEnv(repo *repofs.Repo, root, name string, plan *Plan, opts *Options) *instanceResult {
 	r := &instanceResult{name: name, errs: map[string]error{}}
-	v, files, built, err := evalInstanceFiles(root, []string{model.EnvTag(name)})
+	v, files, reads, built, err := evalInstanceFiles(repo, root, []string{model.EnvTag(name)})
 	if !built {
 		r.errs[name] = err
 		return r
@@ -330,7 +346,8 @@ func evalEnv(root, name string, plan *Plan, opts *Options) *instanceResult {
 		r.errs[name] = err
 		return r
 	}
-	setReload(env, func() cue.Value { return reloadEnv(root, []string{model.EnvTag(name)}, name) })
+	setReads(env, reads)
+	setReload(env, func() cue.Value { return reloadEnv(repo, root, []string{model.EnvTag(name)}, name) })
 	if opts.Visit != nil {
 		opts.Visit(env)
 	}
@@ -344,19 +361,24 @@ func evalEnv(root, name string, plan *Plan, opts *Options) *instanceResult {
 // evalInstance loads the files of envs/ that tags select and evaluates
 // them in a new CUE context. built is false when they could not be loaded
 // (err says why); otherwise err holds the evaluation's errors, if any.
-func evalInstance(root string, tags []string) (v cue.Value, built bool, err error) {
-	v, _, built, err = evalInstanceFiles(root, tags)
+func evalInstance(repo *repofs.Repo, root string, tags []string) (v cue.Value, built bool, err error) {
+	v, _, _, built, err = evalInstanceFiles(repo, root, tags)
 	return v, built, err
 }
 
-// evalInstanceFiles is evalInstance, with the files it read.
-func evalInstanceFiles(root string, tags []string) (v cue.Value, files []*ast.File, built bool, err error) {
-	inst, err := parse(root, tags)
+// evalInstanceFiles is evalInstance, with the CUE files it parsed and the
+// repository files it read (CUE files and the files they embed, paths
+// relative to root, sorted). A read the view refused is reported at the
+// @embed that asked for it.
+func evalInstanceFiles(repo *repofs.Repo, root string, tags []string) (v cue.Value, files []*ast.File, reads []string, built bool, err error) {
+	ref := newRefusals()
+	log := newReadLog(ref)
+	inst, err := parse(repo, root, tags, log)
 	if err != nil {
-		return cue.Value{}, nil, false, err
+		return cue.Value{}, nil, nil, false, err
 	}
 	v = cuecontext.New().BuildInstance(inst)
-	return v, inst.Files, true, v.Err()
+	return v, inst.Files, log.Files(), true, embedErrors(v.Err(), root, ref)
 }
 
 // errEnv is the environment an error's path lies in, or "".
@@ -397,17 +419,19 @@ func resolveEnv(root string, envsV cue.Value, name string, mu *sync.Mutex) (*mod
 }
 
 // parse loads the files of the model package that tags select.
-func parse(root string, tags []string) (*build.Instance, error) {
-	cfg := Config(root)
+func parse(repo *repofs.Repo, root string, tags []string, log *readLog) (*build.Instance, error) {
+	m := newModelFS(repo, root, log)
+	cfg := m.config("/")
 	cfg.Tags = tags
 	insts := load.Instances([]string{model.EnvsPackage}, cfg)
+	m.parsed.Store(true)
 	if len(insts) != 1 {
 		return nil, fmt.Errorf("loading %s: expected one package, found %d", model.EnvsPackage, len(insts))
 	}
 	if err := insts[0].Err; err != nil {
 		var mp *load.MultiplePackageError
 		if errors.As(err, &mp) {
-			return nil, PackageClash(root, "envs", mp)
+			return nil, PackageClash(repo, root, "envs", mp)
 		}
 		return nil, err
 	}
@@ -597,23 +621,32 @@ func lookupJSONField(v cue.Value, parts []string, want string) (cue.Value, bool)
 // PackageClash turns cue/load's "found packages" error, which names
 // absolute paths and no position, into one error per file of mp.Dir that
 // is not of package want, at its package clause.
-func PackageClash(root, want string, mp *load.MultiplePackageError) error {
+func PackageClash(repo *repofs.Repo, root, want string, mp *load.MultiplePackageError) error {
 	var errs cueerrors.Error
+	// In FS mode mp.Dir is a path of the FS: "/envs".
+	dir := mp.Dir
+	if !strings.HasPrefix(dir, root+string(filepath.Separator)) {
+		dir = filepath.Join(root, filepath.FromSlash(strings.TrimPrefix(dir, "/")))
+	}
 	for i, name := range mp.Packages {
 		if name == want || i >= len(mp.Files) {
 			continue
 		}
-		file := filepath.Join(mp.Dir, mp.Files[i])
+		file := filepath.Join(dir, mp.Files[i])
 		pos := token.NoPos
-		if f, err := parser.ParseFile(file, nil, parser.PackageClauseOnly); err == nil && f.PackageName() != "" {
+		rel, _ := filepath.Rel(root, file)
+		src, err := repo.ReadFile(filepath.ToSlash(rel))
+		if err != nil {
+			src = []byte{} // never read from the host: no position
+		}
+		if f, err := parser.ParseFile(file, src, parser.PackageClauseOnly); err == nil && f.PackageName() != "" {
 			for _, d := range f.Decls {
 				if pkg, ok := d.(*ast.Package); ok {
 					pos = pkg.Pos()
 				}
 			}
 		}
-		rel, _ := filepath.Rel(root, file)
-		relDir, _ := filepath.Rel(root, mp.Dir)
+		relDir, _ := filepath.Rel(root, dir)
 		relDir = filepath.ToSlash(relDir)
 		errs = cueerrors.Append(errs, cueerrors.Newf(pos, "%s declares package %s, but every file of ./%s must be package %s: change its package clause or move the file out of %s/", filepath.ToSlash(rel), name, relDir, want, relDir))
 	}
@@ -632,11 +665,16 @@ func EnvNames(dir string) []string {
 	if err != nil {
 		return nil
 	}
-	plan, err := Scan(root)
+	repo, err := OpenRepo(root)
 	if err != nil {
 		return nil
 	}
-	inst, err := parse(root, nil)
+	defer repo.Close()
+	plan, err := scan(repo, root)
+	if err != nil {
+		return nil
+	}
+	inst, err := parse(repo, root, nil, nil)
 	if err != nil {
 		return nil
 	}

@@ -319,12 +319,17 @@ func TestInstancePerEnvironment(t *testing.T) {
 	if got := fmt.Sprint(plan.Names()); got != "[dev local prod staging]" {
 		t.Fatalf("the default model tags %s", got)
 	}
+	repo, err := OpenRepo(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer repo.Close()
 	for _, name := range append([]string{""}, plan.Names()...) {
 		var tags []string
 		if name != "" {
 			tags = []string{name}
 		}
-		inst, err := parse(root, tags)
+		inst, err := parse(repo, root, tags, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,8 +2,10 @@ package load
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
 	"iter"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -16,6 +18,7 @@ import (
 	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 
+	"github.com/degen-dev/degen/generator/internal/repofs"
 	"github.com/degen-dev/degen/generator/model"
 )
 
@@ -90,9 +93,20 @@ func (p *Plan) Excluded(env, rel string) bool {
 // directory) and returns which instance reads which. A file whose @if
 // names anything but one environment is an error at the attribute.
 func Scan(root string) (*Plan, error) {
+	repo, err := OpenRepo(root)
+	if err != nil {
+		return nil, err
+	}
+	defer repo.Close()
+	return scan(repo, root)
+}
+
+// scan is Scan, reading through repo: a file of envs/ it refuses (a link
+// leaving the model root, a file over MaxModelFile) is an error at the
+// file.
+func scan(repo *repofs.Repo, root string) (*Plan, error) {
 	p := &Plan{Root: root, Tagged: map[string][]string{}, tagPos: map[string]token.Pos{}}
-	dir := filepath.Join(root, model.EnvsPackage)
-	entries, err := os.ReadDir(dir)
+	entries, err := fs.ReadDir(repo.FS(), path.Clean(model.EnvsPackage))
 	if err != nil {
 		// cue/load says what is wrong with the package.
 		return p, nil
@@ -105,11 +119,13 @@ func Scan(root string) (*Plan, error) {
 			continue
 		}
 		rel := path.Join(model.EnvsPackage, name)
-		src, err := os.ReadFile(filepath.Join(dir, name))
+		filename := filepath.Join(root, filepath.FromSlash(rel))
+		src, err := repo.ReadFile(rel)
 		if err != nil {
-			return nil, err
+			errs = cueerrors.Append(errs, RefusedFile(filename, err))
+			continue
 		}
-		env, pos, err := fileEnv(filepath.Join(dir, name), src)
+		env, pos, err := fileEnv(filename, src)
 		if err != nil {
 			errs = cueerrors.Append(errs, cueerrors.Promote(err, ""))
 			continue
@@ -279,4 +295,16 @@ func labelName(l ast.Label) (string, bool) {
 func labelIs(l ast.Label, name string) bool {
 	n, ok := labelName(l)
 	return ok && n == name
+}
+
+// RefusedFile is err, a refused read of the model file filename (an
+// absolute path under the model root), as an error at the file's first
+// line: ./envs/x.cue:1:1: "envs/x.cue" leads outside the model root….
+func RefusedFile(filename string, err error) cueerrors.Error {
+	pos := token.NewFile(filename, -1, 1).Pos(0, token.NoRelPos)
+	var re *repofs.Error
+	if errors.As(err, &re) {
+		return cueerrors.Newf(pos, "%s", fmt.Sprintf("%q %s", re.Path, re.Reason))
+	}
+	return cueerrors.Newf(pos, "cannot be read: %v", err)
 }

@@ -97,6 +97,8 @@ type source struct {
 	// reload gives the value again after drop.
 	reload  func() cue.Value
 	dropped bool
+	// reads are the repository files the instance read (see Reads).
+	reads []string
 }
 
 func (*source) ModelSource() {}
@@ -139,6 +141,25 @@ func setReload(env *model.Environment, reload func() cue.Value) {
 	if src, ok := env.Source.(*source); ok {
 		src.reload = reload
 	}
+}
+
+// setReads records the repository files env's instance read.
+func setReads(env *model.Environment, reads []string) {
+	if src, ok := env.Source.(*source); ok {
+		src.reads = reads
+	}
+}
+
+// Reads are the files of the model's repository that the instance which
+// resolved env read, paths relative to the model root, sorted: its CUE
+// files, those of the packages it imports and the files they embed
+// (@embed), as the confined view opened them (a path through a link is
+// named as the model named it). nil when Load did not make env.
+func Reads(env *model.Environment) []string {
+	if src, ok := env.Source.(*source); ok {
+		return src.reads
+	}
+	return nil
 }
 
 // dropValue drops env's CUE value (see source).

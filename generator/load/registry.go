@@ -2,9 +2,10 @@ package load
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
-	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -20,6 +21,7 @@ import (
 	"cuelang.org/go/mod/module"
 	"golang.org/x/mod/semver"
 
+	"github.com/degen-dev/degen/generator/internal/repofs"
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/schema"
 )
@@ -31,11 +33,12 @@ import (
 //	deps: "degen.dev/schema@v1": v: "v1.0.0"
 //
 // and CUE asks Config's Registry for it. The registry answers with the
-// embedded files, which CUE reads through the overlay at SchemaRoot, a
-// directory that exists nowhere on disk: positions in the schema print as
+// embedded files, which CUE reads through the model's file system
+// (modelFS) at SchemaRoot, a directory that exists nowhere on disk:
+// positions in the schema print as
 // degen.dev/schema@v1.0.0/schema.cue:LINE:COL, and `degen schema` prints the
 // file. Any other module a model depends on goes to CUE's own registry
-// (CUE_REGISTRY).
+// (CUE_REGISTRY), and is read from CUE's module cache.
 
 // SchemaRoot is where the schema module's files appear to CUE.
 const SchemaRoot = "/" + schema.ImportPath + "@" + schema.Version
@@ -43,17 +46,35 @@ const SchemaRoot = "/" + schema.ImportPath + "@" + schema.Version
 // ModuleFileName is the module file of a model, relative to its root.
 const ModuleFileName = "cue.mod/module.cue"
 
-// Config returns the cue/load configuration for the module at root: the
-// schema module served from the binary. The Overlay map is the caller's to
-// extend.
-func Config(root string) *load.Config {
-	return &load.Config{Dir: root, Registry: &registry{}, Overlay: schemaOverlay()}
+// Config returns the cue/load configuration for the model at root (an
+// absolute directory), read through repo, its confined view: cue/load
+// finds, lists and reads the model's files, and @embed the files they
+// embed, only through it. extra are files (slash paths relative to root)
+// served beside the repository's. Positions name a model file by its
+// absolute path under root, as Format expects.
+//
+// Call Parsed with the configuration once cue/load is done with it: until
+// then a repository file that is not a CUE file reads as empty (cue/load
+// reads every file of a package's directory; @embed reads the ones it
+// names during evaluation).
+func Config(repo *repofs.Repo, root string, extra map[string][]byte) *load.Config {
+	m := newModelFS(repo, root, nil)
+	m.extra = extra
+	return m.config("/")
+}
+
+// Parsed says that cue/load is done with cfg, a configuration of Config:
+// from now on its files are read whole, for @embed.
+func Parsed(cfg *load.Config) {
+	if m, ok := cfg.FS.(*modelFS); ok {
+		m.parsed.Store(true)
+	}
 }
 
 // SchemaConfig returns the cue/load configuration for the schema module
 // itself (its generic policies are the package ./policies in it).
 func SchemaConfig() *load.Config {
-	return &load.Config{Dir: SchemaRoot, Registry: &registry{}, Overlay: schemaOverlay()}
+	return newModelFS(nil, "", nil).config(SchemaRoot)
 }
 
 // SchemaFile returns the content of a file of the schema module by its
@@ -76,25 +97,11 @@ func DisplayName(name string) string {
 	return name
 }
 
-func schemaOverlay() map[string]load.Source {
-	ov := map[string]load.Source{}
-	_ = fs.WalkDir(schema.Files(), ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(schema.Files(), p)
-		if err != nil {
-			return err
-		}
-		ov[SchemaRoot+"/"+p] = load.FromBytes(b)
-		return nil
-	})
-	return ov
-}
-
 // registry serves the schema module and passes any other module to CUE's
-// registry, created on first use (each load has its own).
+// registry, created on first use (each load has its own), mounting what
+// it fetches in the load's file system.
 type registry struct {
+	fs    *modelFS
 	once  sync.Once
 	other modconfig.Registry
 	err   error
@@ -143,7 +150,16 @@ func (r *registry) Fetch(ctx context.Context, mv module.Version) (module.SourceL
 		if err != nil {
 			return module.SourceLoc{}, err
 		}
-		return o.Fetch(ctx, mv)
+		loc, err := o.Fetch(ctx, mv)
+		if err != nil {
+			return loc, err
+		}
+		// In FS mode cue/load reads a module at its OSRoot through the
+		// load's file system: serve it there.
+		if osfs, ok := loc.FS.(module.OSRootFS); ok && osfs.OSRoot() != "" {
+			r.fs.mount(strings.TrimPrefix(filepath.ToSlash(osfs.OSRoot()), "/"), loc.FS)
+		}
+		return loc, nil
 	}
 	if err := served(mv.Version()); err != nil {
 		return module.SourceLoc{}, err
@@ -163,7 +179,7 @@ func (r *registry) ModuleVersions(ctx context.Context, mpath string) ([]string, 
 }
 
 // schemaFS is the embedded module, rooted (for CUE) at SchemaRoot, where
-// the overlay holds the same files.
+// modelFS mounts the same files.
 type schemaFS struct{ fs.FS }
 
 func (schemaFS) OSRoot() string { return SchemaRoot }
@@ -172,19 +188,18 @@ func (schemaFS) OSRoot() string { return SchemaRoot }
 // position of the dependency, a model written for a schema this binary does
 // not serve: another major version, or a newer v1. A model that does not
 // depend on the schema is not refused here (it may not import it).
-func CheckModule(root string) error {
-	hasDep, err := checkModule(root)
+func CheckModule(repo *repofs.Repo, root string) error {
+	hasDep, err := checkModule(repo, root)
 	if err != nil || hasDep {
 		return err
 	}
-	return checkImports(root)
+	return checkImports(repo, root)
 }
 
 // checkImports refuses a model whose files import the schema while its
 // module file does not depend on it (CUE would say only "import failed").
-func checkImports(root string) error {
-	dir := filepath.Join(root, filepath.FromSlash(model.EnvsPackage))
-	entries, err := os.ReadDir(dir)
+func checkImports(repo *repofs.Repo, root string) error {
+	entries, err := fs.ReadDir(repo.FS(), path.Clean(model.EnvsPackage))
 	if err != nil {
 		return nil
 	}
@@ -192,8 +207,12 @@ func checkImports(root string) error {
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".cue") {
 			continue
 		}
-		name := filepath.Join(dir, e.Name())
-		f, err := parser.ParseFile(name, nil, parser.ImportsOnly)
+		rel := path.Join(model.EnvsPackage, e.Name())
+		src, err := repo.ReadFile(rel)
+		if err != nil {
+			return nil // Scan refuses it
+		}
+		f, err := parser.ParseFile(filepath.Join(root, filepath.FromSlash(rel)), src, parser.ImportsOnly)
 		if err != nil {
 			return nil // CUE reports it, with its position
 		}
@@ -206,10 +225,14 @@ func checkImports(root string) error {
 	return nil
 }
 
-func checkModule(root string) (hasDep bool, _ error) {
+func checkModule(repo *repofs.Repo, root string) (hasDep bool, _ error) {
 	name := filepath.Join(root, filepath.FromSlash(ModuleFileName))
-	src, err := os.ReadFile(name)
+	src, err := repo.ReadFile(ModuleFileName)
 	if err != nil {
+		var re *repofs.Error
+		if errors.As(err, &re) && !errors.Is(err, fs.ErrNotExist) {
+			return false, fmt.Errorf("%s: %s", ModuleFileName, re.Reason)
+		}
 		return false, fmt.Errorf("%s is not a degen model: no %s (run degen in the model's root, pass --dir, or start one with degen init)", root, ModuleFileName)
 	}
 	f, err := parser.ParseFile(name, src)

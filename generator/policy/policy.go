@@ -10,8 +10,9 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
-	"os"
+	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -22,6 +23,7 @@ import (
 	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 
+	"github.com/degen-dev/degen/generator/internal/repofs"
 	degenload "github.com/degen-dev/degen/generator/load"
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/schema"
@@ -98,7 +100,7 @@ const PathOverrides = "overrides"
 // of the module at root, and reads their rules and the model's overrides.
 func loadSet(root string, ctx *cue.Context) (*Set, error) {
 	s := &Set{root: root}
-	generic, err := loadPackage(degenload.SchemaConfig(), Dir, "degen's generic policies")
+	generic, err := loadPackage(nil, degenload.SchemaRoot, degenload.SchemaConfig(), Dir, "degen's generic policies")
 	if err != nil {
 		return nil, fmt.Errorf("internal error: %w", err)
 	}
@@ -106,19 +108,45 @@ func loadSet(root string, ctx *cue.Context) (*Set, error) {
 	if err := s.insts[0].Err(); err != nil {
 		return nil, fmt.Errorf("internal error: loading degen's generic policies: %w", err)
 	}
-	dir := filepath.Join(root, filepath.FromSlash(Dir))
-	if _, err := os.Stat(dir); err == nil {
-		contract := filepath.Join(dir, ModelContractFile)
-		if _, err := os.Lstat(contract); err == nil {
-			return nil, fmt.Errorf("%s: degen adds its policy contract under this name: rename the file (its rules need no contract of their own)", relName(contract, root))
+	// The model's policies are read through the model's confined view,
+	// as its CUE files are.
+	repo, err := degenload.OpenRepo(root)
+	if err != nil {
+		return nil, err
+	}
+	st, err := repo.Stat(Dir)
+	var re *repofs.Error
+	if err != nil && !errors.Is(err, fs.ErrNotExist) && errors.As(err, &re) {
+		return nil, fmt.Errorf("%s", re.Error())
+	}
+	if err == nil && st.IsDir() {
+		contract := path.Join(Dir, ModelContractFile)
+		names := dirNames(repo, Dir)
+		if slices.Contains(names, ModelContractFile) {
+			return nil, fmt.Errorf("%s: degen adds its policy contract under this name: rename the file (its rules need no contract of their own)", "./"+contract)
+		}
+		// A CUE file the view refuses (a link out of the model root, a
+		// file over the limit) is an error at the file, not left out.
+		var refused cueerrors.Error
+		for _, n := range names {
+			rel := path.Join(Dir, n)
+			if !strings.HasSuffix(n, ".cue") || strings.HasPrefix(n, "_") || strings.HasPrefix(n, ".") {
+				continue
+			}
+			if _, err := repo.ReadFile(rel); err != nil {
+				refused = cueerrors.Append(refused, degenload.RefusedFile(filepath.Join(root, filepath.FromSlash(rel)), err))
+			}
+		}
+		if refused != nil {
+			return nil, refused
 		}
 		src, err := fs.ReadFile(schema.Files(), schema.PoliciesDir+"/"+schema.ContractFile)
 		if err != nil {
 			return nil, fmt.Errorf("internal error: %w", err)
 		}
-		cfg := degenload.Config(root)
-		cfg.Overlay[contract] = load.FromBytes(src)
-		own, err := loadPackage(cfg, Dir, "policies")
+		cfg := degenload.Config(repo, root, map[string][]byte{contract: src})
+		own, err := loadPackage(repo, root, cfg, Dir, "policies")
+		degenload.Parsed(cfg)
 		if err != nil {
 			return nil, err
 		}
@@ -137,7 +165,9 @@ func loadSet(root string, ctx *cue.Context) (*Set, error) {
 	return s, nil
 }
 
-func loadPackage(cfg *load.Config, dir, what string) (*build.Instance, error) {
+// loadPackage loads the package dir with cfg, reading the model at root
+// through repo (nil for the schema module).
+func loadPackage(repo *repofs.Repo, root string, cfg *load.Config, dir, what string) (*build.Instance, error) {
 	insts := load.Instances([]string{dir}, cfg)
 	if len(insts) != 1 {
 		return nil, fmt.Errorf("loading %s: expected one package, found %d", what, len(insts))
@@ -145,7 +175,10 @@ func loadPackage(cfg *load.Config, dir, what string) (*build.Instance, error) {
 	if err := insts[0].Err; err != nil {
 		var mp *load.MultiplePackageError
 		if errors.As(err, &mp) {
-			return nil, degenload.PackageClash(cfg.Dir, "policies", mp)
+			if repo == nil {
+				return nil, fmt.Errorf("loading %s: %w", what, err)
+			}
+			return nil, degenload.PackageClash(repo, root, "policies", mp)
 		}
 		return nil, fmt.Errorf("loading %s: %w", what, err)
 	}
@@ -511,4 +544,17 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// dirNames are the names in the directory dir of repo.
+func dirNames(repo *repofs.Repo, dir string) []string {
+	ents, err := fs.ReadDir(repo.FS(), path.Clean(dir))
+	if err != nil {
+		return nil
+	}
+	names := make([]string, len(ents))
+	for i, e := range ents {
+		names[i] = e.Name()
+	}
+	return names
 }

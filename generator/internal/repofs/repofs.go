@@ -31,6 +31,9 @@ import (
 // model inputs.
 func privateDirs() []string { return []string{".git", ".degen"} }
 
+// ErrTooLarge is the cause of a refusal of a file over the view's limit.
+var ErrTooLarge = errors.New("file too large")
+
 // maxHops bounds the symbolic links followed to resolve one path.
 const maxHops = 40
 
@@ -163,7 +166,7 @@ func (r *Repo) Stat(rel string) (fs.FileInfo, error) {
 }
 
 func (r *Repo) tooLarge(rel string) error {
-	return &Error{Path: rel, Reason: fmt.Sprintf("is larger than %d bytes, the most degen reads of one model file: make it smaller", r.max)}
+	return &Error{Path: rel, Reason: fmt.Sprintf("is larger than %d bytes, the most degen reads of one model file: make it smaller", r.max), Err: ErrTooLarge}
 }
 
 func (r *Repo) notFound(rel string, err error) error {
@@ -271,9 +274,14 @@ func (r *Repo) escapes(rel string) error {
 func (r *Repo) private(rel, p string) error {
 	first, _, _ := strings.Cut(p, "/")
 	for _, d := range privateDirs() {
-		if first == d {
-			return &Error{Path: rel, Reason: fmt.Sprintf("is under %s/, which is never a model input (it holds Git's credentials or degen's scratch): keep model files elsewhere", d), Err: fs.ErrPermission}
+		if first != d {
+			continue
 		}
+		is := "is under " + d + "/"
+		if c := path.Clean(rel); c != p && !strings.HasPrefix(c, d+"/") && c != d {
+			is = "leads through a symbolic link into " + d + "/"
+		}
+		return &Error{Path: rel, Reason: fmt.Sprintf("%s, which is never a model input (it holds Git's credentials or degen's scratch): keep model files elsewhere", is), Err: fs.ErrPermission}
 	}
 	return nil
 }

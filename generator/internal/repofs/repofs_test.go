@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -110,5 +111,24 @@ func TestSubConfinesToItsDirectory(t *testing.T) {
 	var re *Error
 	if !errors.As(err, &re) || re.Path != "charts/c" {
 		t.Errorf("over the total: %v, want an error at charts/c", err)
+	}
+}
+
+// TestReasons: a link into .git/ says it leads there; a file over the
+// limit carries ErrTooLarge.
+func TestReasons(t *testing.T) {
+	repo, _ := sandbox(t)
+	r, err := Open(repo, 100)
+	must(t, err)
+	defer r.Close()
+	var re *Error
+	if _, err := r.ReadFile("envs/git.txt"); !errors.As(err, &re) || !strings.Contains(re.Reason, "leads through a symbolic link into .git/") {
+		t.Errorf("envs/git.txt: %v", err)
+	}
+	if _, err := r.ReadFile(".git/config"); !errors.As(err, &re) || !strings.HasPrefix(re.Reason, "is under .git/") {
+		t.Errorf(".git/config: %v", err)
+	}
+	if _, err := r.ReadFile("infra/big"); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("infra/big: %v, want ErrTooLarge", err)
 	}
 }
