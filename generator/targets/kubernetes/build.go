@@ -96,6 +96,9 @@ func (b *builder) build() error {
 	if err := b.networkPolicies(); err != nil {
 		return err
 	}
+	if err := b.prometheusRules(); err != nil {
+		return err
+	}
 	return b.components()
 }
 
@@ -156,7 +159,13 @@ func (b *builder) service(s *model.Service) error {
 		return err
 	}
 	for _, svc := range b.k8sServices(s) {
+		b.markScraped(s, svc)
 		if err := b.add(s.Group, svc); err != nil {
+			return err
+		}
+	}
+	if m := b.monitor(s); m != nil {
+		if err := b.add(s.Group, m); err != nil {
 			return err
 		}
 	}
