@@ -47,6 +47,9 @@ func resolve(env *model.Environment, envOnly bool) ([]object, []target.Warning, 
 
 func (b *builder) build() error {
 	env := b.env
+	if err := b.checkOperator(); err != nil {
+		return err
+	}
 	for _, name := range env.ServiceNames() {
 		s := env.Services[name]
 		for _, m := range s.Mounts {

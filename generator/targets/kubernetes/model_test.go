@@ -108,6 +108,11 @@ func TestBadInput(t *testing.T) {
 			want: `monitoring.operator has no monitorLabels`,
 			at:   "./envs/zz_bad.cue:3:",
 		},
+		"operator label that is not a label": {
+			cue:  `environments: prod: monitoring: operator: monitorLabels: "release!": "kube-prometheus-stack"`,
+			want: `monitoring.operator.monitorLabels: release!: "kube-prometheus-stack" is not a Kubernetes label`,
+			at:   "./envs/zz_bad.cue:3:",
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -2,8 +2,10 @@ package kubernetes
 
 import (
 	"maps"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/degen-dev/degen/generator/internal/promconfig"
 	"github.com/degen-dev/degen/generator/model"
@@ -23,6 +25,28 @@ const (
 
 // operator is the environment's Prometheus Operator, or nil.
 func (b *builder) operator() *model.PrometheusOperator { return b.env.Monitoring.Operator }
+
+// checkOperator refuses, at its model line, a label of the operator's
+// selectors that Kubernetes would refuse: the NetworkPolicy's podSelector
+// or the monitors' and rules' labels would not apply.
+func (b *builder) checkOperator() error {
+	op := b.operator()
+	if op == nil {
+		return nil
+	}
+	for _, field := range []struct {
+		name   string
+		labels map[string]string
+	}{{"podSelector", op.PodSelector}, {"monitorLabels", op.MonitorLabels}, {"ruleLabels", op.RuleLabels}} {
+		for _, k := range model.SortedKeys(field.labels) {
+			errs := append(validation.IsQualifiedName(k), validation.IsValidLabelValue(field.labels[k])...)
+			if len(errs) > 0 {
+				return b.errorAt(model.P("monitoring", "operator", field.name, k), "monitoring.operator.%s: %s: %q is not a Kubernetes label (%s)", field.name, k, field.labels[k], strings.Join(errs, "; "))
+			}
+		}
+	}
+	return nil
+}
 
 // markScraped labels, in an operator environment, the Service of s its
 // ServiceMonitor selects: the one named after its hostname, which every

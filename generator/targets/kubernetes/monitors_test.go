@@ -14,6 +14,8 @@ import (
 
 	"github.com/degen-dev/degen/generator/internal/crdcheck"
 	"github.com/degen-dev/degen/generator/internal/promconfig"
+	"github.com/degen-dev/degen/generator/load"
+	"github.com/degen-dev/degen/generator/target"
 )
 
 // monitoringCRDs are prometheus-operator's own CRDs (0.93.0, from
@@ -267,4 +269,59 @@ func subset(sel, labels map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// TestOperatorPodMonitor: a service with metrics and no Service (a Job)
+// gets a PodMonitor, selecting its pods, that the operator's CRD accepts,
+// and no ServiceMonitor.
+func TestOperatorPodMonitor(t *testing.T) {
+	t.Parallel()
+	dir := tempModel(t, map[string]string{"envs/zz_job.cue": `package envs
+
+environments: prod: services: "metrics-job": {
+	group:   "services"
+	image:   "de-project/metrics-job:1.0.0"
+	kind:    "job"
+	restart: "no"
+	ports: [{name: "metrics", containerPort: 9100}]
+	networks: ["de-serving"]
+	resources: {}
+	metrics: port: "metrics"
+}
+`})
+	m, err := load.Load(load.Options{Dir: dir, Envs: []string{"prod"}})
+	if err != nil {
+		t.Fatal(load.Format(err, dir))
+	}
+	out, err := (Target{}).Generate(target.Input{Env: m.Envs["prod"], Base: m.Base})
+	if err != nil {
+		t.Fatal(load.Format(load.Locate(m, err), dir))
+	}
+	var pm []byte
+	for _, f := range out.Files {
+		if strings.HasSuffix(f.Path, "/servicemonitor-metrics-job.yaml") {
+			t.Errorf("%s: a Job has no Service to monitor", f.Path)
+		}
+		if strings.HasSuffix(f.Path, "/podmonitor-metrics-job.yaml") {
+			pm = f.Data
+		}
+	}
+	if pm == nil {
+		t.Fatal("no PodMonitor for the Job's metrics")
+	}
+	if err := monitoringCRDCheck("PodMonitor", pm); err != nil {
+		t.Error(err)
+	}
+	var obj struct {
+		Spec struct {
+			Selector  struct{ MatchLabels map[string]string } `json:"selector"`
+			Endpoints []struct{ Port string }                 `json:"podMetricsEndpoints"`
+		} `json:"spec"`
+	}
+	if err := yaml.Unmarshal(pm, &obj); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(obj.Spec.Selector.MatchLabels, map[string]string{labelName: "metrics-job"}) || len(obj.Spec.Endpoints) != 1 || obj.Spec.Endpoints[0].Port != "metrics" {
+		t.Errorf("the PodMonitor selects %v on %v, want the Job's pods on port metrics", obj.Spec.Selector.MatchLabels, obj.Spec.Endpoints)
+	}
 }
