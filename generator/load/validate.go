@@ -378,10 +378,20 @@ func (v *validator) cycles() {
 }
 
 // runtimes checks what a runtime needs of the environment and the schema
-// leaves optional: the secret store the Kubernetes ExternalSecrets read.
+// leaves optional: the secret store the Kubernetes ExternalSecrets read,
+// and the selectors of the Prometheus Operator's Prometheus.
 func (v *validator) runtimes() {
 	env := v.env
 	if env.Has("kubernetes") && len(env.Secrets) > 0 && env.Kubernetes.SecretStore == "" {
 		v.errorf(v.pos(cue.Str("secrets")), "it has secrets and gets kubernetes, but kubernetes.secretStore is not set: name the external-secrets store its ExternalSecrets read, e.g. kubernetes: secretStore: \"vault\"")
+	}
+	if op := env.Monitoring.Operator; op != nil {
+		at := v.pos(cue.Str("monitoring"), cue.Str("operator"))
+		if len(op.PodSelector) == 0 {
+			v.errorf(at, "monitoring.operator has no podSelector: give the labels of the operator's Prometheus pods (kube-prometheus-stack: app.kubernetes.io/name: \"prometheus\"), which the scrape NetworkPolicies admit")
+		}
+		if len(op.MonitorLabels) == 0 {
+			v.errorf(at, "monitoring.operator has no monitorLabels: give the labels its serviceMonitorSelector and podMonitorSelector match (kube-prometheus-stack: release: \"<helm release>\"), or Prometheus selects none of the monitors")
+		}
 	}
 }

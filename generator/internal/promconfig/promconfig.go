@@ -87,13 +87,8 @@ func AlertsPath(env *model.Environment) string {
 // name.
 func RuleFiles(env *model.Environment) (map[string][]byte, error) {
 	out := map[string][]byte{}
-	for _, g := range model.SortedKeys(env.Monitoring.AlertGroups) {
-		group := env.Monitoring.AlertGroups[g]
-		rg := RuleGroup{Name: group.Name, Interval: group.Interval}
-		for _, a := range model.SortedKeys(group.Rules) {
-			r := group.Rules[a]
-			rg.Rules = append(rg.Rules, Rule{Alert: r.Alert, Expr: r.Expr, For: r.For, Labels: r.Labels, Annotations: r.Annotations})
-		}
+	for _, rg := range Groups(env) {
+		g := rg.Name
 		data, err := yaml.Marshal(RuleGroups{Groups: []RuleGroup{rg}})
 		if err != nil {
 			return nil, fmt.Errorf("encoding alert group %s: %w", g, err)
@@ -102,6 +97,22 @@ func RuleFiles(env *model.Environment) (map[string][]byte, error) {
 		out[g+".yml"] = append([]byte(header), data...)
 	}
 	return out, nil
+}
+
+// Groups are env's alert groups sorted by name, each with its rules sorted
+// by alert name: what a rules file and a PrometheusRule hold.
+func Groups(env *model.Environment) []RuleGroup {
+	var out []RuleGroup
+	for _, g := range model.SortedKeys(env.Monitoring.AlertGroups) {
+		group := env.Monitoring.AlertGroups[g]
+		rg := RuleGroup{Name: g, Interval: group.Interval}
+		for _, a := range model.SortedKeys(group.Rules) {
+			r := group.Rules[a]
+			rg.Rules = append(rg.Rules, Rule{Alert: r.Alert, Expr: r.Expr, For: r.For, Labels: r.Labels, Annotations: r.Annotations})
+		}
+		out = append(out, rg)
+	}
+	return out
 }
 
 // RuleGroups is a Prometheus rules file.

@@ -47,6 +47,9 @@ func resolve(env *model.Environment, envOnly bool) ([]object, []target.Warning, 
 
 func (b *builder) build() error {
 	env := b.env
+	if err := b.checkOperator(); err != nil {
+		return err
+	}
 	for _, name := range env.ServiceNames() {
 		s := env.Services[name]
 		for _, m := range s.Mounts {
@@ -94,6 +97,9 @@ func (b *builder) build() error {
 		return err
 	}
 	if err := b.networkPolicies(); err != nil {
+		return err
+	}
+	if err := b.prometheusRules(); err != nil {
 		return err
 	}
 	return b.components()
@@ -156,7 +162,13 @@ func (b *builder) service(s *model.Service) error {
 		return err
 	}
 	for _, svc := range b.k8sServices(s) {
+		b.markScraped(s, svc)
 		if err := b.add(s.Group, svc); err != nil {
+			return err
+		}
+	}
+	if m := b.monitor(s); m != nil {
+		if err := b.add(s.Group, m); err != nil {
 			return err
 		}
 	}

@@ -98,6 +98,21 @@ func TestBadInput(t *testing.T) {
 }`,
 			want: `mounts host path "./conf", which is relative`,
 		},
+		"operator without podSelector": {
+			cue:  `environments: dev: monitoring: operator: monitorLabels: release: "kube-prometheus-stack"`,
+			want: `monitoring.operator has no podSelector`,
+			at:   "./envs/zz_bad.cue:3:",
+		},
+		"operator without monitorLabels": {
+			cue:  `environments: dev: monitoring: operator: podSelector: "app.kubernetes.io/name": "prometheus"`,
+			want: `monitoring.operator has no monitorLabels`,
+			at:   "./envs/zz_bad.cue:3:",
+		},
+		"operator label that is not a label": {
+			cue:  `environments: prod: monitoring: operator: monitorLabels: "release!": "kube-prometheus-stack"`,
+			want: `monitoring.operator.monitorLabels: release!: "kube-prometheus-stack" is not a Kubernetes label`,
+			at:   "./envs/zz_bad.cue:3:",
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -1,8 +1,6 @@
 package kubernetes
 
 import (
-	"slices"
-
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -34,10 +32,22 @@ func (b *builder) networkPolicies() error {
 		}
 	}
 	// The pods that scrape metrics ports: the services that mount the
-	// Prometheus configuration.
-	var scrapers []networkingv1.NetworkPolicyPeer
-	for _, sc := range promconfig.Scrapers(env) {
-		scrapers = append(scrapers, networkingv1.NetworkPolicyPeer{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{labelName: sc}}})
+	// Prometheus configuration (not themselves), and the Prometheus
+	// Operator's Prometheus in its namespace.
+	scrapers := func(s *model.Service) []networkingv1.NetworkPolicyPeer {
+		var out []networkingv1.NetworkPolicyPeer
+		for _, sc := range promconfig.Scrapers(env) {
+			if sc != s.Name {
+				out = append(out, networkingv1.NetworkPolicyPeer{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{labelName: sc}}})
+			}
+		}
+		if op := env.Monitoring.Operator; op != nil {
+			out = append(out, networkingv1.NetworkPolicyPeer{
+				NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": op.Namespace}},
+				PodSelector:       &metav1.LabelSelector{MatchLabels: op.PodSelector},
+			})
+		}
+		return out
 	}
 	for _, name := range env.ServiceNames() {
 		s := env.Services[name]
@@ -52,9 +62,9 @@ func (b *builder) networkPolicies() error {
 				rule   networkingv1.NetworkPolicyIngressRule
 			}{suffix, r})
 		}
-		if s.Metrics != nil && len(scrapers) > 0 && !slices.Contains(promconfig.Scrapers(env), s.Name) {
+		if from := scrapers(s); s.Metrics != nil && len(from) > 0 {
 			add("allow-scrape", networkingv1.NetworkPolicyIngressRule{
-				From:  scrapers,
+				From:  from,
 				Ports: ports(s, s.Metrics.Port),
 			})
 		}

@@ -111,6 +111,9 @@ func decodeStrict(data []byte) error {
 	if err := yaml.Unmarshal(data, &head); err != nil {
 		return err
 	}
+	if head.APIVersion == monitoringAPI {
+		return monitoringCRDCheck(head.Kind, data)
+	}
 	v := typed(head.APIVersion, head.Kind)
 	if v == nil {
 		return &unknownKind{head.APIVersion, head.Kind}
