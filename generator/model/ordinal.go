@@ -70,6 +70,15 @@ func (s *Service) ReplicaHostPort(p Port, ordinal int) int {
 // in Compose every replica answers it too.
 func (s *Service) HeadlessService() string { return s.Hostname + HeadlessSuffix }
 
+// ReplicaPeerName is a replica's stable DNS name on both runtimes,
+// <name>-<ordinal>.<hostname>-headless: the pod's record under its
+// governing Service, which Kubernetes answers in the pod's namespace, and a
+// network alias of the Compose replica. A member list (a ZooKeeper
+// ensemble's servers) names the replicas so.
+func (s *Service) ReplicaPeerName(ordinal int) string {
+	return s.ReplicaName(ordinal) + "." + s.HeadlessService()
+}
+
 // HeadlessSuffix ends the name of an ordinal service's headless Service.
 const HeadlessSuffix = "-headless"
 

@@ -30,7 +30,8 @@ func ServiceNames(env *model.Environment, name string) []string {
 // service per replica: its hostname and container name, its host ports
 // (hostPort + k × hostPortStep for the k-th replica), its per-replica
 // variables and its own volumes. Every replica answers the service's
-// hostname and its headless name too, as the Kubernetes Services do.
+// hostname and its headless name too, as the Kubernetes Services do, and
+// its pod's name under the headless one (model.Service.ReplicaPeerName).
 func replicas(env *model.Environment, s *model.Service, svc *service) map[string]*service {
 	out := map[string]*service{}
 	own := map[string]bool{}
@@ -71,7 +72,7 @@ func replicas(env *model.Environment, s *model.Service, svc *service) map[string
 			}
 			r.Volumes = append(r.Volumes, v)
 		}
-		aliases := []string{s.Hostname, s.HeadlessService()}
+		aliases := []string{s.Hostname, s.HeadlessService(), s.ReplicaPeerName(o)}
 		if r.Hostname != s.ReplicaName(o) {
 			aliases = append(aliases, r.Hostname)
 		}
