@@ -175,7 +175,50 @@ func TestOrdinalReplicas(t *testing.T) {
 		check("container_name", "de-"+name, k.ContainerName)
 		check("volume", "kafka-data-"+strconv.Itoa(i), k.Volumes[0].Source)
 		for _, n := range []string{"de-ingestion", "de-processing"} {
-			check("aliases on "+n, []string{"kafka", "kafka-headless"}, k.Networks[n].Aliases)
+			check("aliases on "+n, []string{"kafka", "kafka-headless", name + ".kafka-headless"}, k.Networks[n].Aliases)
+		}
+	}
+	// The ZooKeeper ensemble: each member a replica numbered from 1, and
+	// every name in the servers and in the brokers' connect string the
+	// alias of exactly one member on a network the brokers share.
+	broker, _ := p.GetService("kafka-0")
+	member := map[string]string{}
+	for i := 1; i <= 3; i++ {
+		name := fmt.Sprintf("zookeeper-%d", i)
+		z, err := p.GetService(name)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got := *z.Environment["ZOOKEEPER_SERVER_ID"]; got != strconv.Itoa(i) {
+			t.Errorf("%s ZOOKEEPER_SERVER_ID = %s, want %d", name, got, i)
+		}
+		for n, net := range z.Networks {
+			if _, ok := broker.Networks[n]; !ok {
+				continue
+			}
+			for _, a := range net.Aliases {
+				if a == name+".zookeeper-headless" {
+					member[a] = name
+				}
+			}
+		}
+	}
+	z, _ := p.GetService("zookeeper-1")
+	var servers, connect []string
+	for _, s := range strings.Split(*z.Environment["ZOOKEEPER_SERVERS"], ";") {
+		servers = append(servers, strings.TrimSuffix(s, ":2888:3888"))
+	}
+	for _, s := range strings.Split(*broker.Environment["KAFKA_ZOOKEEPER_CONNECT"], ",") {
+		connect = append(connect, strings.TrimSuffix(s, ":2181"))
+	}
+	for _, hosts := range [][]string{servers, connect} {
+		if len(hosts) != 3 {
+			t.Errorf("ZooKeeper members %v, want 3", hosts)
+		}
+		for _, h := range hosts {
+			if member[h] == "" {
+				t.Errorf("%s is no ZooKeeper replica's alias on a broker's network", h)
+			}
 		}
 	}
 	consumer, err := p.GetService("kafka-consumer")
