@@ -63,6 +63,36 @@ func TestOrdinalServices(t *testing.T) {
 			}
 		}
 	}
+	// The ZooKeeper ensemble: pods zookeeper-1..3, each its own server id,
+	// and every member its servers and the brokers' connect string name is
+	// one of those pods under the governing Service, as the namespace's
+	// DNS answers it.
+	var zk appsv1.StatefulSet
+	decodeInto(t, built["apps/v1/StatefulSet/zookeeper@de-prod"], &zk)
+	pods := map[string]bool{}
+	for i := 1; i <= 3; i++ {
+		pods[fmt.Sprintf("zookeeper-%d.%s", i, zk.Spec.ServiceName)] = true
+		if got := stsPodEnv(t, built, &zk, i)["ZOOKEEPER_SERVER_ID"]; got != strconv.Itoa(i) {
+			t.Errorf("zookeeper-%d has server id %q", i, got)
+		}
+	}
+	if *zk.Spec.Replicas != 3 || zk.Spec.ServiceName != "zookeeper-headless" {
+		t.Errorf("prod zookeeper: replicas %d, serviceName %q; want 3 and zookeeper-headless", *zk.Spec.Replicas, zk.Spec.ServiceName)
+	}
+	members := map[string][]string{
+		"ZOOKEEPER_SERVERS":       strings.Split(stsPodEnv(t, built, &zk, 1)["ZOOKEEPER_SERVERS"], ";"),
+		"KAFKA_ZOOKEEPER_CONNECT": strings.Split(stsPodEnv(t, built, &sts, 0)["KAFKA_ZOOKEEPER_CONNECT"], ","),
+	}
+	for v, list := range members {
+		if len(list) != 3 {
+			t.Errorf("%s names %d members, want 3", v, len(list))
+		}
+		for _, m := range list {
+			if !pods[strings.SplitN(m, ":", 2)[0]] {
+				t.Errorf("%s names %q, no pod of zookeeper", v, m)
+			}
+		}
+	}
 }
 
 // checkOrdinalServices checks, in every overlay build of r, each ordinal
