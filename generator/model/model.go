@@ -556,6 +556,8 @@ type Kubernetes struct {
 	// RepoURL and Revision are the Git source of the GitOps entry points.
 	RepoURL  string `json:"repoURL,omitempty"`
 	Revision string `json:"revision"`
+	// ArgoCD is the Argo CD Application's project and sync policy.
+	ArgoCD ArgoCD `json:"argocd"`
 	// SecretStoreKind is the kind of the store SecretStore names:
 	// SecretStore or ClusterSecretStore.
 	SecretStoreKind string `json:"secretStoreKind"`
@@ -604,6 +606,22 @@ type JSONPatchOp struct {
 type Spread struct {
 	Nodes   bool   `json:"nodes"`
 	ZoneKey string `json:"zoneKey,omitempty"`
+}
+
+// ArgoCD is the project and sync policy of an environment's Argo CD
+// Application.
+type ArgoCD struct {
+	Project     string        `json:"project"`
+	Automated   ArgoAutomated `json:"automated"`
+	SyncOptions []string      `json:"syncOptions"`
+}
+
+// ArgoAutomated is the Application's automated sync: whether it deletes
+// what the overlay no longer has (Prune) and undoes changes made in the
+// cluster (SelfHeal).
+type ArgoAutomated struct {
+	Prune    bool `json:"prune"`
+	SelfHeal bool `json:"selfHeal"`
 }
 
 // IngressTLS is the Ingress's certificate: the Secret that holds it and,
