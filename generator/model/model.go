@@ -145,6 +145,9 @@ type Service struct {
 	Host *Host `json:"host,omitempty"`
 	// Tolerations let the pods run on tainted nodes (Kubernetes).
 	Tolerations []Toleration `json:"tolerations,omitempty"`
+	// PriorityClassName is the pods' PriorityClass, empty for the
+	// cluster's default (Kubernetes).
+	PriorityClassName string `json:"priorityClassName,omitempty"`
 
 	// Build is how Compose builds the image, or nil (Compose only).
 	Build           *Build              `json:"build,omitempty"`
@@ -300,10 +303,12 @@ type Resources struct {
 	Limits   Quantities `json:"limits"`
 }
 
-// Quantities are a CPU and a memory quantity, as Kubernetes writes them.
+// Quantities are a CPU, a memory and an ephemeral-storage quantity, as
+// Kubernetes writes them (Compose has no ephemeral storage).
 type Quantities struct {
-	CPU    string `json:"cpu,omitempty"`
-	Memory string `json:"memory,omitempty"`
+	CPU              string `json:"cpu,omitempty"`
+	Memory           string `json:"memory,omitempty"`
+	EphemeralStorage string `json:"ephemeralStorage,omitempty"`
 }
 
 // HealthCheck is a container health check; see schema #HealthCheck.
