@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/degen-dev/degen/generator/load"
+	"github.com/degen-dev/degen/generator/model"
 )
 
 // tinyStack is a complete one-environment model: one broker, one topic, one
@@ -175,5 +177,29 @@ func TestBaseDefaultClash(t *testing.T) {
 	want := fmt.Sprintf("./envs/stack.cue:%d:13: environments.tiny.services.app.replicas: incomplete value", lineOf(t, `image: "app:1.0"`)+1)
 	if !strings.HasPrefix(msg, want) {
 		t.Errorf("error does not start with %q:\n%s", want, msg)
+	}
+}
+
+// TestArgoCDFields: kubernetes.argocd decodes with today's Application as
+// its defaults, and a model's project and sync policy replace them.
+func TestArgoCDFields(t *testing.T) {
+	for _, tt := range []struct {
+		name, repl string
+		want       model.ArgoCD
+	}{
+		{"defaults", "", model.ArgoCD{Project: "default", Automated: model.ArgoAutomated{Prune: true, SelfHeal: true}, SyncOptions: []string{"CreateNamespace=false"}}},
+		{"the model's", `argocd: {project: "platform", automated: {prune: false, selfHeal: false}, syncOptions: ["ServerSideApply=true"]}`,
+			model.ArgoCD{Project: "platform", SyncOptions: []string{"ServerSideApply=true"}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeModel(t, "secretStore: \"vault\"", "secretStore: \"vault\"\n\t\t"+tt.repl)
+			m, err := load.Load(load.Options{Dir: dir})
+			if err != nil {
+				t.Fatal(load.Format(err, dir))
+			}
+			if got := m.Envs["tiny"].Kubernetes.ArgoCD; !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("argocd %+v, want %+v", got, tt.want)
+			}
+		})
 	}
 }

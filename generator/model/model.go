@@ -145,6 +145,9 @@ type Service struct {
 	Host *Host `json:"host,omitempty"`
 	// Tolerations let the pods run on tainted nodes (Kubernetes).
 	Tolerations []Toleration `json:"tolerations,omitempty"`
+	// PriorityClassName is the pods' PriorityClass, empty for the
+	// cluster's default (Kubernetes).
+	PriorityClassName string `json:"priorityClassName,omitempty"`
 
 	// Build is how Compose builds the image, or nil (Compose only).
 	Build           *Build              `json:"build,omitempty"`
@@ -300,10 +303,12 @@ type Resources struct {
 	Limits   Quantities `json:"limits"`
 }
 
-// Quantities are a CPU and a memory quantity, as Kubernetes writes them.
+// Quantities are a CPU, a memory and an ephemeral-storage quantity, as
+// Kubernetes writes them (Compose has no ephemeral storage).
 type Quantities struct {
-	CPU    string `json:"cpu,omitempty"`
-	Memory string `json:"memory,omitempty"`
+	CPU              string `json:"cpu,omitempty"`
+	Memory           string `json:"memory,omitempty"`
+	EphemeralStorage string `json:"ephemeralStorage,omitempty"`
 }
 
 // HealthCheck is a container health check; see schema #HealthCheck.
@@ -556,6 +561,8 @@ type Kubernetes struct {
 	// RepoURL and Revision are the Git source of the GitOps entry points.
 	RepoURL  string `json:"repoURL,omitempty"`
 	Revision string `json:"revision"`
+	// ArgoCD is the Argo CD Application's project and sync policy.
+	ArgoCD ArgoCD `json:"argocd"`
 	// SecretStoreKind is the kind of the store SecretStore names:
 	// SecretStore or ClusterSecretStore.
 	SecretStoreKind string `json:"secretStoreKind"`
@@ -604,6 +611,22 @@ type JSONPatchOp struct {
 type Spread struct {
 	Nodes   bool   `json:"nodes"`
 	ZoneKey string `json:"zoneKey,omitempty"`
+}
+
+// ArgoCD is the project and sync policy of an environment's Argo CD
+// Application.
+type ArgoCD struct {
+	Project     string        `json:"project"`
+	Automated   ArgoAutomated `json:"automated"`
+	SyncOptions []string      `json:"syncOptions"`
+}
+
+// ArgoAutomated is the Application's automated sync: whether it deletes
+// what the overlay no longer has (Prune) and undoes changes made in the
+// cluster (SelfHeal).
+type ArgoAutomated struct {
+	Prune    bool `json:"prune"`
+	SelfHeal bool `json:"selfHeal"`
 }
 
 // IngressTLS is the Ingress's certificate: the Secret that holds it and,

@@ -204,6 +204,7 @@ func TestShippedRulesCatchTheBrokenModel(t *testing.T) {
 		{"requests-within-limits", "prod", []want{
 			{policy.Deny, at("// requests-within-limits cpu"), "requests 2 CPU but is limited to 500m"},
 			{policy.Deny, at("// requests-within-limits memory"), "requests 1Gi of memory but is limited to 512Mi"},
+			{policy.Deny, at("// requests-within-limits ephemeral"), "requests 2Gi of ephemeral storage but is limited to 1Gi"},
 		}},
 		{"consumer-partitions", "prod", []want{
 			{policy.Deny, at("// consumer-partitions"), "scales to 5 replicas but topic dead-letter-queue has 3 partitions"},

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -209,5 +210,37 @@ func TestGroupsFollowTheModel(t *testing.T) {
 	env.Compose.GroupOrder = []string{"frontend", "missing", "frontend"}
 	if got := strings.Join(compose.Groups(env), " "); got != "frontend missing backend data default" {
 		t.Errorf("ordered groups = %s", got)
+	}
+}
+
+// TestKubernetesOnlyPodFields: a priority class and ephemeral storage,
+// which Compose has no equivalent of, leave the Compose output and its
+// warnings as they were (docs/TARGETS.md: not carried).
+func TestKubernetesOnlyPodFields(t *testing.T) {
+	m := defaultModel(t)
+	env := m.Envs["dev"]
+	before, err := compose.Target{}.Generate(target.Input{Env: env, Base: m.Base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := withArtefacts(env, env.Artefacts...)
+	names := 0
+	for name, s := range changed.Services {
+		c := *s
+		c.PriorityClassName = "business-critical"
+		c.Resources.Requests.EphemeralStorage = "512Mi"
+		c.Resources.Limits.EphemeralStorage = "2Gi"
+		changed.Services[name] = &c
+		names++
+	}
+	if names == 0 {
+		t.Fatal("dev has no services")
+	}
+	after, err := compose.Target{}.Generate(target.Input{Env: changed, Base: m.Base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(before, after) {
+		t.Error("a priority class or ephemeral storage changed the Compose output or its warnings")
 	}
 }

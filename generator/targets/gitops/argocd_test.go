@@ -8,6 +8,9 @@ import (
 	"testing"
 
 	"github.com/degen-dev/degen/generator/internal/crdcheck"
+	"github.com/degen-dev/degen/generator/model"
+	"github.com/degen-dev/degen/generator/target"
+	"github.com/degen-dev/degen/generator/targets/gitops"
 )
 
 // argoCRD is Argo CD's own Application CRD (testdata/argocd).
@@ -62,5 +65,56 @@ func TestArgoApplicationSchema(t *testing.T) {
 		if !strings.Contains(p, c.want) {
 			t.Errorf("%s: problems %q, want one naming %s", name, p, c.want)
 		}
+	}
+}
+
+// TestArgoProjectAndSyncPolicy: a model's project, prune, selfHeal and
+// sync options reach the Application, which still passes the CRD's
+// schema; no sync option writes no syncOptions.
+func TestArgoProjectAndSyncPolicy(t *testing.T) {
+	m := loadDefault(t)
+	env := *m.Envs["prod"]
+	env.Kubernetes.ArgoCD = model.ArgoCD{
+		Project:     "platform",
+		Automated:   model.ArgoAutomated{Prune: false, SelfHeal: false},
+		SyncOptions: []string{"ServerSideApply=true", "PruneLast=true"},
+	}
+	noOpts := env
+	noOpts.Kubernetes.ArgoCD.SyncOptions = nil
+	for _, tt := range []struct {
+		name string
+		env  *model.Environment
+		want []string
+		not  string
+	}{
+		{"project and policy", &env, []string{"project: platform", "prune: false", "selfHeal: false", "- ServerSideApply=true\n", "- PruneLast=true\n"}, "CreateNamespace"},
+		{"no sync options", &noOpts, []string{"project: platform"}, "syncOptions"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := gitops.Target{}.Generate(target.Input{Env: tt.env})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var app []byte
+			for _, f := range out.Files {
+				if strings.Contains(f.Path, "argocd") {
+					app = f.Data
+				}
+			}
+			if app == nil {
+				t.Fatal("no Argo CD Application")
+			}
+			if p := argoProblems(t, app); len(p) > 0 {
+				t.Errorf("the Application is refused: %s", strings.Join(p, "; "))
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(string(app), w) {
+					t.Errorf("the Application has no %q:\n%s", w, app)
+				}
+			}
+			if strings.Contains(string(app), tt.not) {
+				t.Errorf("the Application has %q:\n%s", tt.not, app)
+			}
+		})
 	}
 }

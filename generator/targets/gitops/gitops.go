@@ -95,7 +95,7 @@ func gitopsFiles(env *model.Environment, outInRepo string) ([]target.File, error
 			"labels":    anyMap(commonLabels(env.Project.Name, env.Namespace, "")),
 		},
 		"spec": map[string]any{
-			"project": "default",
+			"project": k.ArgoCD.Project,
 			"source": map[string]any{
 				"repoURL":        k.RepoURL,
 				"targetRevision": k.Revision,
@@ -105,10 +105,7 @@ func gitopsFiles(env *model.Environment, outInRepo string) ([]target.File, error
 				"server":    "https://kubernetes.default.svc",
 				"namespace": env.Namespace,
 			},
-			"syncPolicy": map[string]any{
-				"automated":   map[string]any{"prune": true, "selfHeal": true},
-				"syncOptions": []any{"CreateNamespace=false"},
-			},
+			"syncPolicy": syncPolicy(k.ArgoCD),
 		},
 	}
 	source := map[string]any{
@@ -176,4 +173,20 @@ func gitRef(rev string) map[string]any {
 		return map[string]any{"commit": rev}
 	}
 	return map[string]any{"branch": rev}
+}
+
+// syncPolicy is the Application's sync policy: automated, with the
+// model's prune and selfHeal, and its sync options unless it gives none.
+func syncPolicy(a model.ArgoCD) map[string]any {
+	p := map[string]any{
+		"automated": map[string]any{"prune": a.Automated.Prune, "selfHeal": a.Automated.SelfHeal},
+	}
+	if len(a.SyncOptions) > 0 {
+		opts := make([]any, len(a.SyncOptions))
+		for i, o := range a.SyncOptions {
+			opts[i] = o
+		}
+		p["syncOptions"] = opts
+	}
+	return p
 }

@@ -174,7 +174,7 @@ func (b *builder) podSpec(s *model.Service) (corev1.PodSpec, []corev1.Persistent
 	b.probes(s, &c)
 	// Each workload runs as its own ServiceAccount, which mounts no API
 	// token unless the model asks.
-	pod := corev1.PodSpec{ServiceAccountName: s.Name}
+	pod := corev1.PodSpec{ServiceAccountName: s.Name, PriorityClassName: s.PriorityClassName}
 	for _, t := range s.Tolerations {
 		pod.Tolerations = append(pod.Tolerations, corev1.Toleration{
 			Key: t.Key, Operator: corev1.TolerationOperator(t.Operator), Value: t.Value,
@@ -380,6 +380,8 @@ func (b *builder) resources(s *model.Service) (corev1.ResourceRequirements, erro
 		{"requests", "memory", s.Resources.Requests.Memory, &r.Requests},
 		{"limits", "cpu", s.Resources.Limits.CPU, &r.Limits},
 		{"limits", "memory", s.Resources.Limits.Memory, &r.Limits},
+		{"requests", "ephemeralStorage", s.Resources.Requests.EphemeralStorage, &r.Requests},
+		{"limits", "ephemeralStorage", s.Resources.Limits.EphemeralStorage, &r.Limits},
 	} {
 		if x.val == "" {
 			continue
@@ -391,11 +393,19 @@ func (b *builder) resources(s *model.Service) (corev1.ResourceRequirements, erro
 		if *x.list == nil {
 			*x.list = corev1.ResourceList{}
 		}
-		(*x.list)[corev1.ResourceName(x.res)] = qty
+		(*x.list)[resourceName(x.res)] = qty
 	}
 	// A request above its limit is denied by policies/resources.cue
 	// (requests-within-limits).
 	return r, nil
+}
+
+// resourceName is the Kubernetes name of a model resource field.
+func resourceName(field string) corev1.ResourceName {
+	if field == "ephemeralStorage" {
+		return corev1.ResourceEphemeralStorage
+	}
+	return corev1.ResourceName(field)
 }
 
 // probe maps a model health check to a probe: http and tcp checks probe the
