@@ -81,7 +81,9 @@ func TestSeedLimits(t *testing.T) {
 func TestSeedPorts(t *testing.T) {
 	local := loadDefault(t, "local").Envs["local"]
 	want := map[int]string{
-		2181: "zookeeper", 8000: "graphql-api", 8080: "kafka-ui", 8081: "schema-registry",
+		// ZooKeeper is an ordinal service (an ensemble of 3 beyond local):
+		// local's one member is the Compose service zookeeper-1.
+		2181: "zookeeper-1", 8000: "graphql-api", 8080: "kafka-ui", 8081: "schema-registry",
 		8082: "flink-jobmanager", 8088: "superset", 8181: "iceberg-rest-catalog", 8585: "openmetadata",
 		8765: "trade-generator", 9000: "minio", 9001: "minio", 9090: "prometheus",
 		9092: "kafka-0", 9093: "kafka-1", 9094: "kafka-2", 9100: "node-exporter",
