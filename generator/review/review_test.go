@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/degen-dev/degen/generator/diff"
+	"github.com/degen-dev/degen/generator/internal/synth"
 	"github.com/degen-dev/degen/generator/target"
 	"github.com/degen-dev/degen/generator/targets"
 	"github.com/degen-dev/degen/generator/targets/kubernetes"
@@ -37,21 +38,7 @@ func repo(t *testing.T) string {
 
 func copyDir(t *testing.T, src, dst string) {
 	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
+	if err := synth.CopyDir(src, dst); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -17,7 +17,7 @@ func Envs() []string { return []string{"local", "dev", "staging", "prod"} }
 // cue.mod of the repository at repo.
 func Write(dir, repo string, n int) error {
 	for _, d := range []string{"cue.mod", "policies"} {
-		if err := copyDir(filepath.Join(repo, d), filepath.Join(dir, d)); err != nil {
+		if err := CopyDir(filepath.Join(repo, d), filepath.Join(dir, d)); err != nil {
 			return err
 		}
 	}
@@ -141,7 +141,8 @@ environments: [Name=string]: #Base & {name: Name}
 	services: {
 `
 
-func copyDir(src, dst string) error {
+// CopyDir copies the tree src to dst (tests' copies of a model).
+func CopyDir(src, dst string) error {
 	return filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
 		if err != nil {
 			return err

@@ -1,7 +1,6 @@
 package kubernetes
 
 import (
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +11,7 @@ import (
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
 
+	"github.com/degen-dev/degen/generator/internal/synth"
 	"github.com/degen-dev/degen/generator/load"
 	"github.com/degen-dev/degen/generator/target"
 )
@@ -39,21 +39,7 @@ func tempModel(t *testing.T, extra map[string]string) string {
 // copyTree copies the directory src to dst.
 func copyTree(t *testing.T, src, dst string) {
 	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
+	if err := synth.CopyDir(src, dst); err != nil {
 		t.Fatal(err)
 	}
 }
