@@ -31,6 +31,7 @@ package cache
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/gob"
 	"encoding/hex"
@@ -220,6 +221,12 @@ func (c *Cache) Close() error { return c.dir.Close() }
 // model's confined view ("missing" when refused): never a file outside.
 func keyedBytes(root, p string, d fs.DirEntry) ([]byte, error) {
 	if d.Type().IsRegular() {
+		// A regular file WalkDir found under the model root (it follows no
+		// link): inside by construction; its size is checked before it is
+		// read, so a huge file costs nothing (the loader refuses it).
+		if info, err := d.Info(); err != nil || info.Size() > maxBytes {
+			return nil, cmp.Or(err, ErrTooLarge)
+		}
 		return os.ReadFile(p)
 	}
 	target, err := os.Readlink(p)
