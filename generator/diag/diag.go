@@ -1,0 +1,221 @@
+// Package diag is the one shape of every problem degen reports about a
+// model, its policies, its Compose files or its command line, and the one
+// printer of it.
+//
+// Producers (the loader's schema and CUE errors, the validator, the
+// policies, the targets, the importer, the CLI) emit Diagnostic values with
+// a model path and no position. One locator fills Pos after the producers
+// finish; Merge folds the same problem found in several environments into
+// one value naming them all; Text and JSON print them. Nothing else formats
+// a problem.
+package diag
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/degen-dev/degen/generator/textesc"
+)
+
+// Severity says what a diagnostic does to the command.
+type Severity string
+
+const (
+	// Error stops the command: exit 1, out/ unchanged.
+	Error Severity = "error"
+	// Warning is printed; a model acknowledges it by ID.
+	Warning Severity = "warning"
+	// Note is context that is neither: what import did, a no-op.
+	Note Severity = "note"
+)
+
+// Pos is a place in a file of the model: File is slash-separated and
+// relative to the model's root, starting with "./" ("./envs/prod.cue"), or
+// a generated file under out/ ("out/compose/prod/compose.yaml"). Line and
+// Col count from 1; zero means unknown.
+type Pos struct {
+	File string `json:"file"`
+	Line int    `json:"line,omitempty"`
+	Col  int    `json:"col,omitempty"`
+}
+
+// IsZero reports whether p names no file.
+func (p Pos) IsZero() bool { return p.File == "" }
+
+// String is file:line:col, leaving out what is unknown.
+func (p Pos) String() string {
+	if p.File == "" {
+		return ""
+	}
+	s := p.File
+	if p.Line > 0 {
+		s += ":" + strconv.Itoa(p.Line)
+		if p.Col > 0 {
+			s += ":" + strconv.Itoa(p.Col)
+		}
+	}
+	return s
+}
+
+// Compare orders positions by file, line and column.
+func (p Pos) Compare(q Pos) int {
+	return cmp.Or(strings.Compare(p.File, q.File), cmp.Compare(p.Line, q.Line), cmp.Compare(p.Col, q.Col))
+}
+
+// Diagnostic is one problem.
+type Diagnostic struct {
+	// Envs are the environments it was found in, sorted; empty for a
+	// problem of no environment (the command line, an import, a policy
+	// file).
+	Envs []string `json:"envs,omitempty"`
+	// Source is who found it: "schema" (the CUE evaluation against the
+	// schema), "model" (degen's validator), "policy", a target's name
+	// ("compose", "kubernetes"), "import" or "cli".
+	Source string `json:"source"`
+	// Code names the kind of problem, a DNS label ("image-not-pinned",
+	// "field-not-allowed"); for a policy it is the rule's name.
+	Code string `json:"code"`
+	// Subject is the service, object or file it is about ("" for the whole
+	// environment); with Source and Code it makes the ID.
+	Subject string `json:"subject,omitempty"`
+	// Path is the model path below the environment in CUE syntax, as
+	// model.P builds it (services.web.image); the locator turns it into Pos.
+	// For an import it is the Compose path.
+	Path     string   `json:"path,omitempty"`
+	Severity Severity `json:"severity"`
+	// Message says what is wrong, in one sentence: no position, no
+	// environment, no CUE or Go internals.
+	Message string `json:"message"`
+	// Hint says what to do about it, with an example where one helps.
+	Hint string `json:"hint,omitempty"`
+	// Pos is the user's line that decided the value: the environment's file
+	// before the base, the base before the schema.
+	Pos Pos `json:"pos,omitzero"`
+	// Also are other lines that take part (the base's value an environment
+	// conflicts with, the schema's constraint).
+	Also []Pos `json:"also,omitempty"`
+}
+
+// ID is what a model's acknowledge list names to accept a warning:
+// source/code/subject, e.g. compose/ingress-not-carried/grafana or
+// policy/images-pinned/web.
+func (d Diagnostic) ID() string { return d.Source + "/" + d.Code + "/" + d.Subject }
+
+// key is what makes two diagnostics the same problem, whatever environment
+// found it.
+func (d Diagnostic) key() string {
+	return strings.Join([]string{string(d.Severity), d.Source, d.Code, d.Subject, d.Path, d.Message, d.Hint, d.Pos.String()}, "\x00")
+}
+
+// Text is the diagnostic as degen prints it, on one line (escaped), then
+// its hint and other positions on indented lines:
+//
+//	./envs/prod.cue:12:3: error: schema (prod, staging): services.web.image: image "redis" is not pinned
+//	    hint: pin a version, e.g. "redis:7.4.1"
+func (d Diagnostic) Text() string {
+	var b strings.Builder
+	if !d.Pos.IsZero() {
+		b.WriteString(textesc.Line(d.Pos.String()) + ": ")
+	}
+	b.WriteString(string(d.Severity) + ": " + textesc.Line(d.Source))
+	if len(d.Envs) > 0 {
+		b.WriteString(" (" + textesc.Line(strings.Join(d.Envs, ", ")) + ")")
+	}
+	b.WriteString(": ")
+	if d.Path != "" {
+		b.WriteString(textesc.Line(d.Path) + ": ")
+	}
+	b.WriteString(textesc.Line(d.Message))
+	if d.Severity == Warning && d.Code != "" {
+		b.WriteString(" [" + textesc.Line(d.ID()) + "]")
+	}
+	if d.Hint != "" {
+		b.WriteString("\n    hint: " + textesc.Line(d.Hint))
+	}
+	for _, p := range d.Also {
+		b.WriteString("\n    also: " + textesc.Line(p.String()))
+	}
+	return b.String()
+}
+
+// Merge folds diagnostics that differ only in their environments into one
+// naming them all, and sorts the result (Sort). The input is not changed.
+func Merge(ds []Diagnostic) []Diagnostic {
+	var out []Diagnostic
+	at := map[string]int{}
+	for _, d := range ds {
+		k := d.key()
+		if i, ok := at[k]; ok {
+			out[i].Envs = append(out[i].Envs, d.Envs...)
+			continue
+		}
+		at[k] = len(out)
+		d.Envs = slices.Clone(d.Envs)
+		d.Also = slices.Clone(d.Also)
+		out = append(out, d)
+	}
+	for i := range out {
+		slices.Sort(out[i].Envs)
+		out[i].Envs = slices.Compact(out[i].Envs)
+	}
+	Sort(out)
+	return out
+}
+
+// Sort orders diagnostics as they are printed: errors first, then by
+// position (diagnostics without one last), source, code, subject, path and
+// message.
+func Sort(ds []Diagnostic) {
+	slices.SortStableFunc(ds, func(a, b Diagnostic) int {
+		return cmp.Or(cmp.Compare(rank(a.Severity), rank(b.Severity)),
+			cmp.Compare(boolRank(a.Pos.IsZero()), boolRank(b.Pos.IsZero())),
+			a.Pos.Compare(b.Pos),
+			strings.Compare(a.Source, b.Source), strings.Compare(a.Code, b.Code),
+			strings.Compare(a.Subject, b.Subject), strings.Compare(a.Path, b.Path),
+			strings.Compare(a.Message, b.Message))
+	})
+}
+
+func rank(s Severity) int {
+	switch s {
+	case Error:
+		return 0
+	case Warning:
+		return 1
+	}
+	return 2
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// List is diagnostics as an error: a command that fails returns one, and
+// the printer prints each of its diagnostics.
+type List []Diagnostic
+
+// Error is the diagnostics' Text, one after the other.
+func (l List) Error() string {
+	lines := make([]string, len(l))
+	for i, d := range l {
+		lines[i] = d.Text()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// HasErrors reports whether any diagnostic of l has severity Error.
+func (l List) HasErrors() bool {
+	return slices.ContainsFunc(l, func(d Diagnostic) bool { return d.Severity == Error })
+}
+
+// Errorf is an error diagnostic with a formatted message, for producers
+// that build one in a line.
+func Errorf(source, code, path, format string, args ...any) Diagnostic {
+	return Diagnostic{Source: source, Code: code, Path: path, Severity: Error, Message: fmt.Sprintf(format, args...)}
+}
