@@ -47,6 +47,8 @@ func dropDisabled(env *model.Environment) {
 			hosts[s.Hostname] = name
 			hosts[name] = name
 			delete(env.Services, name)
+			// Its Compose-only fields (compose.patches) go with it.
+			delete(env.Compose.Patches, name)
 		}
 	}
 	for _, name := range env.ServiceNames() {

@@ -168,6 +168,16 @@ type Service struct {
 	Labels          map[string]string   `json:"labels,omitempty"`
 	Logging         *Logging            `json:"logging,omitempty"`
 	Profiles        []string            `json:"profiles,omitempty"`
+	// Aliases are further DNS names of the service on its networks.
+	Aliases []string `json:"aliases,omitempty"`
+	// ShmSize is the size of /dev/shm (a #Memory quantity), or "".
+	ShmSize     string            `json:"shmSize,omitempty"`
+	SecurityOpt []string          `json:"securityOpt,omitempty"`
+	Sysctls     map[string]string `json:"sysctls,omitempty"`
+	// PidsLimit bounds the container's processes; nil when unset.
+	PidsLimit  *int   `json:"pidsLimit,omitempty"`
+	Platform   string `json:"platform,omitempty"`
+	PullPolicy string `json:"pullPolicy,omitempty"`
 
 	// Ordinal, when set, gives each replica an identity of its own (see
 	// ordinal.go); Replicas is then Ordinal.Replicas.
@@ -284,6 +294,8 @@ type Port struct {
 	NodePort      int    `json:"nodePort,omitempty"`
 	Protocol      string `json:"protocol"`
 	AppProtocol   string `json:"appProtocol"`
+	// HostIP is the address HostPort is published on, "" for every one.
+	HostIP string `json:"hostIP,omitempty"`
 }
 
 // EnvVar is one environment variable: exactly one of Value, Secret or Flag.
@@ -354,6 +366,8 @@ type Mount struct {
 	// SubPath is the directory of Volume mounted at Target (Kubernetes),
 	// or "" for the volume's root.
 	SubPath string `json:"subPath,omitempty"`
+	// SELinux is the relabelling of a HostPath, "z" or "Z", or "".
+	SELinux string `json:"selinux,omitempty"`
 	// Text is the content of a Config mount the model gives: File's bytes,
 	// Render encoded, or Content. Package load sets it, so targets never
 	// read the repository.
@@ -390,6 +404,10 @@ type AlertRule struct {
 // Dependency is a start-order dependency.
 type Dependency struct {
 	Condition string `json:"condition"`
+	// Restart restarts the service when Compose restarts the dependency.
+	Restart bool `json:"restart"`
+	// Required false lets the service start without the dependency.
+	Required bool `json:"required"`
 }
 
 // Metrics is where Prometheus scrapes a service.
@@ -442,6 +460,14 @@ type Network struct {
 	Name        string `json:"name"`
 	Description string `json:"description"`
 	Driver      string `json:"driver"`
+	Internal    bool   `json:"internal"`
+	External    bool   `json:"external"`
+	// DockerName is the network's name as given (Compose name:), or "".
+	DockerName string            `json:"dockerName,omitempty"`
+	DriverOpts map[string]string `json:"driverOpts,omitempty"`
+	EnableIPv6 *bool             `json:"enableIPv6,omitempty"`
+	// IPAM is Compose's ipam block as the model gives it, or nil.
+	IPAM map[string]any `json:"ipam,omitempty"`
 }
 
 // Volume is a named volume (Compose) or claim (Kubernetes).
@@ -451,6 +477,11 @@ type Volume struct {
 	// StorageClass, when set, is the class of the volume's claim, over
 	// Kubernetes.StorageClasses.
 	StorageClass string `json:"storageClass,omitempty"`
+	External     bool   `json:"external"`
+	// DockerName is the volume's name as given (Compose name:), or "".
+	DockerName string            `json:"dockerName,omitempty"`
+	Driver     string            `json:"driver,omitempty"`
+	DriverOpts map[string]string `json:"driverOpts,omitempty"`
 }
 
 // Flag is a feature flag with this environment's value.
@@ -505,6 +536,10 @@ type Secret struct {
 	EnvVar      string `json:"envVar"`
 	Description string `json:"description"`
 	Key         string `json:"key"`
+	// ComposeSource is "file" (Compose reads <EnvVar>_FILE) or
+	// "environment" (Compose reads EnvVar's value) for a secret mounted
+	// as a file.
+	ComposeSource string `json:"composeSource"`
 }
 
 // Monitoring holds Prometheus' global settings.

@@ -213,8 +213,9 @@ type file struct {
 // out/ reads a file outside it) or secret (a file the developer's
 // environment names).
 type fileObject struct {
-	Content string `json:"content,omitempty"`
-	File    string `json:"file,omitempty"`
+	Content     string `json:"content,omitempty"`
+	File        string `json:"file,omitempty"`
+	Environment string `json:"environment,omitempty"`
 }
 
 // fileObjects are the configs and secrets the services of one group file
@@ -228,6 +229,11 @@ func fileObjects(env *model.Environment, services []string) (configs, secrets ma
 			case m.Secret != "":
 				if secrets == nil {
 					secrets = map[string]fileObject{}
+				}
+				if sec := env.Secrets[m.Secret]; sec.ComposeSource == "environment" {
+					// Compose reads the secret's value from the variable.
+					secrets[m.Secret] = fileObject{Environment: sec.EnvVar}
+					continue
 				}
 				v := composevars.SecretFile(env, m.Secret)
 				secrets[m.Secret] = fileObject{File: fmt.Sprintf("${%s:?%s must be set to the path of a file holding the secret}", v.Name, v.Name)}
@@ -243,12 +249,22 @@ func fileObjects(env *model.Environment, services []string) (configs, secrets ma
 }
 
 type network struct {
-	Driver string            `json:"driver"`
-	Labels map[string]string `json:"labels,omitempty"`
+	Name       string            `json:"name,omitempty"`
+	External   bool              `json:"external,omitempty"`
+	Driver     string            `json:"driver,omitempty"`
+	DriverOpts map[string]string `json:"driver_opts,omitempty"`
+	Internal   bool              `json:"internal,omitempty"`
+	EnableIPv6 *bool             `json:"enable_ipv6,omitempty"`
+	IPAM       map[string]any    `json:"ipam,omitempty"`
+	Labels     map[string]string `json:"labels,omitempty"`
 }
 
 type volume struct {
-	Labels map[string]string `json:"labels,omitempty"`
+	Name       string            `json:"name,omitempty"`
+	External   bool              `json:"external,omitempty"`
+	Driver     string            `json:"driver,omitempty"`
+	DriverOpts map[string]string `json:"driver_opts,omitempty"`
+	Labels     map[string]string `json:"labels,omitempty"`
 }
 
 // DescriptionLabel carries a network's model description.
@@ -257,21 +273,30 @@ const DescriptionLabel = "dev.degen.description"
 func baseFile(env *model.Environment) file {
 	f := file{Name: env.Compose.Project, Networks: map[string]network{}, Volumes: map[string]volume{}}
 	for name, n := range env.Networks {
-		nw := network{Driver: n.Driver}
-		if n.Description != "" {
-			nw.Labels = map[string]string{DescriptionLabel: n.Description}
+		nw := network{Name: escape(n.DockerName), External: n.External, Internal: n.Internal, EnableIPv6: n.EnableIPv6, IPAM: n.IPAM, DriverOpts: escapeMap(n.DriverOpts)}
+		if !n.External {
+			// Compose refuses a driver on an external network.
+			nw.Driver = n.Driver
+			if n.Description != "" {
+				nw.Labels = map[string]string{DescriptionLabel: n.Description}
+			}
 		}
 		f.Networks[name] = nw
 	}
 	perReplica := replicaVolumes(env)
-	for name := range env.Volumes {
+	for name, v := range env.Volumes {
+		vol := volume{Name: escape(v.DockerName), External: v.External, Driver: v.Driver, DriverOpts: escapeMap(v.DriverOpts)}
 		if s := perReplica[name]; s != nil {
 			for _, o := range s.Ordinals() {
-				f.Volumes[model.ReplicaVolume(name, o)] = volume{}
+				r := vol
+				if r.Name != "" {
+					r.Name = model.ReplicaVolume(r.Name, o)
+				}
+				f.Volumes[model.ReplicaVolume(name, o)] = r
 			}
 			continue
 		}
-		f.Volumes[name] = volume{}
+		f.Volumes[name] = vol
 	}
 	return f
 }

@@ -44,6 +44,12 @@ func process(s *model.Service, out *service, root string) {
 		out.Logging = &logging{Driver: escape(l.Driver), Options: escapeMap(l.Options)}
 	}
 	out.Profiles = s.Profiles
+	out.ShmSize = Memory(s.ShmSize)
+	out.SecurityOpt = escapeAll(s.SecurityOpt)
+	out.Sysctls = escapeMap(s.Sysctls)
+	out.PidsLimit = s.PidsLimit
+	out.Platform = s.Platform
+	out.PullPolicy = s.PullPolicy
 }
 
 // buildContext is a model build context (relative to the model root, as

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -53,6 +54,12 @@ type service struct {
 	Labels          map[string]string `json:"labels,omitempty"`
 	Logging         *logging          `json:"logging,omitempty"`
 	Profiles        []string          `json:"profiles,omitempty"`
+	ShmSize         string            `json:"shm_size,omitempty"`
+	SecurityOpt     []string          `json:"security_opt,omitempty"`
+	Sysctls         map[string]string `json:"sysctls,omitempty"`
+	PidsLimit       *int              `json:"pids_limit,omitempty"`
+	Platform        string            `json:"platform,omitempty"`
+	PullPolicy      string            `json:"pull_policy,omitempty"`
 
 	// patched is the service as the model's compose patch leaves it
 	// (JSON), written instead of the fields above; nil when unpatched.
@@ -90,10 +97,14 @@ type port struct {
 	Published   string `json:"published"`
 	Protocol    string `json:"protocol"`
 	AppProtocol string `json:"app_protocol,omitempty"`
+	HostIP      string `json:"host_ip,omitempty"`
 }
 
 type dependency struct {
 	Condition string `json:"condition"`
+	Restart   bool   `json:"restart,omitempty"`
+	// Required is written only when false (Compose's default is true).
+	Required *bool `json:"required,omitempty"`
 }
 
 type healthcheck struct {
@@ -129,6 +140,12 @@ type volumeMount struct {
 	Source   string `json:"source,omitempty"`
 	Target   string `json:"target"`
 	ReadOnly bool   `json:"read_only,omitempty"`
+	Bind     *bind  `json:"bind,omitempty"`
+}
+
+// bind are the options of a bind mount.
+type bind struct {
+	SELinux string `json:"selinux,omitempty"`
 }
 
 // condition maps a model dependency condition to Compose's.
@@ -197,7 +214,7 @@ func convert(env *model.Environment, s *model.Service, root string) (*service, e
 		}
 		out.Ports = append(out.Ports, port{
 			Name: p.Name, Target: p.ContainerPort, Published: strconv.Itoa(p.HostPort),
-			Protocol: strings.ToLower(p.Protocol), AppProtocol: p.AppProtocol,
+			Protocol: strings.ToLower(p.Protocol), AppProtocol: p.AppProtocol, HostIP: p.HostIP,
 		})
 	}
 	if len(s.Env) > 0 {
@@ -209,7 +226,11 @@ func convert(env *model.Environment, s *model.Service, root string) (*service, e
 	if len(s.DependsOn) > 0 {
 		out.DependsOn = map[string]dependency{}
 		for name, d := range s.DependsOn {
-			out.DependsOn[name] = dependency{Condition: condition(d.Condition)}
+			dep := dependency{Condition: condition(d.Condition), Restart: d.Restart}
+			if !d.Required {
+				dep.Required = new(bool)
+			}
+			out.DependsOn[name] = dep
 		}
 	}
 	if s.RestartRetries > 0 {
@@ -255,14 +276,23 @@ func convert(env *model.Environment, s *model.Service, root string) (*service, e
 }
 
 func networks(s *model.Service) any {
-	if s.Hostname == "" || s.Hostname == s.Name {
+	var aliases []string
+	if s.Hostname != "" && s.Hostname != s.Name {
+		// Other services reach this one by its hostname; Docker's DNS
+		// only knows service names and aliases.
+		aliases = append(aliases, s.Hostname)
+	}
+	for _, a := range s.Aliases {
+		if !slices.Contains(aliases, a) {
+			aliases = append(aliases, a)
+		}
+	}
+	if len(aliases) == 0 {
 		return s.Networks
 	}
-	// Other services reach this one by its hostname; Docker's DNS only
-	// knows service names and aliases.
 	m := map[string]serviceNetwork{}
 	for _, n := range s.Networks {
-		m[n] = serviceNetwork{Aliases: []string{s.Hostname}}
+		m[n] = serviceNetwork{Aliases: escapeAll(aliases)}
 	}
 	return m
 }
@@ -362,6 +392,9 @@ func mount(env *model.Environment, s *model.Service, i int, m model.Mount, root 
 		vm.Type, vm.Source = "bind", m.HostPath
 		if !path.IsAbs(m.HostPath) {
 			vm.Source = path.Join(root, m.HostPath)
+		}
+		if m.SELinux != "" {
+			vm.Bind = &bind{SELinux: m.SELinux}
 		}
 	case m.Config != "":
 		artefact, file, ok := configFile(env, m.Config)

@@ -50,6 +50,7 @@ func (b *builder) build() error {
 	if err := b.checkOperator(); err != nil {
 		return err
 	}
+	b.composeOnlyNetworksVolumes()
 	for _, name := range env.ServiceNames() {
 		s := env.Services[name]
 		for _, m := range s.Mounts {

@@ -45,6 +45,7 @@ func (b *builder) process(s *model.Service, c *corev1.Container) {
 	if set {
 		c.SecurityContext = &sc
 	}
+	b.composeOnly(s, c)
 	if s.Build != nil {
 		b.warn(s.Name, "build-compose-only", "build "+s.Build.Context+" is Compose only: Kubernetes pulls image "+s.Image+" as the model names it; build and push it to a registry the cluster reads")
 	}

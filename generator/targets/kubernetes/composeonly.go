@@ -1,0 +1,85 @@
+package kubernetes
+
+import (
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/degen-dev/degen/generator/model"
+)
+
+// composePullPolicy maps a Compose pull_policy to the imagePullPolicy that
+// says the same; the others (build, refresh, daily, …) have none.
+var composePullPolicy = map[string]corev1.PullPolicy{
+	"always":         corev1.PullAlways,
+	"never":          corev1.PullNever,
+	"missing":        corev1.PullIfNotPresent,
+	"if_not_present": corev1.PullIfNotPresent,
+}
+
+// composeOnly carries what of the model's Compose parity fields
+// Kubernetes can (pullPolicy) and warns, one code each, about the ones it
+// cannot: a model imported from Compose says them, and a Kubernetes
+// environment runs without them.
+func (b *builder) composeOnly(s *model.Service, c *corev1.Container) {
+	if s.PullPolicy != "" {
+		if p, ok := composePullPolicy[s.PullPolicy]; ok {
+			c.ImagePullPolicy = p
+		} else {
+			b.warn(s.Name, "pull-policy-not-carried", "pullPolicy "+s.PullPolicy+" is Compose's only: Kubernetes pulls the image "+string(c.ImagePullPolicy))
+		}
+	}
+	if len(s.Aliases) > 0 {
+		b.warn(s.Name, "aliases-not-carried", "aliases "+strings.Join(s.Aliases, ", ")+" are not carried: other pods reach the service by its hostname "+s.Hostname+" only; use that name in their values")
+	}
+	if s.ShmSize != "" {
+		b.warn(s.Name, "shm-size-not-carried", "shmSize "+s.ShmSize+" is not carried: /dev/shm keeps the runtime's 64Mi; give the pod an emptyDir of medium Memory at /dev/shm with kubernetes.patches")
+	}
+	for _, o := range s.SecurityOpt {
+		if o == "no-new-privileges" || o == "no-new-privileges:true" || o == "no-new-privileges=true" {
+			continue // allowPrivilegeEscalation false, the default of kubernetes.security
+		}
+		b.warn(s.Name, "security-opt-not-carried", "securityOpt "+strconv.Quote(o)+" is Docker's: not carried (kubernetes.security says how the pod runs)")
+	}
+	if len(s.Sysctls) > 0 {
+		b.warn(s.Name, "sysctls-not-carried", "sysctls "+strings.Join(model.SortedKeys(s.Sysctls), ", ")+" are not carried: set them with a kubernetes.patches of the pod's securityContext.sysctls (the cluster must allow unsafe ones)")
+	}
+	if s.PidsLimit != nil {
+		b.warn(s.Name, "pids-limit-not-carried", "pidsLimit "+strconv.Itoa(*s.PidsLimit)+" is not carried: Kubernetes bounds processes per pod on the kubelet (podPidsLimit)")
+	}
+	if s.Platform != "" {
+		b.warn(s.Name, "platform-not-carried", "platform "+s.Platform+" is not carried: the node's platform picks the image; pin nodes with a kubernetes.patches nodeSelector (kubernetes.io/arch) if the image has one platform")
+	}
+	for _, m := range s.Mounts {
+		if m.SELinux != "" && !m.ComposeOnly {
+			b.warn(s.Name, "selinux-not-carried", "selinux "+m.SELinux+" of the mount of "+m.Target+" is not carried: Kubernetes relabels by the pod's seLinuxOptions")
+		}
+	}
+	if p := b.env.Compose.Patches[s.Name]; len(p) > 0 {
+		b.warn(s.Name, "compose-patch-not-carried", "compose.patches."+s.Name+" sets "+strings.Join(model.SortedKeys(p), ", ")+": Compose only, not carried")
+	}
+}
+
+// composeOnlyNetworksVolumes warns about what the environment's networks
+// and volumes say that only Compose carries.
+func (b *builder) composeOnlyNetworksVolumes() {
+	for _, n := range model.SortedKeys(b.env.Networks) {
+		nw := b.env.Networks[n]
+		if nw.Internal {
+			b.warn(n, "internal-network-not-carried", "network "+n+" is internal (no traffic out of the Docker host): not carried; the NetworkPolicies admit traffic between the services only, egress is open")
+		}
+		if nw.External || nw.DockerName != "" {
+			b.warn(n, "network-name-not-carried", "network "+n+" is external or named "+nw.DockerName+" in Docker: Kubernetes has no networks to name, its services are grouped by NetworkPolicies")
+		}
+	}
+	for _, v := range model.SortedKeys(b.env.Volumes) {
+		vol := b.env.Volumes[v]
+		if vol.External || vol.DockerName != "" {
+			b.warn(v, "volume-name-not-carried", "volume "+v+" is external or named "+vol.DockerName+" in Docker: its data is not in the claim degen writes; copy it in, or bind the claim to the existing volume with kubernetes.patches (spec.volumeName)")
+		}
+		if vol.Driver != "" && vol.Driver != "local" || len(vol.DriverOpts) > 0 {
+			b.warn(v, "volume-driver-not-carried", "volume "+v+"'s Docker driver and options are not carried: its claim takes the storage class")
+		}
+	}
+}
