@@ -1,7 +1,6 @@
 package compose
 
 import (
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -22,6 +21,9 @@ var (
 	dnsLabel    = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
 	composeName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$`)
 	envVarName  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*$`)
+	envKeyName  = regexp.MustCompile(`^[A-Za-z_][-A-Za-z0-9_.]*$`)
+	dockerName  = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+	alias       = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9_.-]{0,252}[a-zA-Z0-9_])?$`)
 	portName    = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$`)
 	image       = regexp.MustCompile(`^[a-z0-9][a-z0-9._/:-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$`)
 	// reference is a Compose value that is one variable: $X, ${X},
@@ -45,7 +47,13 @@ type converter struct {
 	// literalSecrets are the values of secret literals by variable, to
 	// tell two apart; never written.
 	literalSecrets map[string]string
-	findings       []Finding
+	// patches are the Compose fields the schema does not name, by Compose
+	// service: its compose.patches entry (carry).
+	patches map[string]*obj
+	// fromEnvironment are the model secrets Compose reads from their
+	// variable (composeSource "environment").
+	fromEnvironment map[string]bool
+	findings        []Finding
 	errs           []error
 }
 
@@ -194,28 +202,18 @@ func (c *converter) service(s types.ServiceConfig) *obj {
 	rest.Volumes = nil
 	tmpfs = append(tmpfs, s.Tmpfs...)
 	rest.Tmpfs = nil
-	var nets []string
-	for n, cfg := range s.Networks {
-		nets = append(nets, c.networks[n])
-		if cfg != nil {
-			if len(cfg.Aliases) > 0 {
-				c.report(name, []string{"networks", n, "aliases"}, Dropped, true, "network aliases %v are not carried: the model names a service once (hostname)", cfg.Aliases)
-			}
-			cfg2 := *cfg
-			cfg2.Aliases = nil
-			c.leftover(name, []string{"networks", n}, cfg2)
-		}
-	}
-	sort.Strings(nets)
-	out.set("networks", strList(nets))
+	c.networking(s, out)
 	rest.Networks = nil
 	c.lifecycle(s, out, &rest)
 
 	c.process(name, s, out, &rest, tmpfs)
+	c.parity(s, out, &rest)
 
 	if s.Deploy != nil {
 		d := *s.Deploy
-		d.Replicas, d.Resources, d.RestartPolicy = nil, types.Resources{}, nil
+		// The rest of deploy (restart_policy, mode, placement, …) is
+		// Compose's own: compose.patches carries it (leftover).
+		d.Replicas, d.Resources = nil, types.Resources{}
 		r := s.Deploy.Resources
 		r.Limits, r.Reservations = trimResource(r.Limits), trimResource(r.Reservations)
 		c.leftover(name, lit("deploy.resources"), r)
@@ -307,21 +305,18 @@ func (c *converter) lifecycle(s types.ServiceConfig, out *obj, rest *types.Servi
 			if cond == "" {
 				cond = "started"
 			}
-			deps.get(c.services[d]).set("condition", cond)
-			if !dep.Required {
-				c.report(name, []string{"depends_on", d, "required"}, Dropped, true, "required: false is not carried: the model's dependencies are required")
-			}
+			o := deps.get(c.services[d]).set("condition", cond)
 			if dep.Restart {
-				c.report(name, []string{"depends_on", d, "restart"}, Dropped, true, "restart: true is not carried")
+				o.set("restart", true)
+			}
+			if !dep.Required {
+				o.set("required", false)
 			}
 		}
 		out.set("dependsOn", deps)
 		rest.DependsOn = nil
 	}
 	restart := s.Restart
-	if s.Deploy != nil && s.Deploy.RestartPolicy != nil {
-		c.report(name, lit("deploy.restart_policy"), Dropped, true, "deploy.restart_policy is not carried: say restart: instead")
-	}
 	if restart == "" {
 		restart = "no"
 		c.report(name, lit("restart"), Explicit, true, "Compose's default restart policy \"no\" is written out (the model's default is unless-stopped)")
@@ -363,12 +358,10 @@ func (c *converter) identity(s types.ServiceConfig, out *obj, rest *types.Servic
 		rest.Build = nil
 	}
 	if s.ContainerName != "" {
-		if dnsLabel.MatchString(s.ContainerName) {
+		if dockerName.MatchString(s.ContainerName) {
 			out.set("containerName", s.ContainerName)
-		} else {
-			c.report(name, lit("container_name"), Dropped, true, "container name %q is not a DNS label, which the model's names are: Compose names the container after the project", s.ContainerName)
+			rest.ContainerName = ""
 		}
-		rest.ContainerName = ""
 	}
 	switch {
 	case s.Hostname == "":
@@ -562,8 +555,12 @@ func (c *converter) ports(name string, s types.ServiceConfig) []any {
 		default:
 			c.report(name, lit("ports.app_protocol"), Dropped, true, "app_protocol %q is not one of the model's (tcp, http, ws, grpc)", p.AppProtocol)
 		}
-		if p.HostIP != "" {
-			c.report(name, lit("ports.host_ip"), Dropped, true, "host_ip %s is not carried: the port is published on every address", p.HostIP)
+		switch {
+		case p.HostIP == "" || p.HostIP == "0.0.0.0":
+		case ipAddress.MatchString(p.HostIP):
+			port.set("hostIP", p.HostIP)
+		default:
+			c.report(name, lit("ports.host_ip"), Dropped, true, "host_ip %s is not an address: the port is published on every address", p.HostIP)
 		}
 		if p.Mode != "" && p.Mode != "ingress" {
 			c.report(name, lit("ports.mode"), Dropped, true, "mode %s is not carried", p.Mode)
@@ -604,8 +601,8 @@ func (c *converter) environment(name string, s types.ServiceConfig) *obj {
 	out := &obj{}
 	for _, k := range model.SortedKeys(s.Environment) {
 		v := s.Environment[k]
-		if !envVarName.MatchString(k) {
-			c.report(name, []string{"environment", k}, Dropped, true, "variable name %q is not a POSIX name, which the model's are", k)
+		if !envKeyName.MatchString(k) {
+			c.report(name, []string{"environment", k}, Dropped, true, "variable name %q is not a name the model's env holds (letters, digits, _ . -)", k)
 			continue
 		}
 		raw, hasRaw := c.src.rawEnv(name, k)
@@ -922,6 +919,12 @@ func (c *converter) mounts(name string, vols []types.ServiceVolumeConfig) ([]any
 		}
 		rest := v
 		rest.Type, rest.Source, rest.Target, rest.ReadOnly = "", "", "", false
+		if b := v.Bind; b != nil && b.SELinux != "" && v.Type == types.VolumeTypeBind {
+			m.set("selinux", b.SELinux)
+			bb := *b
+			bb.SELinux = ""
+			rest.Bind = &bb
+		}
 		if rest.Bind != nil && rest.Bind.Propagation == "" && rest.Bind.SELinux == "" && rest.Bind.Recursive == "" {
 			rest.Bind = nil // create_host_path: Compose's default for the file's syntax
 		}
@@ -963,6 +966,10 @@ func (c *converter) fileMounts(name string, s types.ServiceConfig) []any {
 	}
 	for _, sf := range s.Secrets {
 		top, ok := c.src.project.Secrets[sf.Source]
+		if ok && top.File == "" && envVarName.MatchString(top.Environment) {
+			out = append(out, c.environmentSecret(name, sf, top.Environment))
+			continue
+		}
 		if !ok || top.File == "" {
 			c.report(name, []string{"secrets"}, Dropped, true, "secret %s is not a file: not carried", sf.Source)
 			continue
@@ -986,22 +993,24 @@ func (c *converter) fileMounts(name string, s types.ServiceConfig) []any {
 	return out
 }
 
-// leftover reports every field of v (a compose-go value whose carried
-// fields are zeroed) that is still set, at prefix.
+// leftover carries every field of v (a compose-go value whose modelled
+// fields are zeroed) that is still set, at prefix, in the service's
+// compose.patches (carry); what no patch can reach (a top-level network
+// or volume, an element of a list) is reported dropped.
 func (c *converter) leftover(svc string, prefix []string, v any) {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return
-	}
-	var m map[string]any
-	if json.Unmarshal(data, &m) != nil {
-		return
+	m := jsonMap(v)
+	patchable := svc != ""
+	for _, k := range prefix {
+		if _, err := strconv.Atoi(k); err == nil {
+			patchable = false
+		}
 	}
 	for _, k := range model.SortedKeys(m) {
-		if isEmpty(m[k]) {
+		field := append(append([]string(nil), prefix...), k)
+		if patchable {
+			c.carry(svc, field, m[k])
 			continue
 		}
-		field := append(append([]string(nil), prefix...), k)
 		c.report(svc, field, Dropped, true, "not carried: the schema has no %s", k)
 	}
 }

@@ -107,6 +107,10 @@ func value(v any) ast.Expr {
 		return ast.NewString(x)
 	case int:
 		return &ast.BasicLit{Kind: token.INT, Value: strconv.Itoa(x)}
+	case float64:
+		return &ast.BasicLit{Kind: token.FLOAT, Value: strconv.FormatFloat(x, 'g', -1, 64)}
+	case nil:
+		return ast.NewNull()
 	case bool:
 		return ast.NewBool(x)
 	case []any:

@@ -92,7 +92,7 @@ func Import(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	p := src.project
-	c := &converter{src: src, into: into, secrets: map[string]*obj{}, secretVars: map[string]string{}, variables: map[string]string{}, literalSecrets: map[string]string{}}
+	c := &converter{src: src, into: into, secrets: map[string]*obj{}, secretVars: map[string]string{}, variables: map[string]string{}, literalSecrets: map[string]string{}, patches: map[string]*obj{}, fromEnvironment: map[string]bool{}}
 	project := model.KubeName(p.Name)
 	if project == "" {
 		project = "stack"
@@ -157,6 +157,9 @@ func Import(ctx context.Context, opts Options) (*Result, error) {
 		base.set("secrets", sec, "Secrets are references: each is read from its envVar (Compose) or the secret store key (Kubernetes); no value is in the model.")
 	}
 	base.set("services", services)
+	if len(c.patches) > 0 {
+		base.get("compose").set("patches", c.patchesObj(), "The Compose fields the schema does not name, as the Compose files say them: merged into the services the Compose target writes (Compose only).")
+	}
 	if errs := c.errs; len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -248,9 +251,24 @@ func (c *converter) topNetworks(p *types.Project) *obj {
 		}
 		rest := nw
 		rest.Driver, rest.Name = "", ""
-		if nw.Name != "" && nw.Name != p.Name+"_"+n {
-			c.report("", []string{"networks", n, "name"}, Dropped, true, "name %s is not carried: Compose names the network %s_%s", nw.Name, p.Name, n)
+		c.named(o, "networks", c.networks[n], nw.Name, bool(nw.External))
+		rest.External = false
+		if nw.Internal {
+			o.set("internal", true)
+			rest.Internal = false
 		}
+		if len(nw.DriverOpts) > 0 {
+			o.set("driverOpts", stringMap(nw.DriverOpts))
+			rest.DriverOpts = nil
+		}
+		if nw.EnableIPv6 != nil {
+			o.set("enableIPv6", *nw.EnableIPv6)
+			rest.EnableIPv6 = nil
+		}
+		if ipam := jsonMap(nw.Ipam); len(ipam) > 0 {
+			o.set("ipam", patchValue(ipam))
+		}
+		rest.Ipam = types.IPAMConfig{}
 		c.leftover("", []string{"networks", n}, rest)
 		out.set(c.networks[n], o)
 	}
@@ -261,16 +279,19 @@ func (c *converter) topVolumes(p *types.Project) *obj {
 	out := &obj{}
 	for _, n := range model.SortedKeys(p.Volumes) {
 		v := p.Volumes[n]
-		if v.Driver != "" && v.Driver != "local" {
-			c.report("", []string{"volumes", n, "driver"}, Dropped, true, "driver %s is not carried", v.Driver)
-		}
-		if v.Name != "" && v.Name != p.Name+"_"+n {
-			c.report("", []string{"volumes", n, "name"}, Dropped, true, "name %s is not carried: Compose names the volume %s_%s (data in the old volume stays there)", v.Name, p.Name, n)
-		}
+		o := (&obj{}).set("size", "1Gi")
 		rest := v
-		rest.Driver, rest.Name = "", ""
+		rest.Driver, rest.Name, rest.External = "", "", false
+		if v.Driver != "" && v.Driver != "local" {
+			o.set("driver", v.Driver)
+		}
+		if len(v.DriverOpts) > 0 {
+			o.set("driverOpts", stringMap(v.DriverOpts))
+			rest.DriverOpts = nil
+		}
+		c.named(o, "volumes", c.volumes[n], v.Name, bool(v.External))
 		c.leftover("", []string{"volumes", n}, rest)
-		out.set(c.volumes[n], (&obj{}).set("size", "1Gi"))
+		out.set(c.volumes[n], o)
 	}
 	return out
 }
@@ -278,7 +299,7 @@ func (c *converter) topVolumes(p *types.Project) *obj {
 // topLevelRest reports the top-level entries the model has no place for.
 func (c *converter) topLevelRest(p *types.Project) {
 	for _, n := range model.SortedKeys(p.Secrets) {
-		if p.Secrets[n].File == "" {
+		if p.Secrets[n].File == "" && !envVarName.MatchString(p.Secrets[n].Environment) {
 			c.report("", []string{"secrets", n}, Dropped, true, "a secret that is not a file (environment, external) is not carried")
 		}
 	}
