@@ -144,7 +144,7 @@ func runImportCompose(cmd *cobra.Command, stdout io.Writer, opts composeimport.O
 			}
 			fields = append(fields, field)
 		}
-		fmt.Fprintf(stdout, "Compose defaults written out, the same as what Compose runs (and noted in %s): %s\n", composeimport.StackFile, textesc.Line(strings.Join(fields, ", ")))
+		fmt.Fprintf(stdout, "Written out as Compose runs them (its defaults, and Compose-only fields in compose.patches; noted in %s): %s\n", composeimport.StackFile, textesc.Line(strings.Join(fields, ", ")))
 	}
 	fmt.Fprintf(stdout, "next: degen build --env %s --dir %s\n", textesc.Line(opts.Env), textesc.Line(opts.Into))
 	return nil

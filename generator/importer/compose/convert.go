@@ -54,7 +54,7 @@ type converter struct {
 	// variable (composeSource "environment").
 	fromEnvironment map[string]bool
 	findings        []Finding
-	errs           []error
+	errs            []error
 }
 
 // lit is a path written with dots between keys that hold none.
@@ -224,6 +224,11 @@ func (c *converter) service(s types.ServiceConfig) *obj {
 		rest.Extends = nil // compose-go has applied it
 	}
 	c.leftover(name, lit(""), rest)
+	if s.NetworkMode != "" {
+		// The container joins no network of its own (network_mode), and
+		// Docker refuses a hostname beside host or service:…
+		c.patch(name).set("networks", nil).set("hostname", nil)
+	}
 	for _, u := range c.src.interpolated(name) {
 		if why, x := c.secretUse(u); x != "" {
 			c.failAt(name, u.path, "service %s: %s %s: the model would hold its value, and a secret is never written into the model; read it from an environment entry (environment: %s: ${%s}), which the import keeps as a secret reference", name, strings.Join(u.path, "."), why, x, x)
@@ -364,6 +369,8 @@ func (c *converter) identity(s types.ServiceConfig, out *obj, rest *types.Servic
 		}
 	}
 	switch {
+	case s.Hostname == "" && s.NetworkMode != "":
+		// The compose patch removes the hostname (networking).
 	case s.Hostname == "":
 		c.report(name, lit("hostname"), Changed, true, "the model gives every service a hostname, its name %s (Compose gave the container its id)", c.serviceName(name))
 	case s.Hostname != c.serviceName(name) && dnsLabel.MatchString(s.Hostname):

@@ -69,6 +69,18 @@ func (c *converter) networking(s types.ServiceConfig, out *obj) {
 	sort.Strings(nets)
 	out.set("networks", strList(nets))
 	sort.Strings(aliases)
+	for _, n := range model.SortedKeys(s.Networks) {
+		var had []string
+		if cfg := s.Networks[n]; cfg != nil {
+			had = cfg.Aliases
+		}
+		for _, a := range aliases {
+			if !slices.Contains(had, a) && a != name {
+				c.report(name, []string{"networks", n, "aliases"}, Changed, true, "alias %s is also one on network %s: the model's aliases are the service's on every network it joins", a, n)
+				break
+			}
+		}
+	}
 	if len(aliases) > 0 {
 		out.set("aliases", strList(aliases))
 	}

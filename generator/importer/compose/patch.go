@@ -14,17 +14,22 @@ import (
 // loaded it: the Compose target merges it into the service it writes, so
 // nothing is dropped. It is reported as explicit.
 func (c *converter) carry(svc string, field []string, v any) {
-	p := c.patches[svc]
-	if p == nil {
-		p = &obj{}
-		c.patches[svc] = p
-	}
-	at := p
+	at := c.patch(svc)
 	for _, k := range field[:len(field)-1] {
 		at = at.get(k)
 	}
 	at.set(field[len(field)-1], patchValue(v))
 	c.report(svc, field, Explicit, false, "carried as Compose wrote it in compose.patches.%s (Compose only: the Kubernetes target does not carry it)", c.serviceName(svc))
+}
+
+// patch is the compose.patches entry of Compose service svc.
+func (c *converter) patch(svc string) *obj {
+	p := c.patches[svc]
+	if p == nil {
+		p = &obj{}
+		c.patches[svc] = p
+	}
+	return p
 }
 
 // patchValue is a JSON value (json.Unmarshal's) as the import's CUE: an

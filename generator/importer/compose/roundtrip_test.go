@@ -54,6 +54,7 @@ var corpus = map[string]corpusCase{
 	"multifile": {files: []string{"docker-compose.yml", "docker-compose.override.yml"}},
 	"kafka":     {},
 	"wordpress": {},
+	"parity":    {environ: []string{"API_TOKEN=t0ken"}},
 }
 
 // TestCorpusRoundTrip imports each project of the corpus, builds the model
