@@ -835,6 +835,8 @@ func (c *converter) health(name string, h *types.HealthCheckConfig) *obj {
 	case h.Disable || len(test) > 0 && test[0] == "NONE":
 		out.set("type", "none")
 		return out
+	case len(test) == 0 && h.Interval == nil && h.Timeout == nil && h.Retries == nil && h.StartPeriod == nil && h.StartInterval == nil:
+		return nil // healthcheck: {}, the image's as it is
 	case len(test) == 0:
 		c.report(name, lit("healthcheck"), Dropped, true, "a health check without test (the image's, retimed) is not carried")
 		return nil
@@ -926,7 +928,7 @@ func (c *converter) mounts(name string, vols []types.ServiceVolumeConfig) ([]any
 		}
 		rest := v
 		rest.Type, rest.Source, rest.Target, rest.ReadOnly = "", "", "", false
-		if b := v.Bind; b != nil && b.SELinux != "" && v.Type == types.VolumeTypeBind {
+		if b := v.Bind; b != nil && b.SELinux != "" {
 			m.set("selinux", b.SELinux)
 			bb := *b
 			bb.SELinux = ""

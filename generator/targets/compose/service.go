@@ -267,6 +267,9 @@ func convert(env *model.Environment, s *model.Service, root string) (*service, e
 			errs = append(errs, err)
 			continue
 		}
+		if m.SELinux != "" && (m.HostPath != "" || m.Volume != "") {
+			vm.Bind = &bind{SELinux: m.SELinux}
+		}
 		out.Volumes = append(out.Volumes, vm)
 	}
 	if errs != nil {
@@ -393,9 +396,7 @@ func mount(env *model.Environment, s *model.Service, i int, m model.Mount, root 
 		if !path.IsAbs(m.HostPath) {
 			vm.Source = path.Join(root, m.HostPath)
 		}
-		if m.SELinux != "" {
-			vm.Bind = &bind{SELinux: m.SELinux}
-		}
+
 	case m.Config != "":
 		artefact, file, ok := configFile(env, m.Config)
 		if !ok {
