@@ -531,7 +531,7 @@ func fillEmpty(env *model.Environment) {
 		env.Artefacts = []string{}
 	}
 	for _, s := range env.Services {
-		if len(s.Networks) == 0 {
+		if len(s.Networks) == 0 && s.NetworkMode == "" {
 			// The schema's word: a service that names no network is on
 			// the network "default".
 			s.Networks = []string{model.DefaultNetwork}

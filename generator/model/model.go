@@ -178,6 +178,9 @@ type Service struct {
 	PidsLimit  *int   `json:"pidsLimit,omitempty"`
 	Platform   string `json:"platform,omitempty"`
 	PullPolicy string `json:"pullPolicy,omitempty"`
+	// NetworkMode is Compose's network_mode ("host", "none",
+	// "service:<name>"), or "" for the service's networks.
+	NetworkMode string `json:"networkMode,omitempty"`
 
 	// Ordinal, when set, gives each replica an identity of its own (see
 	// ordinal.go); Replicas is then Ordinal.Replicas.

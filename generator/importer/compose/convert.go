@@ -224,11 +224,6 @@ func (c *converter) service(s types.ServiceConfig) *obj {
 		rest.Extends = nil // compose-go has applied it
 	}
 	c.leftover(name, lit(""), rest)
-	if s.NetworkMode != "" {
-		// The container joins no network of its own (network_mode), and
-		// Docker refuses a hostname beside host or service:…
-		c.patch(name).set("networks", nil).set("hostname", nil)
-	}
 	for _, u := range c.src.interpolated(name) {
 		if why, x := c.secretUse(u); x != "" {
 			c.failAt(name, u.path, "service %s: %s %s: the model would hold its value, and a secret is never written into the model; read it from an environment entry (environment: %s: ${%s}), which the import keeps as a secret reference", name, strings.Join(u.path, "."), why, x, x)

@@ -41,7 +41,7 @@ func TestReportBesideService(t *testing.T) {
 			t.Errorf("finding %q is not a comment of the model", f.comment())
 		}
 	}
-	want := "dropped networks.back.end.aliases: network aliases [api.internal] are not carried: the model names a service once (hostname) (docker-compose.yml:19)"
+	want := "changed networks.front_end.aliases: alias api.internal is also one on network front_end: the model's aliases are the service's on every network it joins (docker-compose.yml:17)"
 	i := strings.Index(model, want)
 	j := strings.Index(model, "\t\tapi: {")
 	if i < 0 || j < i {

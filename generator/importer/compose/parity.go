@@ -14,10 +14,11 @@ import (
 
 // The schema's Compose parity rules (schema/schema.cue, issue 24).
 var (
-	sysctlName = regexp.MustCompile(`^[a-z0-9_]+([./][a-z0-9_-]+)*$`)
-	platform   = regexp.MustCompile(`^[a-z0-9]+(/[a-z0-9_.-]+){0,2}$`)
-	pullPolicy = regexp.MustCompile(`^(always|never|missing|if_not_present|build|refresh|daily|weekly|every_([0-9]+[smhdw])+)$`)
-	ipAddress  = regexp.MustCompile(`^([0-9]{1,3}(\.[0-9]{1,3}){3}|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*)$`)
+	sysctlName    = regexp.MustCompile(`^[a-z0-9_]+([./][a-z0-9_-]+)*$`)
+	platform      = regexp.MustCompile(`^[a-z0-9]+(/[a-z0-9_.-]+){0,2}$`)
+	pullPolicy    = regexp.MustCompile(`^(always|never|missing|if_not_present|build|refresh|daily|weekly|every_([0-9]+[smhdw])+)$`)
+	networkModeRe = regexp.MustCompile(`^(host|none|container:[a-zA-Z0-9][a-zA-Z0-9_.-]*)$`)
+	ipAddress     = regexp.MustCompile(`^([0-9]{1,3}(\.[0-9]{1,3}){3}|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*)$`)
 )
 
 // networking carries the networks the service joins and its aliases: the
@@ -28,6 +29,9 @@ var (
 // the Compose target writes.
 func (c *converter) networking(s types.ServiceConfig, out *obj) {
 	name := s.Name
+	if s.NetworkMode != "" {
+		return // no network of its own: networkMode (parity)
+	}
 	own := c.serviceName(name)
 	hostAlias := ""
 	if s.Hostname != "" && s.Hostname != own && dnsLabel.MatchString(s.Hostname) {
@@ -144,6 +148,10 @@ func (c *converter) parity(s types.ServiceConfig, out *obj, rest *types.ServiceC
 		out.set("platform", s.Platform)
 		rest.Platform = ""
 	}
+	if mode := c.networkMode(s.NetworkMode); mode != "" {
+		out.set("networkMode", mode)
+		rest.NetworkMode = ""
+	}
 	if pullPolicy.MatchString(s.PullPolicy) {
 		out.set("pullPolicy", s.PullPolicy)
 		rest.PullPolicy = ""
@@ -166,6 +174,7 @@ func (c *converter) environmentSecret(svc string, sf types.ServiceSecretConfig, 
 		c.secrets[sec].set("composeSource", "environment")
 	}
 	c.findings = append(c.findings, Finding{Service: svc, Field: "secrets", Path: []string{"secrets"}, Kind: Secret, EnvVar: envVar,
+		Differs: sf.Source != sec,
 		Message: fmt.Sprintf("secret %s is model secret %s, which Compose reads from ${%s} as the original does; set it before docker compose up", sf.Source, sec, envVar)})
 	c.locate(&c.findings[len(c.findings)-1])
 	return (&obj{}).set("target", target).set("secret", sec)
@@ -195,4 +204,20 @@ func stringMap(m map[string]string) *obj {
 		o.set(k, m[k])
 	}
 	return o
+}
+
+// networkMode is the model's networkMode of a Compose network_mode, a
+// renamed service named by its model name; "" when there is none or the
+// schema cannot hold it (compose.patches carries it then).
+func (c *converter) networkMode(mode string) string {
+	if svc, ok := strings.CutPrefix(mode, "service:"); ok {
+		if n, ok := c.services[svc]; ok {
+			return "service:" + n
+		}
+		return ""
+	}
+	if networkModeRe.MatchString(mode) {
+		return mode
+	}
+	return ""
 }

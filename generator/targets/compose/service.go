@@ -30,7 +30,8 @@ type service struct {
 	Deploy        *deploy               `json:"deploy,omitempty"`
 	// Networks is a list, or a map with aliases when the hostname differs
 	// from the service name.
-	Networks any           `json:"networks"`
+	Networks    any    `json:"networks,omitempty"`
+	NetworkMode string `json:"network_mode,omitempty"`
 	Volumes  []volumeMount `json:"volumes,omitempty"`
 	Configs  []fileMount   `json:"configs,omitempty"`
 	Secrets  []fileMount   `json:"secrets,omitempty"`
@@ -252,6 +253,11 @@ func convert(env *model.Environment, s *model.Service, root string) (*service, e
 		out.Deploy.Resources = r
 	}
 	out.Networks = networks(s)
+	if s.NetworkMode != "" {
+		// Docker refuses a hostname beside another container's or the
+		// host's network stack.
+		out.Networks, out.NetworkMode, out.Hostname = nil, s.NetworkMode, ""
+	}
 	process(s, out, root)
 	for i, m := range s.Mounts {
 		switch {

@@ -30,6 +30,9 @@ func (b *builder) composeOnly(s *model.Service, c *corev1.Container) {
 			b.warn(s.Name, "pull-policy-not-carried", "pullPolicy "+s.PullPolicy+" is Compose's only: Kubernetes pulls the image "+string(c.ImagePullPolicy))
 		}
 	}
+	if s.NetworkMode != "" {
+		b.warn(s.Name, "network-mode-not-carried", "networkMode "+s.NetworkMode+" is not carried: the pod has its own network (host.network: true shares the node's)")
+	}
 	if len(s.Aliases) > 0 {
 		b.warn(s.Name, "aliases-not-carried", "aliases "+strings.Join(s.Aliases, ", ")+" are not carried: other pods reach the service by its hostname "+s.Hostname+" only; use that name in their values")
 	}
