@@ -30,12 +30,12 @@ type service struct {
 	Deploy        *deploy               `json:"deploy,omitempty"`
 	// Networks is a list, or a map with aliases when the hostname differs
 	// from the service name.
-	Networks    any    `json:"networks,omitempty"`
-	NetworkMode string `json:"network_mode,omitempty"`
-	Volumes  []volumeMount `json:"volumes,omitempty"`
-	Configs  []fileMount   `json:"configs,omitempty"`
-	Secrets  []fileMount   `json:"secrets,omitempty"`
-	Restart  string        `json:"restart,omitempty"`
+	Networks    any           `json:"networks,omitempty"`
+	NetworkMode string        `json:"network_mode,omitempty"`
+	Volumes     []volumeMount `json:"volumes,omitempty"`
+	Configs     []fileMount   `json:"configs,omitempty"`
+	Secrets     []fileMount   `json:"secrets,omitempty"`
+	Restart     string        `json:"restart,omitempty"`
 
 	Build           *build            `json:"build,omitempty"`
 	User            string            `json:"user,omitempty"`
