@@ -9,9 +9,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// parityLocal sets every field of the schema's Compose parity block
+// losslessLocal sets every field of the schema's Compose parity block
 // (issue 24) on the tiny model.
-const parityLocal = `package envs
+const losslessLocal = `package envs
 
 environments: local: {
 	networks: "de-net": {internal: true, driverOpts: "com.docker.network.bridge.name": "de0"}
@@ -43,13 +43,13 @@ environments: local: {
 }
 `
 
-// TestParityFields builds the tiny model with every Compose parity field:
+// TestLosslessFields builds the tiny model with every Compose parity field:
 // the whole-stack file is pinned by a golden file (go test -update), and
 // compose-go loads each field back as the model says it.
-func TestParityFields(t *testing.T) {
-	m, res, out, vars := buildTiny(t, parityLocal)
+func TestLosslessFields(t *testing.T) {
+	m, res, out, vars := buildTiny(t, losslessLocal)
 	env := m.Envs["local"]
-	golden := filepath.Join("testdata", "golden-parity", "compose.yaml")
+	golden := filepath.Join("testdata", "golden-lossless", "compose.yaml")
 	got := res.Files["compose/local/compose.yaml"]
 	if *update {
 		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
