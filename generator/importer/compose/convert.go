@@ -978,12 +978,7 @@ func (c *converter) fileMounts(name string, s types.ServiceConfig) []any {
 			c.report(name, []string{"secrets"}, Dropped, true, "secret %s is not a file: not carried", sf.Source)
 			continue
 		}
-		target := sf.Target
-		if target == "" {
-			target = "/run/secrets/" + sf.Source
-		} else if !strings.HasPrefix(target, "/") {
-			target = "/run/secrets/" + target
-		}
+		target := secretTarget(sf)
 		envVar := strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(sf.Source))
 		sec := c.secret(envVar, name, envVar)
 		m := &obj{}

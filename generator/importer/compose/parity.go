@@ -162,12 +162,6 @@ func (c *converter) parity(s types.ServiceConfig, out *obj, rest *types.ServiceC
 // (secrets: x: environment: VAR): a model secret read from VAR whose
 // composeSource is "environment", so that Compose still reads it there.
 func (c *converter) environmentSecret(svc string, sf types.ServiceSecretConfig, envVar string) *obj {
-	target := sf.Target
-	if target == "" {
-		target = "/run/secrets/" + sf.Source
-	} else if !strings.HasPrefix(target, "/") {
-		target = "/run/secrets/" + target
-	}
 	sec := c.secret(envVar, svc, envVar)
 	if !c.fromEnvironment[sec] {
 		c.fromEnvironment[sec] = true
@@ -177,7 +171,19 @@ func (c *converter) environmentSecret(svc string, sf types.ServiceSecretConfig, 
 		Differs: sf.Source != sec,
 		Message: fmt.Sprintf("secret %s is model secret %s, which Compose reads from ${%s} as the original does; set it before docker compose up", sf.Source, sec, envVar)})
 	c.locate(&c.findings[len(c.findings)-1])
-	return (&obj{}).set("target", target).set("secret", sec)
+	return (&obj{}).set("target", secretTarget(sf)).set("secret", sec)
+}
+
+// secretTarget is where a service's secret is mounted: its target, under
+// /run/secrets/ unless absolute, or /run/secrets/<source>.
+func secretTarget(sf types.ServiceSecretConfig) string {
+	switch {
+	case sf.Target == "":
+		return "/run/secrets/" + sf.Source
+	case !strings.HasPrefix(sf.Target, "/"):
+		return "/run/secrets/" + sf.Target
+	}
+	return sf.Target
 }
 
 // named carries whether a network or volume exists already (external)
