@@ -124,3 +124,25 @@ func TestLosslessFields(t *testing.T) {
 		}
 	}
 }
+
+// TestPatchOfDisabledService: an environment that disables a service
+// (enabled: false) drops its compose patch with it, so an imported
+// model's patches in #Base do not break an environment without the
+// service; a patch naming no service at all is still an error
+// (badinput_test.go).
+func TestPatchOfDisabledService(t *testing.T) {
+	m, _, _, _ := buildTiny(t, `package envs
+
+environments: local: {
+	compose: patches: app: dns: ["1.1.1.1"]
+	services: app: enabled: false
+}
+`)
+	env := m.Envs["local"]
+	if _, ok := env.Services["app"]; ok {
+		t.Fatal("app is still a service of local")
+	}
+	if _, ok := env.Compose.Patches["app"]; ok {
+		t.Error("the patch of the disabled app is still there")
+	}
+}
