@@ -374,7 +374,9 @@ func (c *converter) identity(s types.ServiceConfig, out *obj, rest *types.Servic
 			c.report(name, []string{"networks", n, "aliases"}, Changed, true, "hostname %s is also an alias on network %s, so other services resolve it (the model's hostname is the service's DNS name)", s.Hostname, n)
 		}
 	case s.Hostname != c.serviceName(name):
-		c.report(name, lit("hostname"), Changed, true, "hostname %q is not a DNS label: the model uses the service name", s.Hostname)
+		// Not a DNS label, which the model's hostname is: the container
+		// keeps it through compose.patches.
+		c.carry(name, lit("hostname"), s.Hostname)
 	}
 	rest.Hostname = ""
 }
