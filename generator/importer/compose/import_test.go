@@ -58,7 +58,7 @@ func TestBadInput(t *testing.T) {
 		"duplicate key":                  {map[string]string{"compose.yaml": "services:\n  a:\n    image: x:1\n  a:\n    image: y:1\n"}, "compose.yaml:4:1: compose-go refuses the Compose files: "},
 		"no compose file":                {map[string]string{"other.yml": "services: {}\n"}, "no Compose file: none of compose.yaml"},
 		"build without context or image": {map[string]string{"compose.yaml": "services:\n  a:\n    command: [x]\n"}, `compose.yaml:2:3: compose-go refuses the Compose files: service "a" has neither an image nor a build context`},
-		"latest":                         {map[string]string{"compose.yaml": "services:\n  a:\n    image: redis:latest\n"}, `compose.yaml:3:5: service a: image "redis:latest" is not pinned`},
+		"no image reference":             {map[string]string{"compose.yaml": "services:\n  a:\n    image: Redis:7\n"}, `compose.yaml:3:5: service a: image "Redis:7" is no image reference`},
 		"bad env name":                   {map[string]string{"compose.yaml": "name: x\nservices:\n  a:\n    image: redis:7\n"}, ""},
 		"untaggable env name":            {map[string]string{"compose.yaml": "name: x\nservices:\n  a:\n    image: redis:7\n"}, ""},
 	} {
