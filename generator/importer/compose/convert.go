@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/compose-spec/compose-go/v2/template"
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/degen-dev/degen/generator/model"
@@ -1015,14 +1016,24 @@ func (c *converter) mounts(name string, vols []types.ServiceVolumeConfig) ([]any
 // whoever runs it (never the importer's). The last two are reported.
 func (c *converter) bindSource(svc string, v types.ServiceVolumeConfig) string {
 	raw, ok := c.src.rawBindSource(svc, v.Target)
+	interpolated := !ok || strings.Contains(raw, "$")
+	if ok && interpolated {
+		// ${CONFIG}/web with CONFIG=~/.app in .env: the source as
+		// interpolated, before compose-go expands ~.
+		s, err := template.Substitute(raw, func(k string) (string, bool) { v, set := c.src.env[k]; return v, set })
+		if err != nil || strings.Contains(s, "$") {
+			s = raw
+		}
+		raw = s
+	}
 	home := ok && (raw == "~" || strings.HasPrefix(raw, "~/"))
 	switch {
 	case home && !strings.Contains(raw, "$"):
 		c.report(svc, lit("volumes"), Host, false, "bind source %s stays %s: docker compose expands ~ with the home directory of whoever runs it (the mount is Compose only: Kubernetes has no such home)", raw, raw)
 		return raw
-	case filepath.IsAbs(v.Source) && (ok && filepath.IsAbs(raw) || (!ok || strings.HasPrefix(raw, "$")) && !within(c.src.dir, v.Source)):
+	case filepath.IsAbs(v.Source) && (!interpolated && filepath.IsAbs(raw) || interpolated && !within(c.src.dir, v.Source)):
 		// Written absolute, or interpolated (${HOME}/.aws) to a path
-		// outside the project.
+		// outside the project; ${PWD}/data is the project's.
 		c.report(svc, lit("volumes"), Host, false, "bind source %s stays absolute: it names the host's file wherever the repository is (on Kubernetes, the node's)", filepath.ToSlash(v.Source))
 		return filepath.ToSlash(v.Source)
 	}

@@ -234,7 +234,9 @@ func TestHostPathsStayHostPaths(t *testing.T) {
 		`hostPath: "/var/run/docker.sock"`,
 		"hostPath:    \"~/.aws\"\n\t\t\t\tcomposeOnly: true",
 		"hostPath:    \"~/cache\"",
-		"hostPath:    \"data\"")
+		"hostPath:    \"data\"",
+		"hostPath:    \"~/.app-cfg/web\"", // ${CONFIG}/web, CONFIG=~/.app-cfg
+		`hostPath: "/etc/aws"`)
 	if strings.Contains(stack, "/home/importer") || strings.Contains(stack, "../") {
 		t.Errorf("a host path was expanded or made relative:\n%s", stack)
 	}
