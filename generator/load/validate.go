@@ -234,8 +234,11 @@ func (v *validator) envVar(svc, name string, e model.EnvVar) {
 			n++
 		}
 	}
+	if n == 0 && e.Variable != "" {
+		return // passed through from the environment of docker compose
+	}
 	if n != 1 {
-		v.errorf(v.pos(svcSel(svc, "env", name)...), "service %q: env %s needs exactly one of value, secret or flag", svc, name)
+		v.errorf(v.pos(svcSel(svc, "env", name)...), "service %q: env %s needs exactly one of value, secret or flag (or a variable alone, which Compose passes through)", svc, name)
 		return
 	}
 	if e.Secret != "" {
@@ -249,7 +252,7 @@ func (v *validator) envVar(svc, name string, e model.EnvVar) {
 		}
 	}
 	if e.Variable != "" && e.Value == nil {
-		v.errorf(v.pos(svcSel(svc, "env", name)...), "service %q: env %s has a variable but no value", svc, name)
+		v.errorf(v.pos(svcSel(svc, "env", name)...), "service %q: env %s has a variable beside a secret or flag, which name their own variables: drop variable", svc, name)
 	}
 }
 

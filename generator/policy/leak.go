@@ -165,7 +165,13 @@ const referenceKey = "secretKey"
 //
 // It is matched against the line in ASCII lower case (lowerASCII): a
 // case-insensitive expression costs several times as much.
-var pair = regexp.MustCompile(`(password|passwd|secret|token|api[_-]?key|private[_-]?key|secret[_-]?key|secret[_-]?access[_-]?key)["']?[ \t]*(=|:[-=?]?)[ \t]*["']?([^\s"',;&}]*)`)
+//
+// A key ending in _key or .key (STRIPE_KEY=x, app.key: x) counts when
+// SecretName accepts the whole key, as no-secret-literals and the import
+// classify a variable's name: an access key id (MINIO_ACCESS_KEY) is a user
+// name. A bare key: names a key of a map (a Secret's, an ExternalSecret's)
+// in generated files, and is not one.
+var pair = regexp.MustCompile(`(password|passwd|secret|token|api[_-]?key|private[_-]?key|secret[_-]?key|secret[_-]?access[_-]?key|[_.]key)["']?[ \t]*(=|:[-=?]?)[ \t]*["']?([^\s"',;&}]*)`)
 
 // keyStart returns where the key ending at the word at i begins.
 func keyStart(line string, i int) int {
@@ -356,6 +362,9 @@ func (s *Scanner) scan(data []byte) []hit {
 			if sep[0] == ':' && !fieldStart(line, from) || key == referenceKey || sep == ":?" || !s.literalValue(value) {
 				continue
 			}
+			if w := lowerLine[m[2]]; (w == '_' || w == '.') && !SecretName(key) {
+				continue
+			}
 			what := key + " is given a plain value"
 			if strings.HasPrefix(key, "-D") {
 				what = "the JVM flag " + what
@@ -376,7 +385,7 @@ func (s *Scanner) scan(data []byte) []hit {
 // what every key a pair matches ends with. A line without any of them holds
 // no secret-named key, and pair is not run on it.
 func mayNameSecret(lower string) bool {
-	for _, w := range [...]string{"passw", "secret", "token", "apikey", "api_key", "api-key", "private"} {
+	for _, w := range [...]string{"passw", "secret", "token", "apikey", "api_key", "api-key", "private", "_key", ".key"} {
 		if strings.Contains(lower, w) {
 			return true
 		}
@@ -426,6 +435,24 @@ func SecretNamed(key string) bool { return key != referenceKey && SecretName(key
 // a mask, a boolean, …): what a diff must not show.
 func PlainSecret(key, value string) bool {
 	return SecretNamed(key) && (&Scanner{}).literalValue(value)
+}
+
+// SecretLiteral says what no-secret-literals finds in value, the plain
+// value of the environment variable name ("" for a command argument): "a
+// secret name" when SecretName accepts name and the value is no reference,
+// else the first literal the leak check denies in value (LooksSecret); ""
+// when it is none. It is the one classification of secret-looking names and
+// values: schema/policies/secret_literals.cue (#secretLiterals) says the
+// same, the import keeps what it finds as a secret reference, and the leak
+// check finds the same in generated files (TestSecretLiteralAgreesWithPolicy).
+func SecretLiteral(name, value string) string {
+	if SecretName(name) && (&Scanner{}).literalValue(value) {
+		return "a secret name"
+	}
+	if hits := (&Scanner{}).scan([]byte(value)); len(hits) > 0 {
+		return hits[0].message
+	}
+	return ""
 }
 
 // LooksSecret reports whether s holds a literal the leak check denies

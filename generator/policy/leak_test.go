@@ -136,6 +136,14 @@ func TestScanLiterals(t *testing.T) {
 		"  X: AKIA1234",
 		"  X: eyJhbGciOiJIUzI1NiJ9",
 		"  X: https://hooks.slack.com/services/",
+		// Key names SecretName does not take: an access key id, a key that
+		// is not the last word, a bare key of a map.
+		"  MINIO_ACCESS_KEY: minio",
+		"  AWS_ACCESS_KEY: minio",
+		"  KAFKA_KEY_SERIALIZER: string",
+		"      key: password-entry",
+		"  STRIPE_KEY: ${STRIPE_KEY:?STRIPE_KEY must be set}",
+		"N8N_ENCRYPTION_KEY=",
 	}
 	if v := s.Scan(map[string][]byte{"a.yaml": []byte(strings.Join(clean, "\n"))}, nil); len(v) > 0 {
 		t.Errorf("references taken for leaks:\n%v", v)
@@ -152,6 +160,11 @@ func TestScanLiterals(t *testing.T) {
 		"Db_PassWord: hunter22":                         "Db_PassWord is given a plain value",
 		"githubToKen = ghp_x1":                          "githubToKen is given a plain value",
 		`superset_secret_key = "thisISaSECRET_1234567"`: "superset_secret_key is given a plain value",
+		// A name ending in _KEY or .KEY, as no-secret-literals and the
+		// import classify it (policy.SecretName).
+		"  N8N_ENCRYPTION_KEY: abcdef123456": "N8N_ENCRYPTION_KEY is given a plain value",
+		"STRIPE_KEY=sk-test-abc123":          "STRIPE_KEY is given a plain value",
+		"  app.key: base64value":             "app.key is given a plain value",
 		// Pairs anywhere in a value, an argument or a config line.
 		"  GF_PANELS_NOTE: password=hunter2hunter2":                     "password is given a plain value",
 		"  JDBC_OPTS: user=app;password=hunter2hunter2":                 "password is given a plain value",

@@ -225,6 +225,30 @@ func TestSecretNameAgreesWithPolicy(t *testing.T) {
 		if got := policy.SecretName(n); got != denied["prod/"+n] {
 			t.Errorf("SecretName(%q) = %v, no-secret-literals denies it: %v", n, got, denied["prod/"+n])
 		}
+		if got := policy.SecretLiteral(n, "plainvalue1") != ""; got != denied["prod/"+n] {
+			t.Errorf("SecretLiteral(%q, plainvalue1) = %v, no-secret-literals denies it: %v", n, got, denied["prod/"+n])
+		}
+	}
+}
+
+// TestSecretLiteralAgreesWithPolicy: policy.SecretLiteral, the
+// classification the import uses, says of every literal kind what
+// no-secret-literals says of it (TestPolicyAndLeakCheckAgree: and the leak
+// check), and of a secret name what it says of its value: a reference or an
+// empty value is none.
+func TestSecretLiteralAgreesWithPolicy(t *testing.T) {
+	for _, c := range literalCases {
+		if c.value == "password=minio-root-password" {
+			continue // the name of a secret of the default model, which SecretLiteral does not know
+		}
+		if got := policy.SecretLiteral("ZZLIT", c.value) != ""; got != c.secret {
+			t.Errorf("SecretLiteral(ZZLIT, %q) = %v, want %v", c.value, got, c.secret)
+		}
+	}
+	for value, want := range map[string]bool{"": false, "${STRIPE_KEY}": false, "CHANGE_ME": false, "/run/secrets/stripe": false, "sk-test-abc": true} {
+		if got := policy.SecretLiteral("STRIPE_KEY", value) != ""; got != want {
+			t.Errorf("SecretLiteral(STRIPE_KEY, %q) = %v, want %v", value, got, want)
+		}
 	}
 }
 

@@ -228,6 +228,12 @@ func TestShippedRulesCatchTheBrokenModel(t *testing.T) {
 			{policy.Deny, at("// no-secret-literals aws"), "service leaky: env AWS_SECRET_ACCESS_KEY looks like a secret"},
 			{policy.Deny, at("// no-secret-literals ordinal"), "service leaky-cluster: ordinal.env PEER_URL holds a secret-looking literal (a password in a URL"},
 		}},
+		{"images-pinned", "local", []want{
+			{policy.Warn, at("// images-pinned"), "service unpinned runs image redis, which is not pinned"},
+		}},
+		{"images-pinned", "prod", []want{
+			{policy.Deny, at("// images-pinned"), "service unpinned runs image redis, which is not pinned"},
+		}},
 		{"compose-host-ports", "local", []want{
 			{policy.Deny, prometheusPort, "service prometheus publishes host port 9090, already published by port-thief"},
 			{policy.Deny, nodeExporterPort, "service node-exporter publishes host port 9100, already published by crowd (replica crowd-2) (port http)"},
@@ -463,7 +469,7 @@ func TestSecretParams(t *testing.T) {
 }
 
 // TestImagesPinned checks images-pinned on a model that does not import the
-// schema (which refuses these images before any policy runs).
+// schema, at the columns of the images.
 func TestImagesPinned(t *testing.T) {
 	svc := `{enabled: true, env: {}, image: %q, resources: {requests: {cpu: "100m", memory: "64Mi"}, limits: {cpu: "100m", memory: "64Mi"}}}`
 	src := "package envs\n\nenvironments: prod: services: {\n" +

@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/compose-spec/compose-go/v2/template"
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/degen-dev/degen/generator/model"
@@ -16,7 +18,7 @@ import (
 )
 
 // The schema's name rules (schema/schema.cue), which the import checks so
-// that the model it writes loads.
+// that the model it writes loads (image is #Image).
 var (
 	dnsLabel    = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
 	composeName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$`)
@@ -25,7 +27,7 @@ var (
 	dockerName  = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 	alias       = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9_.-]{0,252}[a-zA-Z0-9_])?$`)
 	portName    = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$`)
-	image       = regexp.MustCompile(`^[a-z0-9][a-z0-9._/:-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$`)
+	image       = regexp.MustCompile(`^[a-z0-9]([a-z0-9._/:-]*[a-z0-9])?(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$`)
 	// reference is a Compose value that is one variable: $X, ${X},
 	// ${X:-default}, ${X-default}, ${X:?message}, ${X?message}.
 	reference = regexp.MustCompile(`^\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)(.*)|(:?\?)(.*))?\})$`)
@@ -53,8 +55,11 @@ type converter struct {
 	// fromEnvironment are the model secrets Compose reads from their
 	// variable (composeSource "environment").
 	fromEnvironment map[string]bool
-	findings        []Finding
-	errs            []error
+	// plain are the environment entries that read a variable as a plain
+	// value.
+	plain    []plainUse
+	findings []Finding
+	errs     []error
 }
 
 // lit is a path written with dots between keys that hold none.
@@ -276,7 +281,7 @@ func fromShellNote(vars []string) string {
 // are read from a secret variable.
 func (c *converter) secretArgs(svc, field string, args []string) {
 	for i, a := range args {
-		if policy.LooksSecret(a) {
+		if policy.SecretLiteral("", a) != "" {
 			c.report(svc, []string{field}, Secret, false, "argument %d looks like a secret literal: degen build refuses it (no-secret-literals); pass it through an environment variable that references a secret", i)
 		}
 	}
@@ -341,14 +346,23 @@ func (c *converter) identity(s types.ServiceConfig, out *obj, rest *types.Servic
 	name := s.Name
 	img := s.Image
 	if img == "" && s.Build != nil {
-		img = c.project + "-" + c.serviceName(name) + ":dev"
-		c.report(name, lit("image"), Changed, true, "the model names every image: Compose tags what it builds %s", img)
+		// docker compose tags what it builds <project>-<service>.
+		img = c.project + "-" + c.serviceName(name)
+		c.report(name, lit("image"), Explicit, true, "the model names every image: Compose tags what it builds %s, which the model writes out", img)
 	}
 	switch {
 	case img == "":
 		c.fail(name, "image", "service %s has neither image nor build: give it an image", name)
-	case !image.MatchString(img) || strings.HasSuffix(img, ":latest"):
-		c.fail(name, "image", "service %s: image %q is not pinned: degen refuses latest and untagged images (a build must say which image it runs); pin a tag or digest in the Compose file, e.g. %s:1.2.3", name, img, strings.TrimSuffix(img, ":latest"))
+	case !image.MatchString(img):
+		c.fail(name, "image", "service %s: image %q is no image reference (docker pulls only lower-case repository names): fix it in the Compose file", name, img)
+	case !pinned(img):
+		// Carried as written: whether it may be deployed is the
+		// images-pinned policy's call, by stage.
+		what := "a locally built image"
+		if s.Build == nil {
+			what = "pulled as the registry's latest"
+		}
+		c.report(name, lit("image"), Unpinned, false, "image %s is not pinned (%s): it is carried as written; degen build warns in local and development and denies in staging and production (policy images-pinned) until it has a release tag or a digest", img, what)
 	}
 	out.set("image", img)
 	rest.Image = ""
@@ -469,6 +483,17 @@ func (c *converter) process(name string, s types.ServiceConfig, out *obj, rest *
 
 func (c *converter) serviceName(n string) string { return c.services[n] }
 
+// pinned is the judgement of policy images-pinned
+// (schema/policies/images_pinned.cue): a digest, or a tag on the last path
+// element other than latest.
+func pinned(img string) bool {
+	if strings.Contains(img, "@sha256:") {
+		return true
+	}
+	last := img[strings.LastIndex(img, "/")+1:]
+	return strings.Contains(last, ":") && !strings.HasSuffix(last, ":latest")
+}
+
 func (c *converter) build(name string, b *types.BuildConfig) *obj {
 	out := &obj{}
 	out.set("context", c.path(b.Context))
@@ -478,7 +503,7 @@ func (c *converter) build(name string, b *types.BuildConfig) *obj {
 	if len(b.Args) > 0 {
 		args := &obj{}
 		for _, k := range model.SortedKeys(b.Args) {
-			if v := b.Args[k]; v != nil && policy.LooksSecret(k+"="+*v) {
+			if v := b.Args[k]; v != nil && policy.SecretLiteral(k, *v) != "" {
 				c.report(name, []string{"build", "args", k}, Secret, true, "build argument %s looks like a secret: its value is not written (degen writes no secret under out/); give it to the build as a build secret", k)
 			} else if v != nil && envVarName.MatchString(k) {
 				args.set(k, *v)
@@ -610,18 +635,15 @@ func (c *converter) environment(name string, s types.ServiceConfig) *obj {
 			continue
 		}
 		raw, hasRaw := c.src.rawEnv(name, k)
-		ref, hasDefault := "", false
+		ref, hasDefault, required := "", false, false
 		if m := reference.FindStringSubmatch(raw); hasRaw && m != nil {
 			ref = m[1] + m[2]
 			hasDefault = strings.Contains(m[3], "-")
+			required = m[5] != ""
 		}
-		if hasRaw && raw == "" && v == nil {
-			ref = k
-		}
-		if !hasRaw && v == nil {
-			ref = k // a bare name: passed through from the shell
-		}
-		unset := ref != "" && c.src.missing[ref] && !hasDefault || v == nil
+		// unset is a value that is exactly one variable nobody set and
+		// that has no default: compose-go interpolated it as empty.
+		unset := v != nil && ref != "" && c.src.missing[ref] && !hasDefault
 		// vars are the variables the value was interpolated from: those
 		// the file writes, or k itself when the entry names only a
 		// variable (- K, K:) that the process environment or an env file
@@ -639,15 +661,26 @@ func (c *converter) environment(name string, s types.ServiceConfig) *obj {
 			}
 		}
 		switch {
-		case unset:
-			if ref == "" {
-				ref = k
-			}
+		case v == nil:
+			// - K or K: with K set nowhere: Compose passes nothing, and
+			// the container gets K only from the shell (or env file) of
+			// docker compose up. It stays so: optional, no secret.
+			out.get(k).set("variable", k)
+			c.report(name, []string{"environment", k}, Unset, false, "variable %s is set nowhere: passed through as Compose does (the container gets it only when docker compose runs with it set); Kubernetes has no shell to pass it, so give it a value or a secret in the environment's file there", k)
+			c.findings[len(c.findings)-1].EnvVar = k
+		case unset && (required || policy.SecretName(ref) || policy.SecretName(k)):
+			// The original requires it (${X:?}), or it is a secret: a
+			// reference the user sets.
 			sec := c.secret(ref, name, k)
 			out.get(k).set("secret", sec)
 			c.report(name, []string{"environment", k}, Unset, false, "variable %s is unset: kept as the reference ${%s} (model secret %s); set it before docker compose up", ref, ref, sec)
 			c.findings[len(c.findings)-1].EnvVar = ref
-		case len(vars) > 0 && (secretVar != "" || policy.SecretName(k)):
+		case unset && c.variable(ref, *v):
+			out.get(k).set("value", *v).set("variable", ref)
+			c.plainUse(name, k, ref, out.get(k))
+			c.report(name, []string{"environment", k}, Unset, false, "variable %s is unset: interpolated as empty, as docker compose does, and written so (value \"\", read from .env.<env> as ${%s}); give it its value in the model", ref, ref)
+			c.findings[len(c.findings)-1].EnvVar = ref
+		case len(vars) > 0 && *v != "" && (secretVar != "" || policy.SecretName(k)):
 			// A value interpolated for a secret's name, or into one, is a
 			// secret: kept as a reference, never written.
 			envVar, why := ref, ""
@@ -672,7 +705,7 @@ func (c *converter) environment(name string, s types.ServiceConfig) *obj {
 			c.findings = append(c.findings, Finding{Service: name, Field: "environment." + k, Path: []string{"environment", k}, Kind: Secret, EnvVar: envVar,
 				Message: fmt.Sprintf("%s: its value is not written; model secret %s reads ${%s}, set it before docker compose up", why, sec, envVar)})
 			c.locate(&c.findings[len(c.findings)-1])
-		case policy.LooksSecret(k+"="+*v) || policy.LooksSecret(*v):
+		case policy.SecretLiteral(k, *v) != "":
 			envVar := k
 			if ref != "" {
 				envVar = ref
@@ -686,6 +719,7 @@ func (c *converter) environment(name string, s types.ServiceConfig) *obj {
 			c.locate(&c.findings[len(c.findings)-1])
 		case ref != "" && envVarName.MatchString(ref) && c.variable(ref, *v):
 			out.get(k).set("value", *v).set("variable", ref)
+			c.plainUse(name, k, ref, out.get(k))
 			c.noteShell(name, k, vars)
 		default:
 			out.get(k).set("value", *v)
@@ -693,6 +727,46 @@ func (c *converter) environment(name string, s types.ServiceConfig) *obj {
 		}
 	}
 	return out
+}
+
+// plainUse records an environment entry that reads variable as a plain
+// value (env is its model entry), for secretsReadPlainly.
+func (c *converter) plainUse(svc, key, variable string, env *obj) {
+	c.plain = append(c.plain, plainUse{svc, key, variable, env})
+}
+
+type plainUse struct {
+	svc, key, variable string
+	env                *obj
+}
+
+// secretsReadPlainly makes every plain use of a variable that another
+// service reads as a secret a reference to that secret: one variable is one
+// thing, and a secret's value is never written.
+func (c *converter) secretsReadPlainly() {
+	for _, u := range c.plain {
+		sec, ok := c.secretVars[u.variable]
+		if !ok {
+			continue
+		}
+		field := "environment." + u.key
+		var readers []string
+		for _, f := range c.findings {
+			if (f.Kind == Secret || f.Kind == Unset) && f.EnvVar == u.variable && (f.Service != u.svc || f.Field != field) {
+				readers = append(readers, f.Service+" ("+f.Field+")")
+			}
+		}
+		slices.Sort(readers)
+		*u.env = obj{}
+		u.env.set("secret", sec)
+		// This entry's unset finding, if any, is said again below.
+		c.findings = slices.DeleteFunc(c.findings, func(f Finding) bool {
+			return f.Service == u.svc && f.Kind == Unset && f.Field == field
+		})
+		c.findings = append(c.findings, Finding{Service: u.svc, Field: field, Path: []string{"environment", u.key}, Kind: Secret, EnvVar: u.variable,
+			Message: fmt.Sprintf("${%s} is read as a secret by %s: this entry is the same reference (model secret %s), its value is not written; set ${%s} before docker compose up", u.variable, strings.Join(slices.Compact(readers), ", "), sec, u.variable)})
+		c.locate(&c.findings[len(c.findings)-1])
+	}
 }
 
 // noteShell reports an environment entry whose value came, in part, from
@@ -901,7 +975,7 @@ func (c *converter) mounts(name string, vols []types.ServiceVolumeConfig) ([]any
 				m.set("volume", c.volumes[v.Source])
 			}
 		case types.VolumeTypeBind:
-			p := c.path(v.Source)
+			p := c.bindSource(name, v)
 			m.set("hostPath", p)
 			if !filepath.IsAbs(p) {
 				// Kubernetes needs an absolute hostPath: a project-relative
@@ -941,6 +1015,44 @@ func (c *converter) mounts(name string, vols []types.ServiceVolumeConfig) ([]any
 		out = append(out, m)
 	}
 	return out, tmpfs
+}
+
+// bindSource is the model's hostPath of a bind mount. A path the file
+// writes relative to the project (./data, ../shared) is relative to the
+// model root, so it moves with the repository; an absolute one
+// (/var/run/docker.sock) stays as written, the host's file wherever the
+// repository is; ~ stays ~, which docker compose expands with the home of
+// whoever runs it (never the importer's). The last two are reported.
+func (c *converter) bindSource(svc string, v types.ServiceVolumeConfig) string {
+	raw, ok := c.src.rawBindSource(svc, v.Target)
+	interpolated := !ok || strings.Contains(raw, "$")
+	if ok && interpolated {
+		// ${CONFIG}/web with CONFIG=~/.app in .env: the source as
+		// interpolated, before compose-go expands ~.
+		s, err := template.Substitute(raw, func(k string) (string, bool) { v, set := c.src.env[k]; return v, set })
+		if err != nil || strings.Contains(s, "$") {
+			s = raw
+		}
+		raw = s
+	}
+	home := ok && (raw == "~" || strings.HasPrefix(raw, "~/"))
+	switch {
+	case home && !strings.Contains(raw, "$"):
+		c.report(svc, lit("volumes"), Host, false, "bind source %s stays %s: docker compose expands ~ with the home directory of whoever runs it (the mount is Compose only: Kubernetes has no such home)", raw, raw)
+		return raw
+	case filepath.IsAbs(v.Source) && (!interpolated && filepath.IsAbs(raw) || interpolated && !within(c.src.dir, v.Source)):
+		// Written absolute, or interpolated (${HOME}/.aws) to a path
+		// outside the project; ${PWD}/data is the project's.
+		c.report(svc, lit("volumes"), Host, false, "bind source %s stays absolute: it names the host's file wherever the repository is (on Kubernetes, the node's)", filepath.ToSlash(v.Source))
+		return filepath.ToSlash(v.Source)
+	}
+	return c.path(v.Source)
+}
+
+// within reports whether p is dir or under it.
+func within(dir, p string) bool {
+	r, err := filepath.Rel(dir, p)
+	return err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator))
 }
 
 // fileMounts carries the service's file configs and secrets as config

@@ -123,6 +123,7 @@ func Import(ctx context.Context, opts Options) (*Result, error) {
 	}
 	// Disabled services (profiles) are in p.DisabledServices only when
 	// their profile is not enabled; every profile is, so none are.
+	c.secretsReadPlainly()
 	c.topLevelRest(p)
 	kept := map[string]bool{}
 	for _, f := range c.findings {

@@ -58,7 +58,7 @@ func TestBadInput(t *testing.T) {
 		"duplicate key":                  {map[string]string{"compose.yaml": "services:\n  a:\n    image: x:1\n  a:\n    image: y:1\n"}, "compose.yaml:4:1: compose-go refuses the Compose files: "},
 		"no compose file":                {map[string]string{"other.yml": "services: {}\n"}, "no Compose file: none of compose.yaml"},
 		"build without context or image": {map[string]string{"compose.yaml": "services:\n  a:\n    command: [x]\n"}, `compose.yaml:2:3: compose-go refuses the Compose files: service "a" has neither an image nor a build context`},
-		"latest":                         {map[string]string{"compose.yaml": "services:\n  a:\n    image: redis:latest\n"}, `compose.yaml:3:5: service a: image "redis:latest" is not pinned`},
+		"no image reference":             {map[string]string{"compose.yaml": "services:\n  a:\n    image: Redis:7\n"}, `compose.yaml:3:5: service a: image "Redis:7" is no image reference`},
 		"bad env name":                   {map[string]string{"compose.yaml": "name: x\nservices:\n  a:\n    image: redis:7\n"}, ""},
 		"untaggable env name":            {map[string]string{"compose.yaml": "name: x\nservices:\n  a:\n    image: redis:7\n"}, ""},
 	} {
@@ -154,4 +154,93 @@ func TestComposeErrorsHideSecrets(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "canary") || !strings.Contains(err.Error(), "${API_TOKEN}") {
 		t.Errorf("err = %v, want it to name ${API_TOKEN} and not its value", err)
 	}
+}
+
+// importCorpus imports testdata/corpus/NAME with HOME set elsewhere, and
+// returns envs/stack.cue and the report, one finding a line.
+func importCorpus(t *testing.T, name string) (stack, report string) {
+	t.Helper()
+	t.Setenv("HOME", "/home/importer")
+	dir := filepath.Join("testdata", "corpus", name)
+	res, err := Import(context.Background(), Options{ProjectDir: dir, Into: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, f := range res.Findings {
+		b.WriteString(f.String() + "\n")
+	}
+	return string(res.Files[StackFile]), b.String()
+}
+
+// wantIn fails for each of want that text lacks.
+func wantIn(t *testing.T, what, text string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			t.Errorf("%s lacks %q:\n%s", what, w, text)
+		}
+	}
+}
+
+// TestImportsWhatComposeRuns: unpinned and locally built images are
+// imported as written and reported; the images-pinned policy judges them.
+func TestImportsWhatComposeRuns(t *testing.T) {
+	stack, report := importCorpus(t, "unpinned")
+	wantIn(t, "the model", stack,
+		`image: "redis"`, `image: "nginx:latest"`, `image: "example/worker"`,
+		`image: "unpinned-app"`) // the name docker compose tags the build with
+	wantIn(t, "the report", report,
+		"service cache: image: unpinned: image redis is not pinned (pulled as the registry's latest)",
+		"service proxy: image: unpinned: image nginx:latest is not pinned",
+		"service app: image: unpinned: image unpinned-app is not pinned (a locally built image)",
+		"service worker: image: unpinned: image example/worker is not pinned (a locally built image)",
+		"(policy images-pinned)")
+}
+
+// TestVariablesAsComposeMeansThem: an empty variable stays empty, a bare
+// pass-through stays optional, an unset ${X} is empty rather than required,
+// a *_KEY literal is a secret as no-secret-literals says, and a variable
+// that one service reads as a secret is the same secret for the other.
+func TestVariablesAsComposeMeansThem(t *testing.T) {
+	stack, report := importCorpus(t, "variables")
+	wantIn(t, "the model", stack,
+		"EMPTY_VAL: {\n\t\t\t\t\tvalue:    \"\"\n\t\t\t\t\tvariable: \"EMPTY\"",
+		`PASSTHRU: variable: "PASSTHRU"`,
+		"UNSET_PLAIN: {\n\t\t\t\t\tvalue:    \"\"\n\t\t\t\t\tvariable: \"NOT_SET\"",
+		`STRIPE_KEY: secret: "stripe-key"`,
+		`DB_PASSWORD: secret: "db-pass"`,
+		`DB_PASS: secret: "db-pass"`,
+		"MAILNAME: {\n\t\t\t\t\tvalue:    \"\"\n\t\t\t\t\tvariable: \"SUBPATH\"")
+	if strings.Contains(stack, "s3cret") || strings.Contains(stack, "sk-test") {
+		t.Errorf("a secret's value is in the model:\n%s", stack)
+	}
+	wantIn(t, "the report", report,
+		"service api: environment.PASSTHRU: unset: variable PASSTHRU is set nowhere: passed through as Compose does",
+		"service api: environment.UNSET_PLAIN: unset: variable NOT_SET is unset: interpolated as empty",
+		// The other reader is named whole.
+		"service worker: environment.DB_PASS: secret: ${DB_PASS} is read as a secret by api (environment.DB_PASSWORD): this entry is the same reference (model secret db-pass)")
+	if strings.Contains(report, "PASSTHRU is unset: kept as the reference") {
+		t.Errorf("a pass-through became a required secret:\n%s", report)
+	}
+}
+
+// TestHostPathsStayHostPaths: an absolute bind source stays absolute and
+// ~ stays ~ (never the importer's HOME); a project path is relative to
+// the model root.
+func TestHostPathsStayHostPaths(t *testing.T) {
+	stack, report := importCorpus(t, "hostpaths")
+	wantIn(t, "the model", stack,
+		`hostPath: "/var/run/docker.sock"`,
+		"hostPath:    \"~/.aws\"\n\t\t\t\tcomposeOnly: true",
+		"hostPath:    \"~/cache\"",
+		"hostPath:    \"data\"",
+		"hostPath:    \"~/.app-cfg/web\"", // ${CONFIG}/web, CONFIG=~/.app-cfg
+		`hostPath: "/etc/aws"`)
+	if strings.Contains(stack, "/home/importer") || strings.Contains(stack, "../") {
+		t.Errorf("a host path was expanded or made relative:\n%s", stack)
+	}
+	wantIn(t, "the report", report,
+		"service agent: volumes: host: bind source /var/run/docker.sock stays absolute",
+		"service agent: volumes: host: bind source ~/.aws stays ~/.aws")
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -321,6 +322,42 @@ func (s *source) rawEnv(service, name string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// rawBindSource returns the source a file writes, before interpolation and
+// compose-go's expansion of ~, for the service's volume mounted at target
+// (short syntax source:target[:mode], or long syntax source:).
+func (s *source) rawBindSource(service, target string) (string, bool) {
+	clean := func(p string) string { return path.Clean(strings.TrimSpace(p)) }
+	found, ok := "", false
+	for _, f := range s.files {
+		vols := child(child(child(s.nodes[f], "services"), service), "volumes")
+		if vols == nil || vols.Kind != yaml.SequenceNode {
+			continue
+		}
+		for _, e := range vols.Content {
+			src, dst := "", ""
+			switch e.Kind {
+			case yaml.ScalarNode:
+				parts := strings.Split(e.Value, ":")
+				if len(parts) < 2 {
+					continue
+				}
+				src, dst = parts[0], parts[1]
+			case yaml.MappingNode:
+				if n := child(e, "source"); n != nil {
+					src = n.Value
+				}
+				if n := child(e, "target"); n != nil {
+					dst = n.Value
+				}
+			}
+			if src != "" && clean(dst) == clean(target) {
+				found, ok = src, true // a later file overrides
+			}
+		}
+	}
+	return found, ok
 }
 
 // interpolation finds a Compose interpolation ($X or ${X…}) that is not

@@ -50,6 +50,12 @@ const (
 	// Shell is a value interpolated from the process environment rather
 	// than the Compose files or an env file.
 	Shell Kind = "shell"
+	// Host is a bind source kept as written because it names the host's
+	// file, not the repository's: an absolute path, or ~.
+	Host Kind = "host"
+	// Unpinned is an image carried as written that has no release tag
+	// nor digest: policy images-pinned judges it by stage.
+	Unpinned Kind = "unpinned"
 )
 
 // String is the report line: "docker-compose.yml:12: web: stop_signal:

@@ -56,14 +56,15 @@ func replicas(env *model.Environment, s *model.Service, svc *service) map[string
 				r.DependsOn[k] = d
 			}
 		}
-		r.Environment = map[string]string{}
+		r.Environment = map[string]*string{}
 		for k, v := range svc.Environment {
 			r.Environment[k] = v
 		}
 		for _, k := range model.SortedKeys(s.Ordinal.Env) {
 			// load.Validate has parsed every template.
 			parts, _ := model.ParseTemplate(s.Ordinal.Env[k])
-			r.Environment[k] = escape(s.RenderReplica(parts, o, nil))
+			v := escape(s.RenderReplica(parts, o, nil))
+			r.Environment[k] = &v
 		}
 		r.Volumes = nil
 		for _, v := range svc.Volumes {

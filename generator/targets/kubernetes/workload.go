@@ -358,8 +358,12 @@ func (b *builder) envVars(s *model.Service, c *corev1.Container) {
 			c.Env = append(c.Env, corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{
 				ConfigMapKeyRef: &corev1.ConfigMapKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: flagsConfigMap}, Key: b.env.Flags[e.Flag].EnvVar},
 			}})
-		default:
+		case e.Value != nil:
 			plain = true
+		default:
+			// A variable alone: Compose passes it through from the
+			// environment of docker compose; a pod has no such environment.
+			b.warn(s.Name, "env-passed-through", "env "+name+" is a variable alone ("+e.Variable+"), which Compose passes through from the shell that runs it: Kubernetes leaves it unset; give it a value or a secret in this environment's file")
 		}
 	}
 	if plain {
