@@ -151,8 +151,16 @@ func progress(w io.Writer, msg string) func() {
 	return func() { fmt.Fprint(w, "\r\033[K") }
 }
 
-// isTerminal reports whether w is a terminal, where colour is welcome.
+// isTerminal reports whether w is a terminal, where colour is welcome. It
+// looks through the writers beside the progress line (progressWriter).
 func isTerminal(w io.Writer) bool {
+	for {
+		u, ok := w.(interface{ Unwrap() io.Writer })
+		if !ok {
+			break
+		}
+		w = u.Unwrap()
+	}
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
