@@ -15,9 +15,8 @@ const (
 	gcPercent = 400
 	// memoryLimit is the soft memory limit while the live heap is small.
 	memoryLimit = 900 << 20
-	// headroom is the soft limit's ratio to the live heap once that has
-	// outgrown memoryLimit/headroom: the heap may grow by half its live
-	// size between collections.
+	// headroom is the soft limit's ratio to the largest live heap of the
+	// process once that has outgrown memoryLimit/headroom.
 	headroom = 1.5
 )
 
@@ -37,9 +36,12 @@ var (
 //
 // A fixed limit below the live heap makes the collector run without end
 // (it took over half the CPU of 2,000 services, and 5,000 services cost 20
-// times 1,000): after each collection the limit is raised to 1.5× the live
-// heap when that is more, so that memory grows in proportion to the model,
-// never above ceiling (bytes; 0 is no ceiling), which the CLI derives from
+// times 1,000): after each collection the limit is raised to 1.5× the
+// largest live heap seen so far when that is more. The limit then scales
+// with the model as 900 MiB does with 1,000 services (the largest live heap
+// stands for the model's size; the current one, lower between instances,
+// would make the collector run as often as GOGC 50), and it never exceeds
+// ceiling (bytes; 0 is no ceiling), which the CLI derives from
 // --max-memory. GOGC and GOMEMLIMIT, when set in the environment, win.
 //
 // The CLI calls it at start; a program that embeds the library keeps its
@@ -64,8 +66,8 @@ func TuneGC(ceiling uint64) {
 // adaptGC says that TuneGC sets the soft limit (GOMEMLIMIT is not set).
 var adaptGC atomic.Bool
 
-// gcLimit is the soft limit for a live heap of live bytes under ceiling
-// (0 is none).
+// gcLimit is the soft limit for a largest live heap of live bytes under
+// ceiling (0 is none).
 func gcLimit(live, ceiling uint64) int64 {
 	limit := max(uint64(memoryLimit), uint64(float64(live)*headroom))
 	if ceiling > 0 {
@@ -77,18 +79,19 @@ func gcLimit(live, ceiling uint64) int64 {
 var (
 	liveMu     sync.Mutex
 	liveSample = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	// livePeak is the largest live heap a collection has found.
+	livePeak uint64
 )
 
-// setGCLimit sets the soft limit for the live heap of the last collection.
+// setGCLimit sets the soft limit for the largest live heap so far.
 func setGCLimit() {
 	liveMu.Lock()
 	defer liveMu.Unlock()
 	metrics.Read(liveSample)
-	var live uint64
 	if liveSample[0].Value.Kind() == metrics.KindUint64 {
-		live = liveSample[0].Value.Uint64()
+		livePeak = max(livePeak, liveSample[0].Value.Uint64())
 	}
-	debug.SetMemoryLimit(gcLimit(live, gcCeiling.Load()))
+	debug.SetMemoryLimit(gcLimit(livePeak, gcCeiling.Load()))
 }
 
 // gcSentinel is an object whose finalizer runs after each collection
