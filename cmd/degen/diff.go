@@ -154,15 +154,19 @@ func progress(w io.Writer, msg string) func() {
 // isTerminal reports whether w is a terminal, where colour is welcome. It
 // looks through the writers beside the progress line (progressWriter).
 func isTerminal(w io.Writer) bool {
+	f, ok := unwrap(w).(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// unwrap is the writer under w's wrappers (progressWriter).
+func unwrap(w io.Writer) io.Writer {
 	for {
 		u, ok := w.(interface{ Unwrap() io.Writer })
 		if !ok {
-			break
+			return w
 		}
 		w = u.Unwrap()
 	}
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // writeParts writes the parts of a Markdown report as dir/part-N.md,

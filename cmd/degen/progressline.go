@@ -3,11 +3,13 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/degen-dev/degen/generator"
 	"github.com/degen-dev/degen/generator/textesc"
@@ -28,6 +30,15 @@ var (
 	// stderrTerminal reports whether stderr is a terminal: the only place
 	// a line that rewrites itself is welcome (never a pipe or a CI log).
 	stderrTerminal = isTerminal
+	// terminalWidth is the width of the terminal w, 0 when unknown.
+	terminalWidth = func(w io.Writer) int {
+		if f, ok := unwrap(w).(*os.File); ok {
+			if cols, _, err := term.GetSize(int(f.Fd())); err == nil {
+				return cols
+			}
+		}
+		return 0
+	}
 )
 
 // progressLine shows, on one line of stderr that rewrites itself, what a
@@ -140,9 +151,14 @@ func (p *progressLine) update() {
 		text += fmt.Sprintf(", %d files written", p.written.Load())
 	}
 	text += fmt.Sprintf(" (%ds)", int(now.Sub(p.start).Seconds()))
+	line := textesc.Line(text)
+	if cols := terminalWidth(p.w); cols > 1 {
+		// A line that wraps could not be rewritten in place.
+		line = textesc.Truncate(line, cols-2)
+	}
 	// \r to the start of the line, the text, then erase what a longer
 	// line left behind.
-	fmt.Fprint(p.w, "\r"+textesc.Line(text)+"\033[K")
+	fmt.Fprint(p.w, "\r"+line+"\033[K")
 	p.shown, p.drawn = true, now
 }
 

@@ -15,8 +15,11 @@ import (
 // no ticker, on a stderr that claims to be a terminal when terminal is set.
 func fakeProgress(t *testing.T, terminal bool) {
 	t.Helper()
-	delay, every, now, term := progressDelay, progressEvery, progressNow, stderrTerminal
-	t.Cleanup(func() { progressDelay, progressEvery, progressNow, stderrTerminal = delay, every, now, term })
+	delay, every, now, term, width := progressDelay, progressEvery, progressNow, stderrTerminal, terminalWidth
+	t.Cleanup(func() {
+		progressDelay, progressEvery, progressNow, stderrTerminal, terminalWidth = delay, every, now, term, width
+	})
+	terminalWidth = func(io.Writer) int { return 0 }
 	clock := time.Unix(0, 0)
 	progressDelay, progressEvery = time.Second, 0
 	progressNow = func() time.Time { clock = clock.Add(time.Second); return clock }
@@ -99,6 +102,20 @@ func TestProgressLineClearsBeforeOutput(t *testing.T) {
 	io.WriteString(out, "warning\n")
 	p.end()
 	want := "\rdegen build: 0 environments evaluated, 0 targets run, 1 files written (1s)\x1b[K\r\x1b[Kwarning\n"
+	if term.String() != want {
+		t.Errorf("terminal got %q, want %q", term.String(), want)
+	}
+}
+
+// A line never wraps: it is cut to the terminal's width.
+func TestProgressLineFitsTheTerminal(t *testing.T) {
+	fakeProgress(t, true)
+	terminalWidth = func(io.Writer) int { return 40 }
+	var term bytes.Buffer
+	p := newProgressLine(&term)
+	p.begin("build")
+	p.fileWritten()
+	want := "\rdegen build: 0 environments evaluated,…\x1b[K" // 39 columns
 	if term.String() != want {
 		t.Errorf("terminal got %q, want %q", term.String(), want)
 	}
