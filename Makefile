@@ -4,7 +4,7 @@
 # and that the model passes its policies.
 GO ?= go
 
-.PHONY: test build check bench
+.PHONY: test build check bench bench-scale
 test:
 	@echo "== test tools (scripts/test-deps.sh)"
 	./scripts/test-deps.sh
@@ -26,3 +26,10 @@ check:
 
 bench:
 	$(GO) test -run XXX -bench . -benchtime 3x ./generator/
+
+# Side by side with cue export (docs/PERFORMANCE.md): the default model,
+# 1,000 and 5,000 synthetic services x 4 environments. Takes minutes; not in CI.
+bench-scale:
+	./scripts/bench-vs-cue.sh 5 .
+	./scripts/bench-vs-cue.sh 3 synth:1000
+	./scripts/bench-vs-cue.sh 3 synth:5000

@@ -1,9 +1,11 @@
 package generator_test
 
 import (
+	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/degen-dev/degen/generator"
@@ -14,7 +16,7 @@ import (
 func build(b *testing.B, dir string, envs []string) *generator.Result {
 	// As degen build runs it: policies and the leak check included, with the
 	// garbage collector set as the CLI sets it.
-	generator.TuneGC()
+	generator.TuneGC(0)
 	_, res, err := generator.Build(generator.Options{Dir: dir, Envs: envs, Targets: targets.All(), Policies: true})
 	if err != nil {
 		b.Fatal(err)
@@ -42,16 +44,31 @@ func BenchmarkDefaultModel(b *testing.B) {
 }
 
 // BenchmarkSynthetic builds synthetic models of N services in four
-// environments (goal: 1,000 services in under 20 s and 2 GiB). peak-MiB is
-// the Go runtime's memory obtained from the OS after the run (Sys), an upper
-// bound of the heap's peak.
+// environments (goal: 1,000 services in under 20 s and 2 GiB), with the
+// allocations of a build (allocs/op, B/op). peak-MiB is the Go runtime's
+// memory obtained from the OS after the run (Sys), an upper bound of the
+// heap's peak. DEGEN_BENCH_SERVICES=5000 (a comma-separated list) sets
+// other sizes, to profile them; scripts/bench-vs-cue.sh runs 5,000 services
+// side by side with cue (not in CI).
 func BenchmarkSynthetic(b *testing.B) {
-	for _, n := range []int{100, 1000} {
+	sizes := []int{100, 1000}
+	if s := os.Getenv("DEGEN_BENCH_SERVICES"); s != "" {
+		sizes = nil
+		for _, f := range strings.Split(s, ",") {
+			n, err := strconv.Atoi(f)
+			if err != nil {
+				b.Fatalf("DEGEN_BENCH_SERVICES=%s: %v", s, err)
+			}
+			sizes = append(sizes, n)
+		}
+	}
+	for _, n := range sizes {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
 			dir := b.TempDir()
 			if err := synth.Write(dir, filepath.Join(".."), n); err != nil {
 				b.Fatal(err)
 			}
+			b.ReportAllocs()
 			b.ResetTimer()
 			var files int
 			for i := 0; i < b.N; i++ {

@@ -35,6 +35,9 @@ type Options struct {
 	// the result of, and is given the result of those evaluated (package
 	// cache). degen check and vet build without it.
 	Cache *cache.Cache
+	// Progress, when set, is told of each step of the work as it is done,
+	// from several goroutines at once (a progress line counts them).
+	Progress func(Step)
 }
 
 // Build loads the model and generates the files of the selected
@@ -86,12 +89,15 @@ func Build(opts Options) (*model.Model, *Result, error) {
 		rules = policy.Start(opts.Dir)
 		defer rules.Stop()
 	}
-	gen := startTargets(target.ForBuild(opts.Targets), opts.Place)
+	gen := startTargets(target.ForBuild(opts.Targets), opts.Place, opts.Progress)
 	defer gen.stop()
 	if rules != nil {
 		lopts.Visit = rules.Check
 	}
 	lopts.Resolved = func(env *model.Environment, base bool) {
+		if !base {
+			report(opts.Progress, StepEnvironment)
+		}
 		gen.queue <- resolved{env, base}
 	}
 	var m *model.Model
@@ -162,16 +168,17 @@ type resolved struct {
 // targetRunner runs the targets on each environment queued, in a
 // goroutine of its own.
 type targetRunner struct {
-	targets []target.Target
-	place   target.Place
-	queue   chan resolved
-	done    chan struct{}
-	outs    []envOutput
-	stopped bool
+	targets  []target.Target
+	place    target.Place
+	progress func(Step)
+	queue    chan resolved
+	done     chan struct{}
+	outs     []envOutput
+	stopped  bool
 }
 
-func startTargets(targets []target.Target, place target.Place) *targetRunner {
-	g := &targetRunner{targets: targets, place: place, queue: make(chan resolved, 16), done: make(chan struct{})}
+func startTargets(targets []target.Target, place target.Place, progress func(Step)) *targetRunner {
+	g := &targetRunner{targets: targets, place: place, progress: progress, queue: make(chan resolved, 16), done: make(chan struct{})}
 	go g.run()
 	return g
 }
@@ -187,14 +194,14 @@ func (g *targetRunner) run() {
 		if r.base {
 			base = r.env
 			for i, env := range envs {
-				g.outs[i].generate(env, base, g.targets, withBase)
+				g.outs[i].generate(env, base, g.targets, withBase, g.progress)
 			}
 			continue
 		}
 		o := envOutput{env: r.env.Name, place: g.place, warnings: notes(r.env)}
-		o.generate(r.env, nil, g.targets, withoutBase)
+		o.generate(r.env, nil, g.targets, withoutBase, g.progress)
 		if base != nil {
-			o.generate(r.env, base, g.targets, withBase)
+			o.generate(r.env, base, g.targets, withBase, g.progress)
 		}
 		envs = append(envs, r.env)
 		g.outs = append(g.outs, o)

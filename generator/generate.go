@@ -57,7 +57,7 @@ func GenerateAt(m *model.Model, envs []string, targets []target.Target, place ta
 			return nil, fmt.Errorf("environment %q was not loaded", name)
 		}
 		o := envOutput{env: name, place: place, warnings: notes(env)}
-		o.generate(env, m.Base, targets, nil)
+		o.generate(env, m.Base, targets, nil, nil)
 		outs = append(outs, o)
 	}
 	res, err := merge(outs)
@@ -85,8 +85,9 @@ type made struct {
 
 // generate runs the targets env asks for and that pick accepts (all when
 // pick is nil), appending to o. It reads env and base only, so environments
-// may be generated concurrently. After an error it does nothing.
-func (o *envOutput) generate(env, base *model.Environment, targets []target.Target, pick func(target.Target) bool) {
+// may be generated concurrently. After an error it does nothing. Each
+// target run is reported to progress, when it is set.
+func (o *envOutput) generate(env, base *model.Environment, targets []target.Target, pick func(target.Target) bool, progress func(Step)) {
 	for _, t := range targets {
 		if o.err != nil {
 			return
@@ -95,6 +96,7 @@ func (o *envOutput) generate(env, base *model.Environment, targets []target.Targ
 			continue
 		}
 		out, err := generateOne(t, target.Input{Env: env, Base: base, Place: o.place})
+		report(progress, StepTarget)
 		if err != nil {
 			o.err = fmt.Errorf("generating %s for %s: %w", t.Name(), env.Name, err)
 			return

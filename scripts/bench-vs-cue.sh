@@ -7,17 +7,29 @@
 # every environment an @if of envs/ names, so that cue reads every file.
 # A last case, cue-per-env, is the floor of one instance per environment:
 # one `cue export ./envs -t ENV` per environment, as many at once as there
-# are cores (its MiB is the largest of them).
-#   scripts/bench-vs-cue.sh [RUNS] [MODEL_DIR]
+# are cores (its MiB is the largest of them). The ratios that follow the
+# table are those issue 26 sets goals for.
+#   scripts/bench-vs-cue.sh [RUNS] [MODEL_DIR | synth:N]
+# synth:N is a synthetic model of N services x 4 environments
+# (generator/internal/synth), written for the run: synth:1000, and synth:5000
+# (minutes; not run in CI).
 # Needs cue v0.17.1 (go install cuelang.org/go/cmd/cue@v0.17.1) and GNU time.
 set -euo pipefail
 runs=${1:-5}
-model=$(cd "${2:-.}" && pwd)
 repo=$(cd "$(dirname "$0")/.." && pwd)
+case "${2:-.}" in
+synth:*)
+	n=${2#synth:}
+	model=$(mktemp -d)
+	trap 'rm -rf "$model"' EXIT
+	(cd "$repo" && go run ./generator/internal/synth/cmd/synth "$model" "$n")
+	;;
+*) model=$(cd "${2:-.}" && pwd) ;;
+esac
 cue=$(command -v cue || echo "$(go env GOPATH)/bin/cue")
 [ -x "$cue" ] || { echo "bench: cue not found: go install cuelang.org/go/cmd/cue@v0.17.1" >&2; exit 2; }
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work" ${n:+"$model"}' EXIT
 (cd "$repo" && go build -o "$work/degen" ./cmd/degen)
 cp -r "$model/cue.mod" "$model/envs" "$work/"
 cp -r "$model/policies" "$work/" 2>/dev/null || true
@@ -66,4 +78,15 @@ for c in full noop edited cue-export cue-per-env; do
 	s=$(awk -v c="$c" '$1==c {print $2}' "$work/results" | median)
 	m=$(awk -v c="$c" '$1==c {print $3}' "$work/results" | median)
 	printf '%-12s %10.3f %12.0f\n' "$c" "$s" "$((m / 1024))"
+	eval "s_${c//-/_}=$s m_${c//-/_}=$m"
 done
+# The ratios of the medians: degen's full build against cue export and the
+# floor of one instance per environment, its memory against cue export's,
+# and the edited and no-op builds against the full build.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
+echo
+echo "full / cue-export   $(ratio "$s_full" "$s_cue_export")   (time)"
+[ -n "${s_cue_per_env:-}" ] && echo "full / cue-per-env  $(ratio "$s_full" "$s_cue_per_env")   (time)"
+echo "full / cue-export   $(ratio "$m_full" "$m_cue_export")   (peak RSS)"
+echo "edited / full       $(ratio "$s_edited" "$s_full")"
+echo "noop / full         $(ratio "$s_noop" "$s_full")"

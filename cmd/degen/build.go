@@ -72,6 +72,7 @@ stops the build (exit 1, out/ untouched), a warning is printed to stderr.`,
 	cmd.Flags().BoolVar(&noCache, "no-cache", false, "evaluate the model even when the build cache holds the result for these inputs")
 	ef.register(cmd)
 	pf.register(cmd)
+	registerQuiet(cmd)
 	return cmd
 }
 
@@ -88,7 +89,7 @@ func runBuild(g *globals, envs []string, pf *policyFlags, force, noCache bool, s
 	if err := pf.strictErr(res); err != nil {
 		return err
 	}
-	rep, err := writer.Write(g.outDir(), writer.Plan{Files: res.Files, Owners: res.Owners, Scope: res.Envs, Force: force})
+	rep, err := writer.Write(g.outDir(), writer.Plan{Files: res.Files, Owners: res.Owners, Scope: res.Envs, Force: force, Progress: g.progress.filesWritten()})
 	var oe *writer.OutError
 	if errors.As(err, &oe) {
 		return &exitError{code: exitUsage, err: err}
@@ -122,7 +123,7 @@ func runBuild(g *globals, envs []string, pf *policyFlags, force, noCache bool, s
 // cache). A cache that cannot be opened is no error: the build evaluates
 // everything, and says why unless there is no cache directory at all.
 func buildCached(g *globals, envs []string, pf *policyFlags, noCache bool, stdout, stderr io.Writer) (*generator.Result, error) {
-	opts := generator.Options{Dir: g.dir, Envs: envs, Targets: targets.All(), Place: g.place()}
+	opts := generator.Options{Dir: g.dir, Envs: envs, Targets: targets.All(), Place: g.place(), Progress: g.progress.steps()}
 	if !noCache {
 		dir, err := cache.Location(g.dir, os.Getenv)
 		var c *cache.Cache

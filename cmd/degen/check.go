@@ -30,7 +30,7 @@ corrupt or the command line is wrong (e.g. an unknown environment).`,
 			if err := checkOut(g); err != nil {
 				return err
 			}
-			_, res, err := generator.Build(generator.Options{Dir: g.dir, Envs: envs, Targets: targets.All(), Place: g.place()})
+			_, res, err := generator.Build(generator.Options{Dir: g.dir, Envs: envs, Targets: targets.All(), Place: g.place(), Progress: g.progress.steps()})
 			if err != nil {
 				return err
 			}
@@ -56,5 +56,6 @@ corrupt or the command line is wrong (e.g. an unknown environment).`,
 		},
 	}
 	ef.register(cmd)
+	registerQuiet(cmd)
 	return cmd
 }

@@ -151,10 +151,22 @@ func progress(w io.Writer, msg string) func() {
 	return func() { fmt.Fprint(w, "\r\033[K") }
 }
 
-// isTerminal reports whether w is a terminal, where colour is welcome.
+// isTerminal reports whether w is a terminal, where colour is welcome. It
+// looks through the writers beside the progress line (progressWriter).
 func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
+	f, ok := unwrap(w).(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// unwrap is the writer under w's wrappers (progressWriter).
+func unwrap(w io.Writer) io.Writer {
+	for {
+		u, ok := w.(interface{ Unwrap() io.Writer })
+		if !ok {
+			return w
+		}
+		w = u.Unwrap()
+	}
 }
 
 // writeParts writes the parts of a Markdown report as dir/part-N.md,

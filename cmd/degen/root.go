@@ -52,6 +52,9 @@ type globals struct {
 	out string
 	// budget bounds the time and memory of every command.
 	budget budget
+	// progress is the progress line of build, check and vet; nil when
+	// the commands run without run (it then counts nothing).
+	progress *progressLine
 }
 
 // place is where out/ lies for the model (generator.PlaceOf); the zero
@@ -70,12 +73,15 @@ func (g *globals) outDir() string {
 
 // Main runs degen with os.Args and returns the process exit code.
 func Main() int {
-	generator.TuneGC()
 	return run(os.Args[1:], os.Stdout, os.Stderr)
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	g := &globals{budget: budget{exit: os.Exit}}
+	// The command writes beside its progress line, which clears itself
+	// before anything else is printed.
+	progress := newProgressLine(stderr)
+	stdout, stderr = progress.wrap(stdout), progress.wrap(stderr)
+	g := &globals{budget: budget{exit: os.Exit}, progress: progress}
 	root := newRootCmd(g, stdout, stderr)
 	root.SetArgs(args)
 	started := false
@@ -89,9 +95,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		var err error
 		stop, err = g.budget.start(stderr, describe(cmd.Name(), envs))
+		if max, lerr := g.budget.limit(); err == nil && lerr == nil {
+			// The collector's soft limit stays under --max-memory.
+			generator.TuneGC(max / 10 * 9)
+		}
+		if f := cmd.Flags().Lookup("quiet"); err == nil && f != nil && f.Value.String() == "false" {
+			progress.begin(cmd.Name())
+		}
 		return err
 	}
 	err := root.Execute()
+	progress.end()
 	if stop != nil {
 		stop()
 	}

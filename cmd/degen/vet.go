@@ -30,7 +30,7 @@ environment.`,
 			if err := pf.check(); err != nil {
 				return err
 			}
-			res, _, err := pf.build(generator.Options{Dir: g.dir, Envs: envs, Targets: targets.All(), Place: g.place()}, stdout, stderr)
+			res, _, err := pf.build(generator.Options{Dir: g.dir, Envs: envs, Targets: targets.All(), Place: g.place(), Progress: g.progress.steps()}, stdout, stderr)
 			if err != nil {
 				return err
 			}
@@ -44,5 +44,6 @@ environment.`,
 	}
 	ef.register(cmd)
 	pf.register(cmd)
+	registerQuiet(cmd)
 	return cmd
 }

@@ -13,6 +13,9 @@ import (
 // names and host ports the targets derive must not meet anything else's.
 func (v *validator) ordinals() {
 	env := v.env
+	// What every service holds, gathered once: looked up per ordinal
+	// service, not walked again for each (that was quadratic).
+	var held *heldNames
 	for _, name := range env.ServiceNames() {
 		s := env.Services[name]
 		if s.Ordinal == nil {
@@ -28,9 +31,12 @@ func (v *validator) ordinals() {
 		if s.Autoscaling != nil {
 			v.errorf(v.pos(svcSel(name, "autoscaling", "minReplicas")...), "service %q has ordinal replicas and autoscales: its replicas are its identities (ordinal.replicas %d), which an autoscaler would add and remove; remove autoscaling or ordinal", name, s.Ordinal.Replicas)
 		}
+		if held == nil {
+			held = gatherHeld(env)
+		}
 		v.replicaEnv(s)
-		v.replicaNames(s)
-		v.replicaVolumes(s)
+		v.replicaNames(s, held)
+		v.replicaVolumes(s, held)
 		if env.Has("compose") {
 			v.replicaHostPorts(s)
 		}
@@ -109,8 +115,7 @@ func portNames(s *model.Service) []string {
 // replicaNames refuses derived names that are no DNS label or that another
 // service already has: a replica's name and Compose host and container
 // names, and the headless Service.
-func (v *validator) replicaNames(s *model.Service) {
-	env := v.env
+func (v *validator) replicaNames(s *model.Service, held *heldNames) {
 	at := v.pos(svcSel(s.Name, "ordinal", "replicas")...)
 	last := s.Ordinal.Start + s.Ordinal.Replicas - 1
 	for _, n := range []string{s.ReplicaName(last), s.ReplicaHostname(last), s.HeadlessService()} {
@@ -119,21 +124,8 @@ func (v *validator) replicaNames(s *model.Service) {
 			return
 		}
 	}
-	type holder struct{ svc, what string }
-	taken := map[string]holder{} // name -> the service and field holding it
-	for _, other := range env.ServiceNames() {
-		if other == s.Name {
-			continue
-		}
-		o := env.Services[other]
-		taken[o.Hostname] = holder{other, "hostname"}
-		taken[other] = holder{other, "name"}
-		if o.ContainerName != "" {
-			taken["container:"+o.ContainerName] = holder{other, "container name"}
-		}
-	}
 	clash := func(n, what string) bool {
-		h, ok := taken[n]
+		h, ok := held.other(n, s.Name)
 		if !ok {
 			return false
 		}
@@ -158,23 +150,21 @@ func (v *validator) replicaNames(s *model.Service) {
 // replicaVolumes refuses a volume of an ordinal service that another
 // service mounts too: each replica has its own claim (Kubernetes) or
 // volume (Compose), which no other service can share.
-func (v *validator) replicaVolumes(s *model.Service) {
+func (v *validator) replicaVolumes(s *model.Service, held *heldNames) {
 	env := v.env
 	for i, m := range s.Mounts {
 		if m.Volume == "" {
 			continue
 		}
-		for _, other := range env.ServiceNames() {
-			if other == s.Name {
+		// The first other service, in name order, that mounts it.
+		for _, u := range held.volumes[m.Volume] {
+			if u.svc == s.Name {
 				continue
 			}
-			for j, om := range env.Services[other].Mounts {
-				if om.Volume == m.Volume {
-					v.errorf(v.pos(svcSel(s.Name, "mounts", strconv.Itoa(i), "volume")...), "service %q has ordinal replicas, each with its own copy of volume %s, which service %q mounts too: give %q a volume of its own", s.Name, m.Volume, other, other)
-					v.errorf(v.pos(svcSel(other, "mounts", strconv.Itoa(j), "volume")...), "service %q mounts volume %s, of which each replica of the ordinal service %q has its own copy: give %q a volume of its own", other, m.Volume, s.Name, other)
-					return
-				}
-			}
+			other, j := u.svc, u.mount
+			v.errorf(v.pos(svcSel(s.Name, "mounts", strconv.Itoa(i), "volume")...), "service %q has ordinal replicas, each with its own copy of volume %s, which service %q mounts too: give %q a volume of its own", s.Name, m.Volume, other, other)
+			v.errorf(v.pos(svcSel(other, "mounts", strconv.Itoa(j), "volume")...), "service %q mounts volume %s, of which each replica of the ordinal service %q has its own copy: give %q a volume of its own", other, m.Volume, s.Name, other)
+			return
 		}
 		if !env.Has("compose") {
 			continue
@@ -214,6 +204,54 @@ func (v *validator) replicaHostPorts(s *model.Service) {
 			seen[hp] = use{o, p.Name}
 		}
 	}
+}
+
+// heldNames is what the services of an environment hold, for the checks of
+// the ordinal services.
+type heldNames struct {
+	// names maps a hostname, a service name, or "container:" and a
+	// container name to the services holding it, in service name order
+	// (hostname, name, container name for each).
+	names map[string][]holder
+	// volumes maps a volume to its mounts, in service name order.
+	volumes map[string][]volumeUse
+}
+
+type holder struct{ svc, what string }
+
+type volumeUse struct {
+	svc   string
+	mount int
+}
+
+func gatherHeld(env *model.Environment) *heldNames {
+	h := &heldNames{names: map[string][]holder{}, volumes: map[string][]volumeUse{}}
+	for _, name := range env.ServiceNames() {
+		o := env.Services[name]
+		h.names[o.Hostname] = append(h.names[o.Hostname], holder{name, "hostname"})
+		h.names[name] = append(h.names[name], holder{name, "name"})
+		if o.ContainerName != "" {
+			h.names["container:"+o.ContainerName] = append(h.names["container:"+o.ContainerName], holder{name, "container name"})
+		}
+		for j, m := range o.Mounts {
+			if m.Volume != "" {
+				h.volumes[m.Volume] = append(h.volumes[m.Volume], volumeUse{name, j})
+			}
+		}
+	}
+	return h
+}
+
+// other is the holder of n other than the service self: the last one, as
+// a map filled in service name order would keep.
+func (h *heldNames) other(n, self string) (holder, bool) {
+	hs := h.names[n]
+	for i := len(hs) - 1; i >= 0; i-- {
+		if hs[i].svc != self {
+			return hs[i], true
+		}
+	}
+	return holder{}, false
 }
 
 func hasVolume(env *model.Environment, name string) bool {

@@ -69,11 +69,14 @@ const (
 // Plan is what to write: the files generated for Scope, the environments
 // that were built. Files of other environments already in out/ are kept.
 // Force discards hand edits of generated files instead of stopping.
+// Progress, when set, is called once per generated file as it is staged
+// (written, or linked when unchanged), from several goroutines at once.
 type Plan struct {
-	Files  map[string][]byte
-	Owners map[string][]string
-	Scope  []string
-	Force  bool
+	Files    map[string][]byte
+	Owners   map[string][]string
+	Scope    []string
+	Force    bool
+	Progress func()
 }
 
 // Report says what a write changed.
@@ -207,7 +210,7 @@ func writeAt(out string, plan Plan, at func(point string)) (*Report, error) {
 	for _, p := range rep.Unchanged {
 		unchanged[p] = true
 	}
-	if err := w.buildStaging(disk, old, final, unchanged); err != nil {
+	if err := w.buildStaging(disk, old, final, unchanged, plan.Progress); err != nil {
 		w.parent.RemoveAll(stagingDir)
 		return nil, err
 	}
@@ -412,7 +415,7 @@ func diffAgainstDisk(r *outRoot, disk *scan, old *Index, final map[string]finalF
 // diffAgainstDisk found unchanged are hard-linked from out/ (the lock is
 // held, so they are still as it read them), the rest written fresh. The files are
 // made durable once, together, before the tree is swapped in (syncStaging).
-func (w *workTree) buildStaging(disk *scan, old *Index, final map[string]finalFile, unchanged map[string]bool) (err error) {
+func (w *workTree) buildStaging(disk *scan, old *Index, final map[string]finalFile, unchanged map[string]bool, progress func()) (err error) {
 	w.dirs = newDirRoots(w.parent)
 	defer func() { err = errors.Join(err, w.dirs.close()) }()
 	var written []string
@@ -474,9 +477,12 @@ func (w *workTree) buildStaging(disk *scan, old *Index, final map[string]finalFi
 					p := paths[i]
 					if unchanged[p] {
 						copied[i], errs[i] = w.link(dirs, inOut(p), staged(p), true)
-						continue
+					} else {
+						copied[i], errs[i] = true, w.writeFile(dirs, staged(p), final[p].data)
 					}
-					copied[i], errs[i] = true, w.writeFile(dirs, staged(p), final[p].data)
+					if progress != nil {
+						progress()
+					}
 				}
 			}
 		}()

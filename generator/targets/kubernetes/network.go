@@ -34,9 +34,11 @@ func (b *builder) networkPolicies() error {
 	// The pods that scrape metrics ports: the services that mount the
 	// Prometheus configuration (not themselves), and the Prometheus
 	// Operator's Prometheus in its namespace.
+	// Listed once: reading them per service was quadratic in the services.
+	scraping := promconfig.Scrapers(env)
 	scrapers := func(s *model.Service) []networkingv1.NetworkPolicyPeer {
 		var out []networkingv1.NetworkPolicyPeer
-		for _, sc := range promconfig.Scrapers(env) {
+		for _, sc := range scraping {
 			if sc != s.Name {
 				out = append(out, networkingv1.NetworkPolicyPeer{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{labelName: sc}}})
 			}
