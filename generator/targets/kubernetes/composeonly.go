@@ -9,13 +9,18 @@ import (
 	"github.com/degen-dev/degen/generator/model"
 )
 
-// composePullPolicy maps a Compose pull_policy to the imagePullPolicy that
-// says the same; the others (build, refresh, daily, …) have none.
-var composePullPolicy = map[string]corev1.PullPolicy{
-	"always":         corev1.PullAlways,
-	"never":          corev1.PullNever,
-	"missing":        corev1.PullIfNotPresent,
-	"if_not_present": corev1.PullIfNotPresent,
+// composePullPolicy is the imagePullPolicy that says what a Compose
+// pull_policy does; the others (build, refresh, daily, …) have none.
+func composePullPolicy(p string) (corev1.PullPolicy, bool) {
+	switch p {
+	case "always":
+		return corev1.PullAlways, true
+	case "never":
+		return corev1.PullNever, true
+	case "missing", "if_not_present":
+		return corev1.PullIfNotPresent, true
+	}
+	return "", false
 }
 
 // composeOnly carries what of the model's Compose parity fields
@@ -24,7 +29,7 @@ var composePullPolicy = map[string]corev1.PullPolicy{
 // environment runs without them.
 func (b *builder) composeOnly(s *model.Service, c *corev1.Container) {
 	if s.PullPolicy != "" {
-		if p, ok := composePullPolicy[s.PullPolicy]; ok {
+		if p, ok := composePullPolicy(s.PullPolicy); ok {
 			c.ImagePullPolicy = p
 		} else {
 			b.warn(s.Name, "pull-policy-not-carried", "pullPolicy "+s.PullPolicy+" is Compose's only: Kubernetes pulls the image "+string(c.ImagePullPolicy))
@@ -82,7 +87,7 @@ func (b *builder) composeOnlyNetworksVolumes() {
 			b.warn(v, "volume-name-not-carried", "volume "+v+" is external or named "+vol.DockerName+" in Docker: its data is not in the claim degen writes; copy it in, or bind the claim to the existing volume with kubernetes.patches (spec.volumeName)")
 		}
 		if vol.Driver != "" && vol.Driver != "local" || len(vol.DriverOpts) > 0 {
-			b.warn(v, "volume-driver-not-carried", "volume "+v+"'s Docker driver and options are not carried: its claim takes the storage class")
+			b.warn(v, "volume-driver-not-carried", "volume "+v+"'s Docker driver and options are not carried: its claim takes the environment's class")
 		}
 	}
 }
