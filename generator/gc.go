@@ -7,7 +7,6 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"sync"
-	"sync/atomic"
 )
 
 // GC settings for a build; see TuneGC.
@@ -20,11 +19,19 @@ const (
 	headroom = 1.5
 )
 
-var (
-	gcOnce sync.Once
-	// gcCeiling is the highest soft limit TuneGC sets (bytes; 0 is none).
-	gcCeiling atomic.Uint64
-)
+// GCTuner is the garbage collector's settings for one build process; see
+// TuneGC. It holds the largest live heap seen so far, so that nothing of it
+// is package state.
+type GCTuner struct {
+	mu sync.Mutex
+	// ceiling is the highest soft limit the tuner sets (bytes; 0 is none).
+	ceiling uint64
+	// adapt says that the tuner sets the soft limit (GOMEMLIMIT is not set).
+	adapt  bool
+	sample []metrics.Sample
+	// peak is the largest live heap a collection has found.
+	peak uint64
+}
 
 // TuneGC sets the garbage collector for a short-lived build process. A
 // build of the default model allocates about 90 MB and keeps little of it:
@@ -44,27 +51,21 @@ var (
 // ceiling (bytes; 0 is no ceiling), which the CLI derives from
 // --max-memory. GOGC and GOMEMLIMIT, when set in the environment, win.
 //
-// The CLI calls it at start; a program that embeds the library keeps its
-// own settings unless it calls it too. Calling it again only changes the
-// ceiling.
-func TuneGC(ceiling uint64) {
-	gcCeiling.Store(ceiling)
-	gcOnce.Do(func() {
-		if os.Getenv("GOGC") == "" {
-			debug.SetGCPercent(gcPercent)
-		}
-		if os.Getenv("GOMEMLIMIT") == "" {
-			adaptGC.Store(true)
-			armGCHook()
-		}
-	})
-	if adaptGC.Load() {
-		setGCLimit()
+// The CLI calls it once at start; a program that embeds the library keeps
+// its own settings unless it calls it too. The tuner it returns lives as
+// long as the process collects garbage.
+func TuneGC(ceiling uint64) *GCTuner {
+	t := &GCTuner{ceiling: ceiling, sample: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
 	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		t.adapt = true
+		t.setLimit()
+		t.arm()
+	}
+	return t
 }
-
-// adaptGC says that TuneGC sets the soft limit (GOMEMLIMIT is not set).
-var adaptGC atomic.Bool
 
 // gcLimit is the soft limit for a largest live heap of live bytes under
 // ceiling (0 is none).
@@ -76,22 +77,15 @@ func gcLimit(live, ceiling uint64) int64 {
 	return int64(min(limit, math.MaxInt64))
 }
 
-var (
-	liveMu     sync.Mutex
-	liveSample = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	// livePeak is the largest live heap a collection has found.
-	livePeak uint64
-)
-
-// setGCLimit sets the soft limit for the largest live heap so far.
-func setGCLimit() {
-	liveMu.Lock()
-	defer liveMu.Unlock()
-	metrics.Read(liveSample)
-	if liveSample[0].Value.Kind() == metrics.KindUint64 {
-		livePeak = max(livePeak, liveSample[0].Value.Uint64())
+// setLimit sets the soft limit for the largest live heap so far.
+func (t *GCTuner) setLimit() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	metrics.Read(t.sample)
+	if t.sample[0].Value.Kind() == metrics.KindUint64 {
+		t.peak = max(t.peak, t.sample[0].Value.Uint64())
 	}
-	debug.SetMemoryLimit(gcLimit(livePeak, gcCeiling.Load()))
+	debug.SetMemoryLimit(gcLimit(t.peak, t.ceiling))
 }
 
 // gcSentinel is an object whose finalizer runs after each collection
@@ -99,11 +93,11 @@ func setGCLimit() {
 // it arms a new one).
 type gcSentinel struct{ _ [32]byte }
 
-// armGCHook sets the soft limit after the next collection, and again
-// after each one that follows.
-func armGCHook() {
+// arm sets the soft limit after the next collection, and again after each
+// one that follows.
+func (t *GCTuner) arm() {
 	runtime.SetFinalizer(&gcSentinel{}, func(*gcSentinel) {
-		setGCLimit()
-		armGCHook()
+		t.setLimit()
+		t.arm()
 	})
 }
