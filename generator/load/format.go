@@ -609,6 +609,13 @@ func render(e cueerrors.Error) string {
 	}
 	args = slices.Clone(args)
 	for i, a := range args {
+		if ce, ok := a.(cueerrors.Error); ok {
+			// An error as an argument ("%s (and %d more errors)") is a
+			// message of its own: rendered, whole, without its path
+			// (the caller prints it); its own values are shortened.
+			args[i] = render(ce)
+			continue
+		}
 		s := fmt.Sprint(a)
 		limit := maxExprLen
 		if isString(s) {

@@ -9,6 +9,7 @@ import (
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
+	cueerrors "cuelang.org/go/cue/errors"
 )
 
 // formatSrc evaluates src as the file envs/x.cue of a model at a temporary
@@ -86,5 +87,18 @@ func TestClashingDefaults(t *testing.T) {
 		if got := clashingDefaults(s); got != want {
 			t.Errorf("clashingDefaults(%s) = %v, want %v", s, got, want)
 		}
+	}
+}
+
+// TestRenderErrorArgumentWhole: a list of errors printed as one ("%s (and
+// 1 more errors)") prints its first message whole, once, and without its
+// path: a message naming another service is not cut where it names it.
+func TestRenderErrorArgumentWhole(t *testing.T) {
+	msg := `environment local: service "mysql-mailcow" env MYSQL_PASSWORD uses Compose variable DBPASS as a secret, but acme-mailcow.DBPASS uses it as a value with another value: give one of them another variable name`
+	path := []string{"environments", "local", "services", `"mysql-mailcow"`, "env", "MYSQL_PASSWORD"}
+	list := cueerrors.Append(&located{path: path, msg: msg}, &located{path: path, msg: "another"})
+	got := render(list)
+	if want := msg + " (and 1 more errors)"; got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }

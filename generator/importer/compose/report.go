@@ -10,8 +10,9 @@ import (
 // they do: a field the schema cannot express (dropped), a value the model
 // writes differently (changed), a Compose default it writes out
 // (explicit), a name it had to change (renamed), a
-// secret it keeps as a reference (secret), an unset variable, or a value
-// the process environment gave (shell).
+// secret it keeps as a reference (secret), an unset variable, a value
+// the process environment gave (shell), a bind source kept as the host's
+// path (host), or an image without a release tag or digest (unpinned).
 type Finding struct {
 	// Service is the Compose service, or "" for a top-level entry.
 	Service string

@@ -44,6 +44,8 @@ environments: prod: {
 		labels: {"com.example.team": "data", "com.example.rule": "Host(` + "`x`" + `)"}
 		build: context: "./app"
 		mounts: [{target: "/cache", anonymous: true}, {target: "/var/lib/db", volume: "db_data"}]
+		// Passed through from the shell of docker compose: nothing here.
+		env: PASSTHRU: variable: "PASSTHRU"
 	}
 	services: "proc-job": {
 		group: "services"
@@ -149,7 +151,10 @@ func TestProcessFields(t *testing.T) {
 			warned = append(warned, w.Message)
 		}
 	}
-	for _, want := range []string{"build ./app is Compose only", "ulimit nofile is not carried"} {
+	if len(c.Env) != 0 || len(c.EnvFrom) != 0 {
+		t.Errorf("a variable passed through reaches the container: env %v, envFrom %v", c.Env, c.EnvFrom)
+	}
+	for _, want := range []string{"build ./app is Compose only", "ulimit nofile is not carried", "env PASSTHRU is a variable alone (PASSTHRU), which Compose passes through"} {
 		ok := false
 		for _, w := range warned {
 			ok = ok || strings.Contains(w, want)
