@@ -30,11 +30,15 @@ type builder struct {
 	files    fileSet
 	objs     []object
 	warnings []target.Warning
+	// waves are the Argo CD sync waves of the workloads (syncWaves).
+	waves map[string]int
 }
 
 // resolve returns the environment's objects in the total order.
 func resolve(env *model.Environment, envOnly bool) ([]object, []target.Warning, error) {
 	b := &builder{env: env, envOnly: envOnly, mounters: map[string]int{}}
+	b.env = b.kubernetesServices(env)
+	b.waves = syncWaves(b.env)
 	if err := b.build(); err != nil {
 		return nil, nil, err
 	}
@@ -77,7 +81,10 @@ func (b *builder) build() error {
 		if err := b.pvc(vol); err != nil {
 			return err
 		}
-		if b.mounters[vol] <= 1 {
+		// The classes are each environment's (its file may set them): the
+		// base's claim is ReadWriteMany with no class, which the overlay
+		// patches, so only an environment lacking one is refused.
+		if b.mounters[vol] <= 1 || !b.envOnly {
 			continue
 		}
 		classes := env.Kubernetes.StorageClasses
@@ -119,7 +126,13 @@ func (b *builder) add(concern string, v any) error {
 }
 
 func (b *builder) warn(subject, code, msg string) {
-	b.warnings = append(b.warnings, target.Warning{Env: b.env.Name, Target: Name, Subject: subject, Code: code, Message: msg})
+	b.warnAt(subject, code, "", msg)
+}
+
+// warnAt is a warning about the value at path of the environment (model.P
+// syntax): the build prints it at that value's line.
+func (b *builder) warnAt(subject, code, path, msg string) {
+	b.warnings = append(b.warnings, target.Warning{Env: b.env.Name, Target: Name, Subject: subject, Code: code, Message: msg, Path: path})
 }
 
 // errorf is an error at the CUE position of services.<svc>.<path…> (or the
