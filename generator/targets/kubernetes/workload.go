@@ -1,11 +1,11 @@
 package kubernetes
 
 import (
-	"strconv"
 	"fmt"
 	"github.com/degen-dev/degen/generator/internal/k8smeta"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
