@@ -61,7 +61,16 @@ func imagePort(image string) int {
 	if i := strings.IndexByte(repo, ':'); i >= 0 {
 		repo = repo[:i]
 	}
-	return wellKnownPorts[repo]
+	if p, ok := wellKnownPorts[repo]; ok {
+		return p
+	}
+	// A vendor's build of one (zulip/zulip-postgresql, bitnami/redis-cluster).
+	for _, k := range []string{"postgres", "redis", "mysql", "mariadb", "mongo", "rabbitmq", "memcached", "elasticsearch", "opensearch"} {
+		if strings.Contains(repo, k) {
+			return wellKnownPorts[k]
+		}
+	}
+	return 0
 }
 
 // reference is one place where a service names another: from's variable
@@ -69,6 +78,8 @@ func imagePort(image string) int {
 type reference struct {
 	from, variable, value string
 	port                  int
+	// explicit: the value writes the port after the name (db:5432).
+	explicit bool
 }
 
 var schemeBefore = regexp.MustCompile(`([A-Za-z][A-Za-z0-9.-]*)(?:\+[A-Za-z0-9.+-]*)?://[^\s/,;]*$`)
@@ -79,10 +90,22 @@ func hostChar(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
 }
 
-// mentions returns the ports value names host on: one entry per mention,
-// 0 when the mention names no port.
-func mentions(value, host string) []int {
-	var out []int
+// mention is one place a value names a host: port is the port it names
+// (0 when it names none), explicit when written after the name.
+type mention struct {
+	port     int
+	explicit bool
+}
+
+// hostVariable matches the names of variables that hold a host name.
+var hostVariable = regexp.MustCompile(`HOST|SERVER|ADDR|URL|URI|ENDPOINT|BROKER|DSN|BOOTSTRAP|NODES|PEERS|SEEDS|UPSTREAM|PROXY|CLUSTER`)
+
+// mentions returns where value (of the variable) names host: after "//",
+// "@", ",", ";", "=" or a space (a URL, a DSN, a list), or at its start
+// when a port follows or the variable's name says it holds a host (so
+// that DB_NAME=netbox does not name the service netbox).
+func mentions(variable, value, host string) []mention {
+	var out []mention
 	for i := 0; ; {
 		j := strings.Index(value[i:], host)
 		if j < 0 {
@@ -90,7 +113,7 @@ func mentions(value, host string) []int {
 		}
 		start, end := i+j, i+j+len(host)
 		i = end
-		if start > 0 && (hostChar(value[start-1]) || value[start-1] == '.') {
+		if start > 0 && !strings.HasSuffix(value[:start], "//") && !strings.ContainsRune("@,;= ", rune(value[start-1])) {
 			continue
 		}
 		if end < len(value) {
@@ -104,22 +127,24 @@ func mentions(value, host string) []int {
 				continue
 			}
 		}
-		port := 0
+		m := mention{}
 		if end < len(value) && value[end] == ':' {
 			k := end + 1
 			for k < len(value) && value[k] >= '0' && value[k] <= '9' {
 				k++
 			}
 			if n, err := strconv.Atoi(value[end+1 : k]); err == nil && n > 0 && n < 65536 && (k == len(value) || !hostChar(value[k])) {
-				port = n
+				m = mention{port: n, explicit: true}
 			}
 		}
-		if port == 0 {
-			if m := schemeBefore.FindStringSubmatch(value[:start]); m != nil {
-				port = schemePorts[strings.ToLower(m[1])]
+		if m.port == 0 {
+			if sc := schemeBefore.FindStringSubmatch(value[:start]); sc != nil {
+				m.port = schemePorts[strings.ToLower(sc[1])]
+			} else if start == 0 && !hostVariable.MatchString(strings.ToUpper(variable)) {
+				continue
 			}
 		}
-		out = append(out, port)
+		out = append(out, m)
 	}
 }
 
@@ -161,11 +186,11 @@ func references(env *model.Environment, s *model.Service) []reference {
 				continue
 			}
 			for _, h := range hosts {
-				for _, port := range mentions(*e.Value, h) {
-					if port == 0 && strings.TrimSpace(*e.Value) == h {
-						port = pairedPort(o, v)
+				for _, m := range mentions(v, *e.Value, h) {
+					if m.port == 0 && strings.TrimSpace(*e.Value) == h {
+						m.port = pairedPort(o, v)
 					}
-					out = append(out, reference{from: from, variable: v, value: *e.Value, port: port})
+					out = append(out, reference{from: from, variable: v, value: *e.Value, port: m.port, explicit: m.explicit})
 				}
 			}
 		}
@@ -190,53 +215,9 @@ func (b *builder) kubernetesServices(env *model.Environment) *model.Environment 
 	}
 	slices.Sort(off)
 	for _, name := range out.ServiceNames() {
-		s := out.Services[name]
-		if len(s.Ports) > 0 || s.Batch() {
-			continue
+		if c := b.inferPorts(&out, out.Services[name]); c != nil {
+			out.Services[name] = c
 		}
-		refs := references(&out, s)
-		ports := map[int][]reference{}
-		var unknown []reference
-		for _, r := range refs {
-			if r.port == 0 {
-				unknown = append(unknown, r)
-				continue
-			}
-			ports[r.port] = append(ports[r.port], r)
-		}
-		dependedOn := false
-		for _, o := range out.Services {
-			_, dep := o.DependsOn[name]
-			dependedOn = dependedOn || dep
-		}
-		if len(ports) == 0 && (len(refs) > 0 || dependedOn) {
-			if p := imagePort(s.Image); p != 0 {
-				ports[p] = nil
-				unknown = nil
-			}
-		}
-		if len(ports) == 0 {
-			if len(unknown) > 0 {
-				r := unknown[0]
-				b.warnAt(name, "port-unknown", model.P("services", r.from, "env", r.variable),
-					fmt.Sprintf("%s declares no port, and %s reaches it by name (%s=%q) on a port degen cannot tell: on Kubernetes it gets no Service, so the name does not resolve; declare the port it listens on: services: %s: ports: [{name: \"http\", containerPort: 8080}] (your port)", name, r.from, r.variable, r.value, name))
-			}
-			continue
-		}
-		c := *s
-		c.Ports = nil
-		var why []string
-		for _, n := range slices.Sorted(maps.Keys(ports)) {
-			p := strconv.Itoa(n)
-			c.Ports = append(c.Ports, model.Port{Name: "p" + p, ContainerPort: n, Protocol: "TCP", AppProtocol: "tcp"})
-			if rs := ports[n]; len(rs) > 0 {
-				why = append(why, fmt.Sprintf("%s from %s's %s", p, rs[0].from, rs[0].variable))
-			} else {
-				why = append(why, fmt.Sprintf("%s, image %s's well-known port", p, s.Image))
-			}
-		}
-		out.Services[name] = &c
-		b.warn(name, "port-inferred", fmt.Sprintf("%s declares no port, and other services reach it by name: its Service gets port %s; declare it to make it the model's: services: %s: ports: [{name: %q, containerPort: %d}]", name, strings.Join(why, ", port "), name, c.Ports[0].Name, c.Ports[0].ContainerPort))
 	}
 	for _, name := range off {
 		s := env.Services[name]
@@ -300,4 +281,63 @@ func syncWaves(env *model.Environment) map[string]int {
 		depth(name)
 	}
 	return waves
+}
+
+// inferPorts returns s with the ports other services reach it on by name
+// and that it does not declare, or nil when it needs none. A service that
+// declares ports gets those that references write out (broker:29092); one
+// that declares none also those a URL's scheme or a HOST/PORT pair names
+// or, failing them, its image's well-known port.
+func (b *builder) inferPorts(env *model.Environment, s *model.Service) *model.Service {
+	if s.Batch() {
+		return nil
+	}
+	declared := map[int]bool{}
+	for _, p := range s.Ports {
+		declared[p.ContainerPort] = true
+	}
+	refs := references(env, s)
+	ports := map[int]string{}
+	var unknown []reference
+	for _, r := range refs {
+		switch {
+		case r.port == 0:
+			unknown = append(unknown, r)
+		case declared[r.port] || len(s.Ports) > 0 && !r.explicit:
+		case ports[r.port] == "":
+			ports[r.port] = fmt.Sprintf("%s's %s", r.from, r.variable)
+		}
+	}
+	if len(s.Ports) > 0 {
+		unknown = nil
+	} else if len(ports) == 0 {
+		dependedOn := false
+		for _, o := range env.Services {
+			_, dep := o.DependsOn[s.Name]
+			dependedOn = dependedOn || dep
+		}
+		if p := imagePort(s.Image); p != 0 && (len(refs) > 0 || dependedOn) {
+			ports[p] = fmt.Sprintf("image %s's well-known port", s.Image)
+			unknown = nil
+		}
+	}
+	if len(unknown) > 0 && len(ports) == 0 {
+		r := unknown[0]
+		b.warnAt(s.Name, "port-unknown", model.P("services", r.from, "env", r.variable),
+			fmt.Sprintf("%s declares no port, and %s reaches it by name (%s=%q) on a port degen cannot tell: on Kubernetes it gets no Service, so the name does not resolve; declare the port it listens on: services: %s: ports: [{name: \"http\", containerPort: 8080}] (your port)", s.Name, r.from, r.variable, r.value, s.Name))
+		return nil
+	}
+	if len(ports) == 0 {
+		return nil
+	}
+	c := *s
+	c.Ports = slices.Clone(s.Ports)
+	var why []string
+	for _, n := range slices.Sorted(maps.Keys(ports)) {
+		c.Ports = append(c.Ports, model.Port{Name: "p" + strconv.Itoa(n), ContainerPort: n, Protocol: "TCP", AppProtocol: "tcp"})
+		why = append(why, fmt.Sprintf("%d (%s)", n, ports[n]))
+	}
+	first := c.Ports[len(s.Ports)]
+	b.warn(s.Name, "port-inferred", fmt.Sprintf("%s is reached by name on ports it does not declare: its Service gets port %s; declare them to make them the model's: services: %s: ports: [{name: %q, containerPort: %d}, …]", s.Name, strings.Join(why, ", "), s.Name, first.Name, first.ContainerPort))
+	return &c
 }
