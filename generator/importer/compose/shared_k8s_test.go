@@ -310,28 +310,30 @@ func namedReferences(env *model.Environment) []namedRef {
 		if !runs(s) || s.Batch() {
 			continue
 		}
-		re := regexp.MustCompile(`(?:^|//|[@=,; ])` + regexp.QuoteMeta(s.Hostname) + `(?::([0-9]{1,5}))?(?:$|[/,; ?]|:[^/0-9])`)
-		for _, from := range env.ServiceNames() {
-			o := env.Services[from]
-			if from == to || !runs(o) {
-				continue
-			}
-			for _, v := range o.EnvNames() {
-				e := o.Env[v]
-				if e.Value == nil {
+		for _, host := range slices.Compact([]string{s.Hostname, s.Name}) {
+			re := regexp.MustCompile(`(?:^|//|[@=,; ])` + regexp.QuoteMeta(host) + `(?::([0-9]{1,5}))?(?:$|[/,; ?]|:[^/0-9])`)
+			for _, from := range env.ServiceNames() {
+				o := env.Services[from]
+				if from == to || !runs(o) {
 					continue
 				}
-				for _, ix := range re.FindAllStringSubmatchIndex(*e.Value, -1) {
-					var port int
-					if ix[2] >= 0 {
-						port, _ = strconv.Atoi((*e.Value)[ix[2]:ix[3]])
-					}
-					// A bare name is a host only in a variable for one
-					// (DB_HOST=db, not DB_NAME=db).
-					if ix[0] == 0 && port == 0 && !hostVariable.MatchString(v) {
+				for _, v := range o.EnvNames() {
+					e := o.Env[v]
+					if e.Value == nil {
 						continue
 					}
-					out = append(out, namedRef{from: from, to: to, host: s.Hostname, variable: v, value: *e.Value, port: port})
+					for _, ix := range re.FindAllStringSubmatchIndex(*e.Value, -1) {
+						var port int
+						if ix[2] >= 0 {
+							port, _ = strconv.Atoi((*e.Value)[ix[2]:ix[3]])
+						}
+						// A bare name is a host only in a variable for one
+						// (DB_HOST=db, not DB_NAME=db).
+						if ix[0] == 0 && port == 0 && !hostVariable.MatchString(v) {
+							continue
+						}
+						out = append(out, namedRef{from: from, to: to, host: host, variable: v, value: *e.Value, port: port})
+					}
 				}
 			}
 		}

@@ -32,6 +32,9 @@ type builder struct {
 	warnings []target.Warning
 	// waves are the Argo CD sync waves of the workloads (syncWaves).
 	waves map[string]int
+	// byName are the services others reach by their name, which is not
+	// their hostname (kubernetesServices).
+	byName map[string]bool
 }
 
 // resolve returns the environment's objects in the total order.
@@ -287,16 +290,22 @@ func (b *builder) k8sServices(s *model.Service) []*corev1.Service {
 	if s.Ordinal != nil {
 		return ordinalServices(s, mk, hasNode)
 	}
+	// Others reach it by its service name, which Compose resolves
+	// whatever its hostname: a Service of that name too.
+	var byName []*corev1.Service
+	if b.byName[s.Name] {
+		byName = append(byName, mk(s.Name, false, false))
+	}
 	if s.Stateful() {
 		h := mk(s.Hostname, false, false)
 		h.Spec.ClusterIP = corev1.ClusterIPNone
 		h.Spec.PublishNotReadyAddresses = true
 		if hasNode {
-			return []*corev1.Service{h, mk(s.Hostname+"-nodeport", true, true)}
+			return append([]*corev1.Service{h, mk(s.Hostname+"-nodeport", true, true)}, byName...)
 		}
-		return []*corev1.Service{h}
+		return append([]*corev1.Service{h}, byName...)
 	}
-	svcs := []*corev1.Service{mk(s.Hostname, hasNode, false)}
+	svcs := append([]*corev1.Service{mk(s.Hostname, hasNode, false)}, byName...)
 	if s.NeedsPodsService() {
 		// Prometheus finds every pod of a multi-pod service through this
 		// headless Service's DNS records (see package promconfig).

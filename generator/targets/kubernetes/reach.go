@@ -76,8 +76,8 @@ func imagePort(image string) int {
 // reference is one place where a service names another: from's variable
 // Var, whose value is Value; Port is the port it names, or 0.
 type reference struct {
-	from, variable, value string
-	port                  int
+	from, host, variable, value string
+	port                        int
 	// explicit: the value writes the port after the name (db:5432).
 	explicit bool
 }
@@ -190,7 +190,7 @@ func references(env *model.Environment, s *model.Service) []reference {
 					if m.port == 0 && strings.TrimSpace(*e.Value) == h {
 						m.port = pairedPort(o, v)
 					}
-					out = append(out, reference{from: from, variable: v, value: *e.Value, port: m.port, explicit: m.explicit})
+					out = append(out, reference{from: from, host: h, variable: v, value: *e.Value, port: m.port, explicit: m.explicit})
 				}
 			}
 		}
@@ -297,6 +297,12 @@ func (b *builder) inferPorts(env *model.Environment, s *model.Service) *model.Se
 		declared[p.ContainerPort] = true
 	}
 	refs := references(env, s)
+	if s.Name != s.Hostname && !hostnameTaken(env, s.Name) && slices.ContainsFunc(refs, func(r reference) bool { return r.host == s.Name }) {
+		if b.byName == nil {
+			b.byName = map[string]bool{}
+		}
+		b.byName[s.Name] = true
+	}
 	ports := map[int]string{}
 	var unknown []reference
 	for _, r := range refs {
@@ -340,4 +346,14 @@ func (b *builder) inferPorts(env *model.Environment, s *model.Service) *model.Se
 	first := c.Ports[len(s.Ports)]
 	b.warn(s.Name, "port-inferred", fmt.Sprintf("%s is reached by name on ports it does not declare: its Service gets port %s; declare them to make them the model's: services: %s: ports: [{name: %q, containerPort: %d}, …]", s.Name, strings.Join(why, ", "), s.Name, first.Name, first.ContainerPort))
 	return &c
+}
+
+// hostnameTaken reports whether a service of env has the hostname name.
+func hostnameTaken(env *model.Environment, name string) bool {
+	for _, s := range env.Services {
+		if s.Hostname == name {
+			return true
+		}
+	}
+	return false
 }
