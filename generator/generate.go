@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/degen-dev/degen/generator/load"
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/policy"
 	"github.com/degen-dev/degen/generator/target"
@@ -101,7 +102,14 @@ func (o *envOutput) generate(env, base *model.Environment, targets []target.Targ
 			o.err = fmt.Errorf("generating %s for %s: %w", t.Name(), env.Name, err)
 			return
 		}
-		o.warnings = append(o.warnings, out.Warnings...)
+		for _, w := range out.Warnings {
+			if w.Path != "" && w.Pos == "" {
+				if p := load.PosAt(env, w.Path); p.IsValid() {
+					w.Pos = load.RelPos(p, env.Root)
+				}
+			}
+			o.warnings = append(o.warnings, w)
+		}
 		for _, f := range out.Files {
 			if err := target.CheckPath(f.Path); err != nil {
 				o.err = fmt.Errorf("generating %s for %s: %w", t.Name(), env.Name, err)

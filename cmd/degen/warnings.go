@@ -14,11 +14,11 @@ import (
 // raised for several environments (an ingress Compose cannot carry, in
 // local and in dev) is one line naming them all, escaped (textesc.Line).
 func printWarnings(w io.Writer, ws []target.Warning) {
-	type key struct{ target, subject, message, id string }
+	type key struct{ pos, target, subject, message, id string }
 	envs := map[key][]string{}
 	var keys []key
 	for _, x := range ws {
-		k := key{x.Target, x.Subject, x.Message, ""}
+		k := key{x.Pos, x.Target, x.Subject, x.Message, ""}
 		if x.Code != "" {
 			k.id = x.ID()
 		}
@@ -38,6 +38,9 @@ func printWarnings(w io.Writer, ws []target.Warning) {
 		e := envs[k]
 		sort.Strings(e)
 		line := fmt.Sprintf("warning: %s (%s)", k.target, strings.Join(e, ", "))
+		if k.pos != "" {
+			line = k.pos + ": " + line
+		}
 		if k.subject != "" {
 			line += ": " + k.subject
 		}

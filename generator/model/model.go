@@ -590,6 +590,8 @@ type Kubernetes struct {
 	IngressTLS *IngressTLS `json:"ingressTLS,omitempty"`
 	// Spread places the replicas of a workload apart (nodes, zones).
 	Spread Spread `json:"spread"`
+	// Profiles are the Compose profiles whose services run on Kubernetes.
+	Profiles []string `json:"profiles,omitempty"`
 	// StorageClasses are the classes of the claims by access mode; empty
 	// means the cluster's default.
 	StorageClasses StorageClasses `json:"storageClasses"`

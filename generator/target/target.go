@@ -80,6 +80,10 @@ type Warning struct {
 	// acknowledges (ID).
 	Code    string
 	Message string
+	// Path, when set, is the model path (model.P syntax) of the value the
+	// warning is about; the build sets Pos to its file:line:col.
+	Path string
+	Pos  string
 }
 
 // ID is what a model's acknowledge lists: target/code/subject, e.g.
@@ -88,6 +92,9 @@ func (w Warning) ID() string { return w.Target + "/" + w.Code + "/" + w.Subject 
 
 func (w Warning) String() string {
 	s := fmt.Sprintf("warning: %s/%s", w.Env, w.Target)
+	if w.Pos != "" {
+		s = w.Pos + ": " + s
+	}
 	if w.Subject != "" {
 		s += ": " + w.Subject
 	}

@@ -131,6 +131,8 @@ func value(v any) ast.Expr {
 			elts[i] = value(e)
 		}
 		return ast.NewBinExpr(token.AND, elts...)
+	case overridable:
+		return ast.NewBinExpr(token.OR, &ast.UnaryExpr{Op: token.MUL, X: value(x.v)}, ast.NewIdent("_"))
 	case expr:
 		// An identifier or a selector of an imported package.
 		if pkg, sel, ok := strings.Cut(string(x), "."); ok {

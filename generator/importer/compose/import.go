@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 
 	"cuelang.org/go/cue/ast"
@@ -107,7 +108,6 @@ func Import(ctx context.Context, opts Options) (*Result, error) {
 
 	base := &obj{}
 	base.set("project", (&obj{}).set("name", project))
-	base.set("artefacts", strList([]string{"compose", "env"}))
 	base.set("compose", (&obj{}).set("project", project).set("singleFile", true))
 	if nets := c.topNetworks(p); !nets.empty() {
 		base.set("networks", nets)
@@ -121,6 +121,7 @@ func Import(ctx context.Context, opts Options) (*Result, error) {
 		svc := c.service(s)
 		services.set(c.services[name], svc)
 	}
+	c.oneShots(p, services)
 	// Disabled services (profiles) are in p.DisabledServices only when
 	// their profile is not enabled; every profile is, so none are.
 	c.secretsReadPlainly()
@@ -161,6 +162,12 @@ func Import(ctx context.Context, opts Options) (*Result, error) {
 	if len(c.patches) > 0 {
 		base.get("compose").set("patches", c.patchesObj(), "The Compose fields the schema does not name, as the Compose files say them: merged into the services the Compose target writes (Compose only).")
 	}
+	// What an environment plausibly says otherwise (a bigger volume, a
+	// pinned image, more replicas, its own resources and values) is a
+	// default the environment's file may override.
+	for _, p := range overridablePaths {
+		base.overridable(p...)
+	}
 	if errs := c.errs; len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -189,7 +196,9 @@ func Import(ctx context.Context, opts Options) (*Result, error) {
 	}
 	envObj := &obj{}
 	stage := stageOf(opts.Env)
-	envObj.get("environments").get(opts.Env).set("stage", stage)
+	// Artefacts are the environment's choice: Compose and its .env file
+	// here; a prod file adds artefacts: ["kubernetes"] of its own.
+	envObj.get("environments").get(opts.Env).set("stage", stage).set("artefacts", strList([]string{"compose", "env"}))
 	envData, err := cueFile([]string{"Environment " + opts.Env + ": the stack of stack.cue as the Compose files run it."}, envObj, false, opts.Env)
 	if err != nil {
 		return nil, err
@@ -203,6 +212,16 @@ func Import(ctx context.Context, opts Options) (*Result, error) {
 		Findings: c.findings,
 		Project:  project,
 	}, nil
+}
+
+// overridablePaths are the values of #Base an environment plausibly
+// overrides, written *v | _.
+var overridablePaths = [][]string{
+	{"volumes", "*", "size"},
+	{"services", "*", "image"},
+	{"services", "*", "replicas"},
+	{"services", "*", "env", "*", "value"},
+	{"services", "*", "resources", "*", "*"},
 }
 
 // stageOf is the stage an environment's name says (schema #Stage):
@@ -314,5 +333,38 @@ func (c *converter) topLevelRest(p *types.Project) {
 	}
 	for _, n := range model.SortedKeys(p.Models) {
 		c.report("", []string{"models", n}, Dropped, true, "models are not carried")
+	}
+}
+
+// oneShots makes a Job (kind "job") of each service another waits for with
+// service_completed_successfully and that Compose does not restart once it
+// has succeeded (restart "no" or on-failure): a migration or an init step.
+// Compose runs it as before; Kubernetes runs it to completion before its
+// dependents (the Kubernetes target orders them).
+func (c *converter) oneShots(p *types.Project, services *obj) {
+	waiters := map[string][]string{}
+	for _, n := range p.ServiceNames() {
+		for d, dep := range p.Services[n].DependsOn {
+			if dep.Condition == types.ServiceConditionCompletedSuccessfully {
+				waiters[d] = append(waiters[d], c.services[n])
+			}
+		}
+	}
+	for _, d := range model.SortedKeys(waiters) {
+		s, ok := p.Services[d]
+		if !ok {
+			continue
+		}
+		if r, _, _ := strings.Cut(s.Restart, ":"); r != "" && r != types.RestartPolicyNo && r != types.RestartPolicyOnFailure {
+			continue
+		}
+		for i := range services.fields {
+			if f := &services.fields[i]; f.label == c.services[d] {
+				f.value.(*obj).setAfter("image", "kind", "job")
+			}
+		}
+		w := waiters[d]
+		sort.Strings(w)
+		c.report(d, lit("restart"), Changed, false, "a one-shot service (%s wait for it to complete) becomes a Job on Kubernetes (kind: \"job\"), run before them; Compose runs it as before", strings.Join(w, ", "))
 	}
 }

@@ -19,6 +19,33 @@ type expr string
 // unify is the unification of its elements (a & b).
 type unify []any
 
+// overridable is a value an environment may replace: *v | _ (a default,
+// so that environments.<env> can give another value without a conflict).
+type overridable struct{ v any }
+
+// overridable wraps the values at path (labels; "*" matches every field)
+// below o, where they exist.
+func (o *obj) overridable(path ...string) {
+	if o == nil {
+		return
+	}
+	for i := range o.fields {
+		f := &o.fields[i]
+		if path[0] != "*" && path[0] != f.label {
+			continue
+		}
+		if len(path) == 1 {
+			if _, done := f.value.(overridable); !done {
+				f.value = overridable{f.value}
+			}
+			continue
+		}
+		if c, ok := f.value.(*obj); ok {
+			c.overridable(path[1:]...)
+		}
+	}
+}
+
 func (o *obj) set(label string, v any, doc ...string) *obj {
 	o.fields = append(o.fields, fld{label: label, value: v, doc: doc})
 	return o
@@ -35,6 +62,18 @@ func (o *obj) get(label string) *obj {
 	c := &obj{}
 	o.set(label, c)
 	return c
+}
+
+// setAfter sets label right after the field after (at the end when o has
+// none).
+func (o *obj) setAfter(after, label string, v any) {
+	for i, f := range o.fields {
+		if f.label == after {
+			o.fields = append(o.fields[:i+1], append([]fld{{label: label, value: v}}, o.fields[i+1:]...)...)
+			return
+		}
+	}
+	o.set(label, v)
 }
 
 func (o *obj) empty() bool { return o == nil || len(o.fields) == 0 }

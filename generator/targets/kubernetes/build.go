@@ -30,11 +30,18 @@ type builder struct {
 	files    fileSet
 	objs     []object
 	warnings []target.Warning
+	// waves are the Argo CD sync waves of the workloads (syncWaves).
+	waves map[string]int
+	// byName are the services others reach by their name, which is not
+	// their hostname (kubernetesServices).
+	byName map[string]bool
 }
 
 // resolve returns the environment's objects in the total order.
 func resolve(env *model.Environment, envOnly bool) ([]object, []target.Warning, error) {
 	b := &builder{env: env, envOnly: envOnly, mounters: map[string]int{}}
+	b.env = b.kubernetesServices(env)
+	b.waves = syncWaves(b.env)
 	if err := b.build(); err != nil {
 		return nil, nil, err
 	}
@@ -78,7 +85,10 @@ func (b *builder) build() error {
 		if err := b.pvc(vol); err != nil {
 			return err
 		}
-		if b.mounters[vol] <= 1 {
+		// The classes are each environment's (its file may set them): the
+		// base's claim is ReadWriteMany with no class, which the overlay
+		// patches, so only an environment lacking one is refused.
+		if b.mounters[vol] <= 1 || !b.envOnly {
 			continue
 		}
 		classes := env.Kubernetes.StorageClasses
@@ -120,7 +130,13 @@ func (b *builder) add(concern string, v any) error {
 }
 
 func (b *builder) warn(subject, code, msg string) {
-	b.warnings = append(b.warnings, target.Warning{Env: b.env.Name, Target: Name, Subject: subject, Code: code, Message: msg})
+	b.warnAt(subject, code, "", msg)
+}
+
+// warnAt is a warning about the value at path of the environment (model.P
+// syntax): the build prints it at that value's line.
+func (b *builder) warnAt(subject, code, path, msg string) {
+	b.warnings = append(b.warnings, target.Warning{Env: b.env.Name, Target: Name, Subject: subject, Code: code, Message: msg, Path: path})
 }
 
 // errorf is an error at the CUE position of services.<svc>.<path…> (or the
@@ -275,16 +291,22 @@ func (b *builder) k8sServices(s *model.Service) []*corev1.Service {
 	if s.Ordinal != nil {
 		return ordinalServices(s, mk, hasNode)
 	}
+	// Others reach it by its service name, which Compose resolves
+	// whatever its hostname: a Service of that name too.
+	var byName []*corev1.Service
+	if b.byName[s.Name] {
+		byName = append(byName, mk(s.Name, false, false))
+	}
 	if s.Stateful() {
 		h := mk(s.Hostname, false, false)
 		h.Spec.ClusterIP = corev1.ClusterIPNone
 		h.Spec.PublishNotReadyAddresses = true
 		if hasNode {
-			return []*corev1.Service{h, mk(s.Hostname+"-nodeport", true, true)}
+			return append([]*corev1.Service{h, mk(s.Hostname+"-nodeport", true, true)}, byName...)
 		}
-		return []*corev1.Service{h}
+		return append([]*corev1.Service{h}, byName...)
 	}
-	svcs := []*corev1.Service{mk(s.Hostname, hasNode, false)}
+	svcs := append([]*corev1.Service{mk(s.Hostname, hasNode, false)}, byName...)
 	if s.NeedsPodsService() {
 		// Prometheus finds every pod of a multi-pod service through this
 		// headless Service's DNS records (see package promconfig).

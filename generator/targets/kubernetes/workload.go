@@ -5,6 +5,7 @@ import (
 	"github.com/degen-dev/degen/generator/internal/k8smeta"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -72,6 +73,9 @@ func (b *builder) workload(s *model.Service) (any, error) {
 		tmpl.Annotations[configHashAnnotation] = h
 	}
 	m := meta(s.Name, commonLabels(b.env.Project.Name, s.Name, s.Group))
+	if w := b.waves[s.Name]; w > 0 {
+		m.Annotations = map[string]string{syncWaveAnnotation: strconv.Itoa(w)}
+	}
 	replicas := int32(s.Replicas)
 	// An autoscaled Deployment leaves replicas to its HPA, or every sync
 	// of Argo CD or Flux would undo the autoscaler's choice.
@@ -110,10 +114,11 @@ func (b *builder) workload(s *model.Service) (any, error) {
 		}
 		// A Job's pod template is immutable: Argo CD and Flux must replace
 		// it when the model changes it (e.g. a new bucket).
-		m.Annotations = map[string]string{
-			"argocd.argoproj.io/sync-options":   "Replace=true",
-			"kustomize.toolkit.fluxcd.io/force": "enabled",
+		if m.Annotations == nil {
+			m.Annotations = map[string]string{}
 		}
+		m.Annotations["argocd.argoproj.io/sync-options"] = "Replace=true"
+		m.Annotations["kustomize.toolkit.fluxcd.io/force"] = "enabled"
 		job := &batchv1.Job{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
 			ObjectMeta: m,
