@@ -17,6 +17,7 @@ const stagedBase = `package envs
 	stage: *"production" | string
 	artefacts: ["kubernetes"]
 	acknowledge: [string]: string
+	volumes: [string]: {...}
 	kubernetes: {...}
 	services: [string]: {...}
 	params: {logLevel: "INFO", ...}
@@ -78,7 +79,7 @@ func TestStatefulImageTags(t *testing.T) {
 		"busybox@sha256:" + strings.Repeat("a", 64): true,
 	}
 	var b strings.Builder
-	b.WriteString("package envs\n\n")
+	b.WriteString("package envs\n\nenvironments: [string]: volumes: data: {}\n")
 	i := 0
 	names := map[string]string{}
 	for image := range pinned {
