@@ -192,6 +192,9 @@ type Service struct {
 	// AutomountServiceAccountToken mounts the token of the service's
 	// ServiceAccount into its pods.
 	AutomountServiceAccountToken bool `json:"automountServiceAccountToken"`
+	// Egress names the Kubernetes.Egress.External destinations the
+	// service reaches.
+	Egress []string `json:"egress,omitempty"`
 	// Liveness and Startup are the Kubernetes liveness and startup probes
 	// the model gives, or nil (Health is then the liveness probe too).
 	Liveness *Probe `json:"liveness,omitempty"`
@@ -616,6 +619,23 @@ type Kubernetes struct {
 	Patches map[string]KubePatch `json:"patches,omitempty"`
 	// Objects are extra manifests, written as given, by the model's label.
 	Objects map[string]map[string]any `json:"objects,omitempty"`
+	// Egress, when set, denies every pod's egress but for DNS, the pods
+	// it shares a network with, its scrape targets and the external
+	// destinations its service names.
+	Egress *Egress `json:"egress,omitempty"`
+}
+
+// Egress are the destinations outside the cluster services may reach.
+type Egress struct {
+	External map[string]ExternalDest `json:"external"`
+}
+
+// ExternalDest is one destination outside the cluster: address blocks
+// (less Except) and TCP ports.
+type ExternalDest struct {
+	CIDRs  []string `json:"cidrs"`
+	Except []string `json:"except"`
+	Ports  []int    `json:"ports"`
 }
 
 // KubePatch is a patch of one generated object: exactly one of Strategic

@@ -38,8 +38,12 @@ func TestNamespaceNotPruned(t *testing.T) {
 	}
 }
 
+// TestPullPolicyRule: the table of TestStatefulImageTags in
+// generator/policy, whose pinned images are pulled IfNotPresent.
 func TestPullPolicyRule(t *testing.T) {
 	for image, want := range map[string]corev1.PullPolicy{
+		"postgres:16.4-alpine":                           corev1.PullAlways,
+		"minio/minio:RELEASE.2024-01-29T03-56-32Z":       corev1.PullIfNotPresent,
 		"redis:7-alpine":                                 corev1.PullAlways,
 		"mysql:8.0":                                      corev1.PullAlways,
 		"postgres:16-alpine":                             corev1.PullAlways,

@@ -1,6 +1,8 @@
 package kubernetes
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -33,6 +35,7 @@ const extraConcern = "extra"
 // report it when they lack it too.
 func (b *builder) patchAndExtend() error {
 	k := b.env.Kubernetes
+	patchedConfig := map[string]bool{}
 	for _, i := range model.SortedKeys(k.Patches) {
 		p := k.Patches[i]
 		at := model.P("kubernetes", "patches", i)
@@ -73,8 +76,122 @@ func (b *builder) patchAndExtend() error {
 			return b.errorAt(model.P("kubernetes", "patches", i, how), "environment %s: the patch makes the pods of %s/%s break Pod Security level %q, which namespace %s enforces (kubernetes.podSecurity): %s; change the patch, or the level", b.env.Name, o.kind(), o.name(), b.env.Kubernetes.PodSecurity, b.env.Namespace, reasons)
 		}
 		b.objs[idx].obj = patched
+		if o.kind() == "ConfigMap" && o.apiVersion() == "v1" {
+			patchedConfig[o.name()] = true
+		}
 	}
+	b.rehashPatchedConfig(patchedConfig)
 	return b.extraObjects()
+}
+
+// rehashPatchedConfig folds the data of each patched ConfigMap into the
+// config hash of every pod template that reads it (a volume, envFrom or
+// an env key), so that a patch of a ConfigMap rolls its pods as a change
+// of the model does.
+func (b *builder) rehashPatchedConfig(names map[string]bool) {
+	if len(names) == 0 {
+		return
+	}
+	data := map[string][]byte{}
+	for _, o := range b.objs {
+		if o.kind() == "ConfigMap" && o.apiVersion() == "v1" && names[o.name()] {
+			// encoding/json sorts map keys: the same data, the same bytes.
+			d, _ := json.Marshal([]any{o.obj["data"], o.obj["binaryData"]})
+			data[o.name()] = d
+		}
+	}
+	for _, o := range b.objs {
+		tmpl := podTemplateOf(o.obj)
+		if tmpl == nil {
+			continue
+		}
+		spec, _ := tmpl["spec"].(map[string]any)
+		read := configMapsRead(spec)
+		h := sha256.New()
+		n := 0
+		for _, cm := range model.SortedKeys(read) {
+			if d, ok := data[cm]; ok {
+				n++
+				fmt.Fprintf(h, "patched %s %d\n%s", cm, len(d), d)
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		md, _ := tmpl["metadata"].(map[string]any)
+		if md == nil {
+			md = map[string]any{}
+			tmpl["metadata"] = md
+		}
+		ann, _ := md["annotations"].(map[string]any)
+		if ann == nil {
+			ann = map[string]any{}
+			md["annotations"] = ann
+		}
+		old, _ := ann[configHashAnnotation].(string)
+		fmt.Fprintf(h, "model %s", old)
+		ann[configHashAnnotation] = hex.EncodeToString(h.Sum(nil))
+	}
+}
+
+// podTemplateOf is the pod template of a workload object, nil for any
+// other.
+func podTemplateOf(obj map[string]any) map[string]any {
+	spec, _ := obj["spec"].(map[string]any)
+	switch obj["kind"] {
+	case "Deployment", "StatefulSet", "DaemonSet", "Job":
+	case "CronJob":
+		jt, _ := spec["jobTemplate"].(map[string]any)
+		spec, _ = jt["spec"].(map[string]any)
+	default:
+		return nil
+	}
+	t, _ := spec["template"].(map[string]any)
+	return t
+}
+
+// configMapsRead are the names of the ConfigMaps a pod spec reads: its
+// volumes (projected ones included), and its containers' envFrom and env
+// keys.
+func configMapsRead(spec map[string]any) map[string]bool {
+	out := map[string]bool{}
+	name := func(v any) {
+		m, _ := v.(map[string]any)
+		if n, ok := m["name"].(string); ok {
+			out[n] = true
+		}
+	}
+	list := func(v any) []map[string]any {
+		l, _ := v.([]any)
+		var ms []map[string]any
+		for _, x := range l {
+			if m, ok := x.(map[string]any); ok {
+				ms = append(ms, m)
+			}
+		}
+		return ms
+	}
+	for _, v := range list(spec["volumes"]) {
+		name(v["configMap"])
+		if p, ok := v["projected"].(map[string]any); ok {
+			for _, src := range list(p["sources"]) {
+				name(src["configMap"])
+			}
+		}
+	}
+	for _, key := range []string{"initContainers", "containers"} {
+		for _, c := range list(spec[key]) {
+			for _, e := range list(c["envFrom"]) {
+				name(e["configMapRef"])
+			}
+			for _, e := range list(c["env"]) {
+				if vf, ok := e["valueFrom"].(map[string]any); ok {
+					name(vf["configMapKeyRef"])
+				}
+			}
+		}
+	}
+	return out
 }
 
 // patchTarget returns the index in b.objs of the one object patch i names,
