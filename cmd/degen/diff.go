@@ -110,7 +110,7 @@ func runDiff(g *globals, req review.Request, format, color, parts string, stdout
 		what = "the model here and at " + req.Base
 	}
 	done := progress(stderr, "degen diff: building "+textesc.Line(what)+"…")
-	rep, err := review.Run(req)
+	res, err := review.Run(req)
 	done()
 	var ue *review.UsageError
 	if errors.As(err, &ue) {
@@ -119,6 +119,9 @@ func runDiff(g *globals, req review.Request, format, color, parts string, stdout
 	if err != nil {
 		return err
 	}
+	// The build's warnings say why a model change may show in no file.
+	printWarnings(stderr, res.Warnings)
+	rep := res.Report
 	switch format {
 	case "json":
 		err = diff.WriteJSON(stdout, rep)

@@ -133,10 +133,32 @@ type Report struct {
 	Added   int      `json:"added"`
 	Removed int      `json:"removed"`
 	Changed int      `json:"changed"`
+	// ModelOnly are the environments whose model changed while none of
+	// their generated files did, with the model's changes (filled by the
+	// caller, which has the models: see package review).
+	ModelOnly []ModelChanges `json:"modelOnly,omitempty"`
 	// Envs are the environments of the comparison (Options.Envs), in the
 	// order reports list them; Markdown merges a change that several of
 	// them share.
 	Envs []Env `json:"-"`
+}
+
+// Unchanged returns the environments of the comparison (Report.Envs) that
+// no added, removed or changed object belongs to.
+func (r *Report) Unchanged() []string {
+	touched := map[string]bool{}
+	for _, o := range r.Objects {
+		for _, e := range o.Envs {
+			touched[e] = true
+		}
+	}
+	var out []string
+	for _, e := range r.Envs {
+		if !touched[e.Name] {
+			out = append(out, e.Name)
+		}
+	}
+	return out
 }
 
 // Empty reports whether the two sides are the same.
