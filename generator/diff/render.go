@@ -143,7 +143,9 @@ func changeText(c Change, paint func(string, string) string) string {
 // leaves DEL, C1 and bidi controls raw).
 func WriteJSON(w io.Writer, r *Report) error {
 	if r.Objects == nil {
-		r = &Report{Objects: []Object{}, Added: r.Added, Removed: r.Removed, Changed: r.Changed}
+		c := *r
+		c.Objects = []Object{}
+		r = &c
 	}
 	data, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
@@ -328,13 +330,13 @@ func markdownEntry(b *strings.Builder, e entry) {
 		b.WriteString("  </details>\n\n")
 	}
 	for _, c := range e.Changes {
-		markdownChange(b, c)
+		markdownChange(b, "  ", c)
 	}
 }
 
-// markdownChange writes one changed field as an item of a list item.
-func markdownChange(b *strings.Builder, c Change) {
-	b.WriteString("  - ")
+// markdownChange writes one changed field as a list item at indent.
+func markdownChange(b *strings.Builder, indent string, c Change) {
+	b.WriteString(indent + "- ")
 	if c.Field != "" {
 		fmt.Fprintf(b, "<code>%s</code>: ", textesc.Markdown(c.Field))
 	}
@@ -356,9 +358,9 @@ func markdownChange(b *strings.Builder, c Change) {
 func markdownTail(r *Report) string {
 	var b strings.Builder
 	for _, m := range r.ModelOnly {
-		fmt.Fprintf(&b, "\nThe model of **%s** changed, but no generated file did (`degen vet` warns about a value without effect):\n\n- model\n", textesc.Markdown(m.Env))
+		fmt.Fprintf(&b, "\nThe model of **%s** changed, but no generated file did (`degen vet` warns about a value without effect):\n\n", textesc.Markdown(m.Env))
 		for _, c := range m.Changes {
-			markdownChange(&b, c)
+			markdownChange(&b, "", c)
 		}
 	}
 	return b.String()
