@@ -44,7 +44,7 @@ func mark(s Status) string {
 }
 
 // WriteText prints the report for a terminal or a log, grouped by target,
-// file and object, with the summary last. color adds ANSI colours. Every
+// file and object, then the summary, the rollout impact per environment and the environments whose model changed without effect. color adds ANSI colours. Every
 // text of the report is escaped (textesc): names and values by textesc.Line,
 // so no byte of them reaches the terminal raw.
 func WriteText(w io.Writer, r *Report, color bool) error {
@@ -77,6 +77,13 @@ func WriteText(w io.Writer, r *Report, color bool) error {
 		}
 	}
 	fmt.Fprintln(&b, r.Summary())
+	envs, by := impactByEnv(r)
+	for _, env := range envs {
+		fmt.Fprintf(&b, "%s:\n", paint(colBold, textesc.Line(impactHeading(env))))
+		for _, i := range by[env] {
+			fmt.Fprintf(&b, "  %-10s %s: %s\n", i.Kind, textesc.Line(i.Object), textesc.Line(i.Why))
+		}
+	}
 	for _, m := range r.ModelOnly {
 		fmt.Fprintf(&b, "%s: the model changed, but no generated file did (degen vet warns about a value without effect):\n", textesc.Line(m.Env))
 		for _, c := range m.Changes {
@@ -353,10 +360,24 @@ func markdownChange(b *strings.Builder, indent string, c Change) {
 	}
 }
 
-// markdownTail is what ends every Markdown report: the environments whose
-// model changed with no effect on their files.
+// markdownTail is what ends every Markdown report: the rollout impact per
+// environment, and the environments whose model changed with no effect on
+// their files.
 func markdownTail(r *Report) string {
 	var b strings.Builder
+	envs, by := impactByEnv(r)
+	if len(envs) > 0 {
+		b.WriteString("\n#### Rollout impact\n")
+	}
+	for _, env := range envs {
+		if env != "" {
+			fmt.Fprintf(&b, "\n**%s**\n", textesc.Markdown(env))
+		}
+		b.WriteString("\n| impact | object | what happens |\n|---|---|---|\n")
+		for _, i := range by[env] {
+			fmt.Fprintf(&b, "| %s | <code>%s</code> | %s |\n", i.Kind, textesc.Markdown(i.Object), textesc.Markdown(i.Why))
+		}
+	}
 	for _, m := range r.ModelOnly {
 		fmt.Fprintf(&b, "\nThe model of **%s** changed, but no generated file did (`degen vet` warns about a value without effect):\n\n", textesc.Markdown(m.Env))
 		for _, c := range m.Changes {

@@ -78,7 +78,7 @@ func Run(req Request) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w (out/ was edited by hand or is corrupt: restore it from git or run degen build)", err)
 	}
-	if envs := rep.Unchanged(); len(envs) > 0 {
+	if envs := withFiles(rep.Unchanged(), res.Owners); len(envs) > 0 {
 		if head := sinceHead(req, envs); head != nil {
 			modelOnly(rep, head, m, envs)
 		}
@@ -106,7 +106,7 @@ func base(req Request, opts generator.Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	modelOnly(rep, oldModel, m, rep.Unchanged())
+	modelOnly(rep, oldModel, m, withFiles(rep.Unchanged(), res.Owners))
 	return &Result{Report: rep, Warnings: res.Warnings}, nil
 }
 
@@ -181,4 +181,23 @@ func owners(maps ...map[string][]string) func(string) []string {
 		}
 		return nil
 	}
+}
+
+// withFiles are the environments of envs that generate files (owners maps
+// a file to its environments): of one that generates none, no file can
+// show a model change.
+func withFiles(envs []string, owners map[string][]string) []string {
+	has := map[string]bool{}
+	for _, os := range owners {
+		for _, e := range os {
+			has[e] = true
+		}
+	}
+	var out []string
+	for _, e := range envs {
+		if has[e] {
+			out = append(out, e)
+		}
+	}
+	return out
 }
