@@ -46,6 +46,16 @@ tokens, keys, passwords in URLs) and a Kubernetes Secret's values are shown
 as (redacted); references and other values are shown. Control and bidi
 characters are shown escaped (\r, \x1b, \u202e).
 
+Every report ends with the rollout impact per environment, derived from
+the objects: workloads that restart and why (image, config hash,
+environment), replicas and autoscalers, claims and StatefulSet claim
+templates (recreate), Ingress hosts and Service types, ExternalSecret keys
+that must exist in the store first, Terraform variables, Compose services
+recreated. When an environment's model changed but none of its files did,
+the report names the model fields (the old model is the one at --base, or
+at git HEAD when out/ is as committed there), and the build's warnings on
+stderr say why; the exit code still counts files.
+
 --format markdown (for a pull-request comment) opens with a table of the
 objects added, changed and removed per environment and target, and lists a
 change that several environments share once, naming them. --format json
@@ -110,7 +120,7 @@ func runDiff(g *globals, req review.Request, format, color, parts string, stdout
 		what = "the model here and at " + req.Base
 	}
 	done := progress(stderr, "degen diff: building "+textesc.Line(what)+"…")
-	rep, err := review.Run(req)
+	res, err := review.Run(req)
 	done()
 	var ue *review.UsageError
 	if errors.As(err, &ue) {
@@ -119,6 +129,9 @@ func runDiff(g *globals, req review.Request, format, color, parts string, stdout
 	if err != nil {
 		return err
 	}
+	// The build's warnings say why a model change may show in no file.
+	printWarnings(stderr, res.Warnings)
+	rep := res.Report
 	switch format {
 	case "json":
 		err = diff.WriteJSON(stdout, rep)

@@ -31,6 +31,10 @@ PATH may also be a field of a generated workload as degen diff prints it,
 KIND/NAME.FIELD: a field a patch of kubernetes.patches sets is mapped to
 the patch's line (the last patch that sets it); otherwise replicas, and a
 container's image and resources, are mapped to the service's model field.
+A field another object owns says so and explains the model field of the
+owner: an autoscaled Deployment's spec.replicas is its
+HorizontalPodAutoscaler's (services.NAME.autoscaling), not
+services.NAME.replicas.
 An unknown field is exit 2 naming the fields that exist and, for a typo, the nearest ones ("did you mean").
 
 --format json prints {"env", "path", "value", "sources", "decidedBy"}, with
@@ -65,9 +69,14 @@ value a JSON value ("2Gi", 3), not JSON text inside a string.`,
 			if err != nil {
 				return err
 			}
+			owner, owned := explain.OwnerOf(m.Envs[env], path)
 			if p, ok := explain.PatchPath(m.Envs[env], path); ok {
 				fmt.Fprintf(stdout, "%s is set by the patch %s\n", textesc.Line(path), textesc.Line(p))
 				path = p
+			} else if owned {
+				fmt.Fprintf(stdout, "%s is owned by the %s: it %s, so %s has no effect on Kubernetes; the model field %s configures it\n",
+					textesc.Line(path), owner.Object, owner.Does, textesc.Line(owner.Ignored), textesc.Line(owner.Path))
+				path = owner.Path
 			} else if p, ok := explain.ModelPath(path); ok {
 				fmt.Fprintf(stdout, "%s comes from the model field %s\n", textesc.Line(path), textesc.Line(p))
 				path = p

@@ -133,10 +133,35 @@ type Report struct {
 	Added   int      `json:"added"`
 	Removed int      `json:"removed"`
 	Changed int      `json:"changed"`
+	// Impact is what applying the new side does to what runs, object by
+	// object (see Impact); the renderers group it by environment.
+	Impact []Impact `json:"impact,omitempty"`
+	// ModelOnly are the environments whose model changed while none of
+	// their generated files did, with the model's changes (filled by the
+	// caller, which has the models: see package review).
+	ModelOnly []ModelChanges `json:"modelOnly,omitempty"`
 	// Envs are the environments of the comparison (Options.Envs), in the
 	// order reports list them; Markdown merges a change that several of
 	// them share.
 	Envs []Env `json:"-"`
+}
+
+// Unchanged returns the environments of the comparison (Report.Envs) that
+// no added, removed or changed object belongs to.
+func (r *Report) Unchanged() []string {
+	touched := map[string]bool{}
+	for _, o := range r.Objects {
+		for _, e := range o.Envs {
+			touched[e] = true
+		}
+	}
+	var out []string
+	for _, e := range r.Envs {
+		if !touched[e.Name] {
+			out = append(out, e.Name)
+		}
+	}
+	return out
 }
 
 // Empty reports whether the two sides are the same.
@@ -247,7 +272,7 @@ func Compare(old, new map[string][]byte, opts Options) (*Report, error) {
 		if file == "" {
 			file = op
 		}
-		objs := compareObjects(file, oldObjs, newObjs, opts)
+		objs, sides := compareObjects(file, oldObjs, newObjs, opts)
 		if opts.Owners != nil {
 			owned := file
 			if path.Base(file) == BuiltName {
@@ -257,8 +282,13 @@ func Compare(old, new map[string][]byte, opts Options) (*Report, error) {
 				objs[i].Envs = opts.Owners(owned)
 			}
 		}
-		rep.Objects = append(rep.Objects, applyIgnore(objs, opts.Ignore)...)
+		objs = applyIgnore(objs, opts.Ignore)
+		rep.Objects = append(rep.Objects, objs...)
+		for _, o := range objs {
+			rep.Impact = append(rep.Impact, impactsOf(o, sides[o.ID], opts)...)
+		}
 	}
+	sortImpact(rep.Impact)
 	slices.SortStableFunc(rep.Objects, func(a, b Object) int {
 		return cmp.Or(strings.Compare(a.Target, b.Target), strings.Compare(a.File, b.File), strings.Compare(a.ID, b.ID))
 	})
@@ -296,9 +326,14 @@ func byKey(files map[string][]byte, key func(string) string) (map[string]string,
 	return out, nil
 }
 
+// sides are the old and new values of an object (nil for a missing side).
+type sides struct{ old, new any }
+
 // compareObjects matches the objects of one file by ID (by key(ID) when key
-// is set); a matched object is shown with its new ID.
-func compareObjects(file string, old, new []object, opts Options) []Object {
+// is set); a matched object is shown with its new ID. It also returns the
+// two sides of each object it lists, by ID.
+func compareObjects(file string, old, new []object, opts Options) ([]Object, map[string]sides) {
+	values := map[string]sides{}
 	key := opts.IDKey
 	target := file
 	if i := strings.IndexByte(file, '/'); i >= 0 {
@@ -320,19 +355,22 @@ func compareObjects(file string, old, new []object, opts Options) []Object {
 		prev, ok := oldByID[key(o.id)]
 		if !ok {
 			out = append(out, Object{Target: target, File: file, ID: o.id, Status: Added, Content: o.content()})
+			values[o.id] = sides{new: o.value}
 			continue
 		}
 		changes := compareValues(prev.redactAll || o.redactAll, o.name, prev.value, o.value, opts.OldValueKey, opts.NewValueKey)
 		if len(changes) > 0 {
 			out = append(out, Object{Target: target, File: file, ID: o.id, Status: Changed, Changes: changes})
+			values[o.id] = sides{old: prev.value, new: o.value}
 		}
 	}
 	for _, o := range old {
 		if _, ok := newByID[key(o.id)]; !ok {
 			out = append(out, Object{Target: target, File: file, ID: o.id, Status: Removed, Content: o.content()})
+			values[o.id] = sides{old: o.value}
 		}
 	}
-	return out
+	return out, values
 }
 
 // sortedKeys are m's keys in order.

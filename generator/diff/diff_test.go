@@ -459,6 +459,10 @@ func TestText(t *testing.T) {
     + variable c
         x: 1
 1 added, 1 removed, 1 changed objects
+rollout impact:
+  variable   variable a: 1 → 3
+  variable   variable b: removed: the variable's default applies
+  variable   variable c: added
 `
 	if b.String() != want {
 		t.Errorf("text:\n%s\nwant:\n%s", b.String(), want)
@@ -493,7 +497,8 @@ func TestMarkdown(t *testing.T) {
 		"<details><summary><b>env</b>: 0 added, 0 removed, 1 changed</summary>\n\n\n`env/.env`\n\n" +
 		"- **changed** <code>variable X</code>\n  - <code>\"&lt;b&gt;\"</code> → <code>\"&lt;i&gt;\"</code>\n\n</details>\n\n" +
 		"<details><summary><b>terraform</b>: 0 added, 0 removed, 1 changed</summary>\n\n\n`terraform/prod.tfvars`\n\n" +
-		"- **changed** <code>variable a</code>\n  - <code>1</code> → <code>2</code>\n\n</details>\n\n"
+		"- **changed** <code>variable a</code>\n  - <code>1</code> → <code>2</code>\n\n</details>\n\n" +
+		"\n#### Rollout impact\n\n| impact | object | what happens |\n|---|---|---|\n| variable | <code>variable a</code> | 1 → 2 |\n"
 	if md != want {
 		t.Errorf("markdown:\n%s\nwant:\n%s", md, want)
 	}

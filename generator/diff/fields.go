@@ -83,15 +83,18 @@ func keyOr(f func(string) string) func(string) string {
 }
 
 // same reports whether old and new are equal once every string of each,
-// however deep, is mapped to its side's key.
+// however deep, is mapped to its side's key (or is equal as it is).
 func (w *walker) same(old, new any) bool {
 	if w.oldKey == nil && w.newKey == nil {
 		return reflect.DeepEqual(old, new)
 	}
 	switch o := old.(type) {
 	case string:
+		// A string equal on both sides is the same even where the keys
+		// differ: "letsencrypt-prod" in staging and in prod is no change,
+		// though prod's key of it is "letsencrypt-{env}".
 		n, ok := new.(string)
-		return ok && keyOr(w.oldKey)(o) == keyOr(w.newKey)(n)
+		return ok && (o == n || keyOr(w.oldKey)(o) == keyOr(w.newKey)(n))
 	case map[string]any:
 		n, ok := new.(map[string]any)
 		if !ok || len(n) != len(o) {

@@ -59,6 +59,28 @@ func TestEnvValueKey(t *testing.T) {
 	}
 }
 
+// TestEnvValueKeyEqualValue: a value both environments hold as it is
+// ("letsencrypt-prod" in staging and in prod) is no change, although only
+// prod's key of it has a placeholder; a value that differs still is.
+func TestEnvValueKeyEqualValue(t *testing.T) {
+	doc := func(issuer, class string) map[string][]byte {
+		return map[string][]byte{"kubernetes/i.yaml": []byte("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n  annotations:\n    cert-manager.io/cluster-issuer: " + issuer + "\nspec:\n  ingressClassName: " + class + "\n")}
+	}
+	rep, err := Compare(doc("letsencrypt-prod", "nginx"), doc("letsencrypt-prod", "traefik"), Options{OldValueKey: Env{Name: "staging"}.ValueKey(), NewValueKey: Env{Name: "prod"}.ValueKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range rep.Objects {
+		for _, c := range o.Changes {
+			got = append(got, c.Field+": "+c.Old+" → "+c.New)
+		}
+	}
+	if want := `spec.ingressClassName: "nginx" → "traefik"`; strings.Join(got, "\n") != want {
+		t.Fatalf("changes:\n%s\nwant:\n%s", strings.Join(got, "\n"), want)
+	}
+}
+
 // TestKustomizeView: overlays are compared as kustomize builds them, so a
 // base change shows on the built object of each overlay.
 func TestKustomizeView(t *testing.T) {

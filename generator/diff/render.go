@@ -44,7 +44,7 @@ func mark(s Status) string {
 }
 
 // WriteText prints the report for a terminal or a log, grouped by target,
-// file and object, with the summary last. color adds ANSI colours. Every
+// file and object, then the summary, the rollout impact per environment and the environments whose model changed without effect. color adds ANSI colours. Every
 // text of the report is escaped (textesc): names and values by textesc.Line,
 // so no byte of them reaches the terminal raw.
 func WriteText(w io.Writer, r *Report, color bool) error {
@@ -73,19 +73,38 @@ func WriteText(w io.Writer, r *Report, color bool) error {
 			}
 		}
 		for _, c := range o.Changes {
-			if c.Diff != "" {
-				fmt.Fprintf(&b, "        %s:\n", textesc.Line(cmp.Or(c.Field, "(value)")))
-				for _, l := range splitLines(c.Diff) {
-					fmt.Fprintf(&b, "          %s\n", paintDiffLine(textesc.Line(l), paint))
-				}
-				continue
-			}
-			fmt.Fprintf(&b, "        %s%s\n", textesc.Line(fieldPrefix(c.Field)), changeText(c, paint))
+			writeChange(&b, "        ", c, paint)
 		}
 	}
 	fmt.Fprintln(&b, r.Summary())
+	envs, by := impactByEnv(r)
+	for _, env := range envs {
+		fmt.Fprintf(&b, "%s:\n", paint(colBold, textesc.Line(impactHeading(env))))
+		for _, i := range by[env] {
+			fmt.Fprintf(&b, "  %-10s %s: %s\n", i.Kind, textesc.Line(i.Object), textesc.Line(i.Why))
+		}
+	}
+	for _, m := range r.ModelOnly {
+		fmt.Fprintf(&b, "%s: the model changed, but no generated file did (degen vet warns about a value without effect):\n", textesc.Line(m.Env))
+		for _, c := range m.Changes {
+			writeChange(&b, "    ", c, paint)
+		}
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeChange prints one changed field at indent: old → new, or the
+// unified diff of a value that spans lines.
+func writeChange(b *strings.Builder, indent string, c Change, paint func(string, string) string) {
+	if c.Diff != "" {
+		fmt.Fprintf(b, "%s%s:\n", indent, textesc.Line(cmp.Or(c.Field, "(value)")))
+		for _, l := range splitLines(c.Diff) {
+			fmt.Fprintf(b, "%s  %s\n", indent, paintDiffLine(textesc.Line(l), paint))
+		}
+		return
+	}
+	fmt.Fprintf(b, "%s%s%s\n", indent, textesc.Line(fieldPrefix(c.Field)), changeText(c, paint))
 }
 
 // contentYAML renders an added or removed object's content as YAML.
@@ -131,7 +150,9 @@ func changeText(c Change, paint func(string, string) string) string {
 // leaves DEL, C1 and bidi controls raw).
 func WriteJSON(w io.Writer, r *Report) error {
 	if r.Objects == nil {
-		r = &Report{Objects: []Object{}, Added: r.Added, Removed: r.Removed, Changed: r.Changed}
+		c := *r
+		c.Objects = []Object{}
+		r = &c
 	}
 	data, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
@@ -152,7 +173,7 @@ func WriteJSON(w io.Writer, r *Report) error {
 // shown.
 func Markdown(r *Report, limit int) string {
 	if r.Empty() {
-		return "### degen diff\n\n**No changes** to generated files.\n"
+		return "### degen diff\n\n**No changes** to generated files.\n" + markdownTail(r)
 	}
 	return markdownParts(r, limit, 1)[0]
 }
@@ -316,22 +337,54 @@ func markdownEntry(b *strings.Builder, e entry) {
 		b.WriteString("  </details>\n\n")
 	}
 	for _, c := range e.Changes {
-		b.WriteString("  - ")
-		if c.Field != "" {
-			fmt.Fprintf(b, "<code>%s</code>: ", textesc.Markdown(c.Field))
+		markdownChange(b, "  ", c)
+	}
+}
+
+// markdownChange writes one changed field as a list item at indent.
+func markdownChange(b *strings.Builder, indent string, c Change) {
+	b.WriteString(indent + "- ")
+	if c.Field != "" {
+		fmt.Fprintf(b, "<code>%s</code>: ", textesc.Markdown(c.Field))
+	}
+	switch {
+	case c.Diff != "":
+		b.WriteString("\n\n")
+		fenced(b, "diff", c.Diff)
+	case c.OldMissing:
+		fmt.Fprintf(b, "added %s\n", code(c.New))
+	case c.NewMissing:
+		fmt.Fprintf(b, "removed %s\n", code(c.Old))
+	default:
+		fmt.Fprintf(b, "%s → %s\n", code(c.Old), code(c.New))
+	}
+}
+
+// markdownTail is what ends every Markdown report: the rollout impact per
+// environment, and the environments whose model changed with no effect on
+// their files.
+func markdownTail(r *Report) string {
+	var b strings.Builder
+	envs, by := impactByEnv(r)
+	if len(envs) > 0 {
+		b.WriteString("\n#### Rollout impact\n")
+	}
+	for _, env := range envs {
+		if env != "" {
+			fmt.Fprintf(&b, "\n**%s**\n", textesc.Markdown(env))
 		}
-		switch {
-		case c.Diff != "":
-			b.WriteString("\n\n")
-			fenced(b, "diff", c.Diff)
-		case c.OldMissing:
-			fmt.Fprintf(b, "added %s\n", code(c.New))
-		case c.NewMissing:
-			fmt.Fprintf(b, "removed %s\n", code(c.Old))
-		default:
-			fmt.Fprintf(b, "%s → %s\n", code(c.Old), code(c.New))
+		b.WriteString("\n| impact | object | what happens |\n|---|---|---|\n")
+		for _, i := range by[env] {
+			fmt.Fprintf(&b, "| %s | <code>%s</code> | %s |\n", i.Kind, textesc.Markdown(i.Object), textesc.Markdown(i.Why))
 		}
 	}
+	for _, m := range r.ModelOnly {
+		fmt.Fprintf(&b, "\nThe model of **%s** changed, but no generated file did (`degen vet` warns about a value without effect):\n\n", textesc.Markdown(m.Env))
+		for _, c := range m.Changes {
+			markdownChange(&b, "", c)
+		}
+	}
+	return b.String()
 }
 
 // fenced writes text as a fenced code block indented into a list item, at
@@ -433,6 +486,9 @@ func markdownParts(r *Report, limit, maxParts int) []string {
 			b.WriteString("### degen diff (part %d of %d)\n\n")
 		}
 	}
+	// The tail ends the last part: room for it is kept in every part.
+	tail := capLines(markdownTail(r), limit/4)
+	limit -= len(tail)
 	newPart()
 	fmt.Fprintf(b, "**%s** in %s.\n\n", r.Summary(), textesc.Markdown(strings.Join(r.Targets(), ", ")))
 	writeSummaryTable(b, r)
@@ -445,7 +501,7 @@ func markdownParts(r *Report, limit, maxParts int) []string {
 		head := fmt.Sprintf("<details><summary><b>%s</b>: %s</summary>\n\n", textesc.Markdown(t), counts[t])
 		if !fits(b, head+closing, limit) {
 			if len(parts) == maxParts {
-				return numbered(parts, truncated(b, len(r.Objects)-shown, false))
+				return numbered(parts, truncated(b, len(r.Objects)-shown, false), tail)
 			}
 			newPart()
 		}
@@ -463,7 +519,7 @@ func markdownParts(r *Report, limit, maxParts int) []string {
 			}
 			if !fits(b, chunk()+closing, limit) {
 				if len(parts) == maxParts {
-					return numbered(parts, truncated(b, len(r.Objects)-shown, true))
+					return numbered(parts, truncated(b, len(r.Objects)-shown, true), tail)
 				}
 				b.WriteString(closing)
 				newPart()
@@ -481,17 +537,38 @@ func markdownParts(r *Report, limit, maxParts int) []string {
 		}
 		b.WriteString(closing + "\n")
 	}
-	return numbered(parts, "")
+	return numbered(parts, "", tail)
 }
 
-func numbered(parts []*strings.Builder, last string) []string {
+// numbered numbers the parts' headings; last, when set, replaces the last
+// part's text, and tail ends it.
+func numbered(parts []*strings.Builder, last, tail string) []string {
 	out := make([]string, len(parts))
 	for i, p := range parts {
 		s := p.String()
-		if i == len(parts)-1 && last != "" {
-			s = last
+		if i == len(parts)-1 {
+			s = cmp.Or(last, s) + tail
 		}
 		out[i] = strings.Replace(s, "%d of %d", fmt.Sprintf("%d of %d", i+1, len(parts)), 1)
 	}
 	return out
+}
+
+// capLines cuts s at a line boundary to at most limit bytes, saying how
+// many lines are left out.
+func capLines(s string, limit int) string {
+	if len(s) <= limit {
+		return s
+	}
+	lines := strings.SplitAfter(s, "\n")
+	var b strings.Builder
+	for i, l := range lines {
+		note := fmt.Sprintf("\n(%d more lines: run degen diff locally for all of them)\n", len(lines)-i)
+		if b.Len()+len(l)+len(note) > limit {
+			b.WriteString(note)
+			break
+		}
+		b.WriteString(l)
+	}
+	return b.String()
 }

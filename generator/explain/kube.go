@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -33,6 +34,43 @@ func ModelPath(field string) (path string, ok bool) {
 		return `services."` + service + `".` + strings.TrimPrefix(c[2], "."), true
 	}
 	return "", false
+}
+
+// Owner is what decides a field of a generated object when another object
+// does, not the model field the object is generated from.
+type Owner struct {
+	// Object names the owner, e.g. "HorizontalPodAutoscaler".
+	Object string
+	// Does says what the owner does with the field.
+	Does string
+	// Path is the model field that configures the owner.
+	Path string
+	// Ignored is the model field that the owner makes ineffective, with
+	// its value, e.g. services."web".replicas (5).
+	Ignored string
+}
+
+// OwnerOf returns the owner of a field of a generated Kubernetes workload
+// (KIND/NAME.FIELD) in env when another object owns it: the replicas of an
+// autoscaled Deployment are its HorizontalPodAutoscaler's
+// (model.Service.ReplicasOwnedByAutoscaler), and the Deployment leaves
+// them out.
+func OwnerOf(env *model.Environment, field string) (Owner, bool) {
+	m := kubeField.FindStringSubmatch(field)
+	if m == nil || env == nil || m[1] != "Deployment" || m[3] != "spec.replicas" {
+		return Owner{}, false
+	}
+	s := env.Services[m[2]]
+	if s == nil || !s.ReplicasOwnedByAutoscaler() {
+		return Owner{}, false
+	}
+	a := s.Autoscaling
+	return Owner{
+		Object:  "HorizontalPodAutoscaler",
+		Does:    fmt.Sprintf("scales it between %d and %d replicas; the Deployment leaves spec.replicas out", a.MinReplicas, a.MaxReplicas),
+		Path:    model.P("services", s.Name, "autoscaling"),
+		Ignored: fmt.Sprintf("%s (%d)", model.P("services", s.Name, "replicas"), s.Replicas),
+	}, true
 }
 
 // objectField matches a field of any generated object as degen diff

@@ -777,6 +777,14 @@ func (s *Service) PerPod() bool {
 	return s.Kind == "daemonset" || s.Replicas > 1 || s.Autoscaling != nil
 }
 
+// ReplicasOwnedByAutoscaler reports whether the service's replica count is
+// its HorizontalPodAutoscaler's on Kubernetes: an autoscaled Deployment
+// leaves spec.replicas out, or every sync of Argo CD or Flux would undo the
+// autoscaler's choice, so the model's replicas has no effect there.
+func (s *Service) ReplicasOwnedByAutoscaler() bool {
+	return s.Kind == "deployment" && s.Autoscaling != nil
+}
+
 // PodsService is the name of the headless Kubernetes Service whose DNS name
 // resolves to every pod of the service: the StatefulSet's own governing
 // Service (an ordinal service's is HeadlessService), or "<hostname>-pods",

@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/degen-dev/degen/generator"
+	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/writer"
 )
 
@@ -87,25 +88,42 @@ func (e *RefError) Error() string {
 // repository holding opts.Dir. The revision's tree is extracted with git
 // archive into a temporary directory, which is removed afterwards; the work
 // tree and the index are never touched.
-func BuildAt(ref string, opts generator.Options) (*generator.Result, error) {
-	dir, err := filepath.Abs(opts.Dir)
+func BuildAt(ref string, opts generator.Options) (*model.Model, *generator.Result, error) {
+	var m *model.Model
+	var res *generator.Result
+	err := atRevision(ref, opts.Dir, func(dir string) error {
+		opts.Dir = dir
+		var err error
+		if m, res, err = generator.Build(opts); err != nil {
+			return fmt.Errorf("building the model at %s: %w", ref, err)
+		}
+		return nil
+	})
+	return m, res, err
+}
+
+// atRevision extracts the model's directory dir as it is at the git
+// revision ref into a temporary directory, calls f with it, and removes
+// it.
+func atRevision(ref, dir string, f func(dir string) error) error {
+	dir, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if real, err := filepath.EvalSymlinks(dir); err == nil {
 		dir = real // git reports the top level with symlinks resolved
 	}
 	commit, err := resolve(dir, ref)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	top, err := git(dir, "rev-parse", "--show-toplevel")
 	if err != nil {
-		return nil, &RefError{Ref: ref, Detail: err.Error()}
+		return &RefError{Ref: ref, Detail: err.Error()}
 	}
 	prefix, err := filepath.Rel(strings.TrimSpace(top), dir)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	// commit:path names the model's directory in that commit, so the
 	// archive holds just the model, at its root.
@@ -115,22 +133,17 @@ func BuildAt(ref string, opts generator.Options) (*generator.Result, error) {
 	}
 	archive, err := git(strings.TrimSpace(top), "archive", "--format=tar", tree)
 	if err != nil {
-		return nil, &RefError{Ref: ref, Detail: err.Error()}
+		return &RefError{Ref: ref, Detail: err.Error()}
 	}
 	tmp, err := os.MkdirTemp("", "degen-base-")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer os.RemoveAll(tmp)
 	if err := untar(tmp, []byte(archive)); err != nil {
-		return nil, fmt.Errorf("extracting %s: %w", ref, err)
+		return fmt.Errorf("extracting %s: %w", ref, err)
 	}
-	opts.Dir = tmp
-	_, res, err := generator.Build(opts)
-	if err != nil {
-		return nil, fmt.Errorf("building the model at %s: %w", ref, err)
-	}
-	return res, nil
+	return f(tmp)
 }
 
 // resolve returns the commit ref names in the repository holding dir.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -73,7 +74,7 @@ func edit(t *testing.T, dir, file, old, new string) {
 func TestBaseNamesTheChangedField(t *testing.T) {
 	dir := repo(t)
 	edit(t, dir, "envs/prod.cue", `limits: {memory: "8Gi", cpu: "4"}`, `limits: {memory: "6Gi", cpu: "4"}`)
-	rep, err := Run(Request{Dir: dir, Base: "main", Targets: []target.Target{kubernetes.Target{}}})
+	rep, err := report(Run(Request{Dir: dir, Base: "main", Targets: []target.Target{kubernetes.Target{}}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +104,7 @@ func TestBaseFromSubdirectory(t *testing.T) {
 	gitRun(t, top, "init", "-q", "-b", "main")
 	gitRun(t, top, "add", ".")
 	gitRun(t, top, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "model")
-	rep, err := Run(Request{Dir: filepath.Join(top, "model"), Base: "HEAD", Targets: []target.Target{kubernetes.Target{}}})
+	rep, err := report(Run(Request{Dir: filepath.Join(top, "model"), Base: "HEAD", Targets: []target.Target{kubernetes.Target{}}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +123,7 @@ func TestBadRef(t *testing.T) {
 }
 
 func TestAgainst(t *testing.T) {
-	rep, err := Run(Request{Dir: "../..", Envs: []string{"prod"}, Against: "staging", Targets: []target.Target{kubernetes.Target{}}})
+	rep, err := report(Run(Request{Dir: "../..", Envs: []string{"prod"}, Against: "staging", Targets: []target.Target{kubernetes.Target{}}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +150,7 @@ func TestAgainst(t *testing.T) {
 			t.Errorf("namespace listed as a change: %+v", c)
 		}
 	}
-	same, err := Run(Request{Dir: "../..", Envs: []string{"prod"}, Against: "prod", Targets: []target.Target{kubernetes.Target{}}})
+	same, err := report(Run(Request{Dir: "../..", Envs: []string{"prod"}, Against: "prod", Targets: []target.Target{kubernetes.Target{}}}))
 	if err != nil || !same.Empty() {
 		t.Errorf("prod against prod: %+v, %v", same, err)
 	}
@@ -201,7 +202,7 @@ func TestUntarRefusesEscapes(t *testing.T) {
 // line that differs only by the namespace, and still lists what promotion
 // removes (trade-generator is off in prod).
 func TestAgainstDropsEnvironmentNames(t *testing.T) {
-	rep, err := Run(Request{Dir: "../..", Envs: []string{"prod"}, Against: "staging", Targets: targets.All()})
+	rep, err := report(Run(Request{Dir: "../..", Envs: []string{"prod"}, Against: "staging", Targets: targets.All()}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +239,7 @@ func TestAgainstDropsEnvironmentNames(t *testing.T) {
 func TestMarkdownImageBumpOnce(t *testing.T) {
 	dir := repo(t)
 	edit(t, dir, "envs/stack.cue", `grafana:        "grafana/grafana:10.2.3"`, `grafana:        "grafana/grafana:10.2.4"`)
-	rep, err := Run(Request{Dir: dir, Base: "main", Targets: []target.Target{kubernetes.Target{}}})
+	rep, err := report(Run(Request{Dir: dir, Base: "main", Targets: []target.Target{kubernetes.Target{}}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +247,8 @@ func TestMarkdownImageBumpOnce(t *testing.T) {
 		t.Fatalf("want the grafana Deployment of dev, prod and staging changed, got %+v", rep.Objects)
 	}
 	md := diff.Markdown(rep, diff.MarkdownLimit)
-	if n := strings.Count(md, "10.2.4"); n != 1 {
+	changes, _, _ := strings.Cut(md, "#### Rollout impact")
+	if n := strings.Count(changes, "10.2.4"); n != 1 {
 		t.Errorf("the bump is listed %d times:\n%s", n, md)
 	}
 	if !strings.Contains(md, "<code>apps/v1 Deployment {namespace}/grafana</code> in dev, prod, staging\n") {
@@ -256,5 +258,39 @@ func TestMarkdownImageBumpOnce(t *testing.T) {
 		if !strings.Contains(md, "| "+env+" | kubernetes | 0 | 1 | 0 |") {
 			t.Errorf("summary table lacks %s:\n%s", env, md)
 		}
+	}
+}
+
+// report is the report of a Run.
+func report(res *Result, err error) (*diff.Report, error) {
+	if err != nil {
+		return nil, err
+	}
+	return res.Report, nil
+}
+
+// TestBaseModelOnly: replicas of an autoscaled Deployment change no file,
+// and the report says the model changed, with the field, while the build's
+// warnings say why.
+func TestBaseModelOnly(t *testing.T) {
+	dir := repo(t)
+	edit(t, dir, "envs/prod.cue", "replicas: 3\n\t\t\tresources: {\n\t\t\t\trequests: {memory: \"512Mi\"", "replicas: 5\n\t\t\tresources: {\n\t\t\t\trequests: {memory: \"512Mi\"")
+	res, err := Run(Request{Dir: dir, Envs: []string{"prod"}, Base: "main", Targets: []target.Target{kubernetes.Target{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Report.Empty() {
+		t.Fatalf("objects changed: %+v", res.Report.Objects)
+	}
+	want := []diff.ModelChanges{{Env: "prod", Changes: []diff.Change{{Field: "services.graphql-api.replicas", Old: "3", New: "5"}}}}
+	if d := cmp.Diff(want, res.Report.ModelOnly); d != "" {
+		t.Errorf("model changes (-want +got):\n%s", d)
+	}
+	var codes []string
+	for _, w := range res.Warnings {
+		codes = append(codes, w.ID())
+	}
+	if !slices.Contains(codes, "kubernetes/replicas-no-effect/graphql-api") {
+		t.Errorf("warnings = %v, want kubernetes/replicas-no-effect/graphql-api", codes)
 	}
 }

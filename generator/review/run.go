@@ -41,8 +41,20 @@ type UsageError struct{ Msg string }
 
 func (e *UsageError) Error() string { return e.Msg }
 
-// Run builds both sides of req and compares them.
-func Run(req Request) (*diff.Report, error) {
+// Result is a comparison and what the build of its new side warned about.
+type Result struct {
+	Report *diff.Report
+	// Warnings are the warnings of the new side's build (target.Warning),
+	// which say why a model change may have no effect on the files.
+	Warnings []target.Warning
+}
+
+// Run builds both sides of req and compares them. When an environment's
+// model changed and none of its files did, the report says so
+// (diff.Report.ModelOnly): with Base from the model at that revision,
+// against out/ from the model at HEAD when out/ is as committed there and
+// the model is not (see sinceHead).
+func Run(req Request) (*Result, error) {
 	opts := generator.Options{Dir: req.Dir, Envs: req.Envs, Targets: req.Targets, Place: req.Place}
 	switch {
 	case req.Against != "" && req.Base != "":
@@ -66,12 +78,17 @@ func Run(req Request) (*diff.Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w (out/ was edited by hand or is corrupt: restore it from git or run degen build)", err)
 	}
-	return rep, nil
+	if envs := withFiles(rep.Unchanged(), res.Owners); len(envs) > 0 {
+		if head := sinceHead(req, envs); head != nil {
+			modelOnly(rep, head, m, envs)
+		}
+	}
+	return &Result{Report: rep, Warnings: res.Warnings}, nil
 }
 
 // base compares the output of the model at req.Base (old) with a build of
 // the work tree (new).
-func base(req Request, opts generator.Options) (*diff.Report, error) {
+func base(req Request, opts generator.Options) (*Result, error) {
 	// A wrong revision is found before the slower builds.
 	if _, err := resolve(req.Dir, req.Base); err != nil {
 		return nil, err
@@ -80,17 +97,22 @@ func base(req Request, opts generator.Options) (*diff.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	old, err := BuildAt(req.Base, opts)
+	oldModel, old, err := BuildAt(req.Base, opts)
 	if err != nil {
 		return nil, err
 	}
-	return diff.Compare(old.Files, res.Files, diff.Options{OldName: req.Base, NewName: "the work tree", Raw: req.Raw, Ignore: req.Ignore,
+	rep, err := diff.Compare(old.Files, res.Files, diff.Options{OldName: req.Base, NewName: "the work tree", Raw: req.Raw, Ignore: req.Ignore,
 		Owners: owners(res.Owners, old.Owners), Envs: envsOf(m, res.Envs)})
+	if err != nil {
+		return nil, err
+	}
+	modelOnly(rep, oldModel, m, withFiles(rep.Unchanged(), res.Owners))
+	return &Result{Report: rep, Warnings: res.Warnings}, nil
 }
 
 // against compares the files of req.Against (old) with those of the one
 // environment of req.Envs (new).
-func against(req Request, opts generator.Options) (*diff.Report, error) {
+func against(req Request, opts generator.Options) (*Result, error) {
 	if len(req.Envs) != 1 {
 		return nil, &UsageError{"--against compares two environments: name exactly one with --env, e.g. --env prod --against staging"}
 	}
@@ -106,7 +128,7 @@ func against(req Request, opts generator.Options) (*diff.Report, error) {
 	// The names and namespaces come from the model, so a promotion between
 	// any two environments drops what differs only by them.
 	newEnv, oldEnv := envsOf(m, []string{env})[0], envsOf(m, []string{req.Against})[0]
-	return diff.Compare(EnvFiles(res, req.Against), EnvFiles(res, env), diff.Options{
+	rep, err := diff.Compare(EnvFiles(res, req.Against), EnvFiles(res, env), diff.Options{
 		Raw:             req.Raw,
 		Ignore:          req.Ignore,
 		OldName:         fmt.Sprintf("environment %s", req.Against),
@@ -119,6 +141,21 @@ func against(req Request, opts generator.Options) (*diff.Report, error) {
 		Owners:          func(string) []string { return []string{env} },
 		Envs:            []diff.Env{newEnv},
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Report: rep, Warnings: envWarnings(res.Warnings, env)}, nil
+}
+
+// envWarnings are the warnings of env among ws.
+func envWarnings(ws []target.Warning, env string) []target.Warning {
+	var out []target.Warning
+	for _, w := range ws {
+		if w.Env == env {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // envsOf names the environments names of m with their namespaces.
@@ -144,4 +181,23 @@ func owners(maps ...map[string][]string) func(string) []string {
 		}
 		return nil
 	}
+}
+
+// withFiles are the environments of envs that generate files (owners maps
+// a file to its environments): of one that generates none, no file can
+// show a model change.
+func withFiles(envs []string, owners map[string][]string) []string {
+	has := map[string]bool{}
+	for _, os := range owners {
+		for _, e := range os {
+			has[e] = true
+		}
+	}
+	var out []string
+	for _, e := range envs {
+		if has[e] {
+			out = append(out, e)
+		}
+	}
+	return out
 }

@@ -195,7 +195,7 @@ func (b *builder) service(s *model.Service) error {
 		}
 		// The HPA owns the count: a replicas outside its range (or other
 		// than its floor) changes nothing a reviewer would expect.
-		if s.Kind == "deployment" && s.Replicas != a.MinReplicas {
+		if s.ReplicasOwnedByAutoscaler() && s.Replicas != a.MinReplicas {
 			b.warn(s.Name, "replicas-no-effect", fmt.Sprintf("replicas %d has no effect on Kubernetes: the HorizontalPodAutoscaler scales it between %d and %d; change autoscaling.minReplicas (or maxReplicas) instead", s.Replicas, a.MinReplicas, a.MaxReplicas))
 		}
 	}

@@ -77,10 +77,9 @@ func (b *builder) workload(s *model.Service) (any, error) {
 		m.Annotations = map[string]string{syncWaveAnnotation: strconv.Itoa(w)}
 	}
 	replicas := int32(s.Replicas)
-	// An autoscaled Deployment leaves replicas to its HPA, or every sync
-	// of Argo CD or Flux would undo the autoscaler's choice.
+	// An autoscaled Deployment leaves replicas to its HPA.
 	var deployReplicas *int32
-	if s.Autoscaling == nil {
+	if !s.ReplicasOwnedByAutoscaler() {
 		deployReplicas = &replicas
 	}
 	switch s.Kind {
