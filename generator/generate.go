@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/degen-dev/degen/generator/diag"
+	"github.com/degen-dev/degen/generator/load"
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/policy"
 	"github.com/degen-dev/degen/generator/target"
@@ -32,6 +34,22 @@ type Result struct {
 	// FromCache are the environments whose output came from the cache
 	// (Options.Cache) instead of an evaluation, sorted.
 	FromCache []string
+}
+
+// Diagnostics are the result's warnings, the targets', the model's and
+// the policies' (those not acknowledged), as diagnostics with their
+// positions.
+func (r *Result) Diagnostics() []diag.Diagnostic {
+	var ds []diag.Diagnostic
+	for _, w := range r.Warnings {
+		ds = append(ds, w.Diagnostic())
+	}
+	if r.Policy != nil {
+		for _, v := range r.Policy.Warnings() {
+			ds = append(ds, v.Diagnostic())
+		}
+	}
+	return ds
 }
 
 // Paths returns the generated paths, sorted.
@@ -64,8 +82,19 @@ func GenerateAt(m *model.Model, envs []string, targets []target.Target, place ta
 	if err != nil {
 		return nil, err
 	}
+	place(m, res.Warnings)
 	res.Warnings = Acknowledged(m, res.Warnings)
 	return res, nil
+}
+
+// place fills the position of each warning of ws that has a path, once
+// the targets are done (load.Place).
+func place(m *model.Model, ws []target.Warning) {
+	for i, w := range ws {
+		if w.Pos.IsZero() && w.Path != "" {
+			ws[i].Pos = load.Place(m, w.Env, w.Path)
+		}
+	}
 }
 
 // envOutput is what the targets made of one environment.
@@ -203,7 +232,7 @@ func stale(m *model.Model, used map[string]map[string]bool, judged func(*model.E
 		for _, id := range model.SortedKeys(env.Acknowledge) {
 			t, _, _ := strings.Cut(id, "/")
 			if !used[name][id] && judged(env, t) {
-				out = append(out, target.Warning{Env: name, Target: ModelTarget, Subject: "", Code: "stale-acknowledgement",
+				out = append(out, target.Warning{Env: name, Target: ModelTarget, Subject: "", Code: "stale-acknowledgement", Path: model.P("acknowledge", id),
 					Message: fmt.Sprintf("acknowledge %q matches no warning of this environment: remove it (what it accepted is gone)", id)})
 			}
 		}
@@ -224,7 +253,7 @@ const policyTarget = "policy"
 func notes(env *model.Environment) []target.Warning {
 	var ws []target.Warning
 	for _, n := range env.Notes {
-		ws = append(ws, target.Warning{Env: env.Name, Target: ModelTarget, Subject: n.Subject, Code: n.Code, Message: n.Message})
+		ws = append(ws, target.Warning{Env: env.Name, Target: ModelTarget, Subject: n.Subject, Code: n.Code, Path: n.Path, Message: n.Message})
 	}
 	return ws
 }

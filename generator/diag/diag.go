@@ -60,6 +60,32 @@ func (p Pos) String() string {
 	return s
 }
 
+// ParsePos reads a position as String writes it (file, file:line or
+// file:line:col); the empty string is the zero Pos.
+func ParsePos(s string) Pos {
+	p := Pos{File: s}
+	var nums []int
+	for range 2 {
+		i := strings.LastIndexByte(p.File, ':')
+		if i < 0 {
+			break
+		}
+		n, err := strconv.Atoi(p.File[i+1:])
+		if err != nil || n < 1 {
+			break
+		}
+		nums = append([]int{n}, nums...)
+		p.File = p.File[:i]
+	}
+	if len(nums) > 0 {
+		p.Line = nums[0]
+	}
+	if len(nums) > 1 {
+		p.Col = nums[1]
+	}
+	return p
+}
+
 // Compare orders positions by file, line and column.
 func (p Pos) Compare(q Pos) int {
 	return cmp.Or(strings.Compare(p.File, q.File), cmp.Compare(p.Line, q.Line), cmp.Compare(p.Col, q.Col))
@@ -127,6 +153,8 @@ func (d Diagnostic) Text() string {
 	b.WriteString(": ")
 	if d.Path != "" {
 		b.WriteString(textesc.Line(d.Path) + ": ")
+	} else if d.Subject != "" {
+		b.WriteString(textesc.Line(d.Subject) + ": ")
 	}
 	b.WriteString(textesc.Line(d.Message))
 	if d.Severity == Warning && d.Code != "" {

@@ -19,6 +19,7 @@ import (
 	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 
+	"github.com/degen-dev/degen/generator/diag"
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/textesc"
 )
@@ -52,11 +53,36 @@ const (
 // is escaped (textesc.Lines): a model's value or file name quoted in an
 // error reaches the terminal as text.
 func Format(err error, root string) string {
+	if ds := Diagnostics(err, root); ds != nil {
+		return diag.List(diag.Merge(ds)).Error() + "\n"
+	}
 	f := &formatter{root: root, files: map[string]*fileInfo{}}
+	return textesc.Lines(f.clean(shortenQuoted(err.Error()))) + "\n"
+}
+
+// Diagnostics is err as diagnostics: those of an error that carries them
+// (Diagnoser: a located model error, a policy denial), or a CUE error list
+// folded into problems, each with the positions Format describes; nil for
+// any other error.
+func Diagnostics(err error, root string) []diag.Diagnostic {
+	var dg Diagnoser
+	if errors.As(err, &dg) {
+		return dg.Diagnostics()
+	}
 	var cerr cueerrors.Error
 	if !errors.As(err, &cerr) {
-		return textesc.Lines(f.clean(shortenQuoted(err.Error()))) + "\n"
+		return nil
 	}
+	f := &formatter{root: root, files: map[string]*fileInfo{}}
+	var ds []diag.Diagnostic
+	for _, e := range f.ranked(cerr) {
+		ds = append(ds, f.diagnostic(e))
+	}
+	return ds
+}
+
+// ranked is CUE's error list as problems, each with its positions ranked.
+func (f *formatter) ranked(cerr cueerrors.Error) []entry {
 	var entries []entry
 	for _, e := range f.entries(cueerrors.Errors(cueerrors.Sanitize(cerr))) {
 		e.positions = f.rank(e.positions)
@@ -72,36 +98,7 @@ func Format(err error, root string) string {
 	slices.SortStableFunc(entries, func(a, b entry) int {
 		return f.entryRank(a) - f.entryRank(b)
 	})
-	var b strings.Builder
-	seen := map[string]bool{}
-	for _, e := range entries {
-		text := e.msg
-		if len(e.path) > 0 {
-			text = pathString(e.path) + ": " + text
-		}
-		text = f.clean(text)
-		var line string
-		if len(e.positions) == 0 {
-			line = text + "\n"
-		} else {
-			line = fmt.Sprintf("%s: %s\n", f.relPos(e.positions[0]), text)
-			var seenPos = map[string]bool{f.relPos(e.positions[0]): true}
-			for _, p := range e.positions[1:] {
-				rp := f.relPos(p)
-				if seenPos[rp] {
-					continue
-				}
-				seenPos[rp] = true
-				line += fmt.Sprintf("    also %s\n", rp)
-			}
-		}
-		if seen[line] {
-			continue
-		}
-		seen[line] = true
-		b.WriteString(textesc.Lines(line))
-	}
-	return b.String()
+	return entries
 }
 
 // entry is one problem to print.

@@ -1,22 +1,23 @@
 package load
 
 import (
+	"path/filepath"
+	"strconv"
 	"strings"
 
-	"cuelang.org/go/cue"
-	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/token"
 
+	"github.com/degen-dev/degen/generator/diag"
 	"github.com/degen-dev/degen/generator/model"
 )
 
-// Locate is the one place where the model paths of errors become file
-// positions. Every *model.Error in err's tree (wrapped with %w or joined
-// with errors.Join) gets the position of the line that decided the value at
-// its path, the way degen explain finds it: the model's own file before the
-// schema. The text of the wrappers around a single model error is kept
-// before its message, so context added with %w survives into the printed
-// line. An err without model errors is returned as it is.
+// Locate is the one place where the model errors of a build become
+// diagnostics with positions. Every *model.Error in err's tree (wrapped
+// with %w or joined with errors.Join) becomes a diag.Diagnostic whose
+// position is the line that decided the value at its path (Place). The
+// text of the wrappers around a single model error is kept before its
+// message, so context added with %w survives into the printed line. An err
+// without model errors is returned as it is.
 func Locate(m *model.Model, err error) error {
 	if err == nil || m == nil {
 		return err
@@ -26,15 +27,48 @@ func Locate(m *model.Model, err error) error {
 	if len(found) == 0 {
 		return err
 	}
-	var list cueerrors.Error
+	var ds []diag.Diagnostic
 	for _, me := range found {
-		prefix := ""
+		d := me.Diagnostic()
 		if len(found) == 1 {
-			prefix = strings.TrimSuffix(err.Error(), me.Error())
+			if prefix := strings.TrimSuffix(err.Error(), me.Error()); prefix != "" {
+				d.Message = strings.TrimSuffix(prefix, ": ") + ": " + d.Message
+			}
 		}
-		list = cueerrors.Append(list, locate(m, me, prefix))
+		d.Pos = Place(m, me.Env, me.Path)
+		ds = append(ds, d)
 	}
-	return &locatedList{list: list, cause: err}
+	return &located{list: ds, cause: err}
+}
+
+// Place is the one locator: the position of the line that decided the
+// value at path (model.P syntax) of environment env (model.BaseName or ""
+// for the base), the model's own files before the schema. A path that does
+// not exist falls back to its closest existing parent.
+func Place(m *model.Model, env, path string) diag.Pos {
+	e := m.Envs[env]
+	if env == model.BaseName || env == "" || e == nil {
+		e = m.Base
+	}
+	if e == nil {
+		return diag.Pos{}
+	}
+	return toPos(PosAt(e, path), m.Root)
+}
+
+// PlaceAll fills the position of each diagnostic of ds that has a path and
+// no position (Place), for the model m.
+func PlaceAll(m *model.Model, ds []diag.Diagnostic) {
+	for i, d := range ds {
+		if !d.Pos.IsZero() || d.Path == "" {
+			continue
+		}
+		env := ""
+		if len(d.Envs) == 1 {
+			env = d.Envs[0]
+		}
+		ds[i].Pos = Place(m, env, d.Path)
+	}
 }
 
 // collect appends the model errors of err's tree, outermost first.
@@ -55,57 +89,72 @@ func collect(err error, found *[]*model.Error) {
 	}
 }
 
-// locatedList is the located errors, with the original error still
+// located is the located model errors, with the original error still
 // reachable with errors.As.
-type locatedList struct {
-	list  cueerrors.Error
+type located struct {
+	list  diag.List
 	cause error
 }
 
-func (l *locatedList) Error() string               { return l.list.Error() }
-func (l *locatedList) Unwrap() error               { return l.cause }
-func (l *locatedList) Position() token.Pos         { return l.list.Position() }
-func (l *locatedList) InputPositions() []token.Pos { return l.list.InputPositions() }
-func (l *locatedList) Path() []string              { return l.list.Path() }
-func (l *locatedList) Msg() (string, []any)        { return l.list.Msg() }
+func (l *located) Error() string                  { return l.list.Error() }
+func (l *located) Unwrap() error                  { return l.cause }
+func (l *located) Diagnostics() []diag.Diagnostic { return l.list }
 
-// located is one model error with its position, as a CUE error, so that
-// Format ranks and prints it like the loader's own.
-type located struct {
-	pos  token.Pos
-	path []string
-	msg  string
+// Diagnoser is an error that is diagnostics: a located model error, a
+// policy denial.
+type Diagnoser interface {
+	error
+	Diagnostics() []diag.Diagnostic
 }
 
-func (e *located) Position() token.Pos         { return e.pos }
-func (e *located) InputPositions() []token.Pos { return nil }
-func (e *located) Error() string               { return strings.Join(e.path, ".") + ": " + e.msg }
-func (e *located) Path() []string              { return e.path }
-func (e *located) Msg() (string, []any)        { return "%s", []any{e.msg} }
+// toPos is p as a diagnostic's position: relative to root ("./envs/a.cue"),
+// a file of the schema module by its display name, a file outside root by
+// its base name.
+func toPos(p token.Pos, root string) diag.Pos {
+	if !p.IsValid() {
+		return diag.Pos{}
+	}
+	return diag.Pos{File: relFile(p, root), Line: p.Line(), Col: p.Column()}
+}
 
-func locate(m *model.Model, me *model.Error, prefix string) *located {
-	path := []string{model.PathEnvironments, me.Env}
-	env := m.Envs[me.Env]
-	if me.Env == model.BaseName || env == nil {
-		path, env = []string{model.PathBase}, m.Base
+func relFile(p token.Pos, root string) string {
+	file := p.Filename()
+	if rel, err := filepath.Rel(root, file); err == nil && filepath.IsLocal(rel) {
+		return "./" + filepath.ToSlash(rel)
 	}
-	var sel []cue.Selector
-	if me.Path != "" {
-		p := cue.ParsePath(me.Path)
-		if p.Err() == nil {
-			sel = p.Selectors()
+	if InSchema(p) {
+		return DisplayName(file)
+	}
+	if filepath.IsAbs(file) {
+		return filepath.Base(file)
+	}
+	return file
+}
+
+// cuePath is a CUE error's path below the environment it names, in
+// model.P syntax, with the environment: environments.prod.services.web
+// is prod and services.web; #Base.x is the base and x.
+func cuePath(path []string) (env, p string) {
+	rest := path
+	switch {
+	case len(path) >= 2 && path[0] == model.PathEnvironments:
+		env, rest = path[1], path[2:]
+		if s, err := strconv.Unquote(env); err == nil && strings.HasPrefix(env, `"`) {
+			env = s
 		}
+	case len(path) >= 1 && path[0] == model.PathBase:
+		rest = path[1:]
 	}
-	for _, s := range sel {
-		path = append(path, s.String())
+	var b strings.Builder
+	for _, s := range rest {
+		if _, err := strconv.Atoi(s); err == nil {
+			b.WriteString("[" + s + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(s)
 	}
-	var pos token.Pos
-	if env != nil {
-		pos = PosOf(env, sel...)
-	}
-	msg := me.Err.Error()
-	if prefix != "" {
-		msg = strings.TrimSuffix(prefix, ": ") + ": " + msg
-	}
-	return &located{pos: pos, path: path, msg: msg}
+	return env, b.String()
 }

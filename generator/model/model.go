@@ -87,6 +87,8 @@ type Environment struct {
 type Note struct {
 	Subject string // the service it is about
 	Code    string // a DNS label naming the kind of note
+	// Path is the model path of the value the note is about (P).
+	Path    string
 	Message string
 }
 

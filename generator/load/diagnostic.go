@@ -1,0 +1,66 @@
+package load
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/degen-dev/degen/generator/diag"
+	"github.com/degen-dev/degen/generator/model"
+)
+
+// SourceSchema is the diagnostic source of the CUE evaluation of the model
+// against the schema.
+const SourceSchema = "schema"
+
+// validatorPrefix is how the validator's messages name their environment.
+var validatorPrefix = regexp.MustCompile(`^environment ([a-z0-9][-a-z0-9]*): `)
+
+// diagnostic is a folded CUE problem as a diagnostic: its environment and
+// path out of the CUE path, its first position the user's line, the others
+// also. A message of the validator ("environment prod: …") is the model's.
+func (f *formatter) diagnostic(e entry) diag.Diagnostic {
+	env, path := cuePath(e.path)
+	msg := f.clean(e.msg)
+	d := diag.Diagnostic{Source: SourceSchema, Code: schemaCode(msg), Path: path, Severity: diag.Error, Message: msg}
+	if m := validatorPrefix.FindStringSubmatch(msg); m != nil && len(e.path) == 0 {
+		env, d.Source, d.Code, d.Message = m[1], model.SourceModel, "invalid", strings.TrimPrefix(msg, m[0])
+	}
+	if env != "" {
+		d.Envs = []string{env}
+	}
+	seen := map[diag.Pos]bool{}
+	for _, p := range e.positions {
+		dp := toPos(p, f.root)
+		if dp.IsZero() || seen[dp] {
+			continue
+		}
+		seen[dp] = true
+		if d.Pos.IsZero() {
+			d.Pos = dp
+		} else {
+			d.Also = append(d.Also, dp)
+		}
+	}
+	return d
+}
+
+// schemaCode names the kind of a CUE problem by its message.
+func schemaCode(msg string) string {
+	switch {
+	case strings.Contains(msg, "out of bound"):
+		return "out-of-bound"
+	case strings.Contains(msg, "mismatched types"):
+		return "mismatched-types"
+	case strings.HasPrefix(msg, "conflicting values"):
+		return "conflict"
+	case strings.HasPrefix(msg, "incomplete value"):
+		return "incomplete"
+	case strings.Contains(msg, "field not allowed"):
+		return "field-not-allowed"
+	case strings.HasPrefix(msg, "invalid value") && strings.Contains(msg, "allowed are"):
+		return "not-allowed-value"
+	case strings.Contains(msg, "expected"), strings.Contains(msg, "missing ','"):
+		return "syntax"
+	}
+	return "invalid"
+}
