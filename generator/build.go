@@ -108,7 +108,7 @@ func Build(opts Options) (*model.Model, *Result, error) {
 	fresh := m.EnvNames()
 	outs := gen.stop()
 	for _, o := range outs {
-		place(m, o.warnings)
+		placeWarnings(m, o.warnings)
 	}
 	for name, e := range cachedEnvs {
 		m.Envs[name] = e.Env

@@ -82,14 +82,14 @@ func GenerateAt(m *model.Model, envs []string, targets []target.Target, place ta
 	if err != nil {
 		return nil, err
 	}
-	place(m, res.Warnings)
+	placeWarnings(m, res.Warnings)
 	res.Warnings = Acknowledged(m, res.Warnings)
 	return res, nil
 }
 
-// place fills the position of each warning of ws that has a path, once
-// the targets are done (load.Place).
-func place(m *model.Model, ws []target.Warning) {
+// placeWarnings fills the position of each warning of ws that has a
+// path, once the targets are done (load.Place).
+func placeWarnings(m *model.Model, ws []target.Warning) {
 	for i, w := range ws {
 		if w.Pos.IsZero() && w.Path != "" {
 			ws[i].Pos = load.Place(m, w.Env, w.Path)

@@ -1,11 +1,8 @@
 package load
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io/fs"
-	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -15,8 +12,6 @@ import (
 
 	"cuelang.org/go/cue/ast"
 	cueerrors "cuelang.org/go/cue/errors"
-	"cuelang.org/go/cue/literal"
-	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 
 	"github.com/degen-dev/degen/generator/diag"
@@ -56,7 +51,7 @@ func Format(err error, root string) string {
 	if ds := Diagnostics(err, root); ds != nil {
 		return diag.List(diag.Merge(ds)).Error() + "\n"
 	}
-	f := &formatter{root: root, files: map[string]*fileInfo{}}
+	f := &formatter{root: root}
 	return textesc.Lines(f.clean(shortenQuoted(err.Error()))) + "\n"
 }
 
@@ -73,7 +68,7 @@ func Diagnostics(err error, root string) []diag.Diagnostic {
 	if !errors.As(err, &cerr) {
 		return nil
 	}
-	f := &formatter{root: root, files: map[string]*fileInfo{}}
+	f := &formatter{root: root, trees: ErrTrees(err)}
 	var ds []diag.Diagnostic
 	for _, e := range f.ranked(cerr) {
 		ds = append(ds, f.diagnostic(e))
@@ -109,61 +104,9 @@ type entry struct {
 }
 
 type formatter struct {
-	root  string
-	files map[string]*fileInfo
-}
-
-// fileInfo is what Format reads of a source file, once.
-type fileInfo struct {
-	src   []byte
-	lines [][]byte
-	ast   *ast.File
-	base  bool
-}
-
-func (f *formatter) file(name string) *fileInfo {
-	if fi, ok := f.files[name]; ok {
-		return fi
-	}
-	fi := &fileInfo{}
-	f.files[name] = fi
-	src, ok := SourceFile(name, f.root)
-	if !ok {
-		return fi
-	}
-	fi.src = src
-	fi.lines = bytes.Split(src, []byte("\n"))
-	if af, err := parser.ParseFile(name, src); err == nil {
-		fi.ast = af
-		for _, d := range af.Decls {
-			if fd, ok := d.(*ast.Field); ok && labelIs(fd.Label, model.PathBase) {
-				fi.base = true
-			}
-		}
-	}
-	return fi
-}
-
-// envFiles are the CUE files of envs/, by absolute name, listed through
-// the model's confined view.
-func (f *formatter) envFiles() []string {
-	repo, err := OpenRepo(f.root)
-	if err != nil {
-		return nil
-	}
-	defer repo.Close()
-	dir := path.Clean(model.EnvsPackage)
-	ents, err := fs.ReadDir(repo.FS(), dir)
-	if err != nil {
-		return nil
-	}
-	var names []string
-	for _, e := range ents {
-		if !e.IsDir() && strings.HasSuffix(e.Name(), ".cue") {
-			names = append(names, filepath.Join(f.root, filepath.FromSlash(path.Join(dir, e.Name()))))
-		}
-	}
-	return names
+	root string
+	// trees are the Load's syntax trees (nil for an error of no Load).
+	trees *Trees
 }
 
 // SourceFile returns the content of the file a position names: a file of
@@ -186,35 +129,7 @@ func SourceFile(name, root string) ([]byte, bool) {
 	return src, err == nil
 }
 
-// The ranks of positions: what a model author edits comes first.
-const (
-	rankEnv    = iota // an environment's file (any model file but the base)
-	rankBase          // the base: the model file that defines #Base
-	rankOther         // policies/ and other files of the module
-	rankSchema        // the schema module degen serves
-	rankNone          // no position, or a file outside the module
-)
-
-func (f *formatter) fileRank(p token.Pos) int {
-	if !p.IsValid() {
-		return rankNone
-	}
-	name := p.Filename()
-	if InSchema(p) {
-		return rankSchema
-	}
-	rel, err := filepath.Rel(f.root, name)
-	if err != nil || !filepath.IsLocal(rel) {
-		return rankNone
-	}
-	switch {
-	case filepath.Dir(rel) != filepath.Clean(model.EnvsPackage):
-		return rankOther
-	case f.file(name).base:
-		return rankBase
-	}
-	return rankEnv
-}
+func (f *formatter) fileRank(p token.Pos) int { return f.trees.Rank(p, f.root) }
 
 func (f *formatter) entryRank(e entry) int {
 	if len(e.positions) == 0 {
@@ -239,29 +154,7 @@ func (f *formatter) rank(ps []token.Pos) []token.Pos {
 	return out
 }
 
-// isConstraint reports whether the source at p is a constraint rather than
-// a value: a bound or pattern (<, >, =~, !), or a default (after '*').
-func (f *formatter) isConstraint(p token.Pos) bool {
-	if !p.IsValid() || p.Line() < 1 {
-		return false
-	}
-	fi := f.file(p.Filename())
-	if p.Line() > len(fi.lines) {
-		return false
-	}
-	line, c := fi.lines[p.Line()-1], p.Column()-1
-	if c < 0 || c >= len(line) {
-		return false
-	}
-	if c > 0 && line[c-1] == '*' {
-		return true
-	}
-	switch line[c] {
-	case '<', '>', '=', '!', '*':
-		return true
-	}
-	return false
-}
+func (f *formatter) isConstraint(p token.Pos) bool { return f.trees.IsConstraint(p) }
 
 // entries turns CUE's error list into problems. A disjunction that failed
 // comes from CUE as a header ("3 errors in empty disjunction:", no
@@ -440,57 +333,21 @@ func (f *formatter) enum(bs []cueerrors.Error) (value string, allowed []string, 
 }
 
 // isDefault reports whether a branch is the conflict with a default
-// (`*"x" | …`): one of its positions follows a '*'.
+// (`*"x" | …`): one of its positions is a default's.
 func (f *formatter) isDefault(e cueerrors.Error) bool {
-	for _, p := range cueerrors.Positions(e) {
-		if !p.IsValid() || p.Line() < 1 {
-			continue
-		}
-		fi := f.file(p.Filename())
-		if p.Line() > len(fi.lines) {
-			continue
-		}
-		line := fi.lines[p.Line()-1]
-		if c := p.Column() - 2; c >= 0 && c < len(line) && line[c] == '*' {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(cueerrors.Positions(e), f.trees.IsDefault)
 }
 
-// modelPos returns the position, in an environment's file, of the field
+// modelPos returns the position, in an environment's block, of the field
 // that sets path (or of its deepest existing parent, at least three levels
 // deep: environments.prod.services), for an error CUE reports only in the
-// base or the schema. The file setting most of the path wins.
+// base or the schema.
 func (f *formatter) modelPos(path []string) token.Pos {
-	if len(path) == 0 {
+	if len(path) < 3 || path[0] != model.PathEnvironments {
 		return token.NoPos
 	}
-	sel := make([]string, len(path))
-	for i, p := range path {
-		sel[i] = p
-		if strings.HasPrefix(p, `"`) {
-			if s, err := literal.Unquote(p); err == nil {
-				sel[i] = s
-			}
-		}
-	}
-	names := f.envFiles()
-	best, bestDepth := token.NoPos, 0
-	for _, name := range names {
-		fi := f.file(name)
-		if fi.ast == nil || fi.base {
-			continue
-		}
-		p, d := deepest(fi.ast.Decls, sel)
-		if d > bestDepth {
-			best, bestDepth = p, d
-		}
-	}
-	if bestDepth < min(3, len(sel)) {
-		return token.NoPos
-	}
-	return best
+	sel := unquoteAll(path)
+	return f.trees.where(sel[1], sel[2:])[0]
 }
 
 // basePos returns the position of the base's field for the environment
@@ -501,23 +358,7 @@ func (f *formatter) basePos(path []string) token.Pos {
 	if len(path) < 3 || path[0] != model.PathEnvironments {
 		return token.NoPos
 	}
-	sel := append([]string{model.PathBase}, path[2:]...)
-	for i, p := range sel {
-		if s, err := literal.Unquote(p); err == nil && strings.HasPrefix(p, `"`) {
-			sel[i] = s
-		}
-	}
-	names := f.envFiles()
-	for _, name := range names {
-		fi := f.file(name)
-		if fi.ast == nil || !fi.base {
-			continue
-		}
-		if p, d := deepest(fi.ast.Decls, sel); d >= min(3, len(sel)) {
-			return p
-		}
-	}
-	return token.NoPos
+	return f.trees.where("", unquoteAll(path)[2:])[1]
 }
 
 // deepest follows path through the fields of decls. A field that matches

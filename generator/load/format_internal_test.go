@@ -9,6 +9,7 @@ import (
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/parser"
 )
 
 // formatSrc evaluates src as the file envs/x.cue of a model at a temporary
@@ -28,7 +29,14 @@ func formatSrc(t *testing.T, src string) string {
 	if err == nil {
 		t.Fatal("no error")
 	}
-	out := Format(err, root)
+	// Format reads the syntax trees a Load keeps with its error.
+	trees := newTrees(root)
+	f, perr := parser.ParseFile(file, src)
+	if perr != nil {
+		t.Fatal(perr)
+	}
+	trees.addFile(f)
+	out := Format(&treesError{err: err, trees: trees}, root)
 	if strings.Contains(out, root) {
 		t.Errorf("the absolute root is printed:\n%s", out)
 	}

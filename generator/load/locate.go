@@ -43,17 +43,27 @@ func Locate(m *model.Model, err error) error {
 
 // Place is the one locator: the position of the line that decided the
 // value at path (model.P syntax) of environment env (model.BaseName or ""
-// for the base), the model's own files before the schema. A path that does
-// not exist falls back to its closest existing parent.
+// for the base): the environment's block before the base before the
+// schema, looked up in the syntax trees the Load kept (Where), without
+// evaluating or reading anything again. A path the files do not write
+// gives the deepest field that leads to it, or the environment's block.
 func Place(m *model.Model, env, path string) diag.Pos {
 	e := m.Envs[env]
 	if env == model.BaseName || env == "" || e == nil {
-		e = m.Base
+		env, e = "", m.Base
 	}
-	if e == nil {
+	trees := TreesOf(e)
+	if trees == nil {
 		return diag.Pos{}
 	}
-	return toPos(PosAt(e, path), m.Root)
+	ps := trees.Where(env, path)
+	if len(ps) == 0 {
+		ps = trees.Where(env, "")
+	}
+	if len(ps) == 0 {
+		return diag.Pos{}
+	}
+	return toPos(ps[0], m.Root)
 }
 
 // PlaceAll fills the position of each diagnostic of ds that has a path and
