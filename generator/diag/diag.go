@@ -130,6 +130,13 @@ type Diagnostic struct {
 // policy/images-pinned/web.
 func (d Diagnostic) ID() string { return d.Source + "/" + d.Code + "/" + d.Subject }
 
+// showsID reports whether Text ends with the ID: a warning's, which the
+// model acknowledges by it, and a policy's error, whose rule (the code) is
+// what policies/ overrides.
+func (d Diagnostic) showsID() bool {
+	return d.Code != "" && (d.Severity == Warning || d.Severity == Error && d.Source == "policy")
+}
+
 // key is what makes two diagnostics the same problem, whatever environment
 // found it.
 func (d Diagnostic) key() string {
@@ -157,7 +164,7 @@ func (d Diagnostic) Text() string {
 		b.WriteString(textesc.Line(d.Subject) + ": ")
 	}
 	b.WriteString(textesc.Line(d.Message))
-	if d.Severity == Warning && d.Code != "" {
+	if d.showsID() {
 		b.WriteString(" [" + textesc.Line(d.ID()) + "]")
 	}
 	if d.Hint != "" {

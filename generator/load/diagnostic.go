@@ -22,8 +22,13 @@ func (f *formatter) diagnostic(e entry) diag.Diagnostic {
 	env, path := cuePath(e.path)
 	msg := f.clean(e.msg)
 	d := diag.Diagnostic{Source: SourceSchema, Code: schemaCode(msg), Path: path, Severity: diag.Error, Message: msg}
-	if m := validatorPrefix.FindStringSubmatch(msg); m != nil && len(e.path) == 0 {
-		env, d.Source, d.Code, d.Message = m[1], model.SourceModel, "invalid", strings.TrimPrefix(msg, m[0])
+	if len(e.path) == 0 {
+		// No path: the model's files themselves (a syntax error, a
+		// refused file) or the validator.
+		d.Source = model.SourceModel
+		if m := validatorPrefix.FindStringSubmatch(msg); m != nil {
+			env, d.Code, d.Message = m[1], "invalid", strings.TrimPrefix(msg, m[0])
+		}
 	}
 	if env != "" {
 		d.Envs = []string{env}

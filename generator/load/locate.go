@@ -48,11 +48,13 @@ func Locate(m *model.Model, err error) error {
 // evaluating or reading anything again. A path the files do not write
 // gives the deepest field that leads to it, or the environment's block.
 func Place(m *model.Model, env, path string) diag.Pos {
-	e := m.Envs[env]
-	if env == model.BaseName || env == "" || e == nil {
-		env, e = "", m.Base
+	if env == model.BaseName {
+		env = ""
 	}
-	trees := TreesOf(e)
+	trees := TreesOf(m.Envs[env])
+	if trees == nil {
+		trees = TreesOf(m.Base)
+	}
 	if trees == nil {
 		return diag.Pos{}
 	}
