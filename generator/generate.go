@@ -265,7 +265,7 @@ func stale(m *model.Model, used map[string]map[string]bool, judged func(*model.E
 			t, _, _ := strings.Cut(id, "/")
 			if !used[name][id] && judged(env, t) {
 				out = append(out, target.Warning{Env: name, Target: ModelTarget, Subject: "", Code: "stale-acknowledgement", Path: model.P("acknowledge", id),
-					Message: fmt.Sprintf("acknowledge %q matches no warning of this environment: remove it (what it accepted is gone)", id)})
+					Message: "matches no warning of this environment: remove it (what it accepted is gone)"})
 			}
 		}
 	}

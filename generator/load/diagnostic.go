@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strings"
 
+	"cuelang.org/go/cue/token"
+
 	"github.com/degen-dev/degen/generator/diag"
 	"github.com/degen-dev/degen/generator/model"
 )
@@ -69,3 +71,17 @@ func schemaCode(msg string) string {
 	}
 	return "invalid"
 }
+
+// pathError is a problem of the loader's own at a CUE path, which it
+// prints like CUE's: its path first.
+type pathError struct {
+	pos  token.Pos
+	path []string
+	msg  string
+}
+
+func (e *pathError) Position() token.Pos         { return e.pos }
+func (e *pathError) InputPositions() []token.Pos { return nil }
+func (e *pathError) Path() []string              { return e.path }
+func (e *pathError) Msg() (string, []any)        { return "%s", []any{e.msg} }
+func (e *pathError) Error() string               { return strings.Join(e.path, ".") + ": " + e.msg }

@@ -35,7 +35,9 @@ func Locate(m *model.Model, err error) error {
 				d.Message = strings.TrimSuffix(prefix, ": ") + ": " + d.Message
 			}
 		}
-		d.Pos = Place(m, me.Env, me.Path)
+		if ps := places(m, me.Env, me.Path); len(ps) > 0 {
+			d.Pos, d.Also = ps[0], ps[1:]
+		}
 		ds = append(ds, d)
 	}
 	return &located{list: ds, cause: err}
@@ -48,6 +50,16 @@ func Locate(m *model.Model, err error) error {
 // evaluating or reading anything again. A path the files do not write
 // gives the deepest field that leads to it, or the environment's block.
 func Place(m *model.Model, env, path string) diag.Pos {
+	if ps := places(m, env, path); len(ps) > 0 {
+		return ps[0]
+	}
+	return diag.Pos{}
+}
+
+// places are the model's lines that decide the value at path of env, best
+// first (Place): the environment's, then the base's; the schema's only
+// when neither writes it.
+func places(m *model.Model, env, path string) []diag.Pos {
 	if env == model.BaseName {
 		env = ""
 	}
@@ -56,16 +68,20 @@ func Place(m *model.Model, env, path string) diag.Pos {
 		trees = TreesOf(m.Base)
 	}
 	if trees == nil {
-		return diag.Pos{}
+		return nil
 	}
-	ps := trees.Where(env, path)
+	ps := trees.deciding(env, path)
 	if len(ps) == 0 {
 		ps = trees.Where(env, "")
 	}
-	if len(ps) == 0 {
-		return diag.Pos{}
+	var out []diag.Pos
+	for i, p := range ps {
+		if i > 0 && InSchema(p) {
+			break
+		}
+		out = append(out, toPos(p, m.Root))
 	}
-	return toPos(ps[0], m.Root)
+	return out
 }
 
 // PlaceAll fills the position of each diagnostic of ds that has a path and
@@ -169,4 +185,35 @@ func cuePath(path []string) (env, p string) {
 		b.WriteString(s)
 	}
 	return env, b.String()
+}
+
+// deciding is Where with the base first when it writes more of path than
+// the environment's block does: an environment that sets services.old
+// does not decide services.agent.kind, which the base writes.
+func (t *Trees) deciding(env, path string) []token.Pos {
+	ps := t.Where(env, path)
+	sel, ok := splitPath(path)
+	if !ok || len(ps) < 2 || env == "" || env == model.BaseName {
+		return ps
+	}
+	t.mu.Lock()
+	_, envDepth := t.depthIn(t.modelFiles(env), append([]string{model.PathEnvironments, env}, sel...))
+	_, baseDepth := t.depthIn(t.modelFiles(""), append([]string{model.PathBase}, sel...))
+	t.mu.Unlock()
+	// The environment's path has one label more than the base's.
+	if baseDepth > 0 && baseDepth+1 > envDepth && !InSchema(ps[1]) {
+		ps[0], ps[1] = ps[1], ps[0]
+	}
+	return ps
+}
+
+// depthIn is the deepest match of path in files and its depth.
+func (t *Trees) depthIn(files []*tree, path []string) (token.Pos, int) {
+	best, bestDepth := token.NoPos, 0
+	for _, tr := range files {
+		if p, d := deepest(tr.file.Decls, path); d > bestDepth {
+			best, bestDepth = p, d
+		}
+	}
+	return best, bestDepth
 }

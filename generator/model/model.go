@@ -738,3 +738,19 @@ func (s *Service) PodsService() string {
 func (s *Service) NeedsPodsService() bool {
 	return s.Metrics != nil && s.PerPod() && !s.Stateful() && !s.Batch()
 }
+
+// IsDNSLabel reports whether s is a DNS-1123 label, the schema's #Name: 1
+// to 63 characters of a-z, 0-9 and "-", starting and ending with a letter
+// or digit ("web", "db-data"). It is the one home of the rule in Go.
+func IsDNSLabel(s string) bool {
+	if len(s) == 0 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}

@@ -143,16 +143,17 @@ type DeniedError struct {
 // fix, then the report's warnings (diag.Merge), then a summary.
 func (e *DeniedError) Error() string {
 	var b strings.Builder
-	for _, d := range e.Diagnostics() {
+	for _, d := range diag.Merge(e.Report.Diagnostics()) {
 		b.WriteString(d.Text() + "\n")
 	}
 	b.WriteString(e.Summary())
 	return b.String()
 }
 
-// Diagnostics are the report's violations as diagnostics, merged.
+// Diagnostics are the report's violations as diagnostics, merged, and
+// the summary as a note.
 func (e *DeniedError) Diagnostics() []diag.Diagnostic {
-	return diag.Merge(e.Report.Diagnostics())
+	return append(diag.Merge(e.Report.Diagnostics()), diag.Diagnostic{Source: Source, Code: "denied", Severity: diag.Note, Message: e.Summary()})
 }
 
 // Summary is the line after the violations: how many deny, and what to do.
