@@ -34,7 +34,13 @@ func Locate(m *model.Model, err error) error {
 		}
 		list = cueerrors.Append(list, locate(m, me, prefix))
 	}
-	return &locatedList{list: list, cause: err}
+	ll := &locatedList{list: list, cause: err, trees: TreesOf(m.Base)}
+	for _, env := range m.Envs {
+		if ll.trees == nil {
+			ll.trees = TreesOf(env)
+		}
+	}
+	return ll
 }
 
 // collect appends the model errors of err's tree, outermost first.
@@ -60,7 +66,11 @@ func collect(err error, found *[]*model.Error) {
 type locatedList struct {
 	list  cueerrors.Error
 	cause error
+	// trees are the Load's, for Format.
+	trees *Trees
 }
+
+func (l *locatedList) keptTrees() *Trees { return l.trees }
 
 func (l *locatedList) Error() string               { return l.list.Error() }
 func (l *locatedList) Unwrap() error               { return l.cause }
