@@ -140,8 +140,8 @@ type treesError struct {
 	trees *Trees
 }
 
-func (e *treesError) Error() string { return e.err.Error() }
-func (e *treesError) Unwrap() error { return e.err }
+func (e *treesError) Error() string     { return e.err.Error() }
+func (e *treesError) Unwrap() error     { return e.err }
 func (e *treesError) keptTrees() *Trees { return e.trees }
 
 // ErrTrees returns the trees an error of Load or Locate carries, or nil.
