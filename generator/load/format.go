@@ -144,9 +144,14 @@ func (f *formatter) entryRank(e entry) int {
 func (f *formatter) rank(ps []token.Pos) []token.Pos {
 	out := slices.Clone(ps)
 	key := func(p token.Pos) int {
-		k := 2 * f.fileRank(p)
+		// Within a rank: values, then constraints, then references
+		// (#Base & {…}: where values come from).
+		k := 4 * f.fileRank(p)
 		if f.isConstraint(p) {
 			k++
+		}
+		if f.trees.IsRef(p) {
+			k += 2
 		}
 		return k
 	}

@@ -26,9 +26,9 @@ type Trees struct {
 	root  string
 	mu    sync.Mutex
 	files map[string]*tree // by file name, as token.Pos names it
-	// schemaDefs are the schema's top-level definitions, by name.
-	schemaDefs map[string][]ast.Expr
-	// flat caches each file's positions of constraints and defaults.
+	// schemaDefs are the schema's top-level definitions, by name, and
+	// modelDefs the model's (#Base, #Params…).
+	schemaDefs, modelDefs map[string][]ast.Expr
 }
 
 // tree is one parsed file.
@@ -42,11 +42,16 @@ type tree struct {
 	// the operands of bounds and patterns (<, >=, =~, !=…) and of
 	// defaults (*x).
 	constraint, dflt map[[2]int]bool
+	// ref are the positions of references to definitions (#Base,
+	// schema.#Environment): where a value comes from, not a value.
+	ref map[[2]int]bool
+	// lit are the literals' texts by position.
+	lit map[[2]int]string
 }
 
 // newTrees returns an empty Trees for the model at root.
 func newTrees(root string) *Trees {
-	return &Trees{root: root, files: map[string]*tree{}, schemaDefs: map[string][]ast.Expr{}}
+	return &Trees{root: root, files: map[string]*tree{}, schemaDefs: map[string][]ast.Expr{}, modelDefs: map[string][]ast.Expr{}}
 }
 
 // add keeps the files of inst and of the instances it imports, once per
@@ -79,12 +84,25 @@ func (t *Trees) addFile(f *ast.File) {
 		return
 	}
 	tr := &tree{file: f, schema: strings.HasPrefix(filepath.ToSlash(f.Filename), SchemaRoot+"/"),
-		constraint: map[[2]int]bool{}, dflt: map[[2]int]bool{}}
+		constraint: map[[2]int]bool{}, dflt: map[[2]int]bool{}, ref: map[[2]int]bool{}, lit: map[[2]int]string{}}
 	for _, a := range BuildTags(f) {
 		_, arg := a.Split()
 		tr.tags = append(tr.tags, strings.TrimSpace(arg))
 	}
+	key := func(p token.Pos) [2]int { return [2]int{p.Line(), p.Column()} }
 	ast.Walk(f, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.BasicLit:
+			tr.lit[key(x.Pos())] = x.Value
+		case *ast.Ident:
+			if strings.HasPrefix(x.Name, "#") {
+				tr.ref[key(x.Pos())] = true
+			}
+		case *ast.SelectorExpr:
+			if n, ok := labelName(x.Sel); ok && strings.HasPrefix(n, "#") {
+				tr.ref[key(x.Pos())] = true
+			}
+		}
 		u, ok := n.(*ast.UnaryExpr)
 		if !ok {
 			return true
@@ -98,12 +116,14 @@ func (t *Trees) addFile(f *ast.File) {
 		}
 		return true
 	}, nil)
+	defs := t.modelDefs
 	if tr.schema {
-		for _, d := range f.Decls {
-			if fd, ok := d.(*ast.Field); ok {
-				if n, ok := labelName(fd.Label); ok && strings.HasPrefix(n, "#") {
-					t.schemaDefs[n] = append(t.schemaDefs[n], fd.Value)
-				}
+		defs = t.schemaDefs
+	}
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.Field); ok {
+			if n, ok := labelName(fd.Label); ok && strings.HasPrefix(n, "#") {
+				defs[n] = append(defs[n], fd.Value)
 			}
 		}
 	}
@@ -120,14 +140,15 @@ type treesError struct {
 	trees *Trees
 }
 
-func (e *treesError) Error() string { return e.err.Error() }
-func (e *treesError) Unwrap() error { return e.err }
+func (e *treesError) Error() string     { return e.err.Error() }
+func (e *treesError) Unwrap() error     { return e.err }
+func (e *treesError) keptTrees() *Trees { return e.trees }
 
-// ErrTrees returns the trees a Load error carries, or nil.
+// ErrTrees returns the trees an error of Load or Locate carries, or nil.
 func ErrTrees(err error) *Trees {
-	var te *treesError
-	if errors.As(err, &te) {
-		return te.trees
+	var tc interface{ keptTrees() *Trees }
+	if errors.As(err, &tc) {
+		return tc.keptTrees()
 	}
 	return nil
 }
@@ -329,9 +350,9 @@ func (t *Trees) fieldsOf(e ast.Expr, label string, depth int) []ast.Expr {
 		return t.fieldsOf(x.X, label, depth+1)
 	case *ast.BinaryExpr:
 		return append(t.fieldsOf(x.X, label, depth+1), t.fieldsOf(x.Y, label, depth+1)...)
-	case *ast.Ident:
+	case *ast.Ident, *ast.SelectorExpr:
 		var out []ast.Expr
-		for _, d := range t.schemaDefs[x.Name] {
+		for _, d := range t.defsOf(x) {
 			out = append(out, t.fieldsOf(d, label, depth+1)...)
 		}
 		return out
@@ -343,6 +364,23 @@ func (t *Trees) fieldsOf(e ast.Expr, label string, depth int) []ast.Expr {
 			if el, ok := elt.(*ast.Ellipsis); ok && el.Type != nil {
 				return []ast.Expr{el.Type}
 			}
+		}
+	}
+	return nil
+}
+
+// defsOf returns the definitions a reference names: #X of the model's
+// files or else of the schema, schema.#X of the schema.
+func (t *Trees) defsOf(e ast.Expr) []ast.Expr {
+	switch x := e.(type) {
+	case *ast.Ident:
+		if d := t.modelDefs[x.Name]; len(d) > 0 {
+			return d
+		}
+		return t.schemaDefs[x.Name]
+	case *ast.SelectorExpr:
+		if n, ok := labelName(x.Sel); ok {
+			return t.schemaDefs[n]
 		}
 	}
 	return nil
@@ -388,10 +426,34 @@ func (t *Trees) Rank(p token.Pos, root string) int {
 		if !ok || !contains(fd, p) {
 			continue
 		}
-		if n, ok := labelName(fd.Label); ok && strings.HasPrefix(n, "#") {
+		n, _ := labelName(fd.Label)
+		switch {
+		case strings.HasPrefix(n, "#"):
 			return rankBase
+		case n == model.PathEnvironments:
+			return envsRank(fd.Value, p)
 		}
 		return rankEnv
+	}
+	return rankEnv
+}
+
+// envsRank ranks p within the value of a top-level environments field:
+// an environment's block (prod: …) is the environment's, a pattern
+// constraint ([N=string]: #Base & …) the base's.
+func envsRank(e ast.Expr, p token.Pos) int {
+	st, ok := e.(*ast.StructLit)
+	if !ok {
+		return rankEnv
+	}
+	for _, d := range st.Elts {
+		fd, ok := d.(*ast.Field)
+		if !ok || !contains(fd, p) {
+			continue
+		}
+		if _, ok := labelName(fd.Label); !ok {
+			return rankBase
+		}
 	}
 	return rankEnv
 }
@@ -424,4 +486,221 @@ func (t *Trees) at(p token.Pos, f func(*tree, [2]int) bool) bool {
 	defer t.mu.Unlock()
 	tr := t.files[p.Filename()]
 	return tr != nil && f(tr, [2]int{p.Line(), p.Column()})
+}
+
+// IsRef reports whether the source at p is a reference to a definition
+// (#Base, schema.#Environment): where values come from, not a value.
+func (t *Trees) IsRef(p token.Pos) bool {
+	return t.at(p, func(tr *tree, k [2]int) bool { return tr.ref[k] })
+}
+
+// literal returns the text of the literal at p ("100m" quoted, 50).
+func (t *Trees) literal(p token.Pos) (string, bool) {
+	var s string
+	ok := t.at(p, func(tr *tree, k [2]int) bool {
+		var ok bool
+		s, ok = tr.lit[k]
+		return ok
+	})
+	return s, ok
+}
+
+// A rule is what the schema says of a constraint, for a person: an
+// attribute of the definition or field that holds it,
+//
+//	#Image: =~"…" @error(code=image-not-pinned, is="a pinned image reference", hint="…")
+//
+// so that a value the constraint refuses is named by what it should be,
+// never by the constraint's regular expression.
+type rule struct {
+	Code string // a DNS label naming the kind of problem
+	Is   string // what a valid value is, a noun phrase
+	Hint string // what to write, with an example
+}
+
+// ruleOfField returns the rule of a field's @error attribute.
+func ruleOfField(fd *ast.Field) (rule, bool) {
+	for _, a := range fd.Attrs {
+		key, body := a.Split()
+		if key != "error" {
+			continue
+		}
+		var r rule
+		for _, kv := range splitAttr(body) {
+			k, v, _ := strings.Cut(kv, "=")
+			k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+			if u, err := strconv.Unquote(v); err == nil {
+				v = u
+			}
+			switch k {
+			case "code":
+				r.Code = v
+			case "is":
+				r.Is = v
+			case "hint":
+				r.Hint = v
+			}
+		}
+		return r, r.Is != ""
+	}
+	return rule{}, false
+}
+
+// splitAttr splits an attribute's body at its commas outside quotes.
+func splitAttr(body string) []string {
+	var out []string
+	start, quoted := 0, false
+	for i := 0; i < len(body); i++ {
+		switch body[i] {
+		case '\\':
+			i++
+		case '"':
+			quoted = !quoted
+		case ',':
+			if !quoted {
+				out = append(out, body[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(out, body[start:])
+}
+
+// ruleAt returns the rule of the innermost field of a schema or model
+// file that holds p and has one, or whose value is a reference to a
+// definition that has one (image: #Image).
+func (t *Trees) ruleAt(p token.Pos) (rule, bool) {
+	if t == nil || !p.IsValid() {
+		return rule{}, false
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	tr := t.files[p.Filename()]
+	if tr == nil {
+		return rule{}, false
+	}
+	var inner *ast.Field
+	ast.Walk(tr.file, func(n ast.Node) bool {
+		if !contains(n, p) {
+			return false
+		}
+		if fd, ok := n.(*ast.Field); ok {
+			inner = fd
+		}
+		return true
+	}, nil)
+	if inner == nil {
+		return rule{}, false
+	}
+	if r, ok := ruleOfField(inner); ok {
+		return r, true
+	}
+	return t.ruleOf(inner.Value)
+}
+
+// ruleOf returns the rule of the definition e refers to (#Image, or a
+// conjunction with one: #Name & !="").
+func (t *Trees) ruleOf(e ast.Expr) (rule, bool) {
+	switch x := e.(type) {
+	case *ast.Ident, *ast.SelectorExpr:
+		name := ""
+		if id, ok := x.(*ast.Ident); ok {
+			name = id.Name
+		} else {
+			name, _ = labelName(x.(*ast.SelectorExpr).Sel)
+		}
+		return t.defRule(name)
+	case *ast.BinaryExpr:
+		if r, ok := t.ruleOf(x.X); ok {
+			return r, true
+		}
+		return t.ruleOf(x.Y)
+	case *ast.ParenExpr:
+		return t.ruleOf(x.X)
+	case *ast.UnaryExpr:
+		return t.ruleOf(x.X)
+	}
+	return rule{}, false
+}
+
+// defRule returns the rule of the top-level definition name.
+func (t *Trees) defRule(name string) (rule, bool) {
+	for _, n := range t.names() {
+		for _, d := range t.files[n].file.Decls {
+			if fd, ok := d.(*ast.Field); ok && labelIs(fd.Label, name) {
+				if r, ok := ruleOfField(fd); ok {
+					return r, true
+				}
+			}
+		}
+	}
+	return rule{}, false
+}
+
+// allowed returns, for the struct at sel below an environment, the
+// labels of its fields (the schema's, the base's and the model's own
+// definitions'), sorted, and the rules of its pattern constraints'
+// labels ([N=#Name]: a key must be a #Name).
+func (t *Trees) allowed(sel []string) (labels []string, keys []rule) {
+	if t == nil {
+		return nil, nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	exprs := slices.Clone(t.schemaDefs["#Environment"])
+	exprs = append(exprs, t.modelDefs[model.PathBase]...)
+	for _, label := range sel {
+		var next []ast.Expr
+		for _, e := range exprs {
+			next = append(next, t.fieldsOf(e, label, 0)...)
+		}
+		exprs = next
+	}
+	seen := map[string]bool{}
+	var walk func(e ast.Expr, depth int)
+	walk = func(e ast.Expr, depth int) {
+		if depth > 8 {
+			return
+		}
+		switch x := e.(type) {
+		case *ast.StructLit:
+			for _, d := range x.Elts {
+				switch fd := d.(type) {
+				case *ast.Field:
+					if n, ok := labelName(fd.Label); ok {
+						if !strings.HasPrefix(n, "#") && !strings.HasPrefix(n, "_") && !seen[n] {
+							seen[n] = true
+							labels = append(labels, n)
+						}
+					} else if l, ok := fd.Label.(*ast.ListLit); ok && len(l.Elts) == 1 {
+						pe := l.Elts[0]
+						if a, ok := pe.(*ast.Alias); ok {
+							pe = a.Expr
+						}
+						if r, ok := t.ruleOf(pe); ok {
+							keys = append(keys, r)
+						}
+					}
+				case *ast.EmbedDecl:
+					walk(fd.Expr, depth+1)
+				case *ast.Comprehension:
+					walk(fd.Value, depth+1)
+				}
+			}
+		case *ast.ParenExpr:
+			walk(x.X, depth+1)
+		case *ast.BinaryExpr:
+			walk(x.X, depth+1)
+			walk(x.Y, depth+1)
+		case *ast.Ident, *ast.SelectorExpr:
+			for _, d := range t.defsOf(x) {
+				walk(d, depth+1)
+			}
+		}
+	}
+	for _, e := range exprs {
+		walk(e, 0)
+	}
+	slices.Sort(labels)
+	return labels, keys
 }
