@@ -82,8 +82,8 @@ func GenerateAt(m *model.Model, envs []string, targets []target.Target, place ta
 	if err != nil {
 		return nil, err
 	}
-	placeWarnings(m, res.Warnings)
 	res.Warnings = Acknowledged(m, res.Warnings)
+	placeWarnings(m, res.Warnings)
 	return res, nil
 }
 
