@@ -143,11 +143,13 @@ func (d Diagnostic) key() string {
 	return strings.Join([]string{string(d.Severity), d.Source, d.Code, d.Subject, d.Path, d.Message, d.Hint, d.Pos.String()}, "\x00")
 }
 
-// Text is the diagnostic as degen prints it, on one line (escaped), then
-// its hint and other positions on indented lines:
+// Text is the diagnostic as degen prints it: on one line (escaped) its
+// position, severity, source, environments, path, message and hint (what
+// to do, on the first line, which is the one a person reads), then its
+// other positions on indented lines:
 //
-//	./envs/prod.cue:12:3: error: schema (prod, staging): services.web.image: image "redis" is not pinned
-//	    hint: pin a version, e.g. "redis:7.4.1"
+//	./envs/prod.cue:12:3: error: schema (prod, staging): services.web.image: image "redis" is not pinned: pin a version, e.g. "redis:7.4.1"
+//	    also: ./envs/stack.cue:40:10
 func (d Diagnostic) Text() string {
 	var b strings.Builder
 	if !d.Pos.IsZero() {
@@ -164,11 +166,11 @@ func (d Diagnostic) Text() string {
 		b.WriteString(textesc.Line(d.Subject) + ": ")
 	}
 	b.WriteString(textesc.Line(d.Message))
+	if d.Hint != "" {
+		b.WriteString(": " + textesc.Line(d.Hint))
+	}
 	if d.showsID() {
 		b.WriteString(" [" + textesc.Line(d.ID()) + "]")
-	}
-	if d.Hint != "" {
-		b.WriteString("\n    hint: " + textesc.Line(d.Hint))
 	}
 	for _, p := range d.Also {
 		b.WriteString("\n    also: " + textesc.Line(p.String()))

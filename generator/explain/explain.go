@@ -16,9 +16,9 @@ import (
 	"cuelang.org/go/cue/format"
 	"cuelang.org/go/cue/token"
 
-	"github.com/degen-dev/degen/generator/internal/suggest"
 	"github.com/degen-dev/degen/generator/load"
 	"github.com/degen-dev/degen/generator/model"
+	"github.com/degen-dev/degen/generator/suggest"
 	"github.com/degen-dev/degen/generator/textesc"
 )
 

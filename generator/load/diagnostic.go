@@ -1,7 +1,6 @@
 package load
 
 import (
-	"regexp"
 	"strings"
 
 	"cuelang.org/go/cue/token"
@@ -14,26 +13,27 @@ import (
 // against the schema.
 const SourceSchema = "schema"
 
-// validatorPrefix is how the validator's messages name their environment.
-var validatorPrefix = regexp.MustCompile(`^environment ([a-z0-9][-a-z0-9]*): `)
-
 // diagnostic is a folded CUE problem as a diagnostic: its environment and
 // path out of the CUE path, its first position the user's line, the others
 // also. A message of the validator ("environment prod: …") is the model's.
 func (f *formatter) diagnostic(e entry) diag.Diagnostic {
 	env, path := cuePath(e.path)
 	msg := f.clean(e.msg)
-	d := diag.Diagnostic{Source: SourceSchema, Code: schemaCode(msg), Path: path, Severity: diag.Error, Message: msg}
+	d := diag.Diagnostic{Source: SourceSchema, Code: e.code, Path: path, Severity: diag.Error, Message: msg, Hint: f.clean(e.hint)}
+	if d.Code == "" {
+		d.Code = schemaCode(msg)
+	}
 	if len(e.path) == 0 {
 		// No path: the model's files themselves (a syntax error, a
 		// refused file) or the validator.
 		d.Source = model.SourceModel
-		if m := validatorPrefix.FindStringSubmatch(msg); m != nil {
+		if m := envPrefix.FindStringSubmatch(msg); m != nil {
 			env, d.Code, d.Message = m[1], "invalid", strings.TrimPrefix(msg, m[0])
 		}
 	}
 	if env != "" {
 		d.Envs = []string{env}
+		d.Message = strings.TrimPrefix(d.Message, "environment "+env+": ")
 	}
 	seen := map[diag.Pos]bool{}
 	for _, p := range e.positions {

@@ -70,24 +70,33 @@ func Diagnostics(err error, root string) []diag.Diagnostic {
 	}
 	f := &formatter{root: root, trees: ErrTrees(err)}
 	var ds []diag.Diagnostic
-	for _, e := range f.ranked(cerr) {
+	for _, e := range f.problems(cerr) {
 		ds = append(ds, f.diagnostic(e))
 	}
 	return ds
 }
 
-// ranked is CUE's error list as problems, each with its positions ranked.
-func (f *formatter) ranked(cerr cueerrors.Error) []entry {
+// problems folds CUE's error list into problems for a person, each with
+// its code, message, hint and positions, the user's deciding line first,
+// in the order they are printed. Of the parse errors of a file only the
+// first is kept: the others follow from it.
+func (f *formatter) problems(cerr cueerrors.Error) []entry {
 	var entries []entry
+	syntaxSeen := map[string]bool{}
 	for _, e := range f.entries(cueerrors.Errors(cueerrors.Sanitize(cerr))) {
+		if isSyntax(e) && len(e.positions) > 0 {
+			if syntaxSeen[e.positions[0].Filename()] {
+				continue
+			}
+			syntaxSeen[e.positions[0].Filename()] = true
+		}
 		e.positions = f.rank(e.positions)
-		if len(e.positions) == 0 || f.fileRank(e.positions[0]) != rankEnv {
-			if p := f.modelPos(e.path); p.IsValid() {
+		if !e.keepPos && (len(e.positions) == 0 || f.fileRank(e.positions[0]) != rankEnv || f.trees.IsRef(e.positions[0]) || f.isConstraint(e.positions[0])) {
+			if p := f.decider(e.path); p.IsValid() {
 				e.positions = append([]token.Pos{p}, e.positions...)
-			} else if p := f.basePos(e.path); len(e.positions) == 0 && p.IsValid() {
-				e.positions = []token.Pos{p}
 			}
 		}
+		e.positions = dedupPos(e.positions)
 		entries = append(entries, e)
 	}
 	slices.SortStableFunc(entries, func(a, b entry) int {
@@ -96,11 +105,34 @@ func (f *formatter) ranked(cerr cueerrors.Error) []entry {
 	return entries
 }
 
+// envPrefix is how the validator's messages name their environment.
+var envPrefix = regexp.MustCompile(`^environment ([a-z0-9][-a-z0-9]*): `)
+
+// decider is the user's line that decides the value at a CUE error's
+// path: the environment's field, else the base's (see Trees.Decider).
+func (f *formatter) decider(path []string) token.Pos {
+	sel := unquoteAll(dropLets(path))
+	switch {
+	case len(sel) >= 3 && sel[0] == model.PathEnvironments:
+		return f.trees.Decider(sel[1], sel[2:])
+	case len(sel) >= 2 && sel[0] == model.PathBase:
+		return f.trees.Decider("", sel[1:])
+	}
+	return token.NoPos
+}
+
 // entry is one problem to print.
 type entry struct {
-	path      []string
-	msg       string
+	path []string
+	// code names the kind of problem (a schema rule's, or CUE's kind).
+	code string
+	msg  string
+	// hint says what to do about it, with an example where one helps.
+	hint      string
 	positions []token.Pos
+	// keepPos says CUE's first position is the right one (a field's
+	// label), not the decider's.
+	keepPos bool
 }
 
 type formatter struct {
@@ -201,7 +233,7 @@ func (f *formatter) entries(errs []cueerrors.Error) []entry {
 		if isHeader(e) {
 			msg = strings.TrimSuffix(msg, ":")
 		}
-		out = append(out, entry{path: e.Path(), msg: msg, positions: cueerrors.Positions(e)})
+		out = append(out, f.explain(e, entry{path: e.Path(), msg: msg, positions: cueerrors.Positions(e)}))
 	}
 	return out
 }
@@ -217,8 +249,9 @@ func (f *formatter) disjunction(path []string, bs []cueerrors.Error) entry {
 		all = append(all, cueerrors.Positions(b)...)
 	}
 	if value, allowed, ok := f.enum(bs); ok {
-		return entry{path: path, positions: dedupPos(all),
-			msg: fmt.Sprintf("invalid value %s: allowed are %s", shorten(value), strings.Join(allowed, ", "))}
+		return entry{path: path, positions: dedupPos(all), code: "not-one-of",
+			msg:  fmt.Sprintf("%s is not one of %s", shorten(value), strings.Join(allowed, ", ")),
+			hint: fmt.Sprintf("use one of them, e.g. %s", allowed[0])}
 	}
 	cands := slices.DeleteFunc(slices.Clone(bs), f.isDefault)
 	if len(cands) == 0 {
@@ -256,7 +289,7 @@ func (f *formatter) disjunction(path []string, bs []cueerrors.Error) entry {
 			best = c
 		}
 	}
-	return entry{path: path, msg: render(best), positions: cueerrors.Positions(best)}
+	return f.explain(best, entry{path: path, msg: render(best), positions: cueerrors.Positions(best)})
 }
 
 const (
@@ -315,9 +348,15 @@ func (f *formatter) enum(bs []cueerrors.Error) (value string, allowed []string, 
 				count[p]++
 			}
 		}
-		line := ""
+		line, schema := "", false
 		for p, n := range count {
 			if n == len(bs) {
+				continue
+			}
+			// The schema's alternatives may be spread over a
+			// definition (*"production" | #Stage).
+			if InSchema(p) {
+				schema = true
 				continue
 			}
 			l := fmt.Sprintf("%s:%d", p.Filename(), p.Line())
@@ -326,13 +365,13 @@ func (f *formatter) enum(bs []cueerrors.Error) (value string, allowed []string, 
 			}
 			line = l
 		}
-		if line == "" {
+		if line == "" && !schema {
 			return "", nil, false
 		}
 		for i := range alts {
 			alts[i] = shorten(alts[i])
 		}
-		return x, alts, true
+		return x, uniq(alts), true
 	}
 	return "", nil, false
 }
@@ -341,29 +380,6 @@ func (f *formatter) enum(bs []cueerrors.Error) (value string, allowed []string, 
 // (`*"x" | …`): one of its positions is a default's.
 func (f *formatter) isDefault(e cueerrors.Error) bool {
 	return slices.ContainsFunc(cueerrors.Positions(e), f.trees.IsDefault)
-}
-
-// modelPos returns the position, in an environment's block, of the field
-// that sets path (or of its deepest existing parent, at least three levels
-// deep: environments.prod.services), for an error CUE reports only in the
-// base or the schema.
-func (f *formatter) modelPos(path []string) token.Pos {
-	if len(path) < 3 || path[0] != model.PathEnvironments {
-		return token.NoPos
-	}
-	sel := unquoteAll(path)
-	return f.trees.where(sel[1], sel[2:])[0]
-}
-
-// basePos returns the position of the base's field for the environment
-// path environments.<env>.rest (#Base.rest), for an error CUE reports with
-// no position at all, such as a default of the base that clashes with the
-// schema's.
-func (f *formatter) basePos(path []string) token.Pos {
-	if len(path) < 3 || path[0] != model.PathEnvironments {
-		return token.NoPos
-	}
-	return f.trees.where("", unquoteAll(path)[2:])[1]
 }
 
 // deepest follows path through the fields of decls. A field that matches
@@ -431,6 +447,17 @@ func descend(e ast.Expr, path []string) (token.Pos, int) {
 		return elt.Pos(), 1
 	}
 	return token.NoPos, 0
+}
+
+// uniq is ss without repeats, in order.
+func uniq(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func dedupPos(ps []token.Pos) []token.Pos {

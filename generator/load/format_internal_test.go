@@ -47,12 +47,12 @@ func TestFormatDisjunction(t *testing.T) {
 	// One line with the allowed values, not "3 errors in empty disjunction".
 	out := formatSrc(t, "kind: *\"a\" | \"b\" | \"c\"\nkind: \"z\"\n")
 	first, _, _ := strings.Cut(out, "\n")
-	if want := `./envs/x.cue:2:7: error: schema: kind: invalid value "z": allowed are "a", "b", "c"`; first != want {
+	if want := `./envs/x.cue:2:7: error: schema: kind: "z" is not one of "a", "b", "c": use one of them, e.g. "a"`; first != want {
 		t.Errorf("first line\n%s\nwant\n%s\nall:\n%s", first, want, out)
 	}
 	// The bound, not the conflict with the default.
 	out = formatSrc(t, "n: *1 | int & >=0 & <=10\nn: 11\n")
-	if first, _, _ := strings.Cut(out, "\n"); !strings.HasPrefix(first, "./envs/x.cue:2:4: error: schema: n: invalid value 11 (out of bound <=10)") {
+	if first, _, _ := strings.Cut(out, "\n"); first != "./envs/x.cue:2:4: error: schema: n: 11 is out of range: it must be <= 10: use a value within that bound" {
 		t.Errorf("got\n%s", out)
 	}
 }

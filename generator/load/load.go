@@ -27,6 +27,7 @@ import (
 
 	"github.com/degen-dev/degen/generator/internal/repofs"
 	"github.com/degen-dev/degen/generator/model"
+	"github.com/degen-dev/degen/generator/suggest"
 )
 
 // Options select what to load.
@@ -386,7 +387,32 @@ func evalInstanceFiles(repo *repofs.Repo, root string, tags []string, trees *Tre
 	}
 	trees.add(inst)
 	v = cuecontext.New().BuildInstance(inst)
-	return v, inst.Files, log.Files(), true, embedErrors(v.Err(), root, ref)
+	err = embedErrors(v.Err(), root, ref)
+	if typos := misspelt(inst.Files); typos != nil {
+		err = cueerrors.Append(typos, asList(err))
+	}
+	return v, inst.Files, log.Files(), true, err
+}
+
+// misspelt returns an error at each top-level field of files whose name is
+// a misspelling of environments: CUE takes it for a field of the model's
+// own, and the environments it holds would silently never be built.
+func misspelt(files []*ast.File) cueerrors.Error {
+	var errs cueerrors.Error
+	for _, f := range files {
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.Field)
+			if !ok {
+				continue
+			}
+			n, ok := labelName(fd.Label)
+			if !ok || n == model.PathEnvironments || len(suggest.Closest(n, []string{model.PathEnvironments})) == 0 {
+				continue
+			}
+			errs = cueerrors.Append(errs, cueerrors.Newf(fd.Label.Pos(), "%s is not a field degen reads, so the environments under it would never be built: did you mean %s?", n, model.PathEnvironments))
+		}
+	}
+	return errs
 }
 
 // errEnv is the environment an error's path lies in, or "".

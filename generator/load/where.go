@@ -11,6 +11,7 @@ import (
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/build"
+	"cuelang.org/go/cue/format"
 	"cuelang.org/go/cue/literal"
 	"cuelang.org/go/cue/token"
 
@@ -92,6 +93,11 @@ func (t *Trees) addFile(f *ast.File) {
 	key := func(p token.Pos) [2]int { return [2]int{p.Line(), p.Column()} }
 	ast.Walk(f, func(n ast.Node) bool {
 		switch x := n.(type) {
+		case *ast.Interpolation:
+			if b, err := format.Node(x); err == nil {
+				tr.lit[key(x.Pos())] = string(b)
+			}
+			return false
 		case *ast.BasicLit:
 			tr.lit[key(x.Pos())] = x.Value
 		case *ast.Ident:
@@ -261,17 +267,29 @@ func (t *Trees) modelFiles(env string) []*tree {
 // envPos is the deepest field of environments.env.sel in the model's
 // files: the file that writes most of the path wins.
 func (t *Trees) envPos(env string, sel []string) token.Pos {
-	full := append([]string{model.PathEnvironments, env}, sel...)
-	return t.deepestIn(t.modelFiles(env), full, min(3, len(full)))
+	p, _ := t.envHit(env, sel)
+	return p
 }
 
 // basePos is the deepest field of #Base.sel in the model's files.
 func (t *Trees) basePos(sel []string) token.Pos {
+	p, _ := t.baseHit(sel)
+	return p
+}
+
+func (t *Trees) envHit(env string, sel []string) (token.Pos, bool) {
+	full := append([]string{model.PathEnvironments, env}, sel...)
+	return t.deepestIn(t.modelFiles(env), full, min(3, len(full)))
+}
+
+func (t *Trees) baseHit(sel []string) (token.Pos, bool) {
 	full := append([]string{model.PathBase}, sel...)
 	return t.deepestIn(t.modelFiles(""), full, min(3, len(full)))
 }
 
-func (t *Trees) deepestIn(files []*tree, path []string, least int) token.Pos {
+// deepestIn is the deepest field of path in files, if at least least
+// labels deep; whole says it is the whole path.
+func (t *Trees) deepestIn(files []*tree, path []string, least int) (token.Pos, bool) {
 	best, bestDepth := token.NoPos, 0
 	for _, tr := range files {
 		p, d := deepest(tr.file.Decls, path)
@@ -280,9 +298,37 @@ func (t *Trees) deepestIn(files []*tree, path []string, least int) token.Pos {
 		}
 	}
 	if bestDepth < least {
+		return token.NoPos, false
+	}
+	return best, bestDepth == len(path)
+}
+
+// Decider is the user's line that decides the value at sel (labels below
+// the environment, unquoted) of environment env ("" for the base alone):
+// the environment's field that writes the whole path, else the base's,
+// else the deepest field of the path in the environment's block or the
+// base's.
+func (t *Trees) Decider(env string, sel []string) token.Pos {
+	if t == nil {
 		return token.NoPos
 	}
-	return best
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var envP token.Pos
+	var envWhole bool
+	if env != "" && env != model.BaseName {
+		envP, envWhole = t.envHit(env, sel)
+	}
+	baseP, baseWhole := t.baseHit(sel)
+	switch {
+	case envWhole:
+		return envP
+	case baseWhole:
+		return baseP
+	case envP.IsValid():
+		return envP
+	}
+	return baseP
 }
 
 // schemaPos is the schema's field of #Environment.sel, following the
