@@ -179,7 +179,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		code = exitUsage
 	}
 	base, _ := filepath.Abs(g.dir)
-	fmt.Fprint(stderr, load.Format(err, base))
+	printError(stderr, err, base)
 	return code
 }
 

@@ -18,7 +18,7 @@ func TestMergeFoldsEnvironments(t *testing.T) {
 	if got[0].Severity != Error || strings.Join(got[0].Envs, ",") != "dev,prod" {
 		t.Errorf("first = %+v, want the error found in dev and prod", got[0])
 	}
-	want := "./stack.cue:3:2: error: schema (dev, prod): services.web.flags: flag \"beta\" is not defined\n    hint: add it under flags"
+	want := "./stack.cue:3:2: error: schema (dev, prod): services.web.flags: flag \"beta\" is not defined: add it under flags"
 	if got[0].Text() != want {
 		t.Errorf("Text =\n%s\nwant\n%s", got[0].Text(), want)
 	}

@@ -14,6 +14,7 @@ import (
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/token"
 
+	"github.com/degen-dev/degen/generator/diag"
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/textesc"
 )
@@ -47,44 +48,32 @@ const (
 // is escaped (textesc.Lines): a model's value or file name quoted in an
 // error reaches the terminal as text.
 func Format(err error, root string) string {
-	f := &formatter{root: root, trees: ErrTrees(err)}
+	if ds := Diagnostics(err, root); ds != nil {
+		return diag.List(diag.Merge(ds)).Error() + "\n"
+	}
+	f := &formatter{root: root}
+	return textesc.Lines(f.clean(shortenQuoted(err.Error()))) + "\n"
+}
+
+// Diagnostics is err as diagnostics: those of an error that carries them
+// (Diagnoser: a located model error, a policy denial), or a CUE error list
+// folded into problems, each with the positions Format describes; nil for
+// any other error.
+func Diagnostics(err error, root string) []diag.Diagnostic {
+	var dg Diagnoser
+	if errors.As(err, &dg) {
+		return dg.Diagnostics()
+	}
 	var cerr cueerrors.Error
 	if !errors.As(err, &cerr) {
-		return textesc.Lines(f.clean(shortenQuoted(err.Error()))) + "\n"
+		return nil
 	}
-	var b strings.Builder
-	seen := map[string]bool{}
-	for _, e := range mergeEnvs(f.problems(cerr)) {
-		text := e.msg
-		if len(e.path) > 0 {
-			text = pathString(e.path) + ": " + text
-		}
-		if e.hint != "" {
-			text += ": " + e.hint
-		}
-		text = f.clean(text)
-		var line string
-		if len(e.positions) == 0 {
-			line = text + "\n"
-		} else {
-			line = fmt.Sprintf("%s: %s\n", f.relPos(e.positions[0]), text)
-			var seenPos = map[string]bool{f.relPos(e.positions[0]): true}
-			for _, p := range e.positions[1:] {
-				rp := f.relPos(p)
-				if seenPos[rp] {
-					continue
-				}
-				seenPos[rp] = true
-				line += fmt.Sprintf("    also %s\n", rp)
-			}
-		}
-		if seen[line] {
-			continue
-		}
-		seen[line] = true
-		b.WriteString(textesc.Lines(line))
+	f := &formatter{root: root, trees: ErrTrees(err)}
+	var ds []diag.Diagnostic
+	for _, e := range f.problems(cerr) {
+		ds = append(ds, f.diagnostic(e))
 	}
-	return b.String()
+	return ds
 }
 
 // problems folds CUE's error list into problems for a person, each with
@@ -115,68 +104,6 @@ func (f *formatter) problems(cerr cueerrors.Error) []entry {
 	})
 	return entries
 }
-
-// mergeEnvs makes one problem of the same problem found in several
-// environments (the same message, hint and first position at the same
-// path below environments.<env>): its path names them all,
-// environments.{local,prod}.services.web.replica. A message of the
-// validator that names its environment ("environment prod: …") names
-// them all too.
-func mergeEnvs(es []entry) []entry {
-	type group struct {
-		at   int
-		envs []string
-	}
-	var out []entry
-	groups := map[string]*group{}
-	for _, e := range es {
-		env := ""
-		if len(e.path) >= 2 && e.path[0] == model.PathEnvironments {
-			env = e.path[1]
-			e.msg = strings.TrimPrefix(e.msg, "environment "+env+": ")
-		} else if m := envPrefix.FindStringSubmatch(e.msg); len(e.path) == 0 && m != nil {
-			// The validator's message names its environment.
-			env = m[1]
-			e.msg = strings.TrimPrefix(e.msg, m[0])
-			e.path = []string{"", env}
-		}
-		if env == "" {
-			out = append(out, e)
-			continue
-		}
-		first := ""
-		if len(e.positions) > 0 {
-			first = fmt.Sprintf("%s:%d:%d", e.positions[0].Filename(), e.positions[0].Line(), e.positions[0].Column())
-		}
-		k := strings.Join(append(slices.Clone(e.path[2:]), e.msg, e.hint, first), "\x00")
-		if g, ok := groups[k]; ok {
-			g.envs = append(g.envs, env)
-			continue
-		}
-		groups[k] = &group{at: len(out), envs: []string{env}}
-		out = append(out, e)
-	}
-	for _, g := range groups {
-		e := &out[g.at]
-		slices.Sort(g.envs)
-		if e.path[0] == "" {
-			// A message of the validator: it names them.
-			word := "environment "
-			if len(g.envs) > 1 {
-				word = "environments "
-			}
-			e.path, e.msg = nil, word+strings.Join(g.envs, ", ")+": "+e.msg
-			continue
-		}
-		if len(g.envs) > 1 {
-			e.path = append([]string{model.PathEnvironments, "{" + strings.Join(g.envs, ",") + "}"}, e.path[2:]...)
-		}
-	}
-	return out
-}
-
-// envPrefix is how the validator's messages name their environment.
-var envPrefix = regexp.MustCompile(`^environment ([a-z0-9][-a-z0-9]*): `)
 
 // decider is the user's line that decides the value at a CUE error's
 // path: the environment's field, else the base's (see Trees.Decider).

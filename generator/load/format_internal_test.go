@@ -47,12 +47,12 @@ func TestFormatDisjunction(t *testing.T) {
 	// One line with the allowed values, not "3 errors in empty disjunction".
 	out := formatSrc(t, "kind: *\"a\" | \"b\" | \"c\"\nkind: \"z\"\n")
 	first, _, _ := strings.Cut(out, "\n")
-	if want := `./envs/x.cue:2:7: kind: "z" is not one of "a", "b", "c": use one of them, e.g. "a"`; first != want {
+	if want := `./envs/x.cue:2:7: error: schema: kind: "z" is not one of "a", "b", "c": use one of them, e.g. "a"`; first != want {
 		t.Errorf("first line\n%s\nwant\n%s\nall:\n%s", first, want, out)
 	}
 	// The bound, not the conflict with the default.
 	out = formatSrc(t, "n: *1 | int & >=0 & <=10\nn: 11\n")
-	if first, _, _ := strings.Cut(out, "\n"); first != "./envs/x.cue:2:4: n: 11 is out of range: it must be <= 10: use a value within that bound" {
+	if first, _, _ := strings.Cut(out, "\n"); first != "./envs/x.cue:2:4: error: schema: n: 11 is out of range: it must be <= 10: use a value within that bound" {
 		t.Errorf("got\n%s", out)
 	}
 }
@@ -76,7 +76,7 @@ func TestDecodeErrorPositioned(t *testing.T) {
 		t.Fatal("an overflowing number decoded")
 	}
 	got := Format(err, ".")
-	want := regexp.MustCompile(`\A\./x\.cue:2:\d+: services\.b\.replicas: 100000000000000000000 is out of range for a 64-bit integer: `)
+	want := regexp.MustCompile(`\A\./x\.cue:2:\d+: error: schema: services\.b\.replicas: 100000000000000000000 is out of range for a 64-bit integer: `)
 	if !want.MatchString(got) {
 		t.Errorf("got\n%s\nwant it to match\n%s", got, want)
 	}

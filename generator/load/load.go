@@ -599,8 +599,11 @@ func decodeError(v cue.Value, err error) error {
 		}
 	}
 	at, _ := lookupJSONField(v, strings.Split(field, "."), value)
-	path := at.Path().String()
-	return cueerrors.Newf(DecidingPos(at), "%s: %s", path, what)
+	var path []string
+	for _, s := range at.Path().Selectors() {
+		path = append(path, s.String())
+	}
+	return &pathError{pos: DecidingPos(at), path: path, msg: what}
 }
 
 // lookupJSONField finds the value that encoding/json names by a dotted

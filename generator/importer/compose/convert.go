@@ -19,7 +19,6 @@ import (
 // The schema's name rules (schema/schema.cue), which the import checks so
 // that the model it writes loads.
 var (
-	dnsLabel    = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
 	composeName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$`)
 	envVarName  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*$`)
 	portName    = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$`)
@@ -363,7 +362,7 @@ func (c *converter) identity(s types.ServiceConfig, out *obj, rest *types.Servic
 		rest.Build = nil
 	}
 	if s.ContainerName != "" {
-		if dnsLabel.MatchString(s.ContainerName) {
+		if model.IsDNSLabel(s.ContainerName) {
 			out.set("containerName", s.ContainerName)
 		} else {
 			c.report(name, lit("container_name"), Dropped, true, "container name %q is not a DNS label, which the model's names are: Compose names the container after the project", s.ContainerName)
@@ -373,7 +372,7 @@ func (c *converter) identity(s types.ServiceConfig, out *obj, rest *types.Servic
 	switch {
 	case s.Hostname == "":
 		c.report(name, lit("hostname"), Changed, true, "the model gives every service a hostname, its name %s (Compose gave the container its id)", c.serviceName(name))
-	case s.Hostname != c.serviceName(name) && dnsLabel.MatchString(s.Hostname):
+	case s.Hostname != c.serviceName(name) && model.IsDNSLabel(s.Hostname):
 		out.set("hostname", s.Hostname)
 		for _, n := range model.SortedKeys(s.Networks) {
 			c.report(name, []string{"networks", n, "aliases"}, Changed, true, "hostname %s is also an alias on network %s, so other services resolve it (the model's hostname is the service's DNS name)", s.Hostname, n)

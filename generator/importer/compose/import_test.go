@@ -133,7 +133,7 @@ func TestShellSecretsStayReferences(t *testing.T) {
 				all.Write(data)
 			}
 			for _, f := range res.Findings {
-				all.WriteString(f.String() + "\n")
+				all.WriteString(f.Diagnostic().Text() + "\n")
 			}
 			if strings.Contains(all.String(), "canary") || strings.Contains(all.String(), canary) {
 				t.Errorf("a secret is written or reported:\n%s", all.String())
