@@ -143,13 +143,10 @@ func (d Diagnostic) key() string {
 	return strings.Join([]string{string(d.Severity), d.Source, d.Code, d.Subject, d.Path, d.Message, d.Hint, d.Pos.String()}, "\x00")
 }
 
-// Text is the diagnostic as degen prints it: on one line (escaped) its
-// position, severity, source, environments, path, message and hint (what
-// to do, on the first line, which is the one a person reads), then its
-// other positions on indented lines:
+// Text is the diagnostic as degen prints it: one line (escaped) with what
+// is wrong and what to do, then its other positions on indented lines:
 //
-//	./envs/prod.cue:12:3: error: schema (prod, staging): services.web.image: image "redis" is not pinned: pin a version, e.g. "redis:7.4.1"
-//	    also: ./envs/stack.cue:40:10
+//	./envs/prod.cue:12:3: error: schema (prod, staging): services.web.image: "redis" is not a pinned image reference: give a tag or a digest, e.g. image: "redis:7.4.1"
 func (d Diagnostic) Text() string {
 	var b strings.Builder
 	if !d.Pos.IsZero() {
@@ -166,6 +163,8 @@ func (d Diagnostic) Text() string {
 		b.WriteString(textesc.Line(d.Subject) + ": ")
 	}
 	b.WriteString(textesc.Line(d.Message))
+	// The hint is on the first line: what to do is read with what is
+	// wrong (and a tool that keeps the first line keeps both).
 	if d.Hint != "" {
 		b.WriteString(": " + textesc.Line(d.Hint))
 	}

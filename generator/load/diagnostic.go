@@ -1,6 +1,7 @@
 package load
 
 import (
+	"regexp"
 	"strings"
 
 	"cuelang.org/go/cue/token"
@@ -13,22 +14,29 @@ import (
 // against the schema.
 const SourceSchema = "schema"
 
+// validatorPrefix is how the validator's messages name their environment.
+var validatorPrefix = regexp.MustCompile(`^environment ([a-z0-9][-a-z0-9]*): `)
+
 // diagnostic is a folded CUE problem as a diagnostic: its environment and
 // path out of the CUE path, its first position the user's line, the others
 // also. A message of the validator ("environment prod: …") is the model's.
 func (f *formatter) diagnostic(e entry) diag.Diagnostic {
 	env, path := cuePath(e.path)
 	msg := f.clean(e.msg)
-	d := diag.Diagnostic{Source: SourceSchema, Code: e.code, Path: path, Severity: diag.Error, Message: msg, Hint: f.clean(e.hint)}
-	if d.Code == "" {
-		d.Code = schemaCode(msg)
+	code := e.code
+	if code == "" {
+		code = schemaCode(msg)
 	}
+	d := diag.Diagnostic{Source: SourceSchema, Code: code, Path: path, Severity: diag.Error, Message: msg, Hint: f.clean(e.hint)}
 	if len(e.path) == 0 {
 		// No path: the model's files themselves (a syntax error, a
 		// refused file) or the validator.
 		d.Source = model.SourceModel
-		if m := envPrefix.FindStringSubmatch(msg); m != nil {
+		if m := validatorPrefix.FindStringSubmatch(msg); m != nil {
 			env, d.Code, d.Message = m[1], "invalid", strings.TrimPrefix(msg, m[0])
+			if e.code != "" {
+				d.Code = e.code
+			}
 		}
 	}
 	if env != "" {

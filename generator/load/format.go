@@ -105,9 +105,6 @@ func (f *formatter) problems(cerr cueerrors.Error) []entry {
 	return entries
 }
 
-// envPrefix is how the validator's messages name their environment.
-var envPrefix = regexp.MustCompile(`^environment ([a-z0-9][-a-z0-9]*): `)
-
 // decider is the user's line that decides the value at a CUE error's
 // path: the environment's field, else the base's (see Trees.Decider).
 func (f *formatter) decider(path []string) token.Pos {
