@@ -56,6 +56,9 @@ func (v Violation) Diagnostic() diag.Diagnostic {
 	return d
 }
 
+// String is the violation as degen prints it (Diagnostic().Text()).
+func (v Violation) String() string { return v.Diagnostic().Text() }
+
 // ID is what a model's acknowledge lists to accept a warning of the rule:
 // policy/<rule>/<service> for a violation at a service's field,
 // policy/<rule>/ for any other (Diagnostic().ID()).
