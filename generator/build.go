@@ -113,6 +113,9 @@ func Build(opts Options) (*model.Model, *Result, error) {
 	}
 	fresh := m.EnvNames()
 	outs := gen.stop()
+	for _, o := range outs {
+		placeWarnings(m, o.warnings)
+	}
 	for name, e := range cachedEnvs {
 		m.Envs[name] = e.Env
 		outs = append(outs, cachedOutput(e, opts.Place))
@@ -141,8 +144,10 @@ func Build(opts Options) (*model.Model, *Result, error) {
 		return m, nil, load.Locate(m, err)
 	}
 	res.Warnings = Acknowledged(m, res.Warnings)
+	placeWarnings(m, res.Warnings)
 	if opts.Policies {
 		res.Warnings, rep.Violations = AcknowledgePolicies(m, res.Warnings, rep.Violations)
+		placeWarnings(m, res.Warnings)
 		getenv := opts.Getenv
 		if getenv == nil {
 			getenv = func(string) string { return "" }

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/degen-dev/degen/generator/diag"
 	"github.com/degen-dev/degen/generator/load"
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/policy"
@@ -33,6 +34,22 @@ type Result struct {
 	// FromCache are the environments whose output came from the cache
 	// (Options.Cache) instead of an evaluation, sorted.
 	FromCache []string
+}
+
+// Diagnostics are the result's warnings, the targets', the model's and
+// the policies' (those not acknowledged), as diagnostics with their
+// positions.
+func (r *Result) Diagnostics() []diag.Diagnostic {
+	var ds []diag.Diagnostic
+	for _, w := range r.Warnings {
+		ds = append(ds, w.Diagnostic())
+	}
+	if r.Policy != nil {
+		for _, v := range r.Policy.Warnings() {
+			ds = append(ds, v.Diagnostic())
+		}
+	}
+	return ds
 }
 
 // Paths returns the generated paths, sorted.
@@ -66,7 +83,18 @@ func GenerateAt(m *model.Model, envs []string, targets []target.Target, place ta
 		return nil, err
 	}
 	res.Warnings = Acknowledged(m, res.Warnings)
+	placeWarnings(m, res.Warnings)
 	return res, nil
+}
+
+// placeWarnings fills the position of each warning of ws that has a
+// path, once the targets are done (load.Place).
+func placeWarnings(m *model.Model, ws []target.Warning) {
+	for i, w := range ws {
+		if w.Pos.IsZero() && w.Path != "" {
+			ws[i].Pos = load.Place(m, w.Env, w.Path)
+		}
+	}
 }
 
 // envOutput is what the targets made of one environment.
@@ -99,17 +127,10 @@ func (o *envOutput) generate(env, base *model.Environment, targets []target.Targ
 		out, err := generateOne(t, target.Input{Env: env, Base: base, Place: o.place})
 		report(progress, StepTarget)
 		if err != nil {
-			o.err = fmt.Errorf("generating %s for %s: %w", t.Name(), env.Name, err)
+			o.err = targetError(t.Name(), env.Name, err)
 			return
 		}
-		for _, w := range out.Warnings {
-			if w.Path != "" && w.Pos == "" {
-				if p := load.PosAt(env, w.Path); p.IsValid() {
-					w.Pos = load.RelPos(p, env.Root)
-				}
-			}
-			o.warnings = append(o.warnings, w)
-		}
+		o.warnings = append(o.warnings, out.Warnings...)
 		for _, f := range out.Files {
 			if err := target.CheckPath(f.Path); err != nil {
 				o.err = fmt.Errorf("generating %s for %s: %w", t.Name(), env.Name, err)
@@ -118,6 +139,35 @@ func (o *envOutput) generate(env, base *model.Environment, targets []target.Targ
 			o.files = append(o.files, made{f, t.Name()})
 		}
 	}
+}
+
+// targetError is a target's error: its model errors say which target
+// found them (model.Error.Source), any other error is wrapped to say it.
+func targetError(name, env string, err error) error {
+	found := false
+	var mark func(error)
+	mark = func(err error) {
+		switch e := err.(type) {
+		case *model.Error:
+			found = true
+			if e.Source == "" {
+				e.Source = name
+			}
+		case interface{ Unwrap() []error }:
+			for _, x := range e.Unwrap() {
+				mark(x)
+			}
+		case interface{ Unwrap() error }:
+			if x := e.Unwrap(); x != nil {
+				mark(x)
+			}
+		}
+	}
+	mark(err)
+	if found {
+		return err
+	}
+	return fmt.Errorf("generating %s for %s: %w", name, env, err)
 }
 
 // generateOne runs one target, turning a panic (a bug in the target) into
@@ -147,16 +197,7 @@ func Acknowledged(m *model.Model, ws []target.Warning) []target.Warning {
 	used := map[string]map[string]bool{}
 	var out []target.Warning
 	for _, w := range ws {
-		env := m.Envs[w.Env]
-		matched := ""
-		if env != nil && w.Code != "" {
-			for _, id := range []string{w.ID(), w.Target + "/" + w.Code + "/*"} {
-				if _, ok := env.Acknowledge[id]; ok {
-					matched = id
-					break
-				}
-			}
-		}
+		matched := acknowledgement(m.Envs[w.Env], w.Diagnostic())
 		if matched == "" {
 			out = append(out, w)
 			continue
@@ -180,13 +221,8 @@ func AcknowledgePolicies(m *model.Model, ws []target.Warning, vs []policy.Violat
 	used := map[string]map[string]bool{}
 	var kept []policy.Violation
 	for _, v := range vs {
-		env := m.Envs[v.Env]
-		id := v.ID()
-		acked := false
-		if env != nil && v.Severity == policy.Warn {
-			_, acked = env.Acknowledge[id]
-		}
-		if !acked {
+		id := acknowledgement(m.Envs[v.Env], v.Diagnostic())
+		if id == "" {
 			kept = append(kept, v)
 			continue
 		}
@@ -195,6 +231,23 @@ func AcknowledgePolicies(m *model.Model, ws []target.Warning, vs []policy.Violat
 	ws = append(ws, stale(m, used, func(_ *model.Environment, t string) bool { return t == policyTarget })...)
 	sortWarnings(ws)
 	return ws, kept
+}
+
+// acknowledgement is the one acknowledgement scheme: the key of env's
+// acknowledge that accepts warning d, its ID (source/code/subject:
+// compose/ingress-not-carried/web, policy/images-pinned/web,
+// model/dependency-disabled/web) or source/code/* for every subject; ""
+// when none does, or d is not a warning.
+func acknowledgement(env *model.Environment, d diag.Diagnostic) string {
+	if env == nil || d.Severity != diag.Warning || d.Code == "" {
+		return ""
+	}
+	for _, id := range []string{d.ID(), d.Source + "/" + d.Code + "/*"} {
+		if _, ok := env.Acknowledge[id]; ok {
+			return id
+		}
+	}
+	return ""
 }
 
 func markUsed(used map[string]map[string]bool, env, id string) {
@@ -213,8 +266,8 @@ func stale(m *model.Model, used map[string]map[string]bool, judged func(*model.E
 		for _, id := range model.SortedKeys(env.Acknowledge) {
 			t, _, _ := strings.Cut(id, "/")
 			if !used[name][id] && judged(env, t) {
-				out = append(out, target.Warning{Env: name, Target: ModelTarget, Subject: "", Code: "stale-acknowledgement",
-					Message: fmt.Sprintf("acknowledge %q matches no warning of this environment: remove it (what it accepted is gone)", id)})
+				out = append(out, target.Warning{Env: name, Target: ModelTarget, Subject: "", Code: "stale-acknowledgement", Path: model.P("acknowledge", id),
+					Message: "matches no warning of this environment: remove it (what it accepted is gone)"})
 			}
 		}
 	}
@@ -234,7 +287,7 @@ const policyTarget = "policy"
 func notes(env *model.Environment) []target.Warning {
 	var ws []target.Warning
 	for _, n := range env.Notes {
-		ws = append(ws, target.Warning{Env: env.Name, Target: ModelTarget, Subject: n.Subject, Code: n.Code, Message: n.Message})
+		ws = append(ws, target.Warning{Env: env.Name, Target: ModelTarget, Subject: n.Subject, Code: n.Code, Path: n.Path, Message: n.Message})
 	}
 	return ws
 }

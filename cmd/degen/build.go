@@ -85,7 +85,7 @@ func runBuild(g *globals, envs []string, pf *policyFlags, force, noCache bool, s
 	if err != nil {
 		return err
 	}
-	printWarnings(stderr, res.Warnings)
+	printDiags(stderr, res.Diagnostics())
 	if err := pf.strictErr(res); err != nil {
 		return err
 	}

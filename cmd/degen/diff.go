@@ -130,7 +130,7 @@ func runDiff(g *globals, req review.Request, format, color, parts string, stdout
 		return err
 	}
 	// The build's warnings say why a model change may show in no file.
-	printWarnings(stderr, res.Warnings)
+	printDiags(stderr, warningDiags(res.Warnings))
 	rep := res.Report
 	switch format {
 	case "json":

@@ -43,7 +43,12 @@ value a JSON value ("2Gi", 3), not JSON text inside a string.`,
   degen explain --env prod 'services."api".resources.limits.memory'
   degen explain --env dev params.logLevel --format json
   degen explain --env prod 'Deployment/api.spec.replicas'`,
-		Args: cobra.ExactArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageErr("explain takes one model path, got %d: e.g. degen explain --env prod services.web.replicas (see degen explain --help)", len(args))
+			}
+			return nil
+		},
 		ValidArgsFunction: func(_ *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
 			if len(args) > 0 {
 				return nil, cobra.ShellCompDirectiveNoFileComp
@@ -52,7 +57,7 @@ value a JSON value ("2Gi", 3), not JSON text inside a string.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if env == "" {
-				return usageErr("name the environment: --env NAME")
+				return g.needEnv()
 			}
 			if format != "text" && format != "json" {
 				return usageErr("--format must be text or json, not %q", format)

@@ -27,7 +27,7 @@ dropped. Secrets appear as references only.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if env == "" {
-				return usageErr("name the environment: --env NAME")
+				return g.needEnv()
 			}
 			if format != "yaml" && format != "json" {
 				return usageErr("--format must be yaml or json, not %q", format)

@@ -133,7 +133,7 @@ func runImportCompose(cmd *cobra.Command, stdout io.Writer, opts composeimport.O
 	if len(differ) > 0 {
 		fmt.Fprintf(stdout, "%d differences (also written beside each service in %s):\n", len(differ), composeimport.StackFile)
 		for _, f := range differ {
-			fmt.Fprintln(stdout, "  "+textesc.Line(f.String()))
+			fmt.Fprintln(stdout, "  "+f.Diagnostic().Text())
 		}
 	}
 	if len(explicit) > 0 {

@@ -75,7 +75,7 @@ func (f *policyFlags) build(opts generator.Options, stdout, stderr io.Writer) (*
 	default:
 		rep = res.Policy
 	}
-	if perr := f.print(rep, denied == nil, stdout, stderr); perr != nil {
+	if perr := f.print(rep, stdout); perr != nil {
 		return nil, nil, perr
 	}
 	return res, m, err
@@ -84,12 +84,7 @@ func (f *policyFlags) build(opts generator.Options, stdout, stderr io.Writer) (*
 // print prints the report's warnings to stderr (unless a denial, which
 // lists them after its own lines, is to come) and, with --policy-report
 // json, the report to stdout.
-func (f *policyFlags) print(rep *policy.Report, warnings bool, stdout, stderr io.Writer) error {
-	if warnings {
-		for _, v := range rep.Warnings() {
-			fmt.Fprintln(stderr, textesc.Line(v.String()))
-		}
-	}
+func (f *policyFlags) print(rep *policy.Report, stdout io.Writer) error {
 	if f.report == "json" {
 		data, err := rep.JSON()
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/degen-dev/degen/generator"
 	"github.com/degen-dev/degen/generator/load"
+	"github.com/degen-dev/degen/generator/suggest"
 	"github.com/degen-dev/degen/generator/target"
 	"github.com/degen-dev/degen/generator/writer"
 )
@@ -42,6 +43,64 @@ func (e *exitError) Unwrap() error { return e.err }
 
 func usageErr(format string, args ...any) error {
 	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// needEnv is the misuse of a command that reads one environment and was
+// given none: it names the model's environments.
+func (g *globals) needEnv() error {
+	if names := load.EnvNames(g.dir); len(names) > 0 {
+		return usageErr("name the environment: --env NAME, one of %s", strings.Join(names, ", "))
+	}
+	return usageErr("name the environment: --env NAME")
+}
+
+// unknownCommand rewrites cobra's "unknown command" error (its suggestions
+// on lines of their own) into one line that names the closest command, or
+// the commands there are.
+func unknownCommand(root *cobra.Command, err error) error {
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "unknown command ") {
+		return err
+	}
+	first, _, _ := strings.Cut(msg, "\n")
+	var names []string
+	for _, c := range root.Commands() {
+		if c.IsAvailableCommand() {
+			names = append(names, c.Name())
+		}
+	}
+	word := strings.Trim(strings.TrimPrefix(first, "unknown command "), `"`)
+	word, _, _ = strings.Cut(word, `"`)
+	if idx := suggest.Closest(word, names); len(idx) > 0 {
+		var near []string
+		for _, i := range idx {
+			near = append(near, names[i])
+		}
+		return fmt.Errorf("%s: did you mean %s? (the commands: %s)", first, strings.Join(near, " or "), strings.Join(names, ", "))
+	}
+	return fmt.Errorf("%s: use one of %s (degen --help says what each does)", first, strings.Join(names, ", "))
+}
+
+// unknownFlag adds to pflag's "unknown flag: --x" the closest flag of cmd.
+func unknownFlag(cmd *cobra.Command, err error) error {
+	name, ok := strings.CutPrefix(err.Error(), "unknown flag: --")
+	if !ok {
+		return fmt.Errorf("%w (see degen %s --help)", err, cmd.Name())
+	}
+	var names []string
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if !f.Hidden {
+			names = append(names, f.Name)
+		}
+	})
+	if idx := suggest.Closest(name, names); len(idx) > 0 {
+		var near []string
+		for _, i := range idx {
+			near = append(near, "--"+names[i])
+		}
+		return fmt.Errorf("%w: did you mean %s? (see degen %s --help)", err, strings.Join(near, " or "), cmd.Name())
+	}
+	return fmt.Errorf("%w (see degen %s --help)", err, cmd.Name())
 }
 
 // globals are the flags every command shares.
@@ -124,7 +183,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		// command (with its "Did you mean this?" suggestions), or a
 		// missing required flag. Both misuse the command line.
 		code = exitUsage
-		err = fmt.Errorf("%w\nRun 'degen --help' for usage.", err)
+		err = unknownCommand(root, err)
 	}
 	// An unknown environment is a misuse of --env; a corrupt out/ index is
 	// not the model's fault either: both are exit 2, as for diff and check.
@@ -134,7 +193,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		code = exitUsage
 	}
 	base, _ := filepath.Abs(g.dir)
-	fmt.Fprint(stderr, load.Format(err, base))
+	printError(stderr, err, base)
 	return code
 }
 
@@ -165,8 +224,8 @@ command line, 3 out/ is stale (degen check). degen diff exits like diff(1):
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &exitError{code: exitUsage, err: fmt.Errorf("%w (see degen --help)", err)}
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return &exitError{code: exitUsage, err: unknownFlag(cmd, err)}
 	})
 	root.PersistentFlags().StringVar(&g.dir, "dir", ".", "root of the model's CUE module (the directory holding cue.mod)")
 	root.PersistentFlags().StringVar(&g.out, "out", "", "output directory (default <dir>/out)")

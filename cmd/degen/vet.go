@@ -34,7 +34,7 @@ environment.`,
 			if err != nil {
 				return err
 			}
-			printWarnings(stderr, res.Warnings)
+			printDiags(stderr, res.Diagnostics())
 			if err := pf.strictErr(res); err != nil {
 				return err
 			}

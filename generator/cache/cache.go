@@ -54,7 +54,7 @@ import (
 )
 
 // Version is the entry format; an entry of another version is ignored.
-const Version = 2
+const Version = 3
 
 // EnvDir is the environment variable that names the directory of degen's
 // build caches, instead of degen/ in the user's cache directory

@@ -60,6 +60,32 @@ func (p Pos) String() string {
 	return s
 }
 
+// ParsePos reads a position as String writes it (file, file:line or
+// file:line:col); the empty string is the zero Pos.
+func ParsePos(s string) Pos {
+	p := Pos{File: s}
+	var nums []int
+	for range 2 {
+		i := strings.LastIndexByte(p.File, ':')
+		if i < 0 {
+			break
+		}
+		n, err := strconv.Atoi(p.File[i+1:])
+		if err != nil || n < 1 {
+			break
+		}
+		nums = append([]int{n}, nums...)
+		p.File = p.File[:i]
+	}
+	if len(nums) > 0 {
+		p.Line = nums[0]
+	}
+	if len(nums) > 1 {
+		p.Col = nums[1]
+	}
+	return p
+}
+
 // Compare orders positions by file, line and column.
 func (p Pos) Compare(q Pos) int {
 	return cmp.Or(strings.Compare(p.File, q.File), cmp.Compare(p.Line, q.Line), cmp.Compare(p.Col, q.Col))
@@ -104,17 +130,23 @@ type Diagnostic struct {
 // policy/images-pinned/web.
 func (d Diagnostic) ID() string { return d.Source + "/" + d.Code + "/" + d.Subject }
 
+// showsID reports whether Text ends with the ID: a warning's, which the
+// model acknowledges by it, and a policy's error, whose rule (the code) is
+// what policies/ overrides.
+func (d Diagnostic) showsID() bool {
+	return d.Code != "" && (d.Severity == Warning || d.Severity == Error && d.Source == "policy")
+}
+
 // key is what makes two diagnostics the same problem, whatever environment
 // found it.
 func (d Diagnostic) key() string {
 	return strings.Join([]string{string(d.Severity), d.Source, d.Code, d.Subject, d.Path, d.Message, d.Hint, d.Pos.String()}, "\x00")
 }
 
-// Text is the diagnostic as degen prints it, on one line (escaped), then
-// its hint and other positions on indented lines:
+// Text is the diagnostic as degen prints it: one line (escaped) with what
+// is wrong and what to do, then its other positions on indented lines:
 //
-//	./envs/prod.cue:12:3: error: schema (prod, staging): services.web.image: image "redis" is not pinned
-//	    hint: pin a version, e.g. "redis:7.4.1"
+//	./envs/prod.cue:12:3: error: schema (prod, staging): services.web.image: "redis" is not a pinned image reference: give a tag or a digest, e.g. image: "redis:7.4.1"
 func (d Diagnostic) Text() string {
 	var b strings.Builder
 	if !d.Pos.IsZero() {
@@ -127,13 +159,17 @@ func (d Diagnostic) Text() string {
 	b.WriteString(": ")
 	if d.Path != "" {
 		b.WriteString(textesc.Line(d.Path) + ": ")
+	} else if d.Subject != "" {
+		b.WriteString(textesc.Line(d.Subject) + ": ")
 	}
 	b.WriteString(textesc.Line(d.Message))
-	if d.Severity == Warning && d.Code != "" {
-		b.WriteString(" [" + textesc.Line(d.ID()) + "]")
-	}
+	// The hint is on the first line: what to do is read with what is
+	// wrong (and a tool that keeps the first line keeps both).
 	if d.Hint != "" {
-		b.WriteString("\n    hint: " + textesc.Line(d.Hint))
+		b.WriteString(": " + textesc.Line(d.Hint))
+	}
+	if d.showsID() {
+		b.WriteString(" [" + textesc.Line(d.ID()) + "]")
 	}
 	for _, p := range d.Also {
 		b.WriteString("\n    also: " + textesc.Line(p.String()))

@@ -18,7 +18,7 @@ func TestMergeFoldsEnvironments(t *testing.T) {
 	if got[0].Severity != Error || strings.Join(got[0].Envs, ",") != "dev,prod" {
 		t.Errorf("first = %+v, want the error found in dev and prod", got[0])
 	}
-	want := "./stack.cue:3:2: error: schema (dev, prod): services.web.flags: flag \"beta\" is not defined\n    hint: add it under flags"
+	want := "./stack.cue:3:2: error: schema (dev, prod): services.web.flags: flag \"beta\" is not defined: add it under flags"
 	if got[0].Text() != want {
 		t.Errorf("Text =\n%s\nwant\n%s", got[0].Text(), want)
 	}
@@ -31,5 +31,37 @@ func TestTextEscapes(t *testing.T) {
 	d := Diagnostic{Source: "model", Code: "x", Severity: Error, Message: "bad \x1b[31m name"}
 	if strings.ContainsRune(d.Text(), 0x1b) {
 		t.Errorf("Text keeps a raw ESC: %q", d.Text())
+	}
+}
+
+func TestParsePosRoundTrips(t *testing.T) {
+	for _, s := range []string{"./envs/prod.cue:12:3", "out/compose/local/compose.yaml:4:1", "docker-compose.yml:9", ".env", ""} {
+		if got := ParsePos(s).String(); got != s {
+			t.Errorf("ParsePos(%q).String() = %q", s, got)
+		}
+	}
+	if p := ParsePos("./a.cue:7:2"); p.Line != 7 || p.Col != 2 || p.File != "./a.cue" {
+		t.Errorf("ParsePos = %+v", p)
+	}
+}
+
+// TestTextNamesSubjectOrPath: a diagnostic without a path names its
+// subject; a policy's error ends with its ID (the rule policies/ overrides).
+func TestTextNamesSubjectOrPath(t *testing.T) {
+	d := Diagnostic{Source: "compose", Code: "x", Subject: "web", Severity: Warning, Message: "m", Envs: []string{"local"}}
+	if got, want := d.Text(), "warning: compose (local): web: m [compose/x/web]"; got != want {
+		t.Errorf("Text = %q, want %q", got, want)
+	}
+	d.Path = "services.web.kind"
+	if got, want := d.Text(), "warning: compose (local): services.web.kind: m [compose/x/web]"; got != want {
+		t.Errorf("Text = %q, want %q", got, want)
+	}
+	p := Diagnostic{Source: "policy", Code: "images-pinned", Subject: "web", Severity: Error, Message: "m"}
+	if !strings.HasSuffix(p.Text(), "[policy/images-pinned/web]") {
+		t.Errorf("a policy's error does not end with its ID: %s", p.Text())
+	}
+	s := Diagnostic{Source: "schema", Code: "conflict", Severity: Error, Message: "m"}
+	if strings.Contains(s.Text(), "[") {
+		t.Errorf("a schema error shows an ID: %s", s.Text())
 	}
 }

@@ -15,10 +15,10 @@ import (
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/format"
 	"cuelang.org/go/cue/token"
-	"github.com/agext/levenshtein"
 
 	"github.com/degen-dev/degen/generator/load"
 	"github.com/degen-dev/degen/generator/model"
+	"github.com/degen-dev/degen/generator/suggest"
 	"github.com/degen-dev/degen/generator/textesc"
 )
 
@@ -267,7 +267,11 @@ func notFound(env cue.Value, p cue.Path, name string) error {
 	}
 	// The suggestion comes first: a long list of fields is shortened.
 	if want, ok := label(sels[i]); ok {
-		if near := closest(want, labels, fields); len(near) > 0 {
+		if idx := suggest.Closest(want, labels); len(idx) > 0 {
+			var near []string
+			for _, i := range idx {
+				near = append(near, fields[i])
+			}
 			hint = "did you mean " + strings.Join(near, " or ") + "? " + hint
 		}
 	}
@@ -280,27 +284,6 @@ func label(s cue.Selector) (string, bool) {
 		return "", false
 	}
 	return s.Unquoted(), true
-}
-
-// closest returns the names (as shown) of the labels nearest to want by
-// edit distance, when they are near enough to be a typo: at most a third
-// of the longer label's length, and at least 1, apart; at most three.
-func closest(want string, labels, shown []string) []string {
-	best := -1
-	var out []string
-	for i, l := range labels {
-		d := levenshtein.Distance(strings.ToLower(want), strings.ToLower(l), nil)
-		if d > max(1, max(len(want), len(l))/3) {
-			continue
-		}
-		switch {
-		case best < 0 || d < best:
-			best, out = d, []string{shown[i]}
-		case d == best && len(out) < 3:
-			out = append(out, shown[i])
-		}
-	}
-	return out
 }
 
 // MarshalJSON writes value as the JSON value it is ("2Gi", 3, true) rather

@@ -174,7 +174,7 @@ func TestBaseDefaultClash(t *testing.T) {
 		t.Fatal("the model loaded")
 	}
 	msg := load.Format(err, dir)
-	want := fmt.Sprintf("./envs/stack.cue:%d:13: environments.tiny.services.app.replicas: incomplete value", lineOf(t, `image: "app:1.0"`)+1)
+	want := fmt.Sprintf("./envs/stack.cue:%d:13: error: schema (tiny): services.app.replicas: two defaults met here and cancelled each other", lineOf(t, `image: "app:1.0"`)+1)
 	if !strings.HasPrefix(msg, want) {
 		t.Errorf("error does not start with %q:\n%s", want, msg)
 	}

@@ -95,7 +95,7 @@ func TestOversizedFileRefused(t *testing.T) {
 	if err == nil {
 		t.Fatal("the model loaded")
 	}
-	if got := load.Format(err, dir); !strings.HasPrefix(got, `./envs/big.cue:1:1: "envs/big.cue" is larger than`) {
+	if got := load.Format(err, dir); !strings.HasPrefix(got, `./envs/big.cue:1:1: error: model: "envs/big.cue" is larger than`) {
 		t.Errorf("got %q", got)
 	}
 }

@@ -1,11 +1,8 @@
 package load
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io/fs"
-	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -15,10 +12,9 @@ import (
 
 	"cuelang.org/go/cue/ast"
 	cueerrors "cuelang.org/go/cue/errors"
-	"cuelang.org/go/cue/literal"
-	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 
+	"github.com/degen-dev/degen/generator/diag"
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/textesc"
 )
@@ -52,121 +48,94 @@ const (
 // is escaped (textesc.Lines): a model's value or file name quoted in an
 // error reaches the terminal as text.
 func Format(err error, root string) string {
-	f := &formatter{root: root, files: map[string]*fileInfo{}}
+	if ds := Diagnostics(err, root); ds != nil {
+		return diag.List(diag.Merge(ds)).Error() + "\n"
+	}
+	f := &formatter{root: root}
+	return textesc.Lines(f.clean(shortenQuoted(err.Error()))) + "\n"
+}
+
+// Diagnostics is err as diagnostics: those of an error that carries them
+// (Diagnoser: a located model error, a policy denial), or a CUE error list
+// folded into problems, each with the positions Format describes; nil for
+// any other error.
+func Diagnostics(err error, root string) []diag.Diagnostic {
+	var dg Diagnoser
+	if errors.As(err, &dg) {
+		return dg.Diagnostics()
+	}
 	var cerr cueerrors.Error
 	if !errors.As(err, &cerr) {
-		return textesc.Lines(f.clean(shortenQuoted(err.Error()))) + "\n"
+		return nil
 	}
+	f := &formatter{root: root, trees: ErrTrees(err)}
+	var ds []diag.Diagnostic
+	for _, e := range f.problems(cerr) {
+		ds = append(ds, f.diagnostic(e))
+	}
+	return ds
+}
+
+// problems folds CUE's error list into problems for a person, each with
+// its code, message, hint and positions, the user's deciding line first,
+// in the order they are printed. Of the parse errors of a file only the
+// first is kept: the others follow from it.
+func (f *formatter) problems(cerr cueerrors.Error) []entry {
 	var entries []entry
+	syntaxSeen := map[string]bool{}
 	for _, e := range f.entries(cueerrors.Errors(cueerrors.Sanitize(cerr))) {
+		if isSyntax(e) && len(e.positions) > 0 {
+			if syntaxSeen[e.positions[0].Filename()] {
+				continue
+			}
+			syntaxSeen[e.positions[0].Filename()] = true
+		}
 		e.positions = f.rank(e.positions)
-		if len(e.positions) == 0 || f.fileRank(e.positions[0]) != rankEnv {
-			if p := f.modelPos(e.path); p.IsValid() {
+		if !e.keepPos && (len(e.positions) == 0 || f.fileRank(e.positions[0]) != rankEnv || f.trees.IsRef(e.positions[0]) || f.isConstraint(e.positions[0])) {
+			if p := f.decider(e.path); p.IsValid() {
 				e.positions = append([]token.Pos{p}, e.positions...)
-			} else if p := f.basePos(e.path); len(e.positions) == 0 && p.IsValid() {
-				e.positions = []token.Pos{p}
 			}
 		}
+		e.positions = dedupPos(e.positions)
 		entries = append(entries, e)
 	}
 	slices.SortStableFunc(entries, func(a, b entry) int {
 		return f.entryRank(a) - f.entryRank(b)
 	})
-	var b strings.Builder
-	seen := map[string]bool{}
-	for _, e := range entries {
-		text := e.msg
-		if len(e.path) > 0 {
-			text = pathString(e.path) + ": " + text
-		}
-		text = f.clean(text)
-		var line string
-		if len(e.positions) == 0 {
-			line = text + "\n"
-		} else {
-			line = fmt.Sprintf("%s: %s\n", f.relPos(e.positions[0]), text)
-			var seenPos = map[string]bool{f.relPos(e.positions[0]): true}
-			for _, p := range e.positions[1:] {
-				rp := f.relPos(p)
-				if seenPos[rp] {
-					continue
-				}
-				seenPos[rp] = true
-				line += fmt.Sprintf("    also %s\n", rp)
-			}
-		}
-		if seen[line] {
-			continue
-		}
-		seen[line] = true
-		b.WriteString(textesc.Lines(line))
+	return entries
+}
+
+// decider is the user's line that decides the value at a CUE error's
+// path: the environment's field, else the base's (see Trees.Decider).
+func (f *formatter) decider(path []string) token.Pos {
+	sel := unquoteAll(dropLets(path))
+	switch {
+	case len(sel) >= 3 && sel[0] == model.PathEnvironments:
+		return f.trees.Decider(sel[1], sel[2:])
+	case len(sel) >= 2 && sel[0] == model.PathBase:
+		return f.trees.Decider("", sel[1:])
 	}
-	return b.String()
+	return token.NoPos
 }
 
 // entry is one problem to print.
 type entry struct {
-	path      []string
-	msg       string
+	path []string
+	// code names the kind of problem (a schema rule's, or CUE's kind).
+	code string
+	msg  string
+	// hint says what to do about it, with an example where one helps.
+	hint      string
 	positions []token.Pos
+	// keepPos says CUE's first position is the right one (a field's
+	// label), not the decider's.
+	keepPos bool
 }
 
 type formatter struct {
-	root  string
-	files map[string]*fileInfo
-}
-
-// fileInfo is what Format reads of a source file, once.
-type fileInfo struct {
-	src   []byte
-	lines [][]byte
-	ast   *ast.File
-	base  bool
-}
-
-func (f *formatter) file(name string) *fileInfo {
-	if fi, ok := f.files[name]; ok {
-		return fi
-	}
-	fi := &fileInfo{}
-	f.files[name] = fi
-	src, ok := SourceFile(name, f.root)
-	if !ok {
-		return fi
-	}
-	fi.src = src
-	fi.lines = bytes.Split(src, []byte("\n"))
-	if af, err := parser.ParseFile(name, src); err == nil {
-		fi.ast = af
-		for _, d := range af.Decls {
-			if fd, ok := d.(*ast.Field); ok && labelIs(fd.Label, model.PathBase) {
-				fi.base = true
-			}
-		}
-	}
-	return fi
-}
-
-// envFiles are the CUE files of envs/, by absolute name, listed through
-// the model's confined view.
-func (f *formatter) envFiles() []string {
-	repo, err := OpenRepo(f.root)
-	if err != nil {
-		return nil
-	}
-	defer repo.Close()
-	dir := path.Clean(model.EnvsPackage)
-	ents, err := fs.ReadDir(repo.FS(), dir)
-	if err != nil {
-		return nil
-	}
-	var names []string
-	for _, e := range ents {
-		if !e.IsDir() && strings.HasSuffix(e.Name(), ".cue") {
-			names = append(names, filepath.Join(f.root, filepath.FromSlash(path.Join(dir, e.Name()))))
-		}
-	}
-	return names
+	root string
+	// trees are the Load's syntax trees (nil for an error of no Load).
+	trees *Trees
 }
 
 // SourceFile returns the content of the file a position names: a file of
@@ -189,35 +158,7 @@ func SourceFile(name, root string) ([]byte, bool) {
 	return src, err == nil
 }
 
-// The ranks of positions: what a model author edits comes first.
-const (
-	rankEnv    = iota // an environment's file (any model file but the base)
-	rankBase          // the base: the model file that defines #Base
-	rankOther         // policies/ and other files of the module
-	rankSchema        // the schema module degen serves
-	rankNone          // no position, or a file outside the module
-)
-
-func (f *formatter) fileRank(p token.Pos) int {
-	if !p.IsValid() {
-		return rankNone
-	}
-	name := p.Filename()
-	if InSchema(p) {
-		return rankSchema
-	}
-	rel, err := filepath.Rel(f.root, name)
-	if err != nil || !filepath.IsLocal(rel) {
-		return rankNone
-	}
-	switch {
-	case filepath.Dir(rel) != filepath.Clean(model.EnvsPackage):
-		return rankOther
-	case f.file(name).base:
-		return rankBase
-	}
-	return rankEnv
-}
+func (f *formatter) fileRank(p token.Pos) int { return f.trees.Rank(p, f.root) }
 
 func (f *formatter) entryRank(e entry) int {
 	if len(e.positions) == 0 {
@@ -232,9 +173,14 @@ func (f *formatter) entryRank(e entry) int {
 func (f *formatter) rank(ps []token.Pos) []token.Pos {
 	out := slices.Clone(ps)
 	key := func(p token.Pos) int {
-		k := 2 * f.fileRank(p)
+		// Within a rank: values, then constraints, then references
+		// (#Base & {…}: where values come from).
+		k := 4 * f.fileRank(p)
 		if f.isConstraint(p) {
 			k++
+		}
+		if f.trees.IsRef(p) {
+			k += 2
 		}
 		return k
 	}
@@ -242,29 +188,7 @@ func (f *formatter) rank(ps []token.Pos) []token.Pos {
 	return out
 }
 
-// isConstraint reports whether the source at p is a constraint rather than
-// a value: a bound or pattern (<, >, =~, !), or a default (after '*').
-func (f *formatter) isConstraint(p token.Pos) bool {
-	if !p.IsValid() || p.Line() < 1 {
-		return false
-	}
-	fi := f.file(p.Filename())
-	if p.Line() > len(fi.lines) {
-		return false
-	}
-	line, c := fi.lines[p.Line()-1], p.Column()-1
-	if c < 0 || c >= len(line) {
-		return false
-	}
-	if c > 0 && line[c-1] == '*' {
-		return true
-	}
-	switch line[c] {
-	case '<', '>', '=', '!', '*':
-		return true
-	}
-	return false
-}
+func (f *formatter) isConstraint(p token.Pos) bool { return f.trees.IsConstraint(p) }
 
 // entries turns CUE's error list into problems. A disjunction that failed
 // comes from CUE as a header ("3 errors in empty disjunction:", no
@@ -306,7 +230,7 @@ func (f *formatter) entries(errs []cueerrors.Error) []entry {
 		if isHeader(e) {
 			msg = strings.TrimSuffix(msg, ":")
 		}
-		out = append(out, entry{path: e.Path(), msg: msg, positions: cueerrors.Positions(e)})
+		out = append(out, f.explain(e, entry{path: e.Path(), msg: msg, positions: cueerrors.Positions(e)}))
 	}
 	return out
 }
@@ -322,8 +246,9 @@ func (f *formatter) disjunction(path []string, bs []cueerrors.Error) entry {
 		all = append(all, cueerrors.Positions(b)...)
 	}
 	if value, allowed, ok := f.enum(bs); ok {
-		return entry{path: path, positions: dedupPos(all),
-			msg: fmt.Sprintf("invalid value %s: allowed are %s", shorten(value), strings.Join(allowed, ", "))}
+		return entry{path: path, positions: dedupPos(all), code: "not-one-of",
+			msg:  fmt.Sprintf("%s is not one of %s", shorten(value), strings.Join(allowed, ", ")),
+			hint: fmt.Sprintf("use one of them, e.g. %s", allowed[0])}
 	}
 	cands := slices.DeleteFunc(slices.Clone(bs), f.isDefault)
 	if len(cands) == 0 {
@@ -361,7 +286,7 @@ func (f *formatter) disjunction(path []string, bs []cueerrors.Error) entry {
 			best = c
 		}
 	}
-	return entry{path: path, msg: render(best), positions: cueerrors.Positions(best)}
+	return f.explain(best, entry{path: path, msg: render(best), positions: cueerrors.Positions(best)})
 }
 
 const (
@@ -420,9 +345,15 @@ func (f *formatter) enum(bs []cueerrors.Error) (value string, allowed []string, 
 				count[p]++
 			}
 		}
-		line := ""
+		line, schema := "", false
 		for p, n := range count {
 			if n == len(bs) {
+				continue
+			}
+			// The schema's alternatives may be spread over a
+			// definition (*"production" | #Stage).
+			if InSchema(p) {
+				schema = true
 				continue
 			}
 			l := fmt.Sprintf("%s:%d", p.Filename(), p.Line())
@@ -431,96 +362,21 @@ func (f *formatter) enum(bs []cueerrors.Error) (value string, allowed []string, 
 			}
 			line = l
 		}
-		if line == "" {
+		if line == "" && !schema {
 			return "", nil, false
 		}
 		for i := range alts {
 			alts[i] = shorten(alts[i])
 		}
-		return x, alts, true
+		return x, uniq(alts), true
 	}
 	return "", nil, false
 }
 
 // isDefault reports whether a branch is the conflict with a default
-// (`*"x" | …`): one of its positions follows a '*'.
+// (`*"x" | …`): one of its positions is a default's.
 func (f *formatter) isDefault(e cueerrors.Error) bool {
-	for _, p := range cueerrors.Positions(e) {
-		if !p.IsValid() || p.Line() < 1 {
-			continue
-		}
-		fi := f.file(p.Filename())
-		if p.Line() > len(fi.lines) {
-			continue
-		}
-		line := fi.lines[p.Line()-1]
-		if c := p.Column() - 2; c >= 0 && c < len(line) && line[c] == '*' {
-			return true
-		}
-	}
-	return false
-}
-
-// modelPos returns the position, in an environment's file, of the field
-// that sets path (or of its deepest existing parent, at least three levels
-// deep: environments.prod.services), for an error CUE reports only in the
-// base or the schema. The file setting most of the path wins.
-func (f *formatter) modelPos(path []string) token.Pos {
-	if len(path) == 0 {
-		return token.NoPos
-	}
-	sel := make([]string, len(path))
-	for i, p := range path {
-		sel[i] = p
-		if strings.HasPrefix(p, `"`) {
-			if s, err := literal.Unquote(p); err == nil {
-				sel[i] = s
-			}
-		}
-	}
-	names := f.envFiles()
-	best, bestDepth := token.NoPos, 0
-	for _, name := range names {
-		fi := f.file(name)
-		if fi.ast == nil || fi.base {
-			continue
-		}
-		p, d := deepest(fi.ast.Decls, sel)
-		if d > bestDepth {
-			best, bestDepth = p, d
-		}
-	}
-	if bestDepth < min(3, len(sel)) {
-		return token.NoPos
-	}
-	return best
-}
-
-// basePos returns the position of the base's field for the environment
-// path environments.<env>.rest (#Base.rest), for an error CUE reports with
-// no position at all, such as a default of the base that clashes with the
-// schema's.
-func (f *formatter) basePos(path []string) token.Pos {
-	if len(path) < 3 || path[0] != model.PathEnvironments {
-		return token.NoPos
-	}
-	sel := append([]string{model.PathBase}, path[2:]...)
-	for i, p := range sel {
-		if s, err := literal.Unquote(p); err == nil && strings.HasPrefix(p, `"`) {
-			sel[i] = s
-		}
-	}
-	names := f.envFiles()
-	for _, name := range names {
-		fi := f.file(name)
-		if fi.ast == nil || !fi.base {
-			continue
-		}
-		if p, d := deepest(fi.ast.Decls, sel); d >= min(3, len(sel)) {
-			return p
-		}
-	}
-	return token.NoPos
+	return slices.ContainsFunc(cueerrors.Positions(e), f.trees.IsDefault)
 }
 
 // deepest follows path through the fields of decls. A field that matches
@@ -588,6 +444,17 @@ func descend(e ast.Expr, path []string) (token.Pos, int) {
 		return elt.Pos(), 1
 	}
 	return token.NoPos, 0
+}
+
+// uniq is ss without repeats, in order.
+func uniq(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func dedupPos(ps []token.Pos) []token.Pos {

@@ -10,6 +10,8 @@ import (
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
 	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/cue/token"
 )
 
 // formatSrc evaluates src as the file envs/x.cue of a model at a temporary
@@ -29,7 +31,14 @@ func formatSrc(t *testing.T, src string) string {
 	if err == nil {
 		t.Fatal("no error")
 	}
-	out := Format(err, root)
+	// Format reads the syntax trees a Load keeps with its error.
+	trees := newTrees(root)
+	f, perr := parser.ParseFile(file, src)
+	if perr != nil {
+		t.Fatal(perr)
+	}
+	trees.addFile(f)
+	out := Format(&treesError{err: err, trees: trees}, root)
 	if strings.Contains(out, root) {
 		t.Errorf("the absolute root is printed:\n%s", out)
 	}
@@ -40,12 +49,12 @@ func TestFormatDisjunction(t *testing.T) {
 	// One line with the allowed values, not "3 errors in empty disjunction".
 	out := formatSrc(t, "kind: *\"a\" | \"b\" | \"c\"\nkind: \"z\"\n")
 	first, _, _ := strings.Cut(out, "\n")
-	if want := `./envs/x.cue:2:7: kind: invalid value "z": allowed are "a", "b", "c"`; first != want {
+	if want := `./envs/x.cue:2:7: error: schema: kind: "z" is not one of "a", "b", "c": use one of them, e.g. "a"`; first != want {
 		t.Errorf("first line\n%s\nwant\n%s\nall:\n%s", first, want, out)
 	}
 	// The bound, not the conflict with the default.
 	out = formatSrc(t, "n: *1 | int & >=0 & <=10\nn: 11\n")
-	if first, _, _ := strings.Cut(out, "\n"); !strings.HasPrefix(first, "./envs/x.cue:2:4: n: invalid value 11 (out of bound <=10)") {
+	if first, _, _ := strings.Cut(out, "\n"); first != "./envs/x.cue:2:4: error: schema: n: 11 is out of range: it must be <= 10: use a value within that bound" {
 		t.Errorf("got\n%s", out)
 	}
 }
@@ -69,7 +78,7 @@ func TestDecodeErrorPositioned(t *testing.T) {
 		t.Fatal("an overflowing number decoded")
 	}
 	got := Format(err, ".")
-	want := regexp.MustCompile(`\A\./x\.cue:2:\d+: services\.b\.replicas: 100000000000000000000 is out of range for a 64-bit integer: `)
+	want := regexp.MustCompile(`\A\./x\.cue:2:\d+: error: schema: services\.b\.replicas: 100000000000000000000 is out of range for a 64-bit integer: `)
 	if !want.MatchString(got) {
 		t.Errorf("got\n%s\nwant it to match\n%s", got, want)
 	}
@@ -96,9 +105,21 @@ func TestClashingDefaults(t *testing.T) {
 func TestRenderErrorArgumentWhole(t *testing.T) {
 	msg := `environment local: service "mysql-mailcow" env MYSQL_PASSWORD uses Compose variable DBPASS as a secret, but acme-mailcow.DBPASS uses it as a value with another value: give one of them another variable name`
 	path := []string{"environments", "local", "services", `"mysql-mailcow"`, "env", "MYSQL_PASSWORD"}
-	list := cueerrors.Append(&located{path: path, msg: msg}, &located{path: path, msg: "another"})
+	list := cueerrors.Append(&pathErr{path: path, msg: msg}, &pathErr{path: path, msg: "another"})
 	got := render(list)
 	if want := msg + " (and 1 more errors)"; got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+// pathErr is a CUE error at a path with a message and no position.
+type pathErr struct {
+	path []string
+	msg  string
+}
+
+func (e *pathErr) Position() token.Pos         { return token.NoPos }
+func (e *pathErr) InputPositions() []token.Pos { return nil }
+func (e *pathErr) Error() string               { return strings.Join(e.path, ".") + ": " + e.msg }
+func (e *pathErr) Path() []string              { return e.path }
+func (e *pathErr) Msg() (string, []any)        { return "%s", []any{e.msg} }

@@ -27,6 +27,7 @@ import (
 
 	"github.com/degen-dev/degen/generator/internal/repofs"
 	"github.com/degen-dev/degen/generator/model"
+	"github.com/degen-dev/degen/generator/suggest"
 )
 
 // Options select what to load.
@@ -62,6 +63,9 @@ type Options struct {
 	// their instances are not evaluated, and they are not in the returned
 	// model. The base is always evaluated.
 	Skip map[string]bool
+
+	// trees keep the syntax trees of the files the instances parse.
+	trees *Trees
 }
 
 // UnknownEnvError is returned when a requested environment is not defined.
@@ -121,6 +125,7 @@ func Load(opts Options) (*model.Model, error) {
 			jobs = append(jobs, name)
 		}
 	}
+	opts.trees = newTrees(root)
 	results := make(chan *instanceResult, len(jobs))
 	go evalAll(repo, root, jobs, plan, want, &opts, results)
 	m := &model.Model{Root: root, Envs: map[string]*model.Environment{}}
@@ -174,7 +179,7 @@ func Load(opts Options) (*model.Model, error) {
 		errs = baseErrs
 	}
 	if errs != nil {
-		return nil, cueerrors.Sanitize(errs)
+		return nil, &treesError{err: cueerrors.Sanitize(errs), trees: opts.trees}
 	}
 	return m, nil
 }
@@ -223,7 +228,7 @@ func evalAll(repo *repofs.Repo, root string, jobs []string, plan *Plan, want []s
 func evalBase(repo *repofs.Repo, root string, want []string, plan *Plan, opts *Options) *instanceResult {
 	skip := opts.Skip
 	r := &instanceResult{errs: map[string]error{}}
-	v, _, reads, built, evalErr := evalInstanceFiles(repo, root, nil)
+	v, _, reads, built, evalErr := evalInstanceFiles(repo, root, nil, opts.trees)
 	if !built {
 		r.err = evalErr
 		return r
@@ -272,6 +277,7 @@ func evalBase(repo *repofs.Repo, root string, want []string, plan *Plan, opts *O
 			continue
 		}
 		setReads(env, reads)
+		setTrees(env, opts.trees)
 		setReload(env, func() cue.Value { return reloadEnv(repo, root, nil, n) })
 		if opts.Visit != nil {
 			opts.Visit(env)
@@ -286,6 +292,7 @@ func evalBase(repo *repofs.Repo, root string, want []string, plan *Plan, opts *O
 	base.Root = root
 	setLock(base, mu)
 	setReads(base, reads)
+	setTrees(base, opts.trees)
 	setReload(base, func() cue.Value {
 		v, built, _ := evalInstance(repo, root, nil)
 		if !built {
@@ -315,7 +322,7 @@ func reloadEnv(repo *repofs.Repo, root string, tags []string, name string) cue.V
 // evalEnv evaluates the instance of the tagged environment name.
 func evalEnv(repo *repofs.Repo, root, name string, plan *Plan, opts *Options) *instanceResult {
 	r := &instanceResult{name: name, errs: map[string]error{}}
-	v, files, reads, built, err := evalInstanceFiles(repo, root, []string{model.EnvTag(name)})
+	v, files, reads, built, err := evalInstanceFiles(repo, root, []string{model.EnvTag(name)}, opts.trees)
 	if !built {
 		r.errs[name] = err
 		return r
@@ -347,6 +354,7 @@ func evalEnv(repo *repofs.Repo, root, name string, plan *Plan, opts *Options) *i
 		return r
 	}
 	setReads(env, reads)
+	setTrees(env, opts.trees)
 	setReload(env, func() cue.Value { return reloadEnv(repo, root, []string{model.EnvTag(name)}, name) })
 	if opts.Visit != nil {
 		opts.Visit(env)
@@ -362,7 +370,7 @@ func evalEnv(repo *repofs.Repo, root, name string, plan *Plan, opts *Options) *i
 // them in a new CUE context. built is false when they could not be loaded
 // (err says why); otherwise err holds the evaluation's errors, if any.
 func evalInstance(repo *repofs.Repo, root string, tags []string) (v cue.Value, built bool, err error) {
-	v, _, _, built, err = evalInstanceFiles(repo, root, tags)
+	v, _, _, built, err = evalInstanceFiles(repo, root, tags, nil)
 	return v, built, err
 }
 
@@ -370,15 +378,41 @@ func evalInstance(repo *repofs.Repo, root string, tags []string) (v cue.Value, b
 // repository files it read (CUE files and the files they embed, paths
 // relative to root, sorted). A read the view refused is reported at the
 // @embed that asked for it.
-func evalInstanceFiles(repo *repofs.Repo, root string, tags []string) (v cue.Value, files []*ast.File, reads []string, built bool, err error) {
+func evalInstanceFiles(repo *repofs.Repo, root string, tags []string, trees *Trees) (v cue.Value, files []*ast.File, reads []string, built bool, err error) {
 	ref := newRefusals()
 	log := newReadLog(ref)
 	inst, err := parse(repo, root, tags, log)
 	if err != nil {
 		return cue.Value{}, nil, nil, false, err
 	}
+	trees.add(inst)
 	v = cuecontext.New().BuildInstance(inst)
-	return v, inst.Files, log.Files(), true, embedErrors(v.Err(), root, ref)
+	err = embedErrors(v.Err(), root, ref)
+	if typos := misspelt(inst.Files); typos != nil {
+		err = cueerrors.Append(typos, asList(err))
+	}
+	return v, inst.Files, log.Files(), true, err
+}
+
+// misspelt returns an error at each top-level field of files whose name is
+// a misspelling of environments: CUE takes it for a field of the model's
+// own, and the environments it holds would silently never be built.
+func misspelt(files []*ast.File) cueerrors.Error {
+	var errs cueerrors.Error
+	for _, f := range files {
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.Field)
+			if !ok {
+				continue
+			}
+			n, ok := labelName(fd.Label)
+			if !ok || n == model.PathEnvironments || len(suggest.Closest(n, []string{model.PathEnvironments})) == 0 {
+				continue
+			}
+			errs = cueerrors.Append(errs, cueerrors.Newf(fd.Label.Pos(), "%s is not a field degen reads, so the environments under it would never be built: did you mean %s?", n, model.PathEnvironments))
+		}
+	}
+	return errs
 }
 
 // errEnv is the environment an error's path lies in, or "".
@@ -565,8 +599,11 @@ func decodeError(v cue.Value, err error) error {
 		}
 	}
 	at, _ := lookupJSONField(v, strings.Split(field, "."), value)
-	path := at.Path().String()
-	return cueerrors.Newf(DecidingPos(at), "%s: %s", path, what)
+	var path []string
+	for _, s := range at.Path().Selectors() {
+		path = append(path, s.String())
+	}
+	return &pathError{pos: DecidingPos(at), path: path, msg: what}
 }
 
 // lookupJSONField finds the value that encoding/json names by a dotted

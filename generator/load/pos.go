@@ -99,6 +99,8 @@ type source struct {
 	dropped bool
 	// reads are the repository files the instance read (see Reads).
 	reads []string
+	// trees are the syntax trees of the Load's files (see Where).
+	trees *Trees
 }
 
 func (*source) ModelSource() {}

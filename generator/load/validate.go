@@ -56,7 +56,7 @@ func dropDisabled(env *model.Environment) {
 		for _, dep := range model.SortedKeys(s.DependsOn) {
 			if other, ok := env.Services[dep]; !ok && other == nil && disabledIn(env, dep) {
 				delete(s.DependsOn, dep)
-				env.Notes = append(env.Notes, model.Note{Subject: name, Code: "dependency-disabled",
+				env.Notes = append(env.Notes, model.Note{Subject: name, Code: "dependency-disabled", Path: model.P("services", name, "dependsOn", dep),
 					Message: fmt.Sprintf("depends on %s, which is disabled here (enabled: false): the dependency is dropped, and %s starts without it", dep, name)})
 			}
 		}
@@ -70,7 +70,7 @@ func dropDisabled(env *model.Environment) {
 			}
 			for _, h := range model.SortedKeys(hosts) {
 				if namesHost(*v, h) {
-					env.Notes = append(env.Notes, model.Note{Subject: name, Code: "env-names-disabled",
+					env.Notes = append(env.Notes, model.Note{Subject: name, Code: "env-names-disabled", Path: model.P("services", name, "env", key),
 						Message: fmt.Sprintf("env %s = %q names %s, which is disabled here (enabled: false): nothing answers there", key, *v, hosts[h])})
 					break
 				}

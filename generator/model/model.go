@@ -87,6 +87,8 @@ type Environment struct {
 type Note struct {
 	Subject string // the service it is about
 	Code    string // a DNS label naming the kind of note
+	// Path is the model path of the value the note is about (P).
+	Path    string
 	Message string
 }
 
@@ -803,4 +805,20 @@ func (s *Service) PodsService() string {
 // headless "<hostname>-pods" Service.
 func (s *Service) NeedsPodsService() bool {
 	return s.Metrics != nil && s.PerPod() && !s.Stateful() && !s.Batch()
+}
+
+// IsDNSLabel reports whether s is a DNS-1123 label, the schema's #Name: 1
+// to 63 characters of a-z, 0-9 and "-", starting and ending with a letter
+// or digit ("web", "db-data"). It is the one home of the rule in Go.
+func IsDNSLabel(s string) bool {
+	if len(s) == 0 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }

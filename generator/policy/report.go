@@ -9,6 +9,7 @@ import (
 
 	"cuelang.org/go/cue"
 
+	"github.com/degen-dev/degen/generator/diag"
 	"github.com/degen-dev/degen/generator/model"
 )
 
@@ -33,31 +34,53 @@ type Violation struct {
 	Line, Col int `json:"-"`
 }
 
-// String renders the violation as degen prints it:
-//
-//	./envs/prod.cue:12:3: [deny] prod/images-pinned: message
-func (v Violation) String() string {
-	s := fmt.Sprintf("[%s] %s/%s: %s", v.Severity, v.Env, v.Rule, v.Message)
-	if v.Position != "" {
-		s = v.Position + ": " + s
+// Source is the diag.Diagnostic source of every violation.
+const Source = "policy"
+
+// Diagnostic is the violation as every problem is printed and
+// acknowledged: source policy, the rule as its code, the service as its
+// subject, a deny as an error. A leak's path is the generated file, which
+// is its position.
+func (v Violation) Diagnostic() diag.Diagnostic {
+	d := diag.Diagnostic{Source: Source, Code: v.Rule, Subject: v.subject(), Path: v.Path,
+		Severity: diag.Warning, Message: v.Message, Pos: diag.ParsePos(v.Position)}
+	if v.Severity == Deny {
+		d.Severity = diag.Error
 	}
-	if v.Severity == Warn {
-		s += " [" + v.ID() + "]"
+	if v.Line > 0 {
+		d.Path = ""
 	}
-	return s
+	if v.Env != "" {
+		d.Envs = []string{v.Env}
+	}
+	return d
 }
+
+// String is the violation as degen prints it (Diagnostic().Text()).
+func (v Violation) String() string { return v.Diagnostic().Text() }
 
 // ID is what a model's acknowledge lists to accept a warning of the rule:
 // policy/<rule>/<service> for a violation at a service's field,
-// policy/<rule>/ for any other.
-func (v Violation) ID() string {
-	subject := ""
+// policy/<rule>/ for any other (Diagnostic().ID()).
+func (v Violation) ID() string { return v.Diagnostic().ID() }
+
+// subject is the service of a violation at a service's field, or "".
+func (v Violation) subject() string {
 	if rest, ok := strings.CutPrefix(v.Path, "services."); ok {
 		if p := cue.ParsePath(rest); p.Err() == nil && len(p.Selectors()) > 0 {
-			subject = p.Selectors()[0].Unquoted()
+			return p.Selectors()[0].Unquoted()
 		}
 	}
-	return "policy/" + v.Rule + "/" + subject
+	return ""
+}
+
+// Diagnostics are the report's violations as diagnostics, in its order.
+func (r *Report) Diagnostics() []diag.Diagnostic {
+	ds := make([]diag.Diagnostic, len(r.Violations))
+	for i, v := range r.Violations {
+		ds[i] = v.Diagnostic()
+	}
+	return ds
 }
 
 // Report is the outcome of the policies (and the leak check) over a run.
@@ -120,18 +143,25 @@ type DeniedError struct {
 }
 
 // Error lists the denials first, so that the first line names the place to
-// fix, then the report's warnings, then a summary.
+// fix, then the report's warnings (diag.Merge), then a summary.
 func (e *DeniedError) Error() string {
 	var b strings.Builder
-	d := e.Report.Denied()
-	for _, v := range d {
-		b.WriteString(v.String() + "\n")
+	for _, d := range diag.Merge(e.Report.Diagnostics()) {
+		b.WriteString(d.Text() + "\n")
 	}
-	for _, v := range e.Report.Warnings() {
-		b.WriteString(v.String() + "\n")
-	}
-	fmt.Fprintf(&b, "%d policy violation(s) deny the build: fix them, or override the rule's severity for the stage in policies/ (overrides: \"RULE\": {STAGE: \"warn\"}), with a comment that says why", len(d))
+	b.WriteString(e.Summary())
 	return b.String()
+}
+
+// Diagnostics are the report's violations as diagnostics, merged, and
+// the summary as a note.
+func (e *DeniedError) Diagnostics() []diag.Diagnostic {
+	return append(diag.Merge(e.Report.Diagnostics()), diag.Diagnostic{Source: Source, Code: "denied", Severity: diag.Note, Message: e.Summary()})
+}
+
+// Summary is the line after the violations: how many deny, and what to do.
+func (e *DeniedError) Summary() string {
+	return fmt.Sprintf("%d policy violation(s) deny the build: fix them, or override the rule's severity for the stage in policies/ (overrides: \"RULE\": {STAGE: \"warn\"}), with a comment that says why", len(e.Report.Denied()))
 }
 
 // Run checks every loaded environment of m against the policies of its

@@ -8,7 +8,6 @@ package scaffold
 import (
 	"fmt"
 	"io/fs"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	degen "github.com/degen-dev/degen"
+	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/schema"
 )
 
@@ -62,8 +62,6 @@ func (e ErrUnknownExample) Error() string {
 	return fmt.Sprintf("unknown example %q: use one of %v", e.Name, Examples())
 }
 
-var dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
-
 // ProjectName turns a directory name into a DNS label: lower case, every
 // other character a hyphen, at most 63 characters; "app" if nothing is left.
 func ProjectName(dir string) string {
@@ -93,7 +91,7 @@ func Files(opts Options) ([]File, error) {
 	if opts.Example == "" {
 		opts.Example = Examples()[0]
 	}
-	if !dnsLabel.MatchString(opts.Name) {
+	if !model.IsDNSLabel(opts.Name) {
 		return nil, fmt.Errorf("project name %q is not a DNS label (lower-case letters, digits and '-', at most 63): pass --name", opts.Name)
 	}
 	if opts.Module == "" {

@@ -30,6 +30,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/degen-dev/degen/generator/diag"
 	"github.com/degen-dev/degen/generator/model"
 )
 
@@ -78,27 +79,29 @@ type Warning struct {
 	// Code names the kind of warning, a DNS label ("ingress-not-carried"):
 	// with Target and Subject it is the warning's ID, which a model
 	// acknowledges (ID).
-	Code    string
+	Code string
+	// Path is the model path below the environment of the value the
+	// warning is about, as model.P builds it (services.web.autoscaling):
+	// the locator turns it into the position of the line that set it.
+	Path    string
 	Message string
-	// Path, when set, is the model path (model.P syntax) of the value the
-	// warning is about; the build sets Pos to its file:line:col.
-	Path string
-	Pos  string
+	// Pos is where Path is set; a target leaves it zero: the build fills
+	// it once the targets are done (load.Place), and the build cache keeps
+	// it.
+	Pos diag.Pos
 }
 
 // ID is what a model's acknowledge lists: target/code/subject, e.g.
-// compose/ingress-not-carried/grafana.
-func (w Warning) ID() string { return w.Target + "/" + w.Code + "/" + w.Subject }
+// compose/ingress-not-carried/grafana (Diagnostic().ID()).
+func (w Warning) ID() string { return w.Diagnostic().ID() }
 
-func (w Warning) String() string {
-	s := fmt.Sprintf("warning: %s/%s", w.Env, w.Target)
-	if w.Pos != "" {
-		s = w.Pos + ": " + s
+// Diagnostic is the warning as every problem is printed and acknowledged.
+func (w Warning) Diagnostic() diag.Diagnostic {
+	d := diag.Diagnostic{Source: w.Target, Code: w.Code, Subject: w.Subject, Path: w.Path, Severity: diag.Warning, Message: w.Message, Pos: w.Pos}
+	if w.Env != "" {
+		d.Envs = []string{w.Env}
 	}
-	if w.Subject != "" {
-		s += ": " + w.Subject
-	}
-	return s + ": " + w.Message
+	return d
 }
 
 // Output is what a target returns.

@@ -20,7 +20,6 @@ import (
 // The schema's name rules (schema/schema.cue), which the import checks so
 // that the model it writes loads (image is #Image).
 var (
-	dnsLabel    = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
 	composeName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$`)
 	envVarName  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*$`)
 	envKeyName  = regexp.MustCompile(`^[A-Za-z_][-A-Za-z0-9_.]*$`)
@@ -382,7 +381,7 @@ func (c *converter) identity(s types.ServiceConfig, out *obj, rest *types.Servic
 		// The compose patch removes the hostname (networking).
 	case s.Hostname == "":
 		c.report(name, lit("hostname"), Changed, true, "the model gives every service a hostname, its name %s (Compose gave the container its id)", c.serviceName(name))
-	case s.Hostname != c.serviceName(name) && dnsLabel.MatchString(s.Hostname):
+	case s.Hostname != c.serviceName(name) && model.IsDNSLabel(s.Hostname):
 		out.set("hostname", s.Hostname)
 		for _, n := range model.SortedKeys(s.Networks) {
 			c.report(name, []string{"networks", n, "aliases"}, Changed, true, "hostname %s is also an alias on network %s, so other services resolve it (the model's hostname is the service's DNS name)", s.Hostname, n)

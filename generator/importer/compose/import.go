@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -66,8 +65,6 @@ func EnvFile(env string) string { return "envs/" + env + ".cue" }
 // ModuleFile is the module file.
 const ModuleFile = "cue.mod/module.cue"
 
-var envName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
-
 // Import loads the Compose files and converts them. An error is an
 // *InputError naming the file and line at fault, and nothing is returned
 // to write.
@@ -75,7 +72,7 @@ func Import(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Env == "" {
 		opts.Env = "local"
 	}
-	if !envName.MatchString(opts.Env) {
+	if !model.IsDNSLabel(opts.Env) {
 		return nil, &InputError{Msg: fmt.Sprintf("--env %q is not a DNS label (lower case letters, digits and -): name the environment e.g. local", opts.Env)}
 	}
 	if !ast.IsValidIdent(model.EnvTag(opts.Env)) {
@@ -102,7 +99,7 @@ func Import(ctx context.Context, opts Options) (*Result, error) {
 	if project != p.Name {
 		c.report("", lit("name"), Renamed, true, "project %q is named %q: the model's names are DNS labels", p.Name, project)
 	}
-	c.services = c.names("service", p.ServiceNames(), dnsLabel.MatchString, model.KubeName)
+	c.services = c.names("service", p.ServiceNames(), model.IsDNSLabel, model.KubeName)
 	c.volumes = c.names("volume", model.SortedKeys(p.Volumes), composeName.MatchString, composeRename)
 	c.networks = c.names("network", model.SortedKeys(p.Networks), composeName.MatchString, composeRename)
 

@@ -133,7 +133,7 @@ func TestShellSecretsStayReferences(t *testing.T) {
 				all.Write(data)
 			}
 			for _, f := range res.Findings {
-				all.WriteString(f.String() + "\n")
+				all.WriteString(f.Diagnostic().Text() + "\n")
 			}
 			if strings.Contains(all.String(), "canary") || strings.Contains(all.String(), canary) {
 				t.Errorf("a secret is written or reported:\n%s", all.String())
@@ -168,7 +168,7 @@ func importCorpus(t *testing.T, name string) (stack, report string) {
 	}
 	var b strings.Builder
 	for _, f := range res.Findings {
-		b.WriteString(f.String() + "\n")
+		b.WriteString(f.Diagnostic().Text() + "\n")
 	}
 	return string(res.Files[StackFile]), b.String()
 }

@@ -34,7 +34,7 @@ func (c *converter) networking(s types.ServiceConfig, out *obj) {
 	}
 	own := c.serviceName(name)
 	hostAlias := ""
-	if s.Hostname != "" && s.Hostname != own && dnsLabel.MatchString(s.Hostname) {
+	if s.Hostname != "" && s.Hostname != own && model.IsDNSLabel(s.Hostname) {
 		hostAlias = s.Hostname
 	}
 	var aliases []string

@@ -1,9 +1,10 @@
 package compose
 
 import (
-	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/degen-dev/degen/generator/diag"
 )
 
 // Finding is one thing of the Compose files that the model does not say as
@@ -59,25 +60,28 @@ const (
 	Unpinned Kind = "unpinned"
 )
 
-// String is the report line: "docker-compose.yml:12: web: stop_signal:
-// dropped: …".
-func (f Finding) String() string {
-	var b strings.Builder
-	if f.File != "" {
-		b.WriteString(f.File)
-		if f.Line > 0 {
-			fmt.Fprintf(&b, ":%d", f.Line)
-		}
-		b.WriteString(": ")
-	}
+// Source is the diag.Diagnostic source of the import's findings and
+// errors.
+const Source = "import"
+
+// Diagnostic is the finding as every problem is printed: a note of the
+// import at its line of the Compose files, its kind the code, its service
+// the subject, its Compose path (services.web.stop_signal) the path:
+//
+//	docker-compose.yml:12: note: import: services.web.stop_signal: dropped: …
+func (f Finding) Diagnostic() diag.Diagnostic {
+	path := f.Field
 	if f.Service != "" {
-		b.WriteString("service " + f.Service + ": ")
+		path = strings.TrimSuffix("services."+f.Service+"."+f.Field, ".")
 	}
-	if f.Field != "" {
-		b.WriteString(f.Field + ": ")
-	}
-	b.WriteString(string(f.Kind) + ": " + f.Message)
-	return b.String()
+	return diag.Diagnostic{Source: Source, Code: string(f.Kind), Subject: f.Service, Path: path, Severity: diag.Note,
+		Message: string(f.Kind) + ": " + f.Message, Pos: diag.Pos{File: f.File, Line: f.Line}}
+}
+
+// Diagnostics is the import's refusal as a diagnostic, at its position in
+// the Compose files.
+func (e *InputError) Diagnostics() []diag.Diagnostic {
+	return []diag.Diagnostic{{Source: Source, Code: "refused", Severity: diag.Error, Message: e.Msg, Pos: diag.ParsePos(e.Pos)}}
 }
 
 // sortFindings orders findings by service, field and message, so the

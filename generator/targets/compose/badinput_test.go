@@ -129,8 +129,8 @@ func TestTinyWarnings(t *testing.T) {
 	if err != nil {
 		t.Fatal(load.Format(err, root))
 	}
-	want := `warning: local/compose: db: job with restart "unless-stopped" runs again after it completes in Compose: set restart to "no" or "on-failure"`
-	if len(res.Warnings) != 1 || res.Warnings[0].String() != want {
+	want := `warning: compose (local): services.db.restart: job with restart "unless-stopped" runs again after it completes in Compose: set restart to "no" or "on-failure" [compose/job-restarts/db]`
+	if len(res.Warnings) != 1 || !strings.HasSuffix(res.Warnings[0].Diagnostic().Text(), want) {
 		t.Errorf("warnings %v, want [%s]", res.Warnings, want)
 	}
 }

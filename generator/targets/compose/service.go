@@ -426,39 +426,40 @@ func mount(env *model.Environment, s *model.Service, i int, m model.Mount, root 
 // warnings reports what Compose cannot carry for s.
 func warnings(env *model.Environment, s *model.Service) []target.Warning {
 	var ws []target.Warning
-	add := func(code, format string, args ...any) {
-		ws = append(ws, target.Warning{Env: env.Name, Target: "compose", Subject: s.Name, Code: code, Message: fmt.Sprintf(format, args...)})
+	at := func(field ...any) string { return model.P(append([]any{"services", s.Name}, field...)...) }
+	add := func(path, code, format string, args ...any) {
+		ws = append(ws, target.Warning{Env: env.Name, Target: "compose", Subject: s.Name, Code: code, Path: path, Message: fmt.Sprintf(format, args...)})
 	}
 	if a := s.Autoscaling; a != nil {
-		add("autoscaling-not-carried", "autoscaling %d-%d replicas is not carried: Compose runs a fixed %d", a.MinReplicas, a.MaxReplicas, s.Replicas)
+		add(at("autoscaling"), "autoscaling-not-carried", "autoscaling %d-%d replicas is not carried: Compose runs a fixed %d", a.MinReplicas, a.MaxReplicas, s.Replicas)
 	}
 	if in := s.Ingress; in != nil {
 		p, _ := s.Port(in.Port)
 		if p.HostPort != 0 {
-			add("ingress-not-carried", "ingress %s is not carried: Compose has no ingress; the port is published on host port %d", in.Path, p.HostPort)
+			add(at("ingress"), "ingress-not-carried", "ingress %s is not carried: Compose has no ingress; the port is published on host port %d", in.Path, p.HostPort)
 		} else {
-			add("ingress-not-carried", "ingress %s is not carried: Compose has no ingress and port %s is not published on the host", in.Path, in.Port)
+			add(at("ingress"), "ingress-not-carried", "ingress %s is not carried: Compose has no ingress and port %s is not published on the host", in.Path, in.Port)
 		}
 	}
-	for _, p := range s.Ports {
+	for i, p := range s.Ports {
 		if p.NodePort != 0 {
 			if p.HostPort != 0 {
-				add("nodeport-kubernetes-only", "nodePort %d of port %s is Kubernetes only: Compose publishes host port %d", p.NodePort, p.Name, p.HostPort)
+				add(at("ports", i, "nodePort"), "nodeport-kubernetes-only", "nodePort %d of port %s is Kubernetes only: Compose publishes host port %d", p.NodePort, p.Name, p.HostPort)
 			} else {
-				add("nodeport-kubernetes-only", "nodePort %d of port %s is Kubernetes only and the port has no hostPort: it is not reachable from the host", p.NodePort, p.Name)
+				add(at("ports", i, "nodePort"), "nodeport-kubernetes-only", "nodePort %d of port %s is Kubernetes only and the port has no hostPort: it is not reachable from the host", p.NodePort, p.Name)
 			}
 		}
 	}
 	switch {
 	case s.Kind == "daemonset":
-		add("daemonset-one-container", "daemonset runs one container on the Docker host, not one per node")
+		add(at("kind"), "daemonset-one-container", "daemonset runs one container on the Docker host, not one per node")
 	case s.Batch() && (s.Restart == "always" || s.Restart == "unless-stopped"):
-		add("job-restarts", "%s with restart %q runs again after it completes in Compose: set restart to \"no\" or \"on-failure\"", s.Kind, s.Restart)
+		add(at("restart"), "job-restarts", "%s with restart %q runs again after it completes in Compose: set restart to \"no\" or \"on-failure\"", s.Kind, s.Restart)
 	case s.Kind == "statefulset" && s.Replicas > 1 && s.Ordinal == nil:
-		add("statefulset-shared-volumes", "statefulset replicas share their volumes in Compose: there is no per-replica identity or claim")
+		add(at("replicas"), "statefulset-shared-volumes", "statefulset replicas share their volumes in Compose: there is no per-replica identity or claim")
 	}
 	if c := s.CronJob; c != nil {
-		add("cronjob-not-scheduled", "schedule %q is not carried: Compose has no scheduler and runs the container once, when the stack starts; run it on schedule from the host's cron (docker compose run --rm %s), or give it a profile so that up skips it", c.Schedule, s.Name)
+		add(at("cronjob", "schedule"), "cronjob-not-scheduled", "schedule %q is not carried: Compose has no scheduler and runs the container once, when the stack starts; run it on schedule from the host's cron (docker compose run --rm %s), or give it a profile so that up skips it", c.Schedule, s.Name)
 	}
 	return ws
 }

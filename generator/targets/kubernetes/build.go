@@ -129,14 +129,16 @@ func (b *builder) add(concern string, v any) error {
 	return nil
 }
 
-func (b *builder) warn(subject, code, msg string) {
-	b.warnAt(subject, code, "", msg)
+// warn records a warning about subject (a service or component) at the
+// model path where the value it is about is set.
+func (b *builder) warn(subject, path, code, msg string) {
+	b.warnings = append(b.warnings, target.Warning{Env: b.env.Name, Target: Name, Subject: subject, Code: code, Path: path, Message: msg})
 }
 
-// warnAt is a warning about the value at path of the environment (model.P
-// syntax): the build prints it at that value's line.
+// warnAt is warn with the arguments in the order of errors: code before
+// path.
 func (b *builder) warnAt(subject, code, path, msg string) {
-	b.warnings = append(b.warnings, target.Warning{Env: b.env.Name, Target: Name, Subject: subject, Code: code, Message: msg, Path: path})
+	b.warn(subject, path, code, msg)
 }
 
 // errorf is an error at the CUE position of services.<svc>.<path…> (or the
@@ -196,7 +198,7 @@ func (b *builder) service(s *model.Service) error {
 		// The HPA owns the count: a replicas outside its range (or other
 		// than its floor) changes nothing a reviewer would expect.
 		if s.ReplicasOwnedByAutoscaler() && s.Replicas != a.MinReplicas {
-			b.warn(s.Name, "replicas-no-effect", fmt.Sprintf("replicas %d has no effect on Kubernetes: the HorizontalPodAutoscaler scales it between %d and %d; change autoscaling.minReplicas (or maxReplicas) instead", s.Replicas, a.MinReplicas, a.MaxReplicas))
+			b.warn(s.Name, model.P("services", s.Name, "replicas"), "replicas-no-effect", fmt.Sprintf("replicas %d has no effect on Kubernetes: the HorizontalPodAutoscaler scales it between %d and %d; change autoscaling.minReplicas (or maxReplicas) instead", s.Replicas, a.MinReplicas, a.MaxReplicas))
 		}
 	}
 	if needsPDB(s) {

@@ -32,40 +32,40 @@ func (b *builder) composeOnly(s *model.Service, c *corev1.Container) {
 		if p, ok := composePullPolicy(s.PullPolicy); ok {
 			c.ImagePullPolicy = p
 		} else {
-			b.warn(s.Name, "pull-policy-not-carried", "pullPolicy "+s.PullPolicy+" is Compose's only: Kubernetes pulls the image "+string(c.ImagePullPolicy))
+			b.warn(s.Name, model.P("services", s.Name, "pullPolicy"), "pull-policy-not-carried", "pullPolicy "+s.PullPolicy+" is Compose's only: Kubernetes pulls the image "+string(c.ImagePullPolicy))
 		}
 	}
 	if s.NetworkMode != "" {
-		b.warn(s.Name, "network-mode-not-carried", "networkMode "+s.NetworkMode+" is not carried: the pod has its own network (host.network: true shares the node's)")
+		b.warn(s.Name, model.P("services", s.Name, "networkMode"), "network-mode-not-carried", "networkMode "+s.NetworkMode+" is not carried: the pod has its own network (host.network: true shares the node's)")
 	}
 	if len(s.Aliases) > 0 {
-		b.warn(s.Name, "aliases-not-carried", "aliases "+strings.Join(s.Aliases, ", ")+" are not carried: other pods reach the service by its hostname "+s.Hostname+" only; use that name in their values")
+		b.warn(s.Name, model.P("services", s.Name, "aliases"), "aliases-not-carried", "aliases "+strings.Join(s.Aliases, ", ")+" are not carried: other pods reach the service by its hostname "+s.Hostname+" only; use that name in their values")
 	}
 	if s.ShmSize != "" {
-		b.warn(s.Name, "shm-size-not-carried", "shmSize "+s.ShmSize+" is not carried: /dev/shm keeps the runtime's 64Mi; give the pod an emptyDir of medium Memory at /dev/shm with kubernetes.patches")
+		b.warn(s.Name, model.P("services", s.Name, "shmSize"), "shm-size-not-carried", "shmSize "+s.ShmSize+" is not carried: /dev/shm keeps the runtime's 64Mi; give the pod an emptyDir of medium Memory at /dev/shm with kubernetes.patches")
 	}
 	for _, o := range s.SecurityOpt {
 		if o == "no-new-privileges" || o == "no-new-privileges:true" || o == "no-new-privileges=true" {
 			continue // allowPrivilegeEscalation false, the default of kubernetes.security
 		}
-		b.warn(s.Name, "security-opt-not-carried", "securityOpt "+strconv.Quote(o)+" is Docker's: not carried (kubernetes.security says how the pod runs)")
+		b.warn(s.Name, model.P("services", s.Name, "securityOpt"), "security-opt-not-carried", "securityOpt "+strconv.Quote(o)+" is Docker's: not carried (kubernetes.security says how the pod runs)")
 	}
 	if len(s.Sysctls) > 0 {
-		b.warn(s.Name, "sysctls-not-carried", "sysctls "+strings.Join(model.SortedKeys(s.Sysctls), ", ")+" are not carried: set them with a kubernetes.patches of the pod's securityContext.sysctls (the cluster must allow unsafe ones)")
+		b.warn(s.Name, model.P("services", s.Name, "sysctls"), "sysctls-not-carried", "sysctls "+strings.Join(model.SortedKeys(s.Sysctls), ", ")+" are not carried: set them with a kubernetes.patches of the pod's securityContext.sysctls (the cluster must allow unsafe ones)")
 	}
 	if s.PidsLimit != nil {
-		b.warn(s.Name, "pids-limit-not-carried", "pidsLimit "+strconv.Itoa(*s.PidsLimit)+" is not carried: Kubernetes bounds processes per pod on the kubelet (podPidsLimit)")
+		b.warn(s.Name, model.P("services", s.Name, "pidsLimit"), "pids-limit-not-carried", "pidsLimit "+strconv.Itoa(*s.PidsLimit)+" is not carried: Kubernetes bounds processes per pod on the kubelet (podPidsLimit)")
 	}
 	if s.Platform != "" {
-		b.warn(s.Name, "platform-not-carried", "platform "+s.Platform+" is not carried: the node's platform picks the image; pin nodes with a kubernetes.patches nodeSelector (kubernetes.io/arch) if the image has one platform")
+		b.warn(s.Name, model.P("services", s.Name, "platform"), "platform-not-carried", "platform "+s.Platform+" is not carried: the node's platform picks the image; pin nodes with a kubernetes.patches nodeSelector (kubernetes.io/arch) if the image has one platform")
 	}
 	for _, m := range s.Mounts {
 		if m.SELinux != "" && !m.ComposeOnly {
-			b.warn(s.Name, "selinux-not-carried", "selinux "+m.SELinux+" of the mount of "+m.Target+" is not carried: Kubernetes relabels by the pod's seLinuxOptions")
+			b.warn(s.Name, model.P("services", s.Name, "mounts"), "selinux-not-carried", "selinux "+m.SELinux+" of the mount of "+m.Target+" is not carried: Kubernetes relabels by the pod's seLinuxOptions")
 		}
 	}
 	if p := b.env.Compose.Patches[s.Name]; len(p) > 0 {
-		b.warn(s.Name, "compose-patch-not-carried", "compose.patches."+s.Name+" sets "+strings.Join(model.SortedKeys(p), ", ")+": Compose only, not carried")
+		b.warn(s.Name, model.P("compose", "patches", s.Name), "compose-patch-not-carried", "compose.patches."+s.Name+" sets "+strings.Join(model.SortedKeys(p), ", ")+": Compose only, not carried")
 	}
 }
 
@@ -75,19 +75,19 @@ func (b *builder) composeOnlyNetworksVolumes() {
 	for _, n := range model.SortedKeys(b.env.Networks) {
 		nw := b.env.Networks[n]
 		if nw.Internal {
-			b.warn(n, "internal-network-not-carried", "network "+n+" is internal (no traffic out of the Docker host): not carried; the NetworkPolicies admit traffic between the services only, egress is open")
+			b.warn(n, model.P("networks", n, "internal"), "internal-network-not-carried", "network "+n+" is internal (no traffic out of the Docker host): not carried; the NetworkPolicies admit traffic between the services only, egress is open")
 		}
 		if nw.External || nw.DockerName != "" {
-			b.warn(n, "network-name-not-carried", "network "+n+" is external or named "+nw.DockerName+" in Docker: Kubernetes has no networks to name, its services are grouped by NetworkPolicies")
+			b.warn(n, model.P("networks", n), "network-name-not-carried", "network "+n+" is external or named "+nw.DockerName+" in Docker: Kubernetes has no networks to name, its services are grouped by NetworkPolicies")
 		}
 	}
 	for _, v := range model.SortedKeys(b.env.Volumes) {
 		vol := b.env.Volumes[v]
 		if vol.External || vol.DockerName != "" {
-			b.warn(v, "volume-name-not-carried", "volume "+v+" is external or named "+vol.DockerName+" in Docker: its data is not in the claim degen writes; copy it in, or bind the claim to the existing volume with kubernetes.patches (spec.volumeName)")
+			b.warn(v, model.P("volumes", v), "volume-name-not-carried", "volume "+v+" is external or named "+vol.DockerName+" in Docker: its data is not in the claim degen writes; copy it in, or bind the claim to the existing volume with kubernetes.patches (spec.volumeName)")
 		}
 		if vol.Driver != "" && vol.Driver != "local" || len(vol.DriverOpts) > 0 {
-			b.warn(v, "volume-driver-not-carried", "volume "+v+"'s Docker driver and options are not carried: its claim takes the environment's class")
+			b.warn(v, model.P("volumes", v, "driver"), "volume-driver-not-carried", "volume "+v+"'s Docker driver and options are not carried: its claim takes the environment's class")
 		}
 	}
 }

@@ -104,7 +104,7 @@ func (b *builder) addRendered(name string, c model.Component, rendered map[strin
 			}
 			md := obj["metadata"].(map[string]any)
 			if ann, ok := md["annotations"].(map[string]any); ok && ann["helm.sh/hook"] != nil {
-				b.warn(name, "helm-hook-dropped", "hook "+o.kind()+"/"+o.name()+" of "+f+" is left out: only Helm runs hooks")
+				b.warn(name, model.P("components", name, "chart"), "helm-hook-dropped", "hook "+o.kind()+"/"+o.name()+" of "+f+" is left out: only Helm runs hooks")
 				continue
 			}
 			// The overlay sets the namespace, as for every other object.

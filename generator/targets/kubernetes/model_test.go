@@ -71,15 +71,15 @@ func TestBadInput(t *testing.T) {
 		},
 		"quantity the API refuses": {
 			cue:  `environments: prod: services: superset: resources: limits: memory: "1GB"`,
-			want: `environments.prod.services.superset.resources.limits.memory`,
+			want: `(prod): services.superset.resources.limits.memory`,
 		},
 		"ephemeral storage the API refuses": {
 			cue:  `environments: prod: services: superset: resources: requests: ephemeralStorage: "1GB"`,
-			want: `environments.prod.services.superset.resources.requests.ephemeralStorage`,
+			want: `(prod): services.superset.resources.requests.ephemeralStorage`,
 		},
 		"priority class that is not a name": {
 			cue:  `environments: prod: services: superset: priorityClassName: "Critical_Pods"`,
-			want: `environments.prod.services.superset.priorityClassName`,
+			want: `(prod): services.superset.priorityClassName`,
 		},
 		"relative host path": {
 			cue: `environments: prod: services: "mount-test": {

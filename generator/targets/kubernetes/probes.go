@@ -32,7 +32,7 @@ func (b *builder) probes(s *model.Service, c *corev1.Container) {
 			names = append(names, p.Name)
 		}
 		sort.Strings(names)
-		b.warn(s.Name, "no-probe", "opens ports ("+strings.Join(names, ", ")+") but has no probe: Kubernetes sends it traffic before it listens and never restarts it when it hangs; give it health (readiness and liveness) or liveness")
+		b.warn(s.Name, model.P("services", s.Name, "ports"), "no-probe", "opens ports ("+strings.Join(names, ", ")+") but has no probe: Kubernetes sends it traffic before it listens and never restarts it when it hangs; give it health (readiness and liveness) or liveness")
 	}
 }
 

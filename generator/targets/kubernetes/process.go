@@ -28,7 +28,7 @@ func (b *builder) process(s *model.Service, c *corev1.Container) {
 		}
 		set = true
 	} else if s.User != "" {
-		b.warn(s.Name, "user-not-numeric", "user "+strconv.Quote(s.User)+" is not numeric: Kubernetes runs as a uid (securityContext.runAsUser); the image's user is used")
+		b.warn(s.Name, model.P("services", s.Name, "user"), "user-not-numeric", "user "+strconv.Quote(s.User)+" is not numeric: Kubernetes runs as a uid (securityContext.runAsUser); the image's user is used")
 	}
 	if s.ReadOnly {
 		t := true
@@ -47,10 +47,10 @@ func (b *builder) process(s *model.Service, c *corev1.Container) {
 	}
 	b.composeOnly(s, c)
 	if s.Build != nil {
-		b.warn(s.Name, "build-compose-only", "build "+s.Build.Context+" is Compose only: Kubernetes pulls image "+s.Image+" as the model names it; build and push it to a registry the cluster reads")
+		b.warn(s.Name, model.P("services", s.Name, "build"), "build-compose-only", "build "+s.Build.Context+" is Compose only: Kubernetes pulls image "+s.Image+" as the model names it; build and push it to a registry the cluster reads")
 	}
 	for _, n := range model.SortedKeys(s.Ulimits) {
-		b.warn(s.Name, "ulimit-not-carried", "ulimit "+n+" is not carried: Kubernetes sets no per-container ulimits (the node's container runtime does)")
+		b.warn(s.Name, model.P("services", s.Name, "ulimits", n), "ulimit-not-carried", "ulimit "+n+" is not carried: Kubernetes sets no per-container ulimits (the node's container runtime does)")
 	}
 }
 
@@ -74,7 +74,7 @@ func (b *builder) podProcess(s *model.Service, pod *corev1.PodSpec) {
 		hosts := byIP[ip]
 		sort.Strings(hosts)
 		if ip == "host-gateway" {
-			b.warn(s.Name, "host-gateway-not-carried", "extra host "+strings.Join(hosts, ",")+"=host-gateway is Docker's own address: not carried")
+			b.warn(s.Name, model.P("services", s.Name, "extraHosts", hosts[0]), "host-gateway-not-carried", "extra host "+strings.Join(hosts, ",")+"=host-gateway is Docker's own address: not carried")
 			continue
 		}
 		pod.HostAliases = append(pod.HostAliases, corev1.HostAlias{IP: ip, Hostnames: hosts})
@@ -89,9 +89,9 @@ func (b *builder) podMeta(s *model.Service, m *metav1.ObjectMeta) {
 		v := s.Labels[k]
 		switch {
 		case m.Labels[k] != "":
-			b.warn(s.Name, "label-reserved", "label "+k+" is degen's own in Kubernetes: the model's value is not carried")
+			b.warn(s.Name, model.P("services", s.Name, "labels", k), "label-reserved", "label "+k+" is degen's own in Kubernetes: the model's value is not carried")
 		case len(validation.IsQualifiedName(k)) != 0:
-			b.warn(s.Name, "label-key-invalid", "label "+k+" is not a Kubernetes label or annotation key: not carried")
+			b.warn(s.Name, model.P("services", s.Name, "labels", k), "label-key-invalid", "label "+k+" is not a Kubernetes label or annotation key: not carried")
 		case len(validation.IsValidLabelValue(v)) == 0:
 			m.Labels[k] = v
 		default:

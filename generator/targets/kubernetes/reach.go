@@ -223,7 +223,7 @@ func (b *builder) kubernetesServices(env *model.Environment) *model.Environment 
 		s := env.Services[name]
 		for _, from := range out.ServiceNames() {
 			if _, dep := out.Services[from].DependsOn[name]; dep || len(references(&model.Environment{Services: map[string]*model.Service{from: out.Services[from]}}, s)) > 0 {
-				b.warn(name, "profile-off", fmt.Sprintf("%s runs only with Compose profile %s, which kubernetes.profiles does not list, so it is not deployed, and %s, which needs it, will not find it: add kubernetes: profiles: [%q] to the environment to run it", name, strings.Join(s.Profiles, " or "), from, s.Profiles[0]))
+				b.warn(name, model.P("services", name, "profiles"), "profile-off", fmt.Sprintf("%s runs only with Compose profile %s, which kubernetes.profiles does not list, so it is not deployed, and %s, which needs it, will not find it: add kubernetes: profiles: [%q] to the environment to run it", name, strings.Join(s.Profiles, " or "), from, s.Profiles[0]))
 				break
 			}
 		}
@@ -344,7 +344,7 @@ func (b *builder) inferPorts(env *model.Environment, s *model.Service) *model.Se
 		why = append(why, fmt.Sprintf("%d (%s)", n, ports[n]))
 	}
 	first := c.Ports[len(s.Ports)]
-	b.warn(s.Name, "port-inferred", fmt.Sprintf("%s is reached by name on ports it does not declare: its Service gets port %s; declare them to make them the model's: services: %s: ports: [{name: %q, containerPort: %d}, …]", s.Name, strings.Join(why, ", "), s.Name, first.Name, first.ContainerPort))
+	b.warn(s.Name, model.P("services", s.Name, "ports"), "port-inferred", fmt.Sprintf("%s is reached by name on ports it does not declare: its Service gets port %s; declare them to make them the model's: services: %s: ports: [{name: %q, containerPort: %d}, …]", s.Name, strings.Join(why, ", "), s.Name, first.Name, first.ContainerPort))
 	return &c
 }
 

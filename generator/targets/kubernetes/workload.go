@@ -198,7 +198,7 @@ func (b *builder) podSpec(s *model.Service) (corev1.PodSpec, []corev1.Persistent
 	var claims []corev1.PersistentVolumeClaim
 	for i, m := range s.Mounts {
 		if m.ComposeOnly {
-			b.warn(s.Name, "compose-only-mount", "mount of "+m.Target+" is a source-code bind mount of local development (composeOnly) and is left out; a file the service needs on Kubernetes is a config mount (file, content or render)")
+			b.warn(s.Name, model.P("services", s.Name, "mounts", i), "compose-only-mount", "mount of "+m.Target+" is a source-code bind mount of local development (composeOnly) and is left out; a file the service needs on Kubernetes is a config mount (file, content or render)")
 			continue
 		}
 		vm := corev1.VolumeMount{MountPath: m.Target, ReadOnly: m.ReadOnly}
@@ -367,7 +367,7 @@ func (b *builder) envVars(s *model.Service, c *corev1.Container) {
 		default:
 			// A variable alone: Compose passes it through from the
 			// environment of docker compose; a pod has no such environment.
-			b.warn(s.Name, "env-passed-through", "env "+name+" is a variable alone ("+e.Variable+"), which Compose passes through from the shell that runs it: Kubernetes leaves it unset; give it a value or a secret in this environment's file")
+			b.warn(s.Name, model.P("services", s.Name, "env", name), "env-passed-through", "env "+name+" is a variable alone ("+e.Variable+"), which Compose passes through from the shell that runs it: Kubernetes leaves it unset; give it a value or a secret in this environment's file")
 		}
 	}
 	if plain {

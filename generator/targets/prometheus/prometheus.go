@@ -90,7 +90,7 @@ func networkWarnings(env *model.Environment) []target.Warning {
 			shared = shared || nets[n]
 		}
 		if !shared {
-			ws = append(ws, target.Warning{Env: env.Name, Target: Name, Subject: name, Code: "metrics-unreachable",
+			ws = append(ws, target.Warning{Env: env.Name, Target: Name, Subject: name, Code: "metrics-unreachable", Path: model.P("services", name, "metrics"),
 				Message: fmt.Sprintf("exposes metrics but shares no network with %s (%v): join one of them or Compose cannot scrape it", strings.Join(scrapers, ", "), names)})
 		}
 	}
