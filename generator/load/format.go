@@ -207,6 +207,7 @@ func (f *formatter) entries(errs []cueerrors.Error) []entry {
 		}
 	}
 	used := make([]bool, len(errs))
+	folded := map[string]bool{}
 	var out []entry
 	for i, e := range errs {
 		if used[i] {
@@ -220,15 +221,25 @@ func (f *formatter) entries(errs []cueerrors.Error) []entry {
 					bs = append(bs, errs[j])
 				}
 			}
+			k := strings.Join(e.Path(), "\x00")
 			if len(bs) > 0 {
+				folded[k] = true
 				out = append(out, f.disjunction(e.Path(), bs))
+				continue
+			}
+			if folded[k] {
+				// A second header of a disjunction already folded.
 				continue
 			}
 		}
 		used[i] = true
 		msg := render(e)
 		if isHeader(e) {
-			msg = strings.TrimSuffix(msg, ":")
+			en := entry{path: e.Path(), code: "no-alternative-matches", positions: cueerrors.Positions(e),
+				msg:  "the value matches none of the alternatives the field allows",
+				hint: "see the field in degen schema (or the model's own definition) and write one of its forms"}
+			out = append(out, en)
+			continue
 		}
 		out = append(out, f.explain(e, entry{path: e.Path(), msg: msg, positions: cueerrors.Positions(e)}))
 	}

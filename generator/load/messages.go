@@ -125,6 +125,11 @@ func (f *formatter) mismatch(e cueerrors.Error, en entry, a []string) entry {
 		en.msg = fmt.Sprintf("%s is given where a list is wanted", gotKind)
 		en.hint = fmt.Sprintf("write a list in brackets, e.g. [%s]", value)
 	case "int", "number", "float":
+		if gotKind == "a number" {
+			en.msg = fmt.Sprintf("%s is not a whole number", value)
+			en.hint = "write a whole number, e.g. 2"
+			return en
+		}
 		en.msg = fmt.Sprintf("%s is %s, but a number is wanted", value, gotKind)
 		if u, err := strconv.Unquote(value); err == nil {
 			if _, err := strconv.ParseFloat(u, 64); err == nil {

@@ -327,8 +327,16 @@ func (t *Trees) Decider(env string, sel []string) token.Pos {
 		return baseP
 	case envP.IsValid():
 		return envP
+	case baseP.IsValid():
+		return baseP
 	}
-	return baseP
+	if env != "" && env != model.BaseName {
+		// The environment's label: a value the base derives from it
+		// (name: N).
+		p, _ := t.deepestIn(t.modelFiles(env), []string{model.PathEnvironments, env}, 2)
+		return p
+	}
+	return token.NoPos
 }
 
 // schemaPos is the schema's field of #Environment.sel, following the
