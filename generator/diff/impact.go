@@ -37,7 +37,10 @@ const (
 	Variable ImpactKind = "variable"
 )
 
-var impactOrder = []ImpactKind{Restart, Start, Stop, Scale, Recreate, Volume, Exposure, SecretKey, Variable}
+// impactOrder is the order the kinds are listed in.
+func impactOrder() []ImpactKind {
+	return []ImpactKind{Restart, Start, Stop, Scale, Recreate, Volume, Exposure, SecretKey, Variable}
+}
 
 // Impact is one consequence of applying the new side, derived from the
 // old and new objects (not from their text): which workload restarts and
@@ -165,7 +168,7 @@ func arrow(c Change) string {
 // sortImpact orders impacts by kind, then target, file and object.
 func sortImpact(is []Impact) {
 	slices.SortStableFunc(is, func(a, b Impact) int {
-		return cmp.Or(cmp.Compare(slices.Index(impactOrder, a.Kind), slices.Index(impactOrder, b.Kind)),
+		return cmp.Or(cmp.Compare(slices.Index(impactOrder(), a.Kind), slices.Index(impactOrder(), b.Kind)),
 			strings.Compare(a.Target, b.Target), strings.Compare(a.File, b.File), strings.Compare(a.Object, b.Object))
 	})
 }

@@ -3,6 +3,7 @@ package diff
 import (
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 )
 
@@ -22,7 +23,7 @@ func (x *impactCtx) claimTemplates(object string) {
 func (x *impactCtx) claim(object string) {
 	switch {
 	case x.old == nil:
-		x.add(Volume, object, "added: a volume of %v is provisioned", at(x.new, "spec", "resources", "requests", "storage"))
+		x.add(Volume, object, "added: a volume of %v is provisioned", at(x.new, "spec", "resources", "requests", string(corev1.ResourceStorage)))
 		return
 	case x.new == nil:
 		x.add(Volume, object, "removed: its volume and data are deleted unless the volume's reclaim policy is Retain")
@@ -30,7 +31,7 @@ func (x *impactCtx) claim(object string) {
 	}
 	for _, c := range x.o.Changes {
 		switch c.Field {
-		case "spec.resources.requests.storage":
+		case "spec.resources.requests." + string(corev1.ResourceStorage):
 			x.resize(object, c)
 		case "metadata.labels", "metadata.annotations":
 		default:
@@ -49,7 +50,7 @@ func (x *impactCtx) resize(object string, c Change) {
 	n, err2 := resource.ParseQuantity(unquote(c.New))
 	switch {
 	case err1 != nil || err2 != nil || c.OldMissing || c.NewMissing:
-		x.add(Volume, object, "storage %s", arrow(c))
+		x.add(Volume, object, "size %s", arrow(c))
 	case n.Cmp(o) > 0:
 		x.add(Volume, object, "resized %s: the StorageClass must allow volume expansion", arrow(c))
 	default:

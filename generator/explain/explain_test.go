@@ -93,7 +93,7 @@ func TestUnknownPathAndEnv(t *testing.T) {
 	m := loadModel(t)
 	_, err := Explain(m, "prod", "services.graphql-api.replicaz")
 	var ce cueerrors.Error
-	if !errors.As(err, &ce) || !strings.Contains(err.Error(), `no field replicaz in services."graphql-api": did you mean replicas? it has name, `) {
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), `no field replicaz in services."graphql-api": did you mean replicas? it has `) || !strings.Contains(err.Error(), ` name, group, `) {
 		t.Errorf("err = %v, want a CUE error listing the fields", err)
 	}
 	if len(cueerrors.Positions(err)) == 0 {

@@ -173,14 +173,22 @@ func (f *formatter) entryRank(e entry) int {
 func (f *formatter) rank(ps []token.Pos) []token.Pos {
 	out := slices.Clone(ps)
 	key := func(p token.Pos) int {
-		// Within a rank: values, then constraints, then references
-		// (#Base & {…}: where values come from).
-		k := 4 * f.fileRank(p)
-		if f.isConstraint(p) {
-			k++
-		}
-		if f.trees.IsRef(p) {
+		// Within a rank: literal values, other values, then
+		// constraints, then references (#Base & {…}: where values come
+		// from).
+		// A literal value comes before any other expression of its
+		// rank: the value the user wrote, not the block around it
+		// (environments: dev: {…}).
+		k := 8 * f.fileRank(p)
+		constraint, ref := f.isConstraint(p), f.trees.IsRef(p)
+		if constraint {
 			k += 2
+		}
+		if ref {
+			k += 4
+		}
+		if _, lit := f.trees.literal(p); !lit && !constraint && !ref {
+			k++
 		}
 		return k
 	}

@@ -135,9 +135,9 @@ func TestSeedEnvironments(t *testing.T) {
 		namespace                   string
 	}
 	want := map[string]row{
-		"dev":     {6, 604800000, 1, 1, "DEBUG", model.Quantities{CPU: "500m", Memory: "512Mi"}, true, true, "de-dev"},
-		"staging": {6, 604800000, 2, 2, "INFO", model.Quantities{CPU: "1", Memory: "1Gi"}, true, true, "de-staging"},
-		"prod":    {12, 2592000000, 3, 4, "WARNING", model.Quantities{CPU: "2", Memory: "4Gi"}, false, false, "de-prod"},
+		"dev":     {6, 604800000, 1, 1, "DEBUG", model.Quantities{CPU: "500m", Memory: "512Mi", EphemeralStorage: "2Gi"}, true, true, "de-dev"},
+		"staging": {6, 604800000, 2, 2, "INFO", model.Quantities{CPU: "1", Memory: "1Gi", EphemeralStorage: "2Gi"}, true, true, "de-staging"},
+		"prod":    {12, 2592000000, 3, 4, "WARNING", model.Quantities{CPU: "2", Memory: "4Gi", EphemeralStorage: "2Gi"}, false, false, "de-prod"},
 	}
 	for name, w := range want {
 		e := m.Envs[name]

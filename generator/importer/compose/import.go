@@ -160,9 +160,9 @@ func Import(ctx context.Context, opts Options) (*Result, error) {
 		base.get("compose").set("patches", c.patchesObj(), "The Compose fields the schema does not name, as the Compose files say them: merged into the services the Compose target writes (Compose only).")
 	}
 	// What an environment plausibly says otherwise (a bigger volume, a
-	// pinned image, more replicas, its own resources and values) is a
+	// pinned image, its own resources and values) is a
 	// default the environment's file may override.
-	for _, p := range overridablePaths {
+	for _, p := range overridablePaths() {
 		base.overridable(p...)
 	}
 	if errs := c.errs; len(errs) > 0 {
@@ -213,12 +213,13 @@ func Import(ctx context.Context, opts Options) (*Result, error) {
 
 // overridablePaths are the values of #Base an environment plausibly
 // overrides, written *v | _.
-var overridablePaths = [][]string{
-	{"volumes", "*", "size"},
-	{"services", "*", "image"},
-	{"services", "*", "replicas"},
-	{"services", "*", "env", "*", "value"},
-	{"services", "*", "resources", "*", "*"},
+func overridablePaths() [][]string {
+	return [][]string{
+		{"volumes", "*", "size"},
+		{"services", "*", "image"},
+		{"services", "*", "env", "*", "value"},
+		{"services", "*", "resources", "*", "*"},
+	}
 }
 
 // stageOf is the stage an environment's name says (schema #Stage):

@@ -188,13 +188,13 @@ func wantIn(t *testing.T, what, text string, want ...string) {
 func TestImportsWhatComposeRuns(t *testing.T) {
 	stack, report := importCorpus(t, "unpinned")
 	wantIn(t, "the model", stack,
-		`image: "redis"`, `image: "nginx:latest"`, `image: "example/worker"`,
-		`image: "unpinned-app"`) // the name docker compose tags the build with
+		`image: *"redis" | _`, `image: *"nginx:latest" | _`, `image: *"example/worker" | _`,
+		`image: *"unpinned-app" | _`) // the name docker compose tags the build with
 	wantIn(t, "the report", report,
-		"service cache: image: unpinned: image redis is not pinned (pulled as the registry's latest)",
-		"service proxy: image: unpinned: image nginx:latest is not pinned",
-		"service app: image: unpinned: image unpinned-app is not pinned (a locally built image)",
-		"service worker: image: unpinned: image example/worker is not pinned (a locally built image)",
+		"services.cache.image: unpinned: image redis is not pinned (pulled as the registry's latest)",
+		"services.proxy.image: unpinned: image nginx:latest is not pinned",
+		"services.app.image: unpinned: image unpinned-app is not pinned (a locally built image)",
+		"services.worker.image: unpinned: image example/worker is not pinned (a locally built image)",
 		"(policy images-pinned)")
 }
 
@@ -205,21 +205,21 @@ func TestImportsWhatComposeRuns(t *testing.T) {
 func TestVariablesAsComposeMeansThem(t *testing.T) {
 	stack, report := importCorpus(t, "variables")
 	wantIn(t, "the model", stack,
-		"EMPTY_VAL: {\n\t\t\t\t\tvalue:    \"\"\n\t\t\t\t\tvariable: \"EMPTY\"",
+		"EMPTY_VAL: {\n\t\t\t\t\tvalue:    *\"\" | _\n\t\t\t\t\tvariable: \"EMPTY\"",
 		`PASSTHRU: variable: "PASSTHRU"`,
-		"UNSET_PLAIN: {\n\t\t\t\t\tvalue:    \"\"\n\t\t\t\t\tvariable: \"NOT_SET\"",
+		"UNSET_PLAIN: {\n\t\t\t\t\tvalue:    *\"\" | _\n\t\t\t\t\tvariable: \"NOT_SET\"",
 		`STRIPE_KEY: secret: "stripe-key"`,
 		`DB_PASSWORD: secret: "db-pass"`,
 		`DB_PASS: secret: "db-pass"`,
-		"MAILNAME: {\n\t\t\t\t\tvalue:    \"\"\n\t\t\t\t\tvariable: \"SUBPATH\"")
+		"MAILNAME: {\n\t\t\t\t\tvalue:    *\"\" | _\n\t\t\t\t\tvariable: \"SUBPATH\"")
 	if strings.Contains(stack, "s3cret") || strings.Contains(stack, "sk-test") {
 		t.Errorf("a secret's value is in the model:\n%s", stack)
 	}
 	wantIn(t, "the report", report,
-		"service api: environment.PASSTHRU: unset: variable PASSTHRU is set nowhere: passed through as Compose does",
-		"service api: environment.UNSET_PLAIN: unset: variable NOT_SET is unset: interpolated as empty",
+		"services.api.environment.PASSTHRU: unset: variable PASSTHRU is set nowhere: passed through as Compose does",
+		"services.api.environment.UNSET_PLAIN: unset: variable NOT_SET is unset: interpolated as empty",
 		// The other reader is named whole.
-		"service worker: environment.DB_PASS: secret: ${DB_PASS} is read as a secret by api (environment.DB_PASSWORD): this entry is the same reference (model secret db-pass)")
+		"services.worker.environment.DB_PASS: secret: ${DB_PASS} is read as a secret by api (environment.DB_PASSWORD): this entry is the same reference (model secret db-pass)")
 	if strings.Contains(report, "PASSTHRU is unset: kept as the reference") {
 		t.Errorf("a pass-through became a required secret:\n%s", report)
 	}
@@ -241,6 +241,6 @@ func TestHostPathsStayHostPaths(t *testing.T) {
 		t.Errorf("a host path was expanded or made relative:\n%s", stack)
 	}
 	wantIn(t, "the report", report,
-		"service agent: volumes: host: bind source /var/run/docker.sock stays absolute",
-		"service agent: volumes: host: bind source ~/.aws stays ~/.aws")
+		"services.agent.volumes: host: bind source /var/run/docker.sock stays absolute",
+		"services.agent.volumes: host: bind source ~/.aws stays ~/.aws")
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -76,7 +77,10 @@ func (b *builder) patchAndExtend() error {
 			return b.errorAt(model.P("kubernetes", "patches", i, how), "environment %s: the patch makes the pods of %s/%s break Pod Security level %q, which namespace %s enforces (kubernetes.podSecurity): %s; change the patch, or the level", b.env.Name, o.kind(), o.name(), b.env.Kubernetes.PodSecurity, b.env.Namespace, reasons)
 		}
 		b.objs[idx].obj = patched
-		if o.kind() == "ConfigMap" && o.apiVersion() == "v1" {
+		// A patch of a ConfigMap's data rolls its readers; one of its
+		// metadata only changes no pod.
+		if o.kind() == "ConfigMap" && o.apiVersion() == "v1" &&
+			(!reflect.DeepEqual(o.obj["data"], patched["data"]) || !reflect.DeepEqual(o.obj["binaryData"], patched["binaryData"])) {
 			patchedConfig[o.name()] = true
 		}
 	}

@@ -24,29 +24,32 @@ import (
 
 // wellKnownPorts are the ports of well-known images, by the last element
 // of the image's repository.
-var wellKnownPorts = map[string]int{
-	"postgres": 5432, "postgresql": 5432, "postgis": 5432, "pgvector": 5432, "pgvecto-rs": 5432, "timescaledb": 5432,
-	"redis": 6379, "redis-stack-server": 6379, "valkey": 6379, "keydb": 6379, "dragonfly": 6379,
-	"mysql": 3306, "mariadb": 3306, "percona": 3306, "percona-server": 3306,
-	"mongo": 27017, "mongodb": 27017,
-	"rabbitmq":      5672,
-	"elasticsearch": 9200, "opensearch": 9200,
-	"kafka": 9092, "cp-kafka": 9092, "cp-server": 9092,
-	"zookeeper": 2181, "cp-zookeeper": 2181,
-	"memcached":         11211,
-	"clickhouse-server": 8123,
-	"minio":             9000,
-	"nats":              4222,
-	"etcd":              2379,
-	"cassandra":         9042,
-	"influxdb":          8086,
+func wellKnownPorts() map[string]int {
+	return map[string]int{
+		"postgres": 5432, "postgresql": 5432, "postgis": 5432, "pgvector": 5432, "pgvecto-rs": 5432, "timescaledb": 5432,
+		"redis": 6379, "redis-stack-server": 6379, "valkey": 6379, "keydb": 6379, "dragonfly": 6379,
+		"mysql": 3306, "mariadb": 3306, "percona": 3306, "percona-server": 3306,
+		"mongo": 27017, "mongodb": 27017,
+		"rabbitmq":      5672,
+		"elasticsearch": 9200, "opensearch": 9200,
+		"cp-kafka": 9092, "cp-server": 9092,
+		"cp-zookeeper":      2181,
+		"memcached":         11211,
+		"clickhouse-server": 8123, "clickhouse": 8123,
+		"nats":      4222,
+		"etcd":      2379,
+		"cassandra": 9042,
+		"influxdb":  8086,
+	}
 }
 
 // schemePorts are the default ports of URL schemes.
-var schemePorts = map[string]int{
-	"postgres": 5432, "postgresql": 5432, "redis": 6379, "rediss": 6379, "mysql": 3306, "mariadb": 3306,
-	"mongodb": 27017, "amqp": 5672, "amqps": 5671, "http": 80, "https": 443, "ws": 80, "wss": 443,
-	"memcache": 11211, "memcached": 11211, "nats": 4222, "kafka": 9092, "smtp": 25, "ldap": 389, "ldaps": 636,
+func schemePorts() map[string]int {
+	return map[string]int{
+		"postgres": 5432, "postgresql": 5432, "redis": 6379, "rediss": 6379, "mysql": 3306, "mariadb": 3306,
+		"mongodb": 27017, "amqp": 5672, "amqps": 5671, "http": 80, "https": 443, "ws": 80, "wss": 443,
+		"memcache": 11211, "memcached": 11211, "nats": 4222, "smtp": 25, "ldap": 389, "ldaps": 636,
+	}
 }
 
 // imagePort is the well-known port of image, or 0.
@@ -61,13 +64,13 @@ func imagePort(image string) int {
 	if i := strings.IndexByte(repo, ':'); i >= 0 {
 		repo = repo[:i]
 	}
-	if p, ok := wellKnownPorts[repo]; ok {
+	if p, ok := wellKnownPorts()[repo]; ok {
 		return p
 	}
 	// A vendor's build of one (zulip/zulip-postgresql, bitnami/redis-cluster).
-	for _, k := range []string{"postgres", "redis", "mysql", "mariadb", "mongo", "rabbitmq", "memcached", "elasticsearch", "opensearch"} {
+	for _, k := range []string{"postgres", "redis", "mysql", "mariadb", "mongo", "rabbitmq", "memcached", "elasticsearch", "opensearch", "clickhouse"} {
 		if strings.Contains(repo, k) {
-			return wellKnownPorts[k]
+			return wellKnownPorts()[k]
 		}
 	}
 	return 0
@@ -139,7 +142,7 @@ func mentions(variable, value, host string) []mention {
 		}
 		if m.port == 0 {
 			if sc := schemeBefore.FindStringSubmatch(value[:start]); sc != nil {
-				m.port = schemePorts[strings.ToLower(sc[1])]
+				m.port = schemePorts()[strings.ToLower(sc[1])]
 			} else if start == 0 && !hostVariable.MatchString(strings.ToUpper(variable)) {
 				continue
 			}
