@@ -143,7 +143,7 @@ func (f *formatter) mismatch(e cueerrors.Error, en entry, a []string) entry {
 		en.hint = "write true or false, without quotes"
 	case "string":
 		en.msg = fmt.Sprintf("%s is %s, but a string is wanted", value, gotKind)
-		en.hint = fmt.Sprintf("quote it: \"%s\"", strings.Trim(value, `"`))
+		en.hint = fmt.Sprintf("quote it, with its unit where the field is a duration or a quantity: \"%s\" (e.g. \"%[1]ss\", \"%[1]sMi\")", strings.Trim(value, `"`))
 	default:
 		en.msg = fmt.Sprintf("%s is %s, but %s is wanted", value, gotKind, wantKind)
 		en.hint = "change the value to the kind the field takes (degen schema shows it)"
