@@ -177,6 +177,11 @@ func Open(dir, root, out string, extra ...string) (*Cache, error) {
 	c := &Cache{root: root, hashes: map[string]string{},
 		extra: fmt.Sprintf("degen-cache %d\n%s\nextra %q\n", Version, binaryID(), extra)}
 	files, total := 0, int64(0)
+	model, err := os.OpenRoot(root)
+	if err != nil {
+		return nil, err
+	}
+	defer model.Close()
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -190,7 +195,7 @@ func Open(dir, root, out string, extra ...string) (*Cache, error) {
 		if !strings.HasSuffix(d.Name(), ".cue") || !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
 			return nil
 		}
-		data, err := keyedBytes(root, p, d)
+		data, err := keyedBytes(model, root, p, d)
 		if err != nil {
 			return err
 		}
@@ -219,21 +224,22 @@ func (c *Cache) Close() error { return c.dir.Close() }
 // keyedBytes is what the key hashes of the CUE file p: its bytes, or for a
 // symbolic link its target and the hash of what it leads to through the
 // model's confined view ("missing" when refused): never a file outside.
-func keyedBytes(root, p string, d fs.DirEntry) ([]byte, error) {
+func keyedBytes(model *os.Root, root, p string, d fs.DirEntry) ([]byte, error) {
+	rel, _ := filepath.Rel(root, p)
 	if d.Type().IsRegular() {
-		// A regular file WalkDir found under the model root (it follows no
-		// link): inside by construction; its size is checked before it is
-		// read, so a huge file costs nothing (the loader refuses it).
+		// A regular file WalkDir found under the model root; its size is
+		// checked before it is read, so a huge file costs nothing (the
+		// loader refuses it), and it is read through the model's os.Root,
+		// so a file swapped for a link since the walk stays inside.
 		if info, err := d.Info(); err != nil || info.Size() > maxBytes {
 			return nil, cmp.Or(err, ErrTooLarge)
 		}
-		return os.ReadFile(p)
+		return model.ReadFile(rel)
 	}
 	target, err := os.Readlink(p)
 	if err != nil {
 		return nil, err
 	}
-	rel, _ := filepath.Rel(root, p)
 	return []byte("link " + target + " " + HashPath(root, filepath.ToSlash(rel))), nil
 }
 
