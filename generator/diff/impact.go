@@ -51,7 +51,7 @@ type Impact struct {
 	// Target and File are the object's (as Object's).
 	Target string `json:"target"`
 	File   string `json:"file"`
-	// Object names it briefly: "Deployment graphql-api", "service kafka",
+	// Object names it briefly: "Deployment web", "service db",
 	// "variable replicas".
 	Object string `json:"object"`
 	// Why says what changes and what it does.

@@ -32,8 +32,6 @@ func wellKnownPorts() map[string]int {
 		"mongo": 27017, "mongodb": 27017,
 		"rabbitmq":      5672,
 		"elasticsearch": 9200, "opensearch": 9200,
-		"cp-kafka": 9092, "cp-server": 9092,
-		"cp-zookeeper":      2181,
 		"memcached":         11211,
 		"clickhouse-server": 8123, "clickhouse": 8123,
 		"nats":      4222,
