@@ -60,7 +60,7 @@ environments: prod: services: grafana: env: GF_SECURITY_ADMIN_TOKEN: value: "abc
 		if code != exitFailure {
 			t.Errorf("%s: exit %d, want %d\nstdout: %s\nstderr: %s", cmd, code, exitFailure, stdout, stderr)
 		}
-		want := "./envs/zz_leak.cue:3:77: error: policy (prod): services.grafana.env.GF_SECURITY_ADMIN_TOKEN.value: service grafana: env GF_SECURITY_ADMIN_TOKEN looks like a secret"
+		want := "./envs/zz_leak.cue:3:77: error: [deny] prod/no-secret-literals: services.grafana.env.GF_SECURITY_ADMIN_TOKEN.value: service grafana: env GF_SECURITY_ADMIN_TOKEN looks like a secret"
 		if !strings.Contains(stderr, want) {
 			t.Errorf("%s: stderr does not hold %q:\n%s", cmd, want, stderr)
 		}
@@ -101,7 +101,7 @@ func TestBuildWarnsAndReportsJSON(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d\nstderr: %s", code, stderr)
 	}
-	if !strings.Contains(stderr, "warning: policy (prod): services.grafana.replicas: service grafana is reached through the ingress") || !strings.Contains(stderr, "built [prod]") {
+	if !strings.Contains(stderr, "warning: [warn] prod/prod-ingress-replicas: services.grafana.replicas: service grafana is reached through the ingress") || !strings.Contains(stderr, "built [prod]") {
 		t.Errorf("stderr lacks the warnings or the summary:\n%s", stderr)
 	}
 	var rep struct {

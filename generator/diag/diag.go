@@ -137,6 +137,15 @@ func (d Diagnostic) showsID() bool {
 	return d.Code != "" && (d.Severity == Warning || d.Severity == Error && d.Source == "policy")
 }
 
+// verdict is a policy's word for the severity, as policies/ overrides
+// name it.
+func (d Diagnostic) verdict() string {
+	if d.Severity == Error {
+		return "deny"
+	}
+	return "warn"
+}
+
 // key is what makes two diagnostics the same problem, whatever environment
 // found it.
 func (d Diagnostic) key() string {
@@ -147,16 +156,25 @@ func (d Diagnostic) key() string {
 // is wrong and what to do, then its other positions on indented lines:
 //
 //	./envs/prod.cue:12:3: error: schema (prod, staging): services.web.image: "redis" is not a pinned image reference: give a tag or a digest, e.g. image: "redis:7.4.1"
+//	./envs/stack.cue:14:3: error: [deny] prod/resources-set: services.web.resources: service web sets no cpu limits: add resources: limits: cpu (also staging) [policy/resources-set/web]
 func (d Diagnostic) Text() string {
 	var b strings.Builder
 	if !d.Pos.IsZero() {
 		b.WriteString(textesc.Line(d.Pos.String()) + ": ")
 	}
-	b.WriteString(string(d.Severity) + ": " + textesc.Line(d.Source))
-	if len(d.Envs) > 0 {
-		b.WriteString(" (" + textesc.Line(strings.Join(d.Envs, ", ")) + ")")
+	staged := d.Source == "policy" && d.Code != "" && len(d.Envs) > 0
+	if staged {
+		// A policy's verdict at an environment's stage reads as the
+		// policies/ file is written: [deny] prod/resources-set. The
+		// other environments it was found in follow the hint.
+		b.WriteString(string(d.Severity) + ": [" + d.verdict() + "] " + textesc.Line(d.Envs[0]+"/"+d.Code) + ": ")
+	} else {
+		b.WriteString(string(d.Severity) + ": " + textesc.Line(d.Source))
+		if len(d.Envs) > 0 {
+			b.WriteString(" (" + textesc.Line(strings.Join(d.Envs, ", ")) + ")")
+		}
+		b.WriteString(": ")
 	}
-	b.WriteString(": ")
 	if d.Path != "" {
 		b.WriteString(textesc.Line(d.Path) + ": ")
 	} else if d.Subject != "" {
@@ -167,6 +185,9 @@ func (d Diagnostic) Text() string {
 	// wrong (and a tool that keeps the first line keeps both).
 	if d.Hint != "" {
 		b.WriteString(": " + textesc.Line(d.Hint))
+	}
+	if staged && len(d.Envs) > 1 {
+		b.WriteString(" (also " + textesc.Line(strings.Join(d.Envs[1:], ", ")) + ")")
 	}
 	if d.showsID() {
 		b.WriteString(" [" + textesc.Line(d.ID()) + "]")

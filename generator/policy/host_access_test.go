@@ -152,11 +152,11 @@ func TestHostAccessMessages(t *testing.T) {
 		return fmt.Sprintf("./envs/hosts.cue:%d:", lineOf(t, hostServices, marker))
 	}
 	for _, w := range []struct{ env, prefix, message string }{
-		{"prod", at("// host-privileged") + "20: error: policy (prod): ",
+		{"prod", at("// host-privileged") + "20: error: [deny] prod/host-privileged: ",
 			`service priv is privileged (privileged: true): it gets every capability and every device of the host, and can take the host over; drop privileged and add only the capabilities it needs (capAdd), or acknowledge it on the service: hostAccessAllowed: privileged: "<reason>"`},
-		{"dev", at("// host-namespaces pid") + "12: warning: policy (dev): ",
+		{"dev", at("// host-namespaces pid") + "12: warning: [warn] dev/host-namespaces: ",
 			`service ns shares the node's pid namespace (host.pid: true, hostPID on Kubernetes): it sees every process of the node, their environment and command lines, and can signal or trace them; drop it, or acknowledge it on the service: hostAccessAllowed: "host.pid": "<reason>" [policy/host-namespaces/ns]`},
-		{"staging", at("// host-capabilities NET_ADMIN") + "3: error: policy (staging): ",
+		{"staging", at("// host-capabilities NET_ADMIN") + "3: error: [deny] staging/host-capabilities: ",
 			`service caps adds capability CAP_NET_ADMIN (capAdd[1]), outside the runtime's default set: it gives reconfiguring the network: interfaces, routes, firewall rules; add only what the service needs, or acknowledge it on the service: hostAccessAllowed: NET_ADMIN: "<reason>"`},
 		{"local", at("// host-sensitive-mount docker.sock"),
 			`service binds mounts host path /var/run/docker.sock (mounts[0].hostPath), a container runtime's API socket, which lets whoever can write to it run containers as root on the host (a read-only mount does not stop it): mount only what the service needs, or acknowledge it on the service: hostAccessAllowed: "/var/run/docker.sock": "<reason>" [policy/host-sensitive-mount/binds]`},

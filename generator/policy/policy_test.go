@@ -339,7 +339,7 @@ rules: "no-debug-logs": {
 `})
 	got := printed(ruleViolations(t, dir, []string{"dev", "local", "prod"}, "no-debug-logs"))
 	devCue, _ := os.ReadFile(filepath.Join(dir, "envs", "dev.cue"))
-	want := regexp.MustCompile(fmt.Sprintf(`^\./envs/dev\.cue:%d:\d+: warning: policy \(dev\): params\.logLevel: log level is DEBUG \[policy/no-debug-logs/\]$`, lineOf(t, string(devCue), `logLevel: "DEBUG"`)))
+	want := regexp.MustCompile(fmt.Sprintf(`^\./envs/dev\.cue:%d:\d+: warning: \[warn\] dev/no-debug-logs: params\.logLevel: log level is DEBUG \[policy/no-debug-logs/\]$`, lineOf(t, string(devCue), `logLevel: "DEBUG"`)))
 	if len(got) != 1 || !want.MatchString(got[0]) {
 		t.Errorf("got %q, want one match of %s", got, want)
 	}
@@ -468,7 +468,7 @@ func TestDeniedError(t *testing.T) {
 	if !errors.As(err, &denied) {
 		t.Fatalf("Err() = %v, want a *DeniedError", err)
 	}
-	if !strings.Contains(err.Error(), "error: policy (local): ") || !strings.Contains(err.Error(), "[policy/compose-host-ports/") {
+	if !strings.Contains(err.Error(), "error: [deny] local/compose-host-ports: ") || !strings.Contains(err.Error(), "[policy/compose-host-ports/") {
 		t.Errorf("denial does not list the violations:\n%s", err)
 	}
 	_, clean := defaultRun(t)
@@ -499,7 +499,7 @@ func TestSecretParams(t *testing.T) {
 		"envs/params.cue": "package envs\n\nenvironments: prod: params: {adminToken: \"abc\", tokenTTL: 3600, TOKEN: false}\n",
 	})
 	rep := runPolicies(t, dir, "prod")
-	want := "./envs/params.cue:3:30: error: policy (prod): params.adminToken: param adminToken looks like a secret"
+	want := "./envs/params.cue:3:30: error: [deny] prod/no-secret-literals: params.adminToken: param adminToken looks like a secret"
 	if len(rep.Violations) != 1 || !strings.HasPrefix(rep.Violations[0].Diagnostic().Text(), want) {
 		t.Errorf("got %v, want one violation %q…", rep.Violations, want)
 	}
@@ -517,8 +517,8 @@ func TestImagesPinned(t *testing.T) {
 	got := printed(ruleViolations(t, dir, []string{"prod"}, "images-pinned"))
 	want := []string{
 		// Checked by hand: the columns of the image fields of lines 4 and 5.
-		"./envs/images.cue:4:37: error: policy (prod): services.untagged.image: service untagged runs image nginx, which is not pinned",
-		`./envs/images.cue:5:41: error: policy (prod): services."latest-tag".image: service latest-tag runs image nginx:latest`,
+		"./envs/images.cue:4:37: error: [deny] prod/images-pinned: services.untagged.image: service untagged runs image nginx, which is not pinned",
+		`./envs/images.cue:5:41: error: [deny] prod/images-pinned: services."latest-tag".image: service latest-tag runs image nginx:latest`,
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d images-pinned violations, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
