@@ -143,6 +143,9 @@ type Service struct {
 	// capability of CapAdd or a HostPath of Mounts to the reason the
 	// service needs that access to its host (read by the host-* policies).
 	HostAccessAllowed map[string]string `json:"hostAccessAllowed,omitempty"`
+	// ImageUnpinnedAllowed is the reason an unpinned image is accepted
+	// (policy images-pinned-accepted), or "".
+	ImageUnpinnedAllowed string `json:"imageUnpinnedAllowed,omitempty"`
 	// Host is what of its node the service's pods share, or nil.
 	Host *Host `json:"host,omitempty"`
 	// Tolerations let the pods run on tainted nodes (Kubernetes).

@@ -344,6 +344,7 @@ func (c *converter) lifecycle(s types.ServiceConfig, out *obj, rest *types.Servi
 func (c *converter) identity(s types.ServiceConfig, out *obj, rest *types.ServiceConfig) {
 	name := s.Name
 	img := s.Image
+	accept := ""
 	if img == "" && s.Build != nil {
 		// docker compose tags what it builds <project>-<service>.
 		img = c.project + "-" + c.serviceName(name)
@@ -361,9 +362,13 @@ func (c *converter) identity(s types.ServiceConfig, out *obj, rest *types.Servic
 		if s.Build == nil {
 			what = "pulled as the registry's latest"
 		}
-		c.report(name, lit("image"), Unpinned, false, "image %s is not pinned (%s): it is carried as written; degen build warns in local and development and denies in staging and production (policy images-pinned) until it has a release tag or a digest", img, what)
+		c.report(name, lit("image"), Unpinned, false, "image %s is not pinned (%s): it is carried as written and accepted in imageUnpinnedAllowed, so degen build warns at every stage (policy images-pinned-accepted) until it has a release tag or a digest; delete imageUnpinnedAllowed to make staging and production refuse it (policy images-pinned)", img, what)
+		accept = "the Compose file runs it unpinned (" + what + ")"
 	}
 	out.set("image", img)
+	if accept != "" {
+		out.set("imageUnpinnedAllowed", accept)
+	}
 	rest.Image = ""
 
 	if s.Build != nil {
