@@ -95,8 +95,8 @@ func (b *builder) build() error {
 		if own := env.Volumes[vol].StorageClass; own != "" && !classes.ProvidesReadWriteMany(own) {
 			return model.Errorf(env, model.P("volumes", vol, "storageClass"), "environment %s: volume %s is mounted by %d workloads, so its claim is ReadWriteMany, and its class %s is not one the environment says provides ReadWriteMany: add %s to kubernetes.storageClasses.readWriteManyClasses if it does, or name one that does (NFS, CephFS, EFS, Azure Files)", env.Name, vol, b.mounters[vol], own, own)
 		}
-		if env.Volumes[vol].StorageClass == "" && classes.ReadWriteMany == "" {
-			return model.Errorf(env, model.P("volumes", vol), "environment %s: volume %s is mounted by %d workloads, so its claim is ReadWriteMany, and kubernetes.storageClasses.readWriteMany is not set: the cluster's default class (a block volume, usually) cannot provide RWX and the claim would stay Pending; name a class that can (NFS, CephFS, EFS, Azure Files), or mount the volume in one workload", env.Name, vol, b.mounters[vol])
+		if b.oneNode(vol) {
+			b.warnOneNode(vol)
 		}
 	}
 	for _, name := range env.ServiceNames() {

@@ -157,14 +157,55 @@ func TestRolloutsCanFinish(t *testing.T) {
 			t.Errorf("%s: %d Deployments use Recreate, want at least the 4 with a ReadWriteOnce claim", env, recreate)
 		}
 	}
-	// Without a RWX class a shared volume is an error at the volume; with
-	// one, the claims name the classes.
+	// Without a RWX class a shared volume is ReadWriteOnce, its workloads
+	// run on one node (pod affinity to every sharer on the hostname), and
+	// the volume is warned about; with one, the claims name the classes.
 	m := r.model
 	env := *m.Envs["prod"]
 	env.Kubernetes.StorageClasses = model.StorageClasses{}
-	_, err := Target{}.Generate(target.Input{Env: &env, Base: m.Base})
-	if err == nil || !strings.Contains(err.Error(), "so its claim is ReadWriteMany, and kubernetes.storageClasses.readWriteMany is not set") {
-		t.Errorf("a RWX volume without a class: err = %v", err)
+	one, err := Target{}.Generate(target.Input{Env: &env, Base: m.Base})
+	if err != nil {
+		t.Fatalf("a shared volume without a RWX class: %v", err)
+	}
+	shared := map[string]bool{}
+	for _, w := range one.Warnings {
+		if w.Code == "volume-one-node" {
+			shared[model.KubeName(w.Subject)] = true
+		}
+	}
+	if len(shared) == 0 {
+		t.Fatal("no volume-one-node warning for the default model's shared volumes")
+	}
+	for _, obj := range krustyBuild(t, writeFS(t, one.Files), "/out/kubernetes/overlays/prod") {
+		meta, _ := obj["metadata"].(map[string]any)
+		spec, _ := obj["spec"].(map[string]any)
+		switch obj["kind"] {
+		case "PersistentVolumeClaim":
+			if am, _ := spec["accessModes"].([]any); shared[meta["name"].(string)] && (len(am) != 1 || am[0] != "ReadWriteOnce") {
+				t.Errorf("shared claim %s on one node: accessModes %v, want [ReadWriteOnce]", meta["name"], am)
+			}
+		case "Deployment":
+			tmpl, _ := spec["template"].(map[string]any)
+			pod, _ := tmpl["spec"].(map[string]any)
+			mounts := false
+			vols, _ := pod["volumes"].([]any)
+			for _, v := range vols {
+				if c, ok := v.(map[string]any)["persistentVolumeClaim"].(map[string]any); ok && shared[c["claimName"].(string)] {
+					mounts = true
+				}
+			}
+			aff, _ := pod["affinity"].(map[string]any)
+			pa, _ := aff["podAffinity"].(map[string]any)
+			terms, _ := pa["requiredDuringSchedulingIgnoredDuringExecution"].([]any)
+			if mounts != (len(terms) > 0) {
+				t.Errorf("Deployment %s mounts a volume shared on one node: %v, has required pod affinity: %v", meta["name"], mounts, terms)
+			}
+			for _, term := range terms {
+				if term.(map[string]any)["topologyKey"] != hostnameKey {
+					t.Errorf("Deployment %s: pod affinity term %v, want the topology key %s", meta["name"], term, hostnameKey)
+				}
+			}
+		}
 	}
 	env.Kubernetes.StorageClasses = model.StorageClasses{ReadWriteMany: "cephfs", ReadWriteOnce: "fast-ssd"}
 	out, err := Target{}.Generate(target.Input{Env: &env, Base: m.Base})

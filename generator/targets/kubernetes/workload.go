@@ -261,6 +261,7 @@ func (b *builder) podSpec(s *model.Service) (corev1.PodSpec, []corev1.Persistent
 	if err := b.spread(s, &pod); err != nil {
 		return corev1.PodSpec{}, nil, err
 	}
+	b.colocate(s, &pod)
 	if err := b.security(s, &pod, &c); err != nil {
 		return corev1.PodSpec{}, nil, err
 	}
@@ -317,14 +318,15 @@ func autoscaleNote(s *model.Service) string {
 }
 
 // claim is the PersistentVolumeClaim (or claim template) of a model volume.
-// A volume mounted by more than one workload is ReadWriteMany. The class is
+// A volume mounted by more than one workload is ReadWriteMany, unless the
+// environment shares it on one node (oneNode). The class is
 // the volume's own (volumes.<name>.storageClass), else the environment's
 // for the access mode (kubernetes.storageClasses), else the cluster's
 // default.
 func (b *builder) claim(vol string) corev1.PersistentVolumeClaim {
 	mode := corev1.ReadWriteOnce
 	class := b.env.Kubernetes.StorageClasses.ReadWriteOnce
-	if b.mounters[vol] > 1 {
+	if b.mounters[vol] > 1 && !b.oneNode(vol) {
 		mode = corev1.ReadWriteMany
 		class = b.env.Kubernetes.StorageClasses.ReadWriteMany
 	}
