@@ -302,6 +302,20 @@ func evalBase(repo *repofs.Repo, root string, want []string, plan *Plan, opts *O
 		r.err = err
 		return r
 	}
+	setBaseSource(repo, root, base, mu, reads, opts)
+	r.env = base
+	if !opts.Keep {
+		dropValue(base)
+		for _, env := range r.envs {
+			dropValue(env)
+		}
+	}
+	return r
+}
+
+// setBaseSource records where the base's value comes from: the context mu
+// guards, the files read, and how it is evaluated again (its instance).
+func setBaseSource(repo *repofs.Repo, root string, base *model.Environment, mu *sync.Mutex, reads []string, opts *Options) {
 	base.Root = root
 	setLock(base, mu)
 	setReads(base, reads)
@@ -313,14 +327,6 @@ func evalBase(repo *repofs.Repo, root string, want []string, plan *Plan, opts *O
 		}
 		return baseValue(v)
 	})
-	r.env = base
-	if !opts.Keep {
-		dropValue(base)
-		for _, env := range r.envs {
-			dropValue(env)
-		}
-	}
-	return r
 }
 
 // reloadEnv evaluates environment name of the instance tags select again.

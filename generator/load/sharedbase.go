@@ -54,8 +54,6 @@ func baseFromEnv(repo *repofs.Repo, root, name string, v cue.Value, files []*ast
 	if err != nil {
 		return nil
 	}
-	base.Root = root
-	setLock(base, mu)
 	// What the base instance would read: the environment's own files
 	// left out (a file they embed stays: a needless miss of the cache at
 	// worst).
@@ -65,15 +63,7 @@ func baseFromEnv(repo *repofs.Repo, root, name string, v cue.Value, files []*ast
 			baseReads = append(baseReads, rel)
 		}
 	}
-	setReads(base, baseReads)
-	setTrees(base, opts.trees)
-	setReload(base, func() cue.Value {
-		v, built, _ := evalInstance(repo, root, nil)
-		if !built {
-			return cue.Value{}
-		}
-		return baseValue(v)
-	})
+	setBaseSource(repo, root, base, mu, baseReads, opts)
 	if !opts.Keep {
 		dropValue(base)
 	}
