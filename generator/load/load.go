@@ -83,8 +83,10 @@ func (e *UnknownEnvError) Error() string {
 // a CUE error list (cueerrors.Error) with positions.
 //
 // Each environment is its own CUE instance (see Plan): the untagged files of
-// envs/ and the environment's own. The base is the instance of the untagged
-// files alone. Each instance is evaluated in a CUE context of its own, up to
+// envs/ and the environment's own. The base is #Base of the untagged
+// files: read from the first environment's instance when nothing there can
+// change it (baseFromEnv), else from the instance of the untagged files
+// alone. Each instance is evaluated in a CUE context of its own, up to
 // GOMAXPROCS at a time, and handed to opts.Resolved as soon as it is decoded
 // and checked. An instance that fails does not stop the others: the error
 // lists every failing environment's errors, each at its own positions.
