@@ -83,8 +83,10 @@ func (e *UnknownEnvError) Error() string {
 // a CUE error list (cueerrors.Error) with positions.
 //
 // Each environment is its own CUE instance (see Plan): the untagged files of
-// envs/ and the environment's own. The base is the instance of the untagged
-// files alone. Each instance is evaluated in a CUE context of its own, up to
+// envs/ and the environment's own. The base is #Base of the untagged
+// files: read from the first environment's instance when nothing there can
+// change it (baseFromEnv), else from the instance of the untagged files
+// alone. Each instance is evaluated in a CUE context of its own, up to
 // GOMAXPROCS at a time, and handed to opts.Resolved as soon as it is decoded
 // and checked. An instance that fails does not stop the others: the error
 // lists every failing environment's errors, each at its own positions.
@@ -209,7 +211,13 @@ type instanceResult struct {
 // out as it is done.
 func evalAll(repo *repofs.Repo, root string, jobs []string, plan *Plan, want []string, opts *Options, out chan<- *instanceResult) {
 	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
-	for _, name := range jobs {
+	// The first environment's instance also gives the base when it can
+	// (baseFromEnv); else its worker evaluates the base instance next.
+	withBase := len(jobs) > 1
+	for i, name := range jobs {
+		if name == "" && withBase {
+			continue
+		}
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem }()
@@ -217,7 +225,14 @@ func evalAll(repo *repofs.Repo, root string, jobs []string, plan *Plan, want []s
 				out <- evalBase(repo, root, want, plan, opts)
 				return
 			}
-			out <- evalEnv(repo, root, name, plan, opts)
+			r, base := evalEnv(repo, root, name, plan, opts, withBase && i == 1)
+			out <- r
+			if withBase && i == 1 {
+				if base == nil {
+					base = evalBase(repo, root, want, plan, opts)
+				}
+				out <- base
+			}
 		}()
 	}
 }
@@ -289,6 +304,20 @@ func evalBase(repo *repofs.Repo, root string, want []string, plan *Plan, opts *O
 		r.err = err
 		return r
 	}
+	setBaseSource(repo, root, base, mu, reads, opts)
+	r.env = base
+	if !opts.Keep {
+		dropValue(base)
+		for _, env := range r.envs {
+			dropValue(env)
+		}
+	}
+	return r
+}
+
+// setBaseSource records where the base's value comes from: the context mu
+// guards, the files read, and how it is evaluated again (its instance).
+func setBaseSource(repo *repofs.Repo, root string, base *model.Environment, mu *sync.Mutex, reads []string, opts *Options) {
 	base.Root = root
 	setLock(base, mu)
 	setReads(base, reads)
@@ -300,14 +329,6 @@ func evalBase(repo *repofs.Repo, root string, want []string, plan *Plan, opts *O
 		}
 		return baseValue(v)
 	})
-	r.env = base
-	if !opts.Keep {
-		dropValue(base)
-		for _, env := range r.envs {
-			dropValue(env)
-		}
-	}
-	return r
 }
 
 // reloadEnv evaluates environment name of the instance tags select again.
@@ -319,17 +340,18 @@ func reloadEnv(repo *repofs.Repo, root string, tags []string, name string) cue.V
 	return v.LookupPath(cue.MakePath(cue.Str(model.PathEnvironments), cue.Str(name)))
 }
 
-// evalEnv evaluates the instance of the tagged environment name.
-func evalEnv(repo *repofs.Repo, root, name string, plan *Plan, opts *Options) *instanceResult {
-	r := &instanceResult{name: name, errs: map[string]error{}}
+// evalEnv evaluates the instance of the tagged environment name and, when
+// withBase is set and it can (baseFromEnv), reads the base from it.
+func evalEnv(repo *repofs.Repo, root, name string, plan *Plan, opts *Options, withBase bool) (r, base *instanceResult) {
+	r = &instanceResult{name: name, errs: map[string]error{}}
 	v, files, reads, built, err := evalInstanceFiles(repo, root, []string{model.EnvTag(name)}, opts.trees)
 	if !built {
 		r.errs[name] = err
-		return r
+		return r, nil
 	}
 	if stray := strayEnvs(root, name, files, plan.Tagged[name]); stray != nil {
 		r.errs[name] = stray
-		return r
+		return r, nil
 	}
 	// An untagged file may define other environments: their errors are
 	// the base instance's (or their own instance's) to report.
@@ -341,17 +363,21 @@ func evalEnv(repo *repofs.Repo, root, name string, plan *Plan, opts *Options) *i
 	}
 	if own != nil {
 		r.errs[name] = own
-		return r
+		return r, nil
 	}
 	envsV := v.LookupPath(cue.ParsePath(model.PathEnvironments))
 	if !envsV.LookupPath(cue.MakePath(cue.Str(name))).Exists() {
 		r.errs[name] = cueerrors.Newf(plan.tagPos[name], "@if(%s): no file of environment %s defines environments: %s: add environments: %s: {...} to one of them, or remove the @if", model.EnvTag(name), name, name, name)
-		return r
+		return r, nil
 	}
-	env, err := resolveEnv(root, envsV, name, &sync.Mutex{})
+	mu := &sync.Mutex{}
+	env, err := resolveEnv(root, envsV, name, mu)
 	if err != nil {
 		r.errs[name] = err
-		return r
+		return r, nil
+	}
+	if withBase {
+		base = baseFromEnv(repo, root, name, v, files, reads, plan, opts, mu)
 	}
 	setReads(env, reads)
 	setTrees(env, opts.trees)
@@ -363,7 +389,7 @@ func evalEnv(repo *repofs.Repo, root, name string, plan *Plan, opts *Options) *i
 		dropValue(env)
 	}
 	r.envs = []*model.Environment{env}
-	return r
+	return r, base
 }
 
 // evalInstance loads the files of envs/ that tags select and evaluates

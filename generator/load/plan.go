@@ -23,7 +23,7 @@ import (
 )
 
 // A model is evaluated as one CUE instance per environment, plus one for
-// the base. An environment's files say which environment they belong to
+// the base when it cannot be read from an environment's (baseFromEnv). An environment's files say which environment they belong to
 // with CUE's own build attribute, before their package clause:
 //
 //	@if(prod)

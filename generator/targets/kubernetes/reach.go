@@ -171,28 +171,110 @@ func pairedPort(s *model.Service, variable string) int {
 // references are the places other services of env name s (by its
 // hostname, or its name), by referring service and variable.
 func references(env *model.Environment, s *model.Service) []reference {
-	hosts := []string{s.Hostname}
-	if s.Name != s.Hostname {
-		hosts = append(hosts, s.Name)
-	}
-	var out []reference
+	return newReach(env).references(s)
+}
+
+// reach indexes what the services of an environment write in their
+// variables, so that finding who names a service reads only the values
+// that hold its name: every service is looked for, and a scan of every
+// value for each would grow with the square of the services.
+type reach struct {
+	vars []envValue
+	// byWord lists, for each word a value holds (a longest run of
+	// hostChar), the indices in vars of the values that hold it.
+	byWord map[string][]int
+	// hostnames are the services' hostnames, and dependedOn the services
+	// some service depends on.
+	hostnames, dependedOn map[string]bool
+}
+
+// envValue is a variable of a service with a literal value.
+type envValue struct {
+	from     string
+	service  *model.Service
+	variable string
+	value    string
+}
+
+func newReach(env *model.Environment) *reach {
+	x := &reach{byWord: map[string][]int{}, hostnames: map[string]bool{}, dependedOn: map[string]bool{}}
 	for _, from := range env.ServiceNames() {
 		o := env.Services[from]
-		if from == s.Name {
-			continue
+		x.hostnames[o.Hostname] = true
+		for d := range o.DependsOn {
+			x.dependedOn[d] = true
 		}
 		for _, v := range o.EnvNames() {
 			e := o.Env[v]
 			if e.Value == nil {
 				continue
 			}
-			for _, h := range hosts {
-				for _, m := range mentions(v, *e.Value, h) {
-					if m.port == 0 && strings.TrimSpace(*e.Value) == h {
-						m.port = pairedPort(o, v)
-					}
-					out = append(out, reference{from: from, host: h, variable: v, value: *e.Value, port: m.port, explicit: m.explicit})
+			i := len(x.vars)
+			x.vars = append(x.vars, envValue{from: from, service: o, variable: v, value: *e.Value})
+			for _, w := range words(*e.Value) {
+				if ws := x.byWord[w]; len(ws) == 0 || ws[len(ws)-1] != i {
+					x.byWord[w] = append(ws, i)
 				}
+			}
+		}
+	}
+	return x
+}
+
+// words are the longest runs of hostChar in value.
+func words(value string) []string {
+	var out []string
+	for i := 0; i < len(value); {
+		if !hostChar(value[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(value) && hostChar(value[j]) {
+			j++
+		}
+		out = append(out, value[i:j])
+		i = j
+	}
+	return out
+}
+
+// candidates are the indices in x.vars, ascending, of the values that may
+// name host: a mention stands between characters that are not hostChar,
+// so the value holds host's first word whole. All of them when host does
+// not start with a word.
+func (x *reach) candidates(host string) []int {
+	if host == "" || !hostChar(host[0]) {
+		all := make([]int, len(x.vars))
+		for i := range all {
+			all[i] = i
+		}
+		return all
+	}
+	return x.byWord[words(host)[0]]
+}
+
+func (x *reach) references(s *model.Service) []reference {
+	hosts := []string{s.Hostname}
+	idx := x.candidates(s.Hostname)
+	if s.Name != s.Hostname {
+		hosts = append(hosts, s.Name)
+		idx = slices.Concat(idx, x.candidates(s.Name))
+		slices.Sort(idx)
+		idx = slices.Compact(idx)
+	}
+	var out []reference
+	for _, i := range idx {
+		ev := x.vars[i]
+		if ev.from == s.Name {
+			continue
+		}
+		for _, h := range hosts {
+			for _, m := range mentions(ev.variable, ev.value, h) {
+				if m.port == 0 && strings.TrimSpace(ev.value) == h {
+					m.port = pairedPort(ev.service, ev.variable)
+				}
+				out = append(out, reference{from: ev.from, host: h, variable: ev.variable, value: ev.value, port: m.port, explicit: m.explicit})
 			}
 		}
 	}
@@ -215,8 +297,9 @@ func (b *builder) kubernetesServices(env *model.Environment) *model.Environment 
 		out.Services[name] = s
 	}
 	slices.Sort(off)
+	x := newReach(&out)
 	for _, name := range out.ServiceNames() {
-		if c := b.inferPorts(&out, out.Services[name]); c != nil {
+		if c := b.inferPorts(x, out.Services[name]); c != nil {
 			out.Services[name] = c
 		}
 	}
@@ -289,7 +372,7 @@ func syncWaves(env *model.Environment) map[string]int {
 // declares ports gets those that references write out (broker:29092); one
 // that declares none also those a URL's scheme or a HOST/PORT pair names
 // or, failing them, its image's well-known port.
-func (b *builder) inferPorts(env *model.Environment, s *model.Service) *model.Service {
+func (b *builder) inferPorts(x *reach, s *model.Service) *model.Service {
 	if s.Batch() {
 		return nil
 	}
@@ -297,8 +380,8 @@ func (b *builder) inferPorts(env *model.Environment, s *model.Service) *model.Se
 	for _, p := range s.Ports {
 		declared[p.ContainerPort] = true
 	}
-	refs := references(env, s)
-	if s.Name != s.Hostname && !hostnameTaken(env, s.Name) && slices.ContainsFunc(refs, func(r reference) bool { return r.host == s.Name }) {
+	refs := x.references(s)
+	if s.Name != s.Hostname && !x.hostnames[s.Name] && slices.ContainsFunc(refs, func(r reference) bool { return r.host == s.Name }) {
 		if b.byName == nil {
 			b.byName = map[string]bool{}
 		}
@@ -318,12 +401,7 @@ func (b *builder) inferPorts(env *model.Environment, s *model.Service) *model.Se
 	if len(s.Ports) > 0 {
 		unknown = nil
 	} else if len(ports) == 0 {
-		dependedOn := false
-		for _, o := range env.Services {
-			_, dep := o.DependsOn[s.Name]
-			dependedOn = dependedOn || dep
-		}
-		if p := imagePort(s.Image); p != 0 && (len(refs) > 0 || dependedOn) {
+		if p := imagePort(s.Image); p != 0 && (len(refs) > 0 || x.dependedOn[s.Name]) {
 			ports[p] = fmt.Sprintf("image %s's well-known port", s.Image)
 			unknown = nil
 		}
@@ -347,14 +425,4 @@ func (b *builder) inferPorts(env *model.Environment, s *model.Service) *model.Se
 	first := c.Ports[len(s.Ports)]
 	b.warn(s.Name, model.P("services", s.Name, "ports"), "port-inferred", fmt.Sprintf("%s is reached by name on ports it does not declare: its Service gets port %s; declare them to make them the model's: services: %s: ports: [{name: %q, containerPort: %d}, …]", s.Name, strings.Join(why, ", "), s.Name, first.Name, first.ContainerPort))
 	return &c
-}
-
-// hostnameTaken reports whether a service of env has the hostname name.
-func hostnameTaken(env *model.Environment, name string) bool {
-	for _, s := range env.Services {
-		if s.Hostname == name {
-			return true
-		}
-	}
-	return false
 }
