@@ -141,22 +141,27 @@ func apply(f *ast.File, env string, e Edit) error {
 	return nil
 }
 
-// chain is the field labels[0]: labels[1]: …: v.
+// chain is the field labels[0]: labels[1]: …: v, after a blank line:
+// cue/format then aligns none of the lines around it anew. It writes a
+// struct of one field after a label with a position and no brace as a
+// chain (a: b: c: v), as a file writes it.
 func chain(labels []string, v ast.Expr) *ast.Field {
 	for i := len(labels) - 1; i > 0; i-- {
-		v = &ast.StructLit{Elts: []ast.Decl{&ast.Field{Label: label(labels[i]), Value: v}}}
+		v = &ast.StructLit{Elts: []ast.Decl{&ast.Field{Label: label(labels[i], token.Blank), Value: v}}}
 	}
-	return &ast.Field{Label: label(labels[0]), Value: v}
+	return &ast.Field{Label: label(labels[0], token.NewSection), Value: v}
 }
 
 // label is a field label: an identifier where CUE allows one, else a
 // quoted string (a name with a dash; one starting with # or _, which
 // unquoted would be a definition or a hidden field).
-func label(name string) ast.Label {
+func label(name string, pos token.RelPos) ast.Label {
+	var l ast.Label = ast.NewString(name)
 	if ast.IsValidIdent(name) && !strings.HasPrefix(name, "#") && !strings.HasPrefix(name, "_") {
-		return ast.NewIdent(name)
+		l = ast.NewIdent(name)
 	}
-	return ast.NewString(name)
+	ast.SetPos(l, pos.Pos())
+	return l
 }
 
 // expr is a plain value as CUE syntax.

@@ -63,11 +63,15 @@ func TestApplyAddsWhereTheFileLeadsToTheField(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := string(out)
+	if _, err := Apply("envs/prod.cue", out, "prod", nil); err != nil {
+		t.Errorf("the edited file does not parse: %v", err)
+	}
 	for _, want := range []string{
-		"\t\tretentionDays: 30\n\t}\n",
-		"\t\t\"api-gateway\": image: \"gw:2\"\n",
-		"\t\tweb: resources: limits: cpu: \"1\"\n",
-		"\tkubernetes: quota: pods: 80\n}\n",
+		// The lines around an added field keep their alignment.
+		"\t\tappTag:   \"v1.0.0\" // bumped by promote\n\t\tlogLevel: \"WARNING\"\n\n\t\tretentionDays: 30\n\t}\n",
+		"\t\tweb: replicas: 3\n\n\t\t\"api-gateway\": image: \"gw:2\"\n",
+		"\t\tweb: resources: limits: {",
+		"\n\n\tkubernetes: quota: pods: 80\n}\n",
 		"environments: prod: kubernetes: podSecurity: \"privileged\"\n",
 		"// The release running in production.\n",
 		"// bumped by promote\n",
@@ -83,7 +87,7 @@ func TestApplyDeletesAWrittenField(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(out), "logLevel") || !strings.Contains(string(out), `appTag:   "v1.0.0" // bumped by promote`) {
+	if strings.Contains(string(out), "logLevel") || !strings.Contains(string(out), `appTag: "v1.0.0" // bumped by promote`) {
 		t.Errorf("logLevel not removed alone:\n%s", out)
 	}
 	if _, err := Apply("envs/prod.cue", []byte(envFile), "prod", []Edit{{Path: []string{"params", "other"}, Delete: true}}); err == nil {
