@@ -38,6 +38,11 @@ type Options struct {
 	// Progress, when set, is told of each step of the work as it is done,
 	// from several goroutines at once (a progress line counts them).
 	Progress func(Step)
+	// Overlay holds model files read in place of the repository's
+	// (load.Options.Overlay): a promotion builds its edit before writing
+	// it. It cannot be combined with Cache, which keys on the files on
+	// disk.
+	Overlay map[string][]byte
 }
 
 // Build loads the model and generates the files of the selected
@@ -63,8 +68,8 @@ func Build(opts Options) (*model.Model, *Result, error) {
 	var st *cached
 	var cachedEnvs map[string]*cache.Entry
 	var baseEntry *cache.Entry
-	lopts := load.Options{Dir: opts.Dir, Envs: opts.Envs}
-	if opts.Cache != nil {
+	lopts := load.Options{Dir: opts.Dir, Envs: opts.Envs, Overlay: opts.Overlay}
+	if opts.Cache != nil && opts.Overlay == nil {
 		root, err := filepath.Abs(opts.Dir)
 		if err != nil {
 			return nil, nil, err

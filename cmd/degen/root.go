@@ -238,6 +238,7 @@ command line, 3 out/ is stale (degen check). degen diff exits like diff(1):
 		newCheckCmd(g, stdout, stderr),
 		newVersionCmd(stdout),
 		newDiffCmd(g, stdout, stderr),
+		newPromoteCmd(g, stdout, stderr),
 		newExplainCmd(g, stdout),
 		newInitCmd(stdout),
 		newSchemaCmd(stdout),
@@ -283,7 +284,7 @@ func (f *envFlags) selection() ([]string, error) {
 }
 
 // envNameFlags are the flags whose values name environments.
-var envNameFlags = []string{"env", "against"}
+var envNameFlags = []string{"env", "against", "from", "to"}
 
 // envNameValue is the Value of an environment flag: it refuses a name that
 // is no DNS-1123 label as the flag is parsed (an environment's name is its

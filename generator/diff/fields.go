@@ -365,6 +365,12 @@ func unifiedLines(old, new string, oldKey, newKey func(string) string) string {
 	return out.String()
 }
 
+// Unified is the unified diff of the lines of old and new (hunks with
+// contextLines of context, no file header; a line that looks secret
+// redacted), empty when they are equal: how degen promote shows its edit
+// of a CUE file.
+func Unified(old, new string) string { return unifiedLines(old, new, nil, nil) }
+
 // hunkRange is a hunk's line range as diff -u prints it: start,length,
 // the start one-based, or the line before an empty range.
 func hunkRange(from, to int) string {

@@ -48,12 +48,7 @@ func mark(s Status) string {
 // text of the report is escaped (textesc): names and values by textesc.Line,
 // so no byte of them reaches the terminal raw.
 func WriteText(w io.Writer, r *Report, color bool) error {
-	paint := func(c, s string) string {
-		if !color {
-			return s
-		}
-		return c + s + colReset
-	}
+	paint := painter(color)
 	var b strings.Builder
 	target, file := "", ""
 	for _, o := range r.Objects {
@@ -77,13 +72,7 @@ func WriteText(w io.Writer, r *Report, color bool) error {
 		}
 	}
 	fmt.Fprintln(&b, r.Summary())
-	envs, by := impactByEnv(r)
-	for _, env := range envs {
-		fmt.Fprintf(&b, "%s:\n", paint(colBold, textesc.Line(impactHeading(env))))
-		for _, i := range by[env] {
-			fmt.Fprintf(&b, "  %-10s %s: %s\n", i.Kind, textesc.Line(i.Object), textesc.Line(i.Why))
-		}
-	}
+	writeImpact(&b, r, paint)
 	for _, m := range r.ModelOnly {
 		fmt.Fprintf(&b, "%s: the model changed, but no generated file did (degen vet warns about a value without effect):\n", textesc.Line(m.Env))
 		for _, c := range m.Changes {
@@ -92,6 +81,36 @@ func WriteText(w io.Writer, r *Report, color bool) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// WriteImpact prints the rollout impact of the report alone, per
+// environment, as WriteText ends with it (degen promote shows it after its
+// edit).
+func WriteImpact(w io.Writer, r *Report, color bool) error {
+	var b strings.Builder
+	writeImpact(&b, r, painter(color))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// painter colours a text with an ANSI colour when color is set.
+func painter(color bool) func(c, s string) string {
+	return func(c, s string) string {
+		if !color {
+			return s
+		}
+		return c + s + colReset
+	}
+}
+
+func writeImpact(b *strings.Builder, r *Report, paint func(string, string) string) {
+	envs, by := impactByEnv(r)
+	for _, env := range envs {
+		fmt.Fprintf(b, "%s:\n", paint(colBold, textesc.Line(impactHeading(env))))
+		for _, i := range by[env] {
+			fmt.Fprintf(b, "  %-10s %s: %s\n", i.Kind, textesc.Line(i.Object), textesc.Line(i.Why))
+		}
+	}
 }
 
 // writeChange prints one changed field at indent: old → new, or the

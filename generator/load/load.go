@@ -63,6 +63,11 @@ type Options struct {
 	// their instances are not evaluated, and they are not in the returned
 	// model. The base is always evaluated.
 	Skip map[string]bool
+	// Overlay holds files (slash paths relative to Dir) read in place of
+	// the repository's: an edit evaluated before it is written (degen
+	// promote). An overlaid file must exist in the repository and keep its
+	// @if: the plan of the instances is read from the repository.
+	Overlay map[string][]byte
 
 	// trees keep the syntax trees of the files the instances parse.
 	trees *Trees
@@ -243,7 +248,7 @@ func evalAll(repo *repofs.Repo, root string, jobs []string, plan *Plan, want []s
 func evalBase(repo *repofs.Repo, root string, want []string, plan *Plan, opts *Options) *instanceResult {
 	skip := opts.Skip
 	r := &instanceResult{errs: map[string]error{}}
-	v, _, reads, built, evalErr := evalInstanceFiles(repo, root, nil, opts.trees)
+	v, _, reads, built, evalErr := evalInstanceFiles(repo, root, nil, opts.trees, opts.Overlay)
 	if !built {
 		r.err = evalErr
 		return r
@@ -293,7 +298,7 @@ func evalBase(repo *repofs.Repo, root string, want []string, plan *Plan, opts *O
 		}
 		setReads(env, reads)
 		setTrees(env, opts.trees)
-		setReload(env, func() cue.Value { return reloadEnv(repo, root, nil, n) })
+		setReload(env, func() cue.Value { return reloadEnv(repo, root, nil, n, opts.Overlay) })
 		if opts.Visit != nil {
 			opts.Visit(env)
 		}
@@ -323,7 +328,7 @@ func setBaseSource(repo *repofs.Repo, root string, base *model.Environment, mu *
 	setReads(base, reads)
 	setTrees(base, opts.trees)
 	setReload(base, func() cue.Value {
-		v, built, _ := evalInstance(repo, root, nil)
+		v, built, _ := evalInstance(repo, root, nil, opts.Overlay)
 		if !built {
 			return cue.Value{}
 		}
@@ -332,8 +337,8 @@ func setBaseSource(repo *repofs.Repo, root string, base *model.Environment, mu *
 }
 
 // reloadEnv evaluates environment name of the instance tags select again.
-func reloadEnv(repo *repofs.Repo, root string, tags []string, name string) cue.Value {
-	v, built, _ := evalInstance(repo, root, tags)
+func reloadEnv(repo *repofs.Repo, root string, tags []string, name string, overlay map[string][]byte) cue.Value {
+	v, built, _ := evalInstance(repo, root, tags, overlay)
 	if !built {
 		return cue.Value{}
 	}
@@ -344,7 +349,7 @@ func reloadEnv(repo *repofs.Repo, root string, tags []string, name string) cue.V
 // withBase is set and it can (baseFromEnv), reads the base from it.
 func evalEnv(repo *repofs.Repo, root, name string, plan *Plan, opts *Options, withBase bool) (r, base *instanceResult) {
 	r = &instanceResult{name: name, errs: map[string]error{}}
-	v, files, reads, built, err := evalInstanceFiles(repo, root, []string{model.EnvTag(name)}, opts.trees)
+	v, files, reads, built, err := evalInstanceFiles(repo, root, []string{model.EnvTag(name)}, opts.trees, opts.Overlay)
 	if !built {
 		r.errs[name] = err
 		return r, nil
@@ -381,7 +386,7 @@ func evalEnv(repo *repofs.Repo, root, name string, plan *Plan, opts *Options, wi
 	}
 	setReads(env, reads)
 	setTrees(env, opts.trees)
-	setReload(env, func() cue.Value { return reloadEnv(repo, root, []string{model.EnvTag(name)}, name) })
+	setReload(env, func() cue.Value { return reloadEnv(repo, root, []string{model.EnvTag(name)}, name, opts.Overlay) })
 	if opts.Visit != nil {
 		opts.Visit(env)
 	}
@@ -395,8 +400,9 @@ func evalEnv(repo *repofs.Repo, root, name string, plan *Plan, opts *Options, wi
 // evalInstance loads the files of envs/ that tags select and evaluates
 // them in a new CUE context. built is false when they could not be loaded
 // (err says why); otherwise err holds the evaluation's errors, if any.
-func evalInstance(repo *repofs.Repo, root string, tags []string) (v cue.Value, built bool, err error) {
-	v, _, _, built, err = evalInstanceFiles(repo, root, tags, nil)
+// overlay's files are read in place of the repository's (Options.Overlay).
+func evalInstance(repo *repofs.Repo, root string, tags []string, overlay map[string][]byte) (v cue.Value, built bool, err error) {
+	v, _, _, built, err = evalInstanceFiles(repo, root, tags, nil, overlay)
 	return v, built, err
 }
 
@@ -404,10 +410,10 @@ func evalInstance(repo *repofs.Repo, root string, tags []string) (v cue.Value, b
 // repository files it read (CUE files and the files they embed, paths
 // relative to root, sorted). A read the view refused is reported at the
 // @embed that asked for it.
-func evalInstanceFiles(repo *repofs.Repo, root string, tags []string, trees *Trees) (v cue.Value, files []*ast.File, reads []string, built bool, err error) {
+func evalInstanceFiles(repo *repofs.Repo, root string, tags []string, trees *Trees, overlay map[string][]byte) (v cue.Value, files []*ast.File, reads []string, built bool, err error) {
 	ref := newRefusals()
 	log := newReadLog(ref)
-	inst, err := parse(repo, root, tags, log)
+	inst, err := parseOverlay(repo, root, tags, log, overlay)
 	if err != nil {
 		return cue.Value{}, nil, nil, false, err
 	}
@@ -480,7 +486,14 @@ func resolveEnv(root string, envsV cue.Value, name string, mu *sync.Mutex) (*mod
 
 // parse loads the files of the model package that tags select.
 func parse(repo *repofs.Repo, root string, tags []string, log *readLog) (*build.Instance, error) {
+	return parseOverlay(repo, root, tags, log, nil)
+}
+
+// parseOverlay is parse reading overlay's files in place of the
+// repository's (Options.Overlay).
+func parseOverlay(repo *repofs.Repo, root string, tags []string, log *readLog, overlay map[string][]byte) (*build.Instance, error) {
 	m := newModelFS(repo, root, log)
+	m.extra = overlay
 	cfg := m.config("/")
 	cfg.Tags = tags
 	insts := load.Instances([]string{model.EnvsPackage}, cfg)

@@ -221,7 +221,8 @@ func (m *modelFS) Stat(name string) (fs.FileInfo, error) {
 	return st, err
 }
 
-// ReadDir lists a directory, with the files extra adds to it.
+// ReadDir lists a directory, with the files extra adds to it (once, when
+// it replaces a file of the repository).
 func (m *modelFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	if fsys, rest, ok := m.mounted(name); ok {
 		return fs.ReadDir(fsys, rest)
@@ -235,7 +236,8 @@ func (m *modelFS) ReadDir(name string) ([]fs.DirEntry, error) {
 		return nil, err
 	}
 	for p, data := range m.extra {
-		if path.Dir(p) == name {
+		// An overlaid file (Options.Overlay) is listed already.
+		if path.Dir(p) == name && !slices.ContainsFunc(ents, func(e fs.DirEntry) bool { return e.Name() == path.Base(p) }) {
 			ents = append(ents, fs.FileInfoToDirEntry(&memFile{name: path.Base(p), size: int64(len(data))}))
 		}
 	}

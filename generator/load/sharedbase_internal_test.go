@@ -38,7 +38,7 @@ func TestBaseFromEnvDefaultModel(t *testing.T) {
 	}
 	wantJSON, _ := json.Marshal(want)
 	for _, name := range plan.Names() {
-		v, files, reads, built, err := evalInstanceFiles(repo, root, []string{model.EnvTag(name)}, nil)
+		v, files, reads, built, err := evalInstanceFiles(repo, root, []string{model.EnvTag(name)}, nil, nil)
 		if !built || err != nil {
 			t.Fatal(err)
 		}
