@@ -32,7 +32,7 @@ func newDiffCmd(g *globals, stdout, stderr io.Writer) *cobra.Command {
 	var ignore []string
 	var cl clusterFlags
 	cmd := &cobra.Command{
-		Use:   "diff [--env NAME] [--base REF | --against ENV] [--format text|markdown|json]",
+		Use:   "diff [--env NAME] [--base REF | --against ENV | --cluster] [--format text|markdown|json]",
 		Short: "Show what a build changes, object by object",
 		Long: `diff compares generated files object by object: Kubernetes objects by
 apiVersion, kind, namespace and name; Compose services, networks and volumes;
@@ -68,14 +68,23 @@ work tree is not touched), or another environment (--env A --against B: what
 B's files would change into to become A's; each environment's name and
 namespace are ignored in every string, so only real differences show).
 
+--cluster compares one environment's overlay in out/ with the live objects
+of its cluster instead (kubeconfig from --kubeconfig, $KUBECONFIG or
+~/.kube/config; --context): each object is applied server-side as a dry run,
+so fields other managers own (an autoscaler's replicas) are not drift;
+"added" is in out/ only, "removed" in the cluster only (degen's labels, the
+environment's namespace). Read-only access: docs/REVIEW.md.
+
 Exit 0 when there is no difference, 1 when there is one, 2 on an error
 (unknown revision or environment, invalid model, corrupt out/, a symbolic
-link inside out/, which diff never reads through).`,
+link inside out/, which diff never reads through; with --cluster, a cluster
+that cannot be reached or refuses the request).`,
 		Example: `  degen diff
   degen diff --base origin/main --format markdown > diff.md
   degen diff --base origin/main --parts diff-parts --format markdown > diff.md
   degen diff --env prod --against staging
-  degen diff --env prod --against staging --ignore 'ConfigMap/*:data.LOG_LEVEL' --ignore Deployment/worker`,
+  degen diff --env prod --against staging --ignore 'ConfigMap/*:data.LOG_LEVEL' --ignore Deployment/worker
+  degen diff --cluster --env prod --context prod-admin`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var rules []diff.Ignore

@@ -3,15 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
-	"path"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/degen-dev/degen/generator/cluster"
 	"github.com/degen-dev/degen/generator/diff"
-	"github.com/degen-dev/degen/generator/internal/k8smeta"
 	"github.com/degen-dev/degen/generator/review"
 	"github.com/degen-dev/degen/generator/textesc"
 )
@@ -76,20 +73,10 @@ func clusterEnv(files map[string][]byte, envs []string) (string, error) {
 	if len(envs) == 1 {
 		return envs[0], nil
 	}
-	seen := map[string]bool{}
-	for p := range files {
-		if rest, ok := strings.CutPrefix(p, k8smeta.OverlaysDir+"/"); ok && path.Base(rest) == "kustomization.yaml" && path.Dir(rest) != "." && !strings.Contains(path.Dir(rest), "/") {
-			seen[path.Dir(rest)] = true
-		}
-	}
-	var names []string
-	for e := range seen {
-		names = append(names, e)
-	}
-	sort.Strings(names)
+	names := diff.Overlays(files)
 	switch len(names) {
 	case 0:
-		return "", fmt.Errorf("out/ has no Kubernetes overlay (%s/ENV/kustomization.yaml): run degen build for an environment with the kubernetes artefact", k8smeta.OverlaysDir)
+		return "", fmt.Errorf("out/ has no Kubernetes overlay (kubernetes/overlays/ENV/kustomization.yaml): run degen build for an environment with the kubernetes artefact")
 	case 1:
 		return names[0], nil
 	}

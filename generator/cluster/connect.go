@@ -81,12 +81,13 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 	if opts.Context != "" {
 		context = opts.Context
 	}
+	if _, ok := raw.Contexts[context]; !ok && context != "" {
+		return nil, fmt.Errorf("the kubeconfig has no context %q: kubectl config get-contexts lists those it has", textesc.Line(context))
+	}
 	rc, err := cc.ClientConfig()
 	switch {
 	case clientcmd.IsEmptyConfig(err):
 		return nil, errors.New("no kubeconfig: set KUBECONFIG, pass --kubeconfig, or create ~/.kube/config (kubectl config set-cluster …)")
-	case clientcmd.IsContextNotFound(err):
-		return nil, fmt.Errorf("the kubeconfig has no context %q: kubectl config get-contexts lists those it has", textesc.Line(context))
 	case err != nil:
 		return nil, fmt.Errorf("the kubeconfig (context %q) is not usable: %s", textesc.Line(context), textesc.Line(err.Error()))
 	}

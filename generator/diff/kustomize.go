@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/kustomize/api/krusty"
@@ -77,4 +78,17 @@ func BuildOverlay(files map[string][]byte, env string) ([]byte, error) {
 		return nil, fmt.Errorf("out/ has no Kubernetes overlay for environment %s (%s/kustomization.yaml): its artefacts do not include kubernetes, or out/ is not built (degen build)", env, k8smeta.Overlay(env))
 	}
 	return data, nil
+}
+
+// Overlays are the environments files (paths relative to out/) have a
+// Kubernetes overlay for, sorted.
+func Overlays(files map[string][]byte) []string {
+	var envs []string
+	for p := range files {
+		if m := overlayKustomization.FindStringSubmatch(p); m != nil {
+			envs = append(envs, m[1])
+		}
+	}
+	slices.Sort(envs)
+	return envs
 }

@@ -53,14 +53,11 @@ import (
 const EnvRequired = "DEGEN_TESTSERVERS_REQUIRED"
 
 // The contexts of Server.Kubeconfig: AdminContext is in system:masters,
-// ViewerContext a user without any role until a test grants one.
+// ViewerContext the user Start is given, without any role until a test
+// grants one.
 const (
 	AdminContext  = "admin"
 	ViewerContext = "viewer"
-	// ViewerUser is the user name of ViewerContext: that of the service
-	// account degen-drift of namespace prod, so that a RoleBinding to
-	// that account (docs/REVIEW.md) applies to it.
-	ViewerUser = "system:serviceaccount:prod:degen-drift"
 )
 
 // Server is a running kube-apiserver.
@@ -75,8 +72,10 @@ type Server struct {
 }
 
 // Start builds (once per machine) and starts etcd and kube-apiserver, and
-// stops them when t ends.
-func Start(t testing.TB) *Server {
+// stops them when t ends. viewer is the user name of ViewerContext: that of
+// a service account (system:serviceaccount:NAMESPACE:NAME) is bound by a
+// RoleBinding to that account.
+func Start(t testing.TB, viewer string) *Server {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("-short: no kube-apiserver")
@@ -91,19 +90,19 @@ func Start(t testing.TB) *Server {
 		t.Fatal(err)
 	}
 	etcdURL := fmt.Sprintf("http://127.0.0.1:%d", ports[0])
-	start(t, dir, "etcd", filepath.Join(bin, "etcd"),
+	etcdDone := start(t, dir, "etcd", filepath.Join(bin, "etcd"),
 		"-listen", etcdURL, "-peer", fmt.Sprintf("http://127.0.0.1:%d", ports[1]), "-data-dir", filepath.Join(dir, "etcd-data"))
 	ca, err := writeCerts(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin, viewer := token(), token()
-	tokens := fmt.Sprintf("%s,admin,admin-uid,\"system:masters\"\n%s,%s,viewer-uid\n", admin, viewer, ViewerUser)
+	admin, viewerToken := token(), token()
+	tokens := fmt.Sprintf("%s,admin,admin-uid,\"system:masters\"\n%s,%s,viewer-uid\n", admin, viewerToken, viewer)
 	if err := os.WriteFile(filepath.Join(dir, "tokens.csv"), []byte(tokens), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	s := &Server{URL: fmt.Sprintf("https://127.0.0.1:%d", ports[2])}
-	start(t, dir, "kube-apiserver", filepath.Join(bin, "kube-apiserver"),
+	apiDone := start(t, dir, "kube-apiserver", filepath.Join(bin, "kube-apiserver"),
 		"--etcd-servers="+etcdURL,
 		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", fmt.Sprintf("--secure-port=%d", ports[2]),
 		"--cert-dir="+dir,
@@ -120,15 +119,17 @@ func Start(t testing.TB) *Server {
 		"--disable-admission-plugins=ResourceQuota,ServiceAccount",
 		"--enable-priority-and-fairness=false",
 		"--profiling=false",
+		// The endpoint reconciler refuses a loopback address.
+		"--endpoint-reconciler-type=none",
 	)
-	s.Admin = &rest.Config{Host: s.URL, BearerToken: admin, TLSClientConfig: rest.TLSClientConfig{CAData: ca}, Timeout: 30 * time.Second}
-	if err := waitReady(t, s.URL, admin, ca, dir); err != nil {
+	s.Admin = &rest.Config{Host: s.URL, BearerToken: admin, TLSClientConfig: rest.TLSClientConfig{CAData: ca}, Timeout: 30 * time.Second, WarningHandler: rest.NoWarnings{}}
+	if err := waitReady(s.URL, admin, ca, etcdDone, apiDone); err != nil {
 		t.Fatal(err)
 	}
 	cfg := clientcmdapi.NewConfig()
 	cfg.Clusters["test"] = &clientcmdapi.Cluster{Server: s.URL, CertificateAuthorityData: ca}
 	cfg.AuthInfos[AdminContext] = &clientcmdapi.AuthInfo{Token: admin}
-	cfg.AuthInfos[ViewerContext] = &clientcmdapi.AuthInfo{Token: viewer}
+	cfg.AuthInfos[ViewerContext] = &clientcmdapi.AuthInfo{Token: viewerToken}
 	cfg.Contexts[AdminContext] = &clientcmdapi.Context{Cluster: "test", AuthInfo: AdminContext}
 	cfg.Contexts[ViewerContext] = &clientcmdapi.Context{Cluster: "test", AuthInfo: ViewerContext}
 	cfg.CurrentContext = AdminContext
@@ -183,8 +184,9 @@ func repoRoot() (string, error) {
 }
 
 // start runs a server whose output goes to dir/name.log, and stops it
-// (SIGTERM, then SIGKILL after 10s) when t ends.
-func start(t testing.TB, dir, name, bin string, args ...string) {
+// (SIGTERM, then SIGKILL after 10s) when t ends; the channel is closed
+// when it exits.
+func start(t testing.TB, dir, name, bin string, args ...string) <-chan struct{} {
 	t.Helper()
 	log, err := os.Create(filepath.Join(dir, name+".log"))
 	if err != nil {
@@ -209,19 +211,28 @@ func start(t testing.TB, dir, name, bin string, args ...string) {
 		log.Close()
 		if t.Failed() {
 			data, _ := os.ReadFile(log.Name())
-			t.Logf("%s's log (last lines):\n%s", name, tail(string(data), 30))
+			t.Logf("%s's log (last lines):\n%s", name, tail(string(data), 15))
 		}
 	})
+	return done
 }
 
-// waitReady waits up to two minutes for /readyz.
-func waitReady(t testing.TB, url, tok string, ca []byte, dir string) error {
+// waitReady waits up to two minutes for /readyz, unless a server exits
+// (its log is shown when the test ends).
+func waitReady(url, tok string, ca []byte, etcd, api <-chan struct{}) error {
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(ca)
 	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	deadline := time.Now().Add(2 * time.Minute)
 	var last string
 	for time.Now().Before(deadline) {
+		select {
+		case <-etcd:
+			return errors.New("etcd exited")
+		case <-api:
+			return errors.New("kube-apiserver exited")
+		default:
+		}
 		req, _ := http.NewRequest("GET", url+"/readyz", nil)
 		req.Header.Set("Authorization", "Bearer "+tok)
 		resp, err := c.Do(req)
@@ -237,8 +248,7 @@ func waitReady(t testing.TB, url, tok string, ca []byte, dir string) error {
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
-	data, _ := os.ReadFile(filepath.Join(dir, "kube-apiserver.log"))
-	return fmt.Errorf("kube-apiserver not ready after 2 minutes (%s); its log:\n%s", last, tail(string(data), 30))
+	return fmt.Errorf("kube-apiserver not ready after 2 minutes (%s)", last)
 }
 
 func tail(s string, n int) string {
