@@ -5,7 +5,9 @@ import (
 	"io"
 	"strings"
 
+	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
+	"k8s.io/klog/v2"
 
 	"github.com/degen-dev/degen/generator/cluster"
 	"github.com/degen-dev/degen/generator/diff"
@@ -47,6 +49,10 @@ func runClusterDiff(cmd *cobra.Command, g *globals, cl clusterFlags, envs []stri
 	if err != nil {
 		return err
 	}
+	// client-go logs through klog to the process's stderr (a cancelled
+	// request's "unexpected error", a retry): degen says what went wrong
+	// in its one error line instead.
+	klog.SetLogger(logr.Discard())
 	done := progress(stderr, "degen diff: comparing "+textesc.Line(env)+" with the cluster…")
 	defer done()
 	c, err := cluster.Connect(cmd.Context(), cluster.Options{Kubeconfig: cl.kubeconfig, Context: cl.context, FieldManager: cl.fieldManager})

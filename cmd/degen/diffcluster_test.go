@@ -200,6 +200,7 @@ func TestDiffCluster(t *testing.T) {
 	if !strings.Contains(text, "nginx:1.27.4-edited") || !strings.Contains(text, "0 added, 0 removed, 2 changed objects") {
 		t.Errorf("the text report:\n%s", text)
 	}
+	t.Logf("the text report after kubectl edit:\n%s", text)
 
 	// The read-only role of docs/REVIEW.md is enough; without it, one
 	// line says what to do.
@@ -231,6 +232,8 @@ func TestDiffCluster(t *testing.T) {
 
 	// api leaves the model: its objects are in the cluster only.
 	writeDriftModel(t, dir, false)
+	_, text, _ = runDegen("diff", "--cluster", "--dir", dir, "--kubeconfig", srv.Kubeconfig, "--env", "prod", "--color", "never")
+	t.Logf("the text report after deleting api:\n%s", text)
 	code, rep, stderr = driftReport(t, dir, srv.Kubeconfig, kubetest.AdminContext)
 	if code != exitDiffDifferent {
 		t.Fatalf("after deleting api: exit %d\n%s", code, stderr)
