@@ -16,7 +16,7 @@ func TestComparable(t *testing.T) {
 			"labels": map[string]any{"app.kubernetes.io/managed-by": "degen"},
 			"annotations": map[string]any{
 				"kubectl.kubernetes.io/last-applied-configuration": `{"data":{"password":"c2VjcmV0"}}`,
-				"team":                                             "core",
+				"team": "core",
 			},
 		},
 		"data":   map[string]any{"password": "c2VjcmV0"},
