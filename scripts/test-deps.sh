@@ -5,6 +5,8 @@
 #   terraform - expected on the machine (not in Debian); tests skip without it
 #   kubectl   - expected on the machine; tests skip `kubectl kustomize` without it
 #   gcc       - the race detector needs cgo; installed from Debian when missing
+#   kube-apiserver, etcd - degen diff --cluster's tests run them; built from
+#               the Go module proxy once per machine (scripts/testservers.sh)
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -41,3 +43,7 @@ for tool in promtool terraform kubectl git gcc; do
 		echo "test-deps: WARNING: $tool is not installed; the tests that need it will be skipped" >&2
 	fi
 done
+
+# The first build takes minutes; later ones find the binaries and only print
+# their directory.
+echo "test-deps: kube-apiserver and etcd: $("$(dirname "$0")/testservers.sh")" >&2

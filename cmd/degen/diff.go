@@ -30,8 +30,9 @@ func newDiffCmd(g *globals, stdout, stderr io.Writer) *cobra.Command {
 	var base, against, format, color, parts string
 	var raw bool
 	var ignore []string
+	var cl clusterFlags
 	cmd := &cobra.Command{
-		Use:   "diff [--env NAME] [--base REF | --against ENV] [--format text|markdown|json]",
+		Use:   "diff [--env NAME] [--base REF | --against ENV | --cluster] [--format text|markdown|json]",
 		Short: "Show what a build changes, object by object",
 		Long: `diff compares generated files object by object: Kubernetes objects by
 apiVersion, kind, namespace and name; Compose services, networks and volumes;
@@ -67,28 +68,46 @@ work tree is not touched), or another environment (--env A --against B: what
 B's files would change into to become A's; each environment's name and
 namespace are ignored in every string, so only real differences show).
 
+--cluster compares one environment's overlay in out/ with the live objects
+of its cluster instead (kubeconfig from --kubeconfig, $KUBECONFIG or
+~/.kube/config; --context): each object is applied server-side as a dry run,
+so fields other managers own (an autoscaler's replicas) are not drift;
+"added" is in out/ only, "removed" in the cluster only (degen's labels, the
+environment's namespace). Read-only access: docs/REVIEW.md.
+
 Exit 0 when there is no difference, 1 when there is one, 2 on an error
 (unknown revision or environment, invalid model, corrupt out/, a symbolic
-link inside out/, which diff never reads through).`,
+link inside out/, which diff never reads through; with --cluster, a cluster
+that cannot be reached or refuses the request).`,
 		Example: `  degen diff
   degen diff --base origin/main --format markdown > diff.md
   degen diff --base origin/main --parts diff-parts --format markdown > diff.md
   degen diff --env prod --against staging
-  degen diff --env prod --against staging --ignore 'ConfigMap/*:data.LOG_LEVEL' --ignore Deployment/worker`,
+  degen diff --env prod --against staging --ignore 'ConfigMap/*:data.LOG_LEVEL' --ignore Deployment/worker
+  degen diff --cluster --env prod --context prod-admin`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			req := review.Request{Envs: envs, Base: base, Against: against, Raw: raw}
+			var rules []diff.Ignore
 			for _, s := range ignore {
 				r, err := diff.ParseIgnore(s)
 				if err != nil {
 					return usageErr("--ignore: %w", err)
 				}
-				req.Ignore = append(req.Ignore, r)
+				rules = append(rules, r)
 			}
 			if parts != "" && format != "markdown" {
 				return usageErr("--parts splits the Markdown report: add --format markdown")
 			}
-			err := runDiff(g, req, format, color, parts, stdout, stderr)
+			if err := checkReportFlags(format, color); err != nil {
+				return err
+			}
+			var err error
+			if cl.on {
+				err = runClusterDiff(cmd, g, cl, envs, rules, format, color, parts, stdout, stderr)
+			} else {
+				req := review.Request{Envs: envs, Base: base, Against: against, Raw: raw, Ignore: rules}
+				err = runDiff(g, req, format, color, parts, stdout, stderr)
+			}
 			var ee *exitError
 			if err != nil && !errors.As(err, &ee) {
 				err = &exitError{code: exitDiffError, err: err}
@@ -103,17 +122,23 @@ link inside out/, which diff never reads through).`,
 	cmd.Flags().BoolVar(&raw, "raw", false, "compare Kubernetes files as written (base, patches) instead of each overlay's kustomize build")
 	cmd.Flags().StringVar(&parts, "parts", "", "with --format markdown, also write the report split into comments of at most 65,000 bytes as DIR/part-1.md, part-2.md, … (stale part files removed)")
 	cmd.Flags().StringArrayVar(&ignore, "ignore", nil, "leave out objects or fields: KIND/NAME[:FIELD], globs allowed, repeatable (Deployment/api:spec.replicas, 'ConfigMap/*:data.LOG_LEVEL', 'job/*')")
+	cl.register(cmd)
 	cmd.Flags().StringVar(&color, "color", "auto", "colour the text format: auto (on a terminal, unless NO_COLOR is set), always or never")
 	return cmd
 }
 
-func runDiff(g *globals, req review.Request, format, color, parts string, stdout, stderr io.Writer) error {
+// checkReportFlags checks the flags that choose the report's form.
+func checkReportFlags(format, color string) error {
 	if format != "text" && format != "markdown" && format != "json" {
 		return usageErr("--format must be text, markdown or json, not %q", format)
 	}
 	if color != "auto" && color != "always" && color != "never" {
 		return usageErr("--color must be auto, always or never, not %q", color)
 	}
+	return nil
+}
+
+func runDiff(g *globals, req review.Request, format, color, parts string, stdout, stderr io.Writer) error {
 	req.Dir, req.Out, req.Targets, req.Place = g.dir, g.outDir(), targets.All(), g.place()
 	what := "the model"
 	if req.Base != "" {
@@ -131,7 +156,13 @@ func runDiff(g *globals, req review.Request, format, color, parts string, stdout
 	}
 	// The build's warnings say why a model change may show in no file.
 	printDiags(stderr, warningDiags(res.Warnings))
-	rep := res.Report
+	return writeReport(res.Report, format, color, parts, stdout)
+}
+
+// writeReport writes rep in format (and its Markdown parts to parts when
+// set); a report that is not empty is exit 1, as diff(1) has it.
+func writeReport(rep *diff.Report, format, color, parts string, stdout io.Writer) error {
+	var err error
 	switch format {
 	case "json":
 		err = diff.WriteJSON(stdout, rep)

@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+
+	"github.com/degen-dev/degen/generator/internal/k8smeta"
 )
 
 // BuiltName is the file name under which an overlay's kustomize build is
@@ -59,4 +62,33 @@ func kustomizeView(files map[string][]byte) (map[string][]byte, error) {
 		out[path.Join(dir, BuiltName)] = data
 	}
 	return out, nil
+}
+
+// BuildOverlay is the kustomize build of env's overlay among files (paths
+// relative to out/, as review.ReadOut returns them): what Argo CD or Flux
+// apply for the environment. An environment without an overlay is an error.
+func BuildOverlay(files map[string][]byte, env string) ([]byte, error) {
+	name := path.Join(k8smeta.Overlay(env), BuiltName)
+	built, err := kustomizeView(files)
+	if err != nil {
+		return nil, err
+	}
+	data, ok := built[name]
+	if !ok {
+		return nil, fmt.Errorf("out/ has no Kubernetes overlay for environment %s (%s/kustomization.yaml): its artefacts do not include kubernetes, or out/ is not built (degen build)", env, k8smeta.Overlay(env))
+	}
+	return data, nil
+}
+
+// Overlays are the environments files (paths relative to out/) have a
+// Kubernetes overlay for, sorted.
+func Overlays(files map[string][]byte) []string {
+	var envs []string
+	for p := range files {
+		if m := overlayKustomization.FindStringSubmatch(p); m != nil {
+			envs = append(envs, m[1])
+		}
+	}
+	slices.Sort(envs)
+	return envs
 }
