@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/degen-dev/degen/generator/cache"
+	"github.com/degen-dev/degen/generator/charts"
 	"github.com/degen-dev/degen/generator/load"
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/policy"
@@ -149,6 +150,10 @@ func inputs(c *cache.Cache, root string, env *model.Environment) map[string]stri
 		}
 	}
 	for _, c := range env.Components {
+		if charts.Remote(c.Chart) {
+			out[charts.LockFile] = cache.HashPath(root, charts.LockFile)
+			continue
+		}
 		out[c.Chart] = cache.HashPath(root, c.Chart)
 	}
 	for _, s := range env.Services {

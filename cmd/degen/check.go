@@ -30,6 +30,9 @@ corrupt or the command line is wrong (e.g. an unknown environment).`,
 			if err := checkOut(g); err != nil {
 				return err
 			}
+			if err := ensureCharts(g); err != nil {
+				return err
+			}
 			_, res, err := generator.Build(generator.Options{Dir: g.dir, Envs: envs, Targets: targets.All(), Place: g.place(), Progress: g.progress.steps()})
 			if err != nil {
 				return err

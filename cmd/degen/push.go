@@ -92,6 +92,9 @@ func envManifests(g *globals, env string) (map[string][]byte, error) {
 	if err := checkOut(g); err != nil {
 		return nil, err
 	}
+	if err := ensureCharts(g); err != nil {
+		return nil, err
+	}
 	_, res, err := generator.Build(generator.Options{Dir: g.dir, Envs: []string{env}, Targets: targets.All(), Place: g.place(), Progress: g.progress.steps()})
 	if err != nil {
 		return nil, err
