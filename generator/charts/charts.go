@@ -22,6 +22,7 @@ import (
 
 	"helm.sh/helm/v3/pkg/registry"
 
+	"github.com/degen-dev/degen/generator/internal/repofs"
 	"github.com/degen-dev/degen/generator/oci"
 )
 
@@ -66,9 +67,18 @@ func (l *Lock) Find(chart, version string) (Entry, bool) {
 	return Entry{}, false
 }
 
-// ReadLock reads root's lock file; a missing one is an empty lock.
+// maxLock bounds the lock file degen reads.
+const maxLock = 4 << 20
+
+// ReadLock reads root's lock file, through the repository's confined view
+// (a link may not lead out of it); a missing one is an empty lock.
 func ReadLock(root string) (*Lock, error) {
-	data, err := os.ReadFile(filepath.Join(root, LockFile))
+	repo, err := repofs.Open(root, maxLock)
+	if err != nil {
+		return nil, err
+	}
+	defer repo.Close()
+	data, err := repo.ReadFile(LockFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &Lock{}, nil
 	}
