@@ -15,7 +15,7 @@ import (
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/ignore"
 
-	"github.com/degen-dev/degen/generator/charts"
+	"github.com/degen-dev/degen/generator/internal/chartlock"
 	"github.com/degen-dev/degen/generator/internal/repofs"
 	"github.com/degen-dev/degen/generator/model"
 )
@@ -163,19 +163,19 @@ func remoteChart(root string, c model.Component) (*chart.Chart, error) {
 	if c.Version == "" {
 		return nil, fmt.Errorf("chart %s names no version: add version: \"X.Y.Z\" beside it", c.Chart)
 	}
-	lock, err := charts.ReadLock(root)
+	lock, err := chartlock.ReadLock(root)
 	if err != nil {
 		return nil, err
 	}
 	e, ok := lock.Find(c.Chart, c.Version)
 	if !ok {
-		return nil, fmt.Errorf("chart %s %s is not in %s: run degen charts lock and commit %s", c.Chart, c.Version, charts.LockFile, charts.LockFile)
+		return nil, fmt.Errorf("chart %s %s is not in %s: run degen charts lock and commit %s", c.Chart, c.Version, chartlock.LockFile, chartlock.LockFile)
 	}
-	dir, err := charts.CacheDir(os.Getenv)
+	dir, err := chartlock.CacheDir(os.Getenv)
 	if err != nil {
 		return nil, err
 	}
-	data, err := charts.Cached(dir, e)
+	data, err := chartlock.Cached(dir, e)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("chart %s %s (%s) is not in the chart cache %s: degen build fetches the charts the lock names; run it", c.Chart, c.Version, e.ChartDigest, dir)
 	}

@@ -15,7 +15,7 @@ import (
 	psapolicy "k8s.io/pod-security-admission/policy"
 	"sigs.k8s.io/yaml"
 
-	"github.com/degen-dev/degen/generator/charts"
+	"github.com/degen-dev/degen/generator/internal/chartlock"
 	"github.com/degen-dev/degen/generator/internal/repofs"
 	"github.com/degen-dev/degen/generator/model"
 )
@@ -37,7 +37,7 @@ func (b *builder) components() error {
 		c := env.Components[name]
 		sel := model.P("components", name, "chart")
 		var chrt *chart.Chart
-		if charts.Remote(c.Chart) {
+		if chartlock.Remote(c.Chart) {
 			if chrt, err = remoteChart(env.Root, c); err != nil {
 				return b.errorAt(sel, "component %q: %v", name, err)
 			}
