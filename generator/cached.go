@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/degen-dev/degen/generator/cache"
+	"github.com/degen-dev/degen/generator/internal/chartlock"
 	"github.com/degen-dev/degen/generator/load"
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/policy"
@@ -149,6 +150,10 @@ func inputs(c *cache.Cache, root string, env *model.Environment) map[string]stri
 		}
 	}
 	for _, c := range env.Components {
+		if chartlock.Remote(c.Chart) {
+			out[chartlock.LockFile] = cache.HashPath(root, chartlock.LockFile)
+			continue
+		}
 		out[c.Chart] = cache.HashPath(root, c.Chart)
 	}
 	for _, s := range env.Services {

@@ -81,6 +81,9 @@ func runBuild(g *globals, envs []string, pf *policyFlags, force, noCache bool, s
 	if err := checkOut(g); err != nil {
 		return err
 	}
+	if err := ensureCharts(g); err != nil {
+		return err
+	}
 	res, err := buildCached(g, envs, pf, noCache, stdout, stderr)
 	if err != nil {
 		return err

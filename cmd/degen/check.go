@@ -17,7 +17,9 @@ func newCheckCmd(g *globals, stdout, stderr io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "check [--env NAME]... | --all",
 		Short: "Fail when out/ does not match the model (the CI gate)",
-		Long: `check rebuilds in memory and compares with out/. It writes nothing.
+		Long: `check rebuilds in memory and compares with out/. It writes nothing there
+(registry charts that degen.lock pins and the chart cache lacks are fetched
+into the cache first, as by build: docs/OCI.md).
 Exit 0 when out/ is up to date, 3 when it is stale (stale, missing and extra
 files are listed), 1 when the model is invalid, 2 when out/'s index is
 corrupt or the command line is wrong (e.g. an unknown environment).`,
@@ -28,6 +30,9 @@ corrupt or the command line is wrong (e.g. an unknown environment).`,
 				return err
 			}
 			if err := checkOut(g); err != nil {
+				return err
+			}
+			if err := ensureCharts(g); err != nil {
 				return err
 			}
 			_, res, err := generator.Build(generator.Options{Dir: g.dir, Envs: envs, Targets: targets.All(), Place: g.place(), Progress: g.progress.steps()})

@@ -243,6 +243,8 @@ command line, 3 out/ is stale (degen check). degen diff exits like diff(1):
 		newInitCmd(stdout),
 		newSchemaCmd(stdout),
 		newImportCmd(stdout),
+		newPushCmd(g, stdout, stderr),
+		newChartsCmd(g, stdout),
 	)
 	registerCompletions(root, g)
 	for _, c := range root.Commands() {

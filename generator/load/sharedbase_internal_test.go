@@ -28,7 +28,7 @@ func TestBaseFromEnvDefaultModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, built, err := evalInstance(repo, root, nil)
+	v, built, err := evalInstance(repo, root, nil, nil)
 	if !built || err != nil {
 		t.Fatal(err)
 	}

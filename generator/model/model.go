@@ -460,6 +460,9 @@ type Ingress struct {
 type Component struct {
 	// Chart is a chart directory or .tgz, relative to Environment.Root.
 	Chart string `json:"chart"`
+	// Version is the version of a chart in a registry (oci://...), which
+	// the lock file pins by digest (package charts).
+	Version string `json:"version,omitempty"`
 	// Values are the chart values for this environment.
 	Values map[string]any `json:"values"`
 	// Group is the concern folder of the rendered objects.

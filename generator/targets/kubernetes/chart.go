@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path"
 	"strings"
 
@@ -14,7 +15,9 @@ import (
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/ignore"
 
+	"github.com/degen-dev/degen/generator/internal/chartlock"
 	"github.com/degen-dev/degen/generator/internal/repofs"
+	"github.com/degen-dev/degen/generator/model"
 )
 
 // The bounds of a Helm component (README "Known limits", docs/TARGETS.md).
@@ -152,4 +155,40 @@ func checkSubchartArchives(files []*loader.BufferedFile, budget *int64, depth in
 		}
 	}
 	return nil
+}
+
+// remoteChart loads the registry chart of c from the chart cache, as the
+// model's lock file pins it (package charts): a build reads no network.
+func remoteChart(root string, c model.Component) (*chart.Chart, error) {
+	if c.Version == "" {
+		return nil, fmt.Errorf("chart %s names no version: add version: \"X.Y.Z\" beside it", c.Chart)
+	}
+	lock, err := chartlock.ReadLock(root)
+	if err != nil {
+		return nil, err
+	}
+	e, ok := lock.Find(c.Chart, c.Version)
+	if !ok {
+		return nil, fmt.Errorf("chart %s %s is not in %s: run degen charts lock and commit %s", c.Chart, c.Version, chartlock.LockFile, chartlock.LockFile)
+	}
+	dir, err := chartlock.CacheDir(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	data, err := chartlock.Cached(dir, e)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("chart %s %s (%s) is not in the chart cache %s: degen build fetches the charts the lock names; run it", c.Chart, c.Version, e.ChartDigest, dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	budget := int64(chartMaxTotal)
+	files, err := chartArchiveFiles(data, &budget)
+	if err == nil {
+		err = checkSubchartArchives(files, &budget, 0)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("chart %s %s: %v", c.Chart, c.Version, err)
+	}
+	return loader.LoadFiles(files)
 }

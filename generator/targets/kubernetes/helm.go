@@ -8,12 +8,14 @@ import (
 	"strconv"
 	"strings"
 
+	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/engine"
 	"helm.sh/helm/v3/pkg/releaseutil"
 	psapolicy "k8s.io/pod-security-admission/policy"
 	"sigs.k8s.io/yaml"
 
+	"github.com/degen-dev/degen/generator/internal/chartlock"
 	"github.com/degen-dev/degen/generator/internal/repofs"
 	"github.com/degen-dev/degen/generator/model"
 )
@@ -34,34 +36,44 @@ func (b *builder) components() error {
 	for _, name := range model.SortedKeys(env.Components) {
 		c := env.Components[name]
 		sel := model.P("components", name, "chart")
-		chrt, err := loadChart(env.Root, c.Chart)
-		if err != nil {
+		var chrt *chart.Chart
+		if chartlock.Remote(c.Chart) {
+			if chrt, err = remoteChart(env.Root, c); err != nil {
+				return b.errorAt(sel, "component %q: %v", name, err)
+			}
+		} else if chrt, err = loadChart(env.Root, c.Chart); err != nil {
 			const limits = "a chart is a directory or .tgz under the model root, whose links stay inside the chart, of at most 10 MiB (decompressed), 4 MiB a file"
 			if re := (*repofs.Error)(nil); errors.As(err, &re) && re.Path == c.Chart {
 				return b.errorAt(sel, "component %q: chart %v (%s)", name, err, limits)
 			}
 			return b.errorAt(sel, "component %q: chart %s: %v (%s)", name, c.Chart, err, limits)
 		}
-		vals := map[string]any{}
-		for k, v := range c.Values {
-			vals[k] = v
-		}
-		if err := chartutil.ProcessDependenciesWithMerge(chrt, vals); err != nil {
-			return b.errorAt(sel, "component %q: chart dependencies: %v", name, err)
-		}
-		rv, err := chartutil.ToRenderValues(chrt, vals, chartutil.ReleaseOptions{Name: name, Namespace: env.Namespace, Revision: 1, IsInstall: true}, chartutil.DefaultCapabilities)
-		if err != nil {
-			return b.errorAt(model.P("components", name, "values"), "component %q: values do not fit the chart: %v", name, err)
-		}
-		rendered, err := engine.Render(chrt, rv)
-		if err != nil {
-			return b.errorAt(sel, "component %q: rendering chart %s: %v", name, c.Chart, err)
-		}
-		if err := b.addRendered(name, c, rendered, sel, psa); err != nil {
+		if err := b.render(name, c, chrt, sel, psa); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// render renders the component's chart and adds its objects.
+func (b *builder) render(name string, c model.Component, chrt *chart.Chart, sel string, psa psapolicy.Evaluator) error {
+	env := b.env
+	vals := map[string]any{}
+	for k, v := range c.Values {
+		vals[k] = v
+	}
+	if err := chartutil.ProcessDependenciesWithMerge(chrt, vals); err != nil {
+		return b.errorAt(sel, "component %q: chart dependencies: %v", name, err)
+	}
+	rv, err := chartutil.ToRenderValues(chrt, vals, chartutil.ReleaseOptions{Name: name, Namespace: env.Namespace, Revision: 1, IsInstall: true}, chartutil.DefaultCapabilities)
+	if err != nil {
+		return b.errorAt(model.P("components", name, "values"), "component %q: values do not fit the chart: %v", name, err)
+	}
+	rendered, err := engine.Render(chrt, rv)
+	if err != nil {
+		return b.errorAt(sel, "component %q: rendering chart %s: %v", name, c.Chart, err)
+	}
+	return b.addRendered(name, c, rendered, sel, psa)
 }
 
 // addRendered parses the rendered templates in file order, skipping notes,
