@@ -86,7 +86,7 @@ func Build(opts Options) (*model.Model, *Result, error) {
 	evaluated := lopts.Envs == nil || len(cachedEnvs) < len(lopts.Envs) || baseEntry == nil
 	var rules *policy.Runner
 	if opts.Policies && evaluated {
-		rules = policy.Start(opts.Dir)
+		rules = policy.Start(opts.Dir, load.Policies{})
 		defer rules.Stop()
 	}
 	gen := startTargets(target.ForBuild(opts.Targets), opts.Place, opts.Progress)

@@ -165,9 +165,10 @@ func (e *DeniedError) Summary() string {
 }
 
 // Run checks every loaded environment of m against the policies of its
-// module, one after the other: the Runner a build uses, without the build.
-func Run(m *model.Model) (*Report, error) {
-	r := Start(m.Root)
+// module, which ld loads, one after the other: the Runner a build uses,
+// without the build.
+func Run(m *model.Model, ld Loader) (*Report, error) {
+	r := Start(m.Root, ld)
 	for _, name := range m.EnvNames() {
 		r.Check(m.Envs[name])
 	}

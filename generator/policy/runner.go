@@ -18,9 +18,10 @@ import (
 // Set of its own, in a CUE context of its own, from a pool that holds at
 // most one per concurrent caller. CUE values are not safe for concurrent
 // use; a Set touches the model's context only for violation positions,
-// under the lock load.EnvValue takes.
+// under the lock of its environment (Loader.Pos).
 type Runner struct {
 	root  string
+	ld    Loader
 	pool  chan *Set
 	mu    sync.Mutex
 	first *Set
@@ -29,11 +30,11 @@ type Runner struct {
 	loadErr, err error
 }
 
-// Start returns a Runner for the policies of the module at root; they are
-// loaded by the first Check.
-func Start(root string) *Runner {
+// Start returns a Runner for the policies of the module at root, which ld
+// loads at the first Check.
+func Start(root string, ld Loader) *Runner {
 	abs, err := filepath.Abs(root)
-	return &Runner{root: abs, pool: make(chan *Set, runtime.GOMAXPROCS(0)+1), loadErr: err}
+	return &Runner{root: abs, ld: ld, pool: make(chan *Set, runtime.GOMAXPROCS(0)+1), loadErr: err}
 }
 
 // get takes an idle Set, or loads one.
@@ -48,7 +49,7 @@ func (r *Runner) get() (s *Set, err error) {
 			err = fmt.Errorf("internal error loading the policies, please report it: %v\n%s", p, debug.Stack())
 		}
 	}()
-	s, err = loadSet(r.root, cuecontext.New())
+	s, err = loadSet(r.root, r.ld, cuecontext.New())
 	if err == nil {
 		r.mu.Lock()
 		if r.first == nil {
