@@ -125,6 +125,14 @@ func Build(opts Options) (*model.Model, *Result, error) {
 	}
 	rep := &policy.Report{}
 	if rules != nil {
+		// The rules over the output judge what the targets made of each
+		// environment evaluated; one whose targets failed gives its error
+		// below instead.
+		for _, o := range outs {
+			if env := m.Envs[o.env]; env != nil && o.err == nil && cachedEnvs[o.env] == nil {
+				rules.CheckOutput(env, o.objects)
+			}
+		}
 		if rep, err = rules.Finish(m); err != nil {
 			return m, nil, err
 		}

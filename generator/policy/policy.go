@@ -17,6 +17,7 @@ import (
 	"cuelang.org/go/cue/token"
 
 	"github.com/degen-dev/degen/generator/model"
+	"github.com/degen-dev/degen/generator/target"
 	"github.com/degen-dev/degen/schema"
 )
 
@@ -28,6 +29,13 @@ const (
 	PathEnv = "env"
 	// PathRules holds one rule per name.
 	PathRules = "rules"
+	// PathOutput is where the generated objects of the environment under
+	// evaluation are filled in, for the rules that read them.
+	PathOutput = "output"
+	// ReadsOutput is the value of a rule's reads that makes it a rule over
+	// the output: evaluated once the targets have generated, with output
+	// filled in as well as env.
+	ReadsOutput = "output"
 	// DefaultSeverity is the severity key for the stages a rule does not
 	// name.
 	DefaultSeverity = "default"
@@ -54,6 +62,10 @@ type Rule struct {
 	// Generic says the rule ships with degen (schema/policies), rather
 	// than with the model.
 	Generic bool
+	// Output says the rule reads the generated objects (reads: "output"):
+	// it is evaluated after the targets (Set.CheckOutput), not with the
+	// environment alone (Set.Check).
+	Output bool
 	// inst is the index of the rule's package in Set.insts.
 	inst int
 }
@@ -246,6 +258,9 @@ func (s *Set) readRule(name string, v cue.Value, known []string) (Rule, error) {
 	} else {
 		return r, cueerrors.Newf(pos, "policy rule %q has no description: add description: \"what the rule guards and why\"", name)
 	}
+	if reads, err := v.LookupPath(cue.ParsePath("reads")).String(); err == nil {
+		r.Output = reads == ReadsOutput
+	}
 	sev := v.LookupPath(cue.ParsePath("severity"))
 	it, err := sev.Fields()
 	if err != nil {
@@ -305,10 +320,29 @@ func (s *Set) rulePos(v cue.Value) token.Pos {
 	return v.Pos()
 }
 
-// Check evaluates every rule against env and returns the violations whose
-// severity is not off, sorted by rule and position.
+// Check evaluates every rule that reads only the environment against env
+// and returns the violations whose severity is not off, sorted by rule and
+// position.
 func (s *Set) Check(env *model.Environment) ([]Violation, error) {
-	if len(s.Rules) == 0 {
+	return s.check(env, false, nil)
+}
+
+// CheckOutput evaluates every rule over the output (Rule.Output) against
+// env and objects, what the targets generated for it by target name
+// (nil when nothing was generated), and returns the violations whose
+// severity is not off, sorted by rule and position.
+func (s *Set) CheckOutput(env *model.Environment, objects map[string][]target.Object) ([]Violation, error) {
+	return s.check(env, true, objects)
+}
+
+func (s *Set) check(env *model.Environment, output bool, objects map[string][]target.Object) ([]Violation, error) {
+	var rules []Rule
+	for _, r := range s.Rules {
+		if r.Output == output && r.SeverityFor(env.Stage) != Off {
+			rules = append(rules, r)
+		}
+	}
+	if len(rules) == 0 {
 		return nil, nil
 	}
 	data, err := json.Marshal(env)
@@ -320,18 +354,28 @@ func (s *Set) Check(env *model.Environment) ([]Violation, error) {
 	if err := envV.Err(); err != nil {
 		return nil, fmt.Errorf("encoding environment %s for policies: %w", env.Name, err)
 	}
+	var outV cue.Value
+	if output {
+		data, err := json.Marshal(outputInput(objects))
+		if err != nil {
+			return nil, fmt.Errorf("encoding the output of environment %s for policies: %w", env.Name, err)
+		}
+		outV = ctx.CompileBytes(data, cue.Filename(env.Name+".output.json"))
+		if err := outV.Err(); err != nil {
+			return nil, fmt.Errorf("encoding the output of environment %s for policies: %w", env.Name, err)
+		}
+	}
 	filled := make([]cue.Value, len(s.insts))
 	for i, inst := range s.insts {
 		filled[i] = inst.FillPath(cue.ParsePath(PathEnv), envV)
+		if output {
+			filled[i] = filled[i].FillPath(cue.ParsePath(PathOutput), outV)
+		}
 	}
 	var out []Violation
 	var errs cueerrors.Error
-	for _, r := range s.Rules {
-		sev := r.SeverityFor(env.Stage)
-		if sev == Off {
-			continue
-		}
-		vs, err := s.evalRule(filled[r.inst], r, env, sev)
+	for _, r := range rules {
+		vs, err := s.evalRule(filled[r.inst], r, env, r.SeverityFor(env.Stage))
 		if err != nil {
 			errs = cueerrors.Append(errs, cueerrors.Promote(err, ""))
 			continue
@@ -343,6 +387,52 @@ func (s *Set) Check(env *model.Environment) ([]Violation, error) {
 	}
 	sortViolations(out)
 	return out, nil
+}
+
+// generated is one object of output.<target> (#Generated of the contract).
+type generated struct {
+	Name string `json:"name"`
+	// From is the model path of what made the object, as a list of
+	// selectors, which a violation's path takes as it is; [] when the
+	// environment as a whole made it.
+	From   []any `json:"from"`
+	Object any   `json:"object"`
+}
+
+// outputInput is the value of output: for every target that makes
+// objects (kubernetes, compose), the list of them, empty when the
+// environment does not get the target.
+func outputInput(objects map[string][]target.Object) map[string][]generated {
+	in := map[string][]generated{"kubernetes": {}, "compose": {}}
+	for name, objs := range objects {
+		list := make([]generated, len(objs))
+		for i, o := range objs {
+			list[i] = generated{Name: o.Name, From: selectors(o.From), Object: o.Value}
+		}
+		in[name] = list
+	}
+	return in
+}
+
+// selectors turns a model path (model.P) into a list of selectors:
+// strings, and ints for list indices.
+func selectors(path string) []any {
+	out := []any{}
+	if path == "" {
+		return out
+	}
+	p := cue.ParsePath(path)
+	if p.Err() != nil {
+		return out
+	}
+	for _, sel := range p.Selectors() {
+		if sel.Type() == cue.IndexLabel {
+			out = append(out, sel.Index())
+		} else {
+			out = append(out, sel.Unquoted())
+		}
+	}
+	return out
 }
 
 func (s *Set) evalRule(filled cue.Value, r Rule, env *model.Environment, sev Severity) ([]Violation, error) {

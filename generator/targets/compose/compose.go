@@ -96,6 +96,13 @@ func (Target) Generate(in target.Input) (target.Output, error) {
 	if err := applyPatches(env, services); err != nil {
 		return target.Output{}, err
 	}
+	for _, name := range env.ServiceNames() {
+		for _, n := range ServiceNames(env, name) {
+			if svc, ok := services[n]; ok {
+				out.Objects = append(out.Objects, target.Object{Name: n, From: model.P("services", name), Value: svc})
+			}
+		}
+	}
 	present := presentConcerns(env, groups)
 	base, err := render(baseHeader(env, present), baseFile(env))
 	if err != nil {
