@@ -3,7 +3,9 @@ package generator
 import (
 	"errors"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/degen-dev/degen/generator/cache"
 	"github.com/degen-dev/degen/generator/load"
@@ -128,11 +130,19 @@ func Build(opts Options) (*model.Model, *Result, error) {
 		// The rules over the output judge what the targets made of each
 		// environment evaluated; one whose targets failed gives its error
 		// below instead.
+		// Up to GOMAXPROCS environments at once, as the loader evaluates them.
+		var wg sync.WaitGroup
+		slots := make(chan struct{}, runtime.GOMAXPROCS(0))
 		for _, o := range outs {
 			if env := m.Envs[o.env]; env != nil && o.err == nil && cachedEnvs[o.env] == nil {
-				rules.CheckOutput(env, o.objects)
+				slots <- struct{}{}
+				wg.Go(func() {
+					defer func() { <-slots }()
+					rules.CheckOutput(env, o.objects)
+				})
 			}
 		}
+		wg.Wait()
 		if rep, err = rules.Finish(m); err != nil {
 			return m, nil, err
 		}

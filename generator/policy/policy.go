@@ -25,13 +25,8 @@ import (
 const (
 	// Dir is the policies package, relative to the module root.
 	Dir = "./policies"
-	// PathEnv is where the environment under evaluation is filled in.
-	PathEnv = "env"
 	// PathRules holds one rule per name.
 	PathRules = "rules"
-	// PathOutput is where the generated objects of the environment under
-	// evaluation are filled in, for the rules that read them.
-	PathOutput = "output"
 	// ReadsOutput is the value of a rule's reads that makes it a rule over
 	// the output: evaluated once the targets have generated, with output
 	// filled in as well as env.
@@ -345,31 +340,24 @@ func (s *Set) check(env *model.Environment, output bool, objects map[string][]ta
 	if len(rules) == 0 {
 		return nil, nil
 	}
-	data, err := json.Marshal(env)
+	// One value fills env and output, so that each instance is evaluated
+	// once (every fill evaluates the whole instance). Without objects,
+	// output is empty: a rule over the output judges nothing generated.
+	data, err := json.Marshal(struct {
+		Env    *model.Environment     `json:"env"`
+		Output map[string][]generated `json:"output"`
+	}{env, outputInput(objects)})
 	if err != nil {
 		return nil, fmt.Errorf("encoding environment %s for policies: %w", env.Name, err)
 	}
-	ctx := s.insts[0].Context()
-	envV := ctx.CompileBytes(data, cue.Filename(env.Name+".json"))
-	if err := envV.Err(); err != nil {
+	in := s.insts[0].Context().CompileBytes(data, cue.Filename(env.Name+".json"))
+	if err := in.Err(); err != nil {
 		return nil, fmt.Errorf("encoding environment %s for policies: %w", env.Name, err)
 	}
-	var outV cue.Value
-	if output {
-		data, err := json.Marshal(outputInput(objects))
-		if err != nil {
-			return nil, fmt.Errorf("encoding the output of environment %s for policies: %w", env.Name, err)
-		}
-		outV = ctx.CompileBytes(data, cue.Filename(env.Name+".output.json"))
-		if err := outV.Err(); err != nil {
-			return nil, fmt.Errorf("encoding the output of environment %s for policies: %w", env.Name, err)
-		}
-	}
 	filled := make([]cue.Value, len(s.insts))
-	for i, inst := range s.insts {
-		filled[i] = inst.FillPath(cue.ParsePath(PathEnv), envV)
-		if output {
-			filled[i] = filled[i].FillPath(cue.ParsePath(PathOutput), outV)
+	for _, r := range rules {
+		if !filled[r.inst].Exists() {
+			filled[r.inst] = s.insts[r.inst].Unify(in)
 		}
 	}
 	var out []Violation
