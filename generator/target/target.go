@@ -124,8 +124,9 @@ type Object struct {
 	// services.NAME, components.NAME.chart, kubernetes.objects.NAME; ""
 	// for one made of the environment as a whole (its Namespace).
 	From string
-	// Value is the object as the target writes it, encodable as JSON. The
-	// policies only read it.
+	// Value is the object as the target writes it, in plain JSON values
+	// (maps, slices, strings, numbers, booleans). The policies only read
+	// it.
 	Value any
 }
 
