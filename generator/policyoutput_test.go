@@ -24,13 +24,13 @@ deps: "degen.dev/schema@v1": v: "v1.0.0"
 
 import "degen.dev/schema"
 
-environments: [N=string]: schema.#Environment & {
-	name: N
+#Base: schema.#Environment & {
 	project: name: "app"
 	kubernetes: podSecurity: "privileged"
 	artefacts: ["kubernetes"]
 	components: agent: {chart: "charts/agent", values: {}}
 }
+environments: [N=string]: #Base & {name: N}
 environments: prod: namespace: "app"
 `,
 	"charts/agent/Chart.yaml": "apiVersion: v2\nname: agent\nversion: 0.1.0\n",
@@ -121,8 +121,8 @@ func TestHostRulesJudgeChartPods(t *testing.T) {
 		if i < len(want) && !strings.HasPrefix(v.Rule+": "+v.Message, want[i]) {
 			t.Errorf("denial %d: %s: %s\nwant %s…", i, v.Rule, v.Message, want[i])
 		}
-		if v.Path != "components.agent.chart" || !strings.HasPrefix(v.Position, "./envs/app.cue:10:") || v.ID() != "policy/"+v.Rule+"/agent" {
-			t.Errorf("denial %d at %s %s, ID %s; want components.agent.chart at ./envs/app.cue:10, ID policy/%s/agent", i, v.Path, v.Position, v.ID(), v.Rule)
+		if v.Path != "components.agent.chart" || !strings.HasPrefix(v.Position, "./envs/app.cue:9:") || v.ID() != "policy/"+v.Rule+"/agent" {
+			t.Errorf("denial %d at %s %s, ID %s; want components.agent.chart at ./envs/app.cue:9, ID policy/%s/agent", i, v.Path, v.Position, v.ID(), v.Rule)
 		}
 	}
 
