@@ -3,7 +3,9 @@ package generator
 import (
 	"errors"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/degen-dev/degen/generator/cache"
 	"github.com/degen-dev/degen/generator/load"
@@ -91,7 +93,7 @@ func Build(opts Options) (*model.Model, *Result, error) {
 	evaluated := lopts.Envs == nil || len(cachedEnvs) < len(lopts.Envs) || baseEntry == nil
 	var rules *policy.Runner
 	if opts.Policies && evaluated {
-		rules = policy.Start(opts.Dir)
+		rules = policy.Start(opts.Dir, load.Policies{})
 		defer rules.Stop()
 	}
 	gen := startTargets(target.ForBuild(opts.Targets), opts.Place, opts.Progress)
@@ -130,6 +132,22 @@ func Build(opts Options) (*model.Model, *Result, error) {
 	}
 	rep := &policy.Report{}
 	if rules != nil {
+		// The rules over the output judge what the targets made of each
+		// environment evaluated; one whose targets failed gives its error
+		// below instead.
+		// Up to GOMAXPROCS environments at once, as the loader evaluates them.
+		var wg sync.WaitGroup
+		slots := make(chan struct{}, runtime.GOMAXPROCS(0))
+		for _, o := range outs {
+			if env := m.Envs[o.env]; env != nil && o.err == nil && cachedEnvs[o.env] == nil {
+				slots <- struct{}{}
+				wg.Go(func() {
+					defer func() { <-slots }()
+					rules.CheckOutput(env, o.objects)
+				})
+			}
+		}
+		wg.Wait()
 		if rep, err = rules.Finish(m); err != nil {
 			return m, nil, err
 		}

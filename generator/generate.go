@@ -103,7 +103,9 @@ type envOutput struct {
 	place    target.Place
 	files    []made
 	warnings []target.Warning
-	err      error
+	// objects are the targets' objects, by target (target.Output.Objects).
+	objects map[string][]target.Object
+	err     error
 }
 
 // made is a file and the target that made it.
@@ -131,6 +133,12 @@ func (o *envOutput) generate(env, base *model.Environment, targets []target.Targ
 			return
 		}
 		o.warnings = append(o.warnings, out.Warnings...)
+		if len(out.Objects) > 0 {
+			if o.objects == nil {
+				o.objects = map[string][]target.Object{}
+			}
+			o.objects[t.Name()] = out.Objects
+		}
 		for _, f := range out.Files {
 			if err := target.CheckPath(f.Path); err != nil {
 				o.err = fmt.Errorf("generating %s for %s: %w", t.Name(), env.Name, err)

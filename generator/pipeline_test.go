@@ -31,7 +31,7 @@ func TestPipelineMatchesSequential(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rep, err := policy.Run(m)
+			rep, err := policy.Run(m, load.Policies{})
 			if err != nil {
 				t.Fatal(err)
 			}

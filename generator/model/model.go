@@ -467,6 +467,10 @@ type Component struct {
 	Values map[string]any `json:"values"`
 	// Group is the concern folder of the rendered objects.
 	Group string `json:"group"`
+	// HostAccessAllowed maps "privileged", "host.network", "host.pid", a
+	// capability or a hostPath to the reason the pods the chart renders
+	// need that access to their host (read by the host-* policies).
+	HostAccessAllowed map[string]string `json:"hostAccessAllowed,omitempty"`
 }
 
 // Network is a Compose network and a Kubernetes NetworkPolicy group.

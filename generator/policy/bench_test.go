@@ -20,7 +20,7 @@ func BenchmarkRun(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := policy.Run(m); err != nil {
+		if _, err := policy.Run(m, load.Policies{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -261,7 +261,7 @@ func grafanaEnvDenied(t *testing.T, dir string, envs ...string) (*model.Model, *
 	if err != nil {
 		t.Fatal(load.Format(err, dir))
 	}
-	rep, err := policy.Run(m)
+	rep, err := policy.Run(m, load.Policies{})
 	if err != nil {
 		t.Fatal(load.Format(err, dir))
 	}

@@ -6,26 +6,18 @@ package policy
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"maps"
-	"path"
 	"path/filepath"
-	"slices"
 	"sort"
-	"strings"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/build"
 	cueerrors "cuelang.org/go/cue/errors"
-	"cuelang.org/go/cue/load"
-	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 
-	"github.com/degen-dev/degen/generator/internal/repofs"
-	degenload "github.com/degen-dev/degen/generator/load"
 	"github.com/degen-dev/degen/generator/model"
+	"github.com/degen-dev/degen/generator/target"
 	"github.com/degen-dev/degen/schema"
 )
 
@@ -33,10 +25,12 @@ import (
 const (
 	// Dir is the policies package, relative to the module root.
 	Dir = "./policies"
-	// PathEnv is where the environment under evaluation is filled in.
-	PathEnv = "env"
 	// PathRules holds one rule per name.
 	PathRules = "rules"
+	// ReadsOutput is the value of a rule's reads that makes it a rule over
+	// the output: evaluated once the targets have generated, with output
+	// filled in as well as env.
+	ReadsOutput = "output"
 	// DefaultSeverity is the severity key for the stages a rule does not
 	// name.
 	DefaultSeverity = "default"
@@ -63,6 +57,10 @@ type Rule struct {
 	// Generic says the rule ships with degen (schema/policies), rather
 	// than with the model.
 	Generic bool
+	// Output says the rule reads the generated objects (reads: "output"):
+	// it is evaluated after the targets (Set.CheckOutput), not with the
+	// environment alone (Set.Check).
+	Output bool
 	// inst is the index of the rule's package in Set.insts.
 	inst int
 }
@@ -81,6 +79,7 @@ type Set struct {
 	// Rules are sorted by name.
 	Rules []Rule
 	root  string
+	ld    Loader
 	// insts are the generic package and, when the model has policies/,
 	// the model's.
 	insts []cue.Value
@@ -96,63 +95,38 @@ const ModelContractFile = "degen-contract.cue"
 // rule per stage.
 const PathOverrides = "overrides"
 
+// Loader is what the policies need of the model's loader (package load,
+// whose load.Policies implements it; this package does not import it):
+// their CUE packages, read as the model's files are, and the positions of
+// the values a finding points at.
+type Loader interface {
+	// Packages loads, without evaluating them, degen's generic policies
+	// (the package dir of the schema module) and the model's package dir,
+	// nil when the model has none, with the generic contract added to it
+	// under the name contract.
+	Packages(root, dir, contract string) (generic, own *build.Instance, err error)
+	// Pos is the position in the model of the value at path in env, or of
+	// its nearest parent the model declares; NoPos when there is none.
+	Pos(env *model.Environment, path cue.Path) token.Pos
+	// InSchema reports whether p lies in the schema module degen serves.
+	InSchema(p token.Pos) bool
+	// RelPos prints p for a person: ./file:line:col relative to root.
+	RelPos(p token.Pos, root string) string
+}
+
 // loadSet builds, in ctx, degen's generic policies and the policies package
 // of the module at root, and reads their rules and the model's overrides.
-func loadSet(root string, ctx *cue.Context) (*Set, error) {
-	s := &Set{root: root}
-	generic, err := loadPackage(nil, degenload.SchemaRoot, degenload.SchemaConfig(), Dir, "degen's generic policies")
+func loadSet(root string, ld Loader, ctx *cue.Context) (*Set, error) {
+	s := &Set{root: root, ld: ld}
+	generic, own, err := ld.Packages(root, Dir, ModelContractFile)
 	if err != nil {
-		return nil, fmt.Errorf("internal error: %w", err)
+		return nil, err
 	}
 	s.insts = append(s.insts, ctx.BuildInstance(generic))
 	if err := s.insts[0].Err(); err != nil {
 		return nil, fmt.Errorf("internal error: loading degen's generic policies: %w", err)
 	}
-	// The model's policies are read through the model's confined view,
-	// as its CUE files are.
-	repo, err := degenload.OpenRepo(root)
-	if err != nil {
-		return nil, err
-	}
-	st, err := repo.Stat(Dir)
-	var re *repofs.Error
-	if err != nil && !errors.Is(err, fs.ErrNotExist) && errors.As(err, &re) {
-		return nil, fmt.Errorf("%s", re.Error())
-	}
-	if err == nil && st.IsDir() {
-		contract := path.Join(Dir, ModelContractFile)
-		names := dirNames(repo, Dir)
-		if slices.Contains(names, ModelContractFile) {
-			return nil, fmt.Errorf("%s: degen adds its policy contract under this name: rename the file (its rules need no contract of their own)", "./"+contract)
-		}
-		// A CUE file the view refuses (a link out of the model root, a
-		// file over the limit) is an error at the file, not left out.
-		var refused cueerrors.Error
-		for _, n := range names {
-			rel := path.Join(Dir, n)
-			if !strings.HasSuffix(n, ".cue") || strings.HasPrefix(n, "_") || strings.HasPrefix(n, ".") {
-				continue
-			}
-			if _, err := repo.ReadFile(rel); err != nil {
-				refused = cueerrors.Append(refused, degenload.RefusedFile(filepath.Join(root, filepath.FromSlash(rel)), err))
-			}
-		}
-		if refused != nil {
-			return nil, refused
-		}
-		src, err := fs.ReadFile(schema.Files(), schema.PoliciesDir+"/"+schema.ContractFile)
-		if err != nil {
-			return nil, fmt.Errorf("internal error: %w", err)
-		}
-		cfg := degenload.Config(repo, root, map[string][]byte{contract: src})
-		own, err := loadPackage(repo, root, cfg, Dir, "policies")
-		degenload.Parsed(cfg)
-		if err != nil {
-			return nil, err
-		}
-		if err := untagged(own); err != nil {
-			return nil, err
-		}
+	if own != nil {
 		v := ctx.BuildInstance(own)
 		if err := v.Err(); err != nil {
 			return nil, fmt.Errorf("loading policies: %w", err)
@@ -163,54 +137,6 @@ func loadSet(root string, ctx *cue.Context) (*Set, error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-// loadPackage loads the package dir with cfg, reading the model at root
-// through repo (nil for the schema module).
-func loadPackage(repo *repofs.Repo, root string, cfg *load.Config, dir, what string) (*build.Instance, error) {
-	insts := load.Instances([]string{dir}, cfg)
-	if len(insts) != 1 {
-		return nil, fmt.Errorf("loading %s: expected one package, found %d", what, len(insts))
-	}
-	if err := insts[0].Err; err != nil {
-		var mp *load.MultiplePackageError
-		if errors.As(err, &mp) {
-			if repo == nil {
-				return nil, fmt.Errorf("loading %s: %w", what, err)
-			}
-			return nil, degenload.PackageClash(repo, root, "policies", mp)
-		}
-		return nil, fmt.Errorf("loading %s: %w", what, err)
-	}
-	return insts[0], nil
-}
-
-// untagged refuses a file of policies/ that cue/load left out for a build
-// attribute: degen loads the policies once, without tags, for every
-// environment, so an @if(dev) file would never be read.
-func untagged(inst *build.Instance) error {
-	var errs cueerrors.Error
-	for _, f := range inst.IgnoredFiles {
-		base := filepath.Base(f.Filename)
-		if !strings.HasSuffix(base, ".cue") || strings.HasPrefix(base, "_") || strings.HasPrefix(base, ".") {
-			continue
-		}
-		syntax, err := parser.ParseFile(f.Filename, f.Source, parser.ImportsOnly)
-		if err != nil {
-			continue
-		}
-		for _, a := range degenload.BuildTags(syntax) {
-			errs = cueerrors.Append(errs, cueerrors.Newf(a.Pos(), "%s: degen reads policies/ once, for every environment, without build tags, so this file would never be read: remove the @if, and let the rule look at env.name or env.stage, or give it a severity per stage", a.Text))
-		}
-	}
-	return errs
-}
-
-func relName(name, root string) string {
-	if rel, err := filepath.Rel(root, name); err == nil && filepath.IsLocal(rel) {
-		return "./" + filepath.ToSlash(rel)
-	}
-	return name
 }
 
 // readRules reads the rules of s.insts, checks that their severities name
@@ -233,10 +159,10 @@ func (s *Set) readRules() error {
 		for it.Next() {
 			name := it.Selector().Unquoted()
 			if _, dup := byName[name]; dup {
-				errs = cueerrors.Append(errs, cueerrors.Newf(rulePos(it.Value()), "policy rule %q is one of degen's generic rules: give it another name, or change its severity with overrides: %q: {development: \"off\"} (see degen schema --policies)", name, name))
+				errs = cueerrors.Append(errs, cueerrors.Newf(s.rulePos(it.Value()), "policy rule %q is one of degen's generic rules: give it another name, or change its severity with overrides: %q: {development: \"off\"} (see degen schema --policies)", name, name))
 				continue
 			}
-			r, err := readRule(name, it.Value(), known)
+			r, err := s.readRule(name, it.Value(), known)
 			if err != nil {
 				errs = cueerrors.Append(errs, cueerrors.Promote(err, ""))
 				continue
@@ -280,7 +206,7 @@ func (s *Set) applyOverrides(inst cue.Value, byName map[string]int, known []stri
 		name := it.Selector().Unquoted()
 		i, ok := byName[name]
 		if !ok {
-			errs = cueerrors.Append(errs, cueerrors.Newf(rulePos(it.Value()), "overrides names the rule %q, which no policy defines: use one of %v", name, names))
+			errs = cueerrors.Append(errs, cueerrors.Newf(s.rulePos(it.Value()), "overrides names the rule %q, which no policy defines: use one of %v", name, names))
 			continue
 		}
 		sev, err := it.Value().Fields()
@@ -318,14 +244,17 @@ func (s *Set) applyOverrides(inst cue.Value, byName map[string]int, known []stri
 	return nil
 }
 
-func readRule(name string, v cue.Value, known []string) (Rule, error) {
+func (s *Set) readRule(name string, v cue.Value, known []string) (Rule, error) {
 	r := Rule{Name: name, Severity: map[string]Severity{}}
-	pos := rulePos(v)
+	pos := s.rulePos(v)
 	desc := v.LookupPath(cue.ParsePath("description"))
 	if d, err := desc.String(); err == nil {
 		r.Description = d
 	} else {
 		return r, cueerrors.Newf(pos, "policy rule %q has no description: add description: \"what the rule guards and why\"", name)
+	}
+	if reads, err := v.LookupPath(cue.ParsePath("reads")).String(); err == nil {
+		r.Output = reads == ReadsOutput
 	}
 	sev := v.LookupPath(cue.ParsePath("severity"))
 	it, err := sev.Fields()
@@ -360,7 +289,7 @@ func readRule(name string, v cue.Value, known []string) (Rule, error) {
 			}
 		}
 		if len(missing) > 0 {
-			return r, cueerrors.Newf(rulePos(sev), "policy rule %q has no severity for stages %v: name them or add default", name, missing)
+			return r, cueerrors.Newf(s.rulePos(sev), "policy rule %q has no severity for stages %v: name them or add default", name, missing)
 		}
 	}
 	return r, nil
@@ -369,9 +298,9 @@ func readRule(name string, v cue.Value, known []string) (Rule, error) {
 // rulePos returns where a rule (or one of its fields) is written: its
 // position, or that of one of its conjuncts, outside the contract file (policy.cue), whose
 // pattern every rule unifies with.
-func rulePos(v cue.Value) token.Pos {
+func (s *Set) rulePos(v cue.Value) token.Pos {
 	outside := func(p token.Pos) bool {
-		return p.IsValid() && filepath.Base(p.Filename()) != ModelContractFile && !(degenload.InSchema(p) && filepath.Base(p.Filename()) == schema.ContractFile)
+		return p.IsValid() && filepath.Base(p.Filename()) != ModelContractFile && !(s.ld.InSchema(p) && filepath.Base(p.Filename()) == schema.ContractFile)
 	}
 	if p := v.Pos(); outside(p) {
 		return p
@@ -386,33 +315,55 @@ func rulePos(v cue.Value) token.Pos {
 	return v.Pos()
 }
 
-// Check evaluates every rule against env and returns the violations whose
-// severity is not off, sorted by rule and position.
+// Check evaluates every rule that reads only the environment against env
+// and returns the violations whose severity is not off, sorted by rule and
+// position.
 func (s *Set) Check(env *model.Environment) ([]Violation, error) {
-	if len(s.Rules) == 0 {
+	return s.check(env, false, nil)
+}
+
+// CheckOutput evaluates every rule over the output (Rule.Output) against
+// env and objects, what the targets generated for it by target name
+// (nil when nothing was generated), and returns the violations whose
+// severity is not off, sorted by rule and position.
+func (s *Set) CheckOutput(env *model.Environment, objects map[string][]target.Object) ([]Violation, error) {
+	return s.check(env, true, objects)
+}
+
+func (s *Set) check(env *model.Environment, output bool, objects map[string][]target.Object) ([]Violation, error) {
+	var rules []Rule
+	for _, r := range s.Rules {
+		if r.Output == output && r.SeverityFor(env.Stage) != Off {
+			rules = append(rules, r)
+		}
+	}
+	if len(rules) == 0 {
 		return nil, nil
 	}
-	data, err := json.Marshal(env)
+	// One value fills env and output, so that each instance is evaluated
+	// once (every fill evaluates the whole instance). Without objects,
+	// output is empty: a rule over the output judges nothing generated.
+	data, err := json.Marshal(struct {
+		Env    *model.Environment     `json:"env"`
+		Output map[string][]generated `json:"output"`
+	}{env, outputInput(objects)})
 	if err != nil {
 		return nil, fmt.Errorf("encoding environment %s for policies: %w", env.Name, err)
 	}
-	ctx := s.insts[0].Context()
-	envV := ctx.CompileBytes(data, cue.Filename(env.Name+".json"))
-	if err := envV.Err(); err != nil {
+	in := s.insts[0].Context().CompileBytes(data, cue.Filename(env.Name+".json"))
+	if err := in.Err(); err != nil {
 		return nil, fmt.Errorf("encoding environment %s for policies: %w", env.Name, err)
 	}
 	filled := make([]cue.Value, len(s.insts))
-	for i, inst := range s.insts {
-		filled[i] = inst.FillPath(cue.ParsePath(PathEnv), envV)
+	for _, r := range rules {
+		if !filled[r.inst].Exists() {
+			filled[r.inst] = s.insts[r.inst].Unify(in)
+		}
 	}
 	var out []Violation
 	var errs cueerrors.Error
-	for _, r := range s.Rules {
-		sev := r.SeverityFor(env.Stage)
-		if sev == Off {
-			continue
-		}
-		vs, err := s.evalRule(filled[r.inst], r, env, sev)
+	for _, r := range rules {
+		vs, err := s.evalRule(filled[r.inst], r, env, r.SeverityFor(env.Stage))
 		if err != nil {
 			errs = cueerrors.Append(errs, cueerrors.Promote(err, ""))
 			continue
@@ -424,6 +375,52 @@ func (s *Set) Check(env *model.Environment) ([]Violation, error) {
 	}
 	sortViolations(out)
 	return out, nil
+}
+
+// generated is one object of output.<target> (#Generated of the contract).
+type generated struct {
+	Name string `json:"name"`
+	// From is the model path of what made the object, as a list of
+	// selectors, which a violation's path takes as it is; [] when the
+	// environment as a whole made it.
+	From   []any `json:"from"`
+	Object any   `json:"object"`
+}
+
+// outputInput is the value of output: for every target that makes
+// objects (kubernetes, compose), the list of them, empty when the
+// environment does not get the target.
+func outputInput(objects map[string][]target.Object) map[string][]generated {
+	in := map[string][]generated{"kubernetes": {}, "compose": {}}
+	for name, objs := range objects {
+		list := make([]generated, len(objs))
+		for i, o := range objs {
+			list[i] = generated{Name: o.Name, From: selectors(o.From), Object: o.Value}
+		}
+		in[name] = list
+	}
+	return in
+}
+
+// selectors turns a model path (model.P) into a list of selectors:
+// strings, and ints for list indices.
+func selectors(path string) []any {
+	out := []any{}
+	if path == "" {
+		return out
+	}
+	p := cue.ParsePath(path)
+	if p.Err() != nil {
+		return out
+	}
+	for _, sel := range p.Selectors() {
+		if sel.Type() == cue.IndexLabel {
+			out = append(out, sel.Index())
+		} else {
+			out = append(out, sel.Unquoted())
+		}
+	}
+	return out
 }
 
 func (s *Set) evalRule(filled cue.Value, r Rule, env *model.Environment, sev Severity) ([]Violation, error) {
@@ -442,23 +439,21 @@ func (s *Set) evalRule(filled cue.Value, r Rule, env *model.Environment, sev Sev
 		}
 		msg, err := it.Value().LookupPath(cue.ParsePath("message")).String()
 		if err != nil {
-			return nil, cueerrors.Newf(rulePos(it.Value()), "policy rule %q: a violation needs message: a string", r.Name)
+			return nil, cueerrors.Newf(s.rulePos(it.Value()), "policy rule %q: a violation needs message: a string", r.Name)
 		}
 		pv := it.Value().LookupPath(cue.ParsePath("path"))
 		path, err := cuePath(pv)
 		if err != nil {
-			return nil, cueerrors.Newf(rulePos(it.Value()), "policy rule %q: %v", r.Name, err)
+			return nil, cueerrors.Newf(s.rulePos(it.Value()), "policy rule %q: %v", r.Name, err)
 		}
-		envV, unlock, _ := degenload.EnvValue(env)
-		pos := posOf(envV, path)
-		unlock()
+		pos := s.ld.Pos(env, path)
 		out = append(out, Violation{
 			Env:      env.Name,
 			Rule:     r.Name,
 			Severity: sev,
 			Message:  msg,
 			Path:     path.String(),
-			Position: relPos(pos, s.root),
+			Position: s.relPos(pos),
 			SrcFile:  pos.Filename(),
 			SrcLine:  pos.Line(),
 			SrcCol:   pos.Column(),
@@ -493,48 +488,12 @@ func cuePath(v cue.Value) (cue.Path, error) {
 	return cue.Path{}, fmt.Errorf("a violation needs path: a CUE path string or a list of selectors into env")
 }
 
-// posOf returns the source position of the value at path in env. A value
-// that only has a schema default (replicas: *1 in schema/) points at the
-// nearest parent the model itself declares, which is where a fix goes.
-func posOf(env cue.Value, path cue.Path) token.Pos {
-	sels := path.Selectors()
-	for {
-		v := env.LookupPath(cue.MakePath(sels...))
-		if v.Exists() {
-			if p := modelPos(v); p.IsValid() || len(sels) == 0 {
-				return p
-			}
-		}
-		if len(sels) == 0 {
-			return token.NoPos
-		}
-		sels = sels[:len(sels)-1]
-	}
-}
-
-// modelPos returns the position of v, or of one of the values it unifies,
-// that lies outside the schema; NoPos when there is none.
-func modelPos(v cue.Value) token.Pos {
-	inModel := func(p token.Pos) bool { return p.IsValid() && !degenload.InSchema(p) }
-	if p := v.Pos(); inModel(p) {
-		return p
-	}
-	if op, args := v.Expr(); op == cue.AndOp {
-		for _, a := range args {
-			if p := a.Pos(); inModel(p) {
-				return p
-			}
-		}
-	}
-	return token.NoPos
-}
-
 // relPos prints a position as ./file:line:col relative to root.
-func relPos(p token.Pos, root string) string {
+func (s *Set) relPos(p token.Pos) string {
 	if !p.IsValid() {
 		return ""
 	}
-	return degenload.RelPos(p, root)
+	return s.ld.RelPos(p, s.root)
 }
 
 func contains(list []string, s string) bool {
@@ -544,17 +503,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// dirNames are the names in the directory dir of repo.
-func dirNames(repo *repofs.Repo, dir string) []string {
-	ents, err := fs.ReadDir(repo.FS(), path.Clean(dir))
-	if err != nil {
-		return nil
-	}
-	names := make([]string, len(ents))
-	for i, e := range ents {
-		names[i] = e.Name()
-	}
-	return names
 }

@@ -95,7 +95,7 @@ func defaultRun(t *testing.T) (*model.Model, *policy.Report) {
 	defaultOnce.Do(func() {
 		defaultModel, defaultErr = load.Load(load.Options{Dir: repoRoot})
 		if defaultErr == nil {
-			defaultReport, defaultErr = policy.Run(defaultModel)
+			defaultReport, defaultErr = policy.Run(defaultModel, load.Policies{})
 		}
 	})
 	if defaultErr != nil {
@@ -184,7 +184,7 @@ func brokenRun(t *testing.T) (string, *policy.Report) {
 		}
 		brokenSrc = string(data)
 		dir := copyModel(t, map[string]string{"envs/zz_broken.cue": brokenSrc})
-		brokenReport, brokenErr = policy.Run(loadRaw(t, dir))
+		brokenReport, brokenErr = policy.Run(loadRaw(t, dir), load.Policies{})
 	})
 	if brokenErr != nil {
 		t.Fatal(load.Format(brokenErr, "."))
@@ -414,7 +414,7 @@ func TestBadPolicies(t *testing.T) {
 			if err != nil {
 				t.Fatal(load.Format(err, dir))
 			}
-			_, err = policy.Run(m)
+			_, err = policy.Run(m, load.Policies{})
 			if err == nil {
 				t.Fatal("bad policy accepted")
 			}
@@ -481,7 +481,7 @@ func TestDeniedError(t *testing.T) {
 // must be byte-for-byte equal.
 func TestDeterministic(t *testing.T) {
 	m, first := defaultRun(t)
-	second, err := policy.Run(m)
+	second, err := policy.Run(m, load.Policies{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -589,7 +589,7 @@ func runPolicies(t *testing.T, dir string, envs ...string) *policy.Report {
 	if err != nil {
 		t.Fatal(load.Format(err, dir))
 	}
-	rep, err := policy.Run(m)
+	rep, err := policy.Run(m, load.Policies{})
 	if err != nil {
 		t.Fatal(load.Format(err, dir))
 	}

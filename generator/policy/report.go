@@ -64,11 +64,15 @@ func (v Violation) String() string { return v.Diagnostic().Text() }
 // policy/<rule>/ for any other (Diagnostic().ID()).
 func (v Violation) ID() string { return v.Diagnostic().ID() }
 
-// subject is the service of a violation at a service's field, or "".
+// subject is the service of a violation at a service's field, or the
+// component of one at a component's (a rule over the output points at the
+// chart that renders an object), or "".
 func (v Violation) subject() string {
-	if rest, ok := strings.CutPrefix(v.Path, "services."); ok {
-		if p := cue.ParsePath(rest); p.Err() == nil && len(p.Selectors()) > 0 {
-			return p.Selectors()[0].Unquoted()
+	for _, prefix := range []string{"services.", "components."} {
+		if rest, ok := strings.CutPrefix(v.Path, prefix); ok {
+			if p := cue.ParsePath(rest); p.Err() == nil && len(p.Selectors()) > 0 {
+				return p.Selectors()[0].Unquoted()
+			}
 		}
 	}
 	return ""
@@ -165,11 +169,13 @@ func (e *DeniedError) Summary() string {
 }
 
 // Run checks every loaded environment of m against the policies of its
-// module, one after the other: the Runner a build uses, without the build.
-func Run(m *model.Model) (*Report, error) {
-	r := Start(m.Root)
+// module, which ld loads, one after the other: the Runner a build uses,
+// without the build.
+func Run(m *model.Model, ld Loader) (*Report, error) {
+	r := Start(m.Root, ld)
 	for _, name := range m.EnvNames() {
 		r.Check(m.Envs[name])
+		r.CheckOutput(m.Envs[name], nil)
 	}
 	return r.Finish(m)
 }

@@ -10,6 +10,7 @@ import (
 	"cuelang.org/go/cue/cuecontext"
 
 	"github.com/degen-dev/degen/generator/model"
+	"github.com/degen-dev/degen/generator/target"
 )
 
 // Runner checks environments against the policies of a module while a
@@ -18,9 +19,10 @@ import (
 // Set of its own, in a CUE context of its own, from a pool that holds at
 // most one per concurrent caller. CUE values are not safe for concurrent
 // use; a Set touches the model's context only for violation positions,
-// under the lock load.EnvValue takes.
+// under the lock of its environment (Loader.Pos).
 type Runner struct {
 	root  string
+	ld    Loader
 	pool  chan *Set
 	mu    sync.Mutex
 	first *Set
@@ -29,11 +31,11 @@ type Runner struct {
 	loadErr, err error
 }
 
-// Start returns a Runner for the policies of the module at root; they are
-// loaded by the first Check.
-func Start(root string) *Runner {
+// Start returns a Runner for the policies of the module at root, which ld
+// loads at the first Check.
+func Start(root string, ld Loader) *Runner {
 	abs, err := filepath.Abs(root)
-	return &Runner{root: abs, pool: make(chan *Set, runtime.GOMAXPROCS(0)+1), loadErr: err}
+	return &Runner{root: abs, ld: ld, pool: make(chan *Set, runtime.GOMAXPROCS(0)+1), loadErr: err}
 }
 
 // get takes an idle Set, or loads one.
@@ -48,7 +50,7 @@ func (r *Runner) get() (s *Set, err error) {
 			err = fmt.Errorf("internal error loading the policies, please report it: %v\n%s", p, debug.Stack())
 		}
 	}()
-	s, err = loadSet(r.root, cuecontext.New())
+	s, err = loadSet(r.root, r.ld, cuecontext.New())
 	if err == nil {
 		r.mu.Lock()
 		if r.first == nil {
@@ -67,8 +69,21 @@ func (r *Runner) put(s *Set) {
 	}
 }
 
-// Check checks a resolved environment, which must not change afterwards.
+// Check checks a resolved environment, which must not change afterwards,
+// against the rules that read the environment alone.
 func (r *Runner) Check(env *model.Environment) {
+	r.run(env, func(s *Set) ([]Violation, error) { return s.Check(env) })
+}
+
+// CheckOutput checks an environment against the rules over the output,
+// given what the targets generated for it (target.Output.Objects by target
+// name; nil when nothing was generated). Call it once Check is done with
+// env.
+func (r *Runner) CheckOutput(env *model.Environment, objects map[string][]target.Object) {
+	r.run(env, func(s *Set) ([]Violation, error) { return s.CheckOutput(env, objects) })
+}
+
+func (r *Runner) run(env *model.Environment, check func(*Set) ([]Violation, error)) {
 	r.mu.Lock()
 	failed := r.err != nil || r.loadErr != nil
 	r.mu.Unlock()
@@ -84,7 +99,7 @@ func (r *Runner) Check(env *model.Environment) {
 		r.mu.Unlock()
 		return
 	}
-	vs, err := r.check(s, env)
+	vs, err := r.check(s, env, check)
 	r.put(s)
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -97,13 +112,13 @@ func (r *Runner) Check(env *model.Environment) {
 	r.found = append(r.found, vs...)
 }
 
-func (r *Runner) check(s *Set, env *model.Environment) (vs []Violation, err error) {
+func (r *Runner) check(s *Set, env *model.Environment, check func(*Set) ([]Violation, error)) (vs []Violation, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("internal error checking the policies for %s, please report it: %v\n%s", env.Name, p, debug.Stack())
 		}
 	}()
-	return s.Check(env)
+	return check(s)
 }
 
 // Finish returns the report of the checked environments. Errors come in

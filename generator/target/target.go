@@ -108,6 +108,26 @@ func (w Warning) Diagnostic() diag.Diagnostic {
 type Output struct {
 	Files    []File
 	Warnings []Warning
+	// Objects are what a runtime target's files hold, for the policies
+	// that judge the output (docs/POLICIES.md): the Kubernetes objects of
+	// the environment after its patches, Helm components' included, and
+	// the Compose services. Other targets leave it nil.
+	Objects []Object
+}
+
+// Object is one generated object, as the policies over the output see it.
+type Object struct {
+	// Name names the object in its target: kind/name for Kubernetes, the
+	// service (a replica's name for an ordinal one) for Compose.
+	Name string
+	// From is the model path (model.P) of what made the object:
+	// services.NAME, components.NAME.chart, kubernetes.objects.NAME; ""
+	// for one made of the environment as a whole (its Namespace).
+	From string
+	// Value is the object as the target writes it, in plain JSON values
+	// (maps, slices, strings, numbers, booleans). The policies only read
+	// it.
+	Value any
 }
 
 // Target generates the files of one artefact kind. Name is the artefact name

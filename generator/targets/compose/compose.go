@@ -7,6 +7,7 @@ package compose
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
@@ -95,6 +96,19 @@ func (Target) Generate(in target.Input) (target.Output, error) {
 	expandDependencies(env, services)
 	if err := applyPatches(env, services); err != nil {
 		return target.Output{}, err
+	}
+	for _, name := range env.ServiceNames() {
+		for _, n := range ServiceNames(env, name) {
+			svc, ok := services[n]
+			if !ok {
+				continue
+			}
+			v, err := plain(svc)
+			if err != nil {
+				return target.Output{}, err
+			}
+			out.Objects = append(out.Objects, target.Object{Name: n, From: model.P("services", name), Value: v})
+		}
 	}
 	present := presentConcerns(env, groups)
 	base, err := render(baseHeader(env, present), baseFile(env))
@@ -379,4 +393,16 @@ func sortConcerns(env *model.Environment, list []string) []string {
 		}
 	}
 	return out
+}
+
+// plain is svc as the Compose file writes it, in plain JSON values
+// (target.Object.Value).
+func plain(svc *service) (any, error) {
+	data, err := json.Marshal(svc)
+	if err != nil {
+		return nil, err
+	}
+	var v any
+	err = json.Unmarshal(data, &v)
+	return v, err
 }

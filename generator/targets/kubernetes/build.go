@@ -30,6 +30,8 @@ type builder struct {
 	files    fileSet
 	objs     []object
 	warnings []target.Warning
+	// from is the model path of what add's objects are made of (object.from).
+	from string
 	// waves are the Argo CD sync waves of the workloads (syncWaves).
 	waves map[string]int
 	// byName are the services others reach by their name, which is not
@@ -125,7 +127,7 @@ func (b *builder) add(concern string, v any) error {
 			return err
 		}
 	}
-	b.objs = append(b.objs, object{concern: concern, obj: m})
+	b.objs = append(b.objs, object{concern: concern, obj: m, from: b.from})
 	return nil
 }
 
@@ -165,6 +167,8 @@ func itoa(i int) string { return strconv.Itoa(i) }
 
 // service emits everything one model service becomes.
 func (b *builder) service(s *model.Service) error {
+	b.from = model.P("services", s.Name)
+	defer func() { b.from = "" }()
 	if err := b.add(s.Group, serviceAccount(b.env.Project.Name, s)); err != nil {
 		return err
 	}

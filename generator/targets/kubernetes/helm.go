@@ -107,7 +107,7 @@ func (b *builder) addRendered(name string, c model.Component, rendered map[strin
 			if count++; count > maxRenderedObjects {
 				return b.errorAt(sel, "component %q: the chart renders more than %d objects, the most degen writes of one component: render fewer", name, maxRenderedObjects)
 			}
-			o := object{concern: c.Group, obj: obj}
+			o := object{concern: c.Group, obj: obj, from: sel}
 			if o.apiVersion() == "" || o.kind() == "" || o.name() == "" {
 				return b.errorAt(sel, "component %q: %s renders an object without apiVersion, kind or metadata.name", name, f)
 			}

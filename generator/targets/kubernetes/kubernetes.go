@@ -108,6 +108,10 @@ func generateWith(in target.Input, baseOf func(*model.Environment) ([]object, []
 	}
 	// A new slice: base may be shared with other environments (buildTarget).
 	out.Files = append(append([]target.File(nil), base...), overlay...)
+	out.Objects = make([]target.Object, len(envObjs))
+	for i, o := range envObjs {
+		out.Objects[i] = target.Object{Name: o.kind() + "/" + o.name(), From: o.from, Value: o.obj}
+	}
 	return out, nil
 }
 

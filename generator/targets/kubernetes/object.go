@@ -13,6 +13,8 @@ type object struct {
 	// concern is the folder under base/ or the overlay ("backend", "network").
 	concern string
 	obj     map[string]any
+	// from is the model path of what made the object (target.Object.From).
+	from string
 }
 
 func (o object) apiVersion() string { s, _ := o.obj["apiVersion"].(string); return s }

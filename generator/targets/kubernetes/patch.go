@@ -427,7 +427,7 @@ func (b *builder) extraObjects() error {
 	for _, i := range model.SortedKeys(b.env.Kubernetes.Objects) {
 		raw := b.env.Kubernetes.Objects[i]
 		at := model.P("kubernetes", "objects", i)
-		o := object{concern: extraConcern, obj: raw}
+		o := object{concern: extraConcern, obj: raw, from: at}
 		md, _ := raw["metadata"].(map[string]any)
 		switch {
 		case o.apiVersion() == "" || o.kind() == "" || o.name() == "":
