@@ -115,17 +115,9 @@ func (g *Graph) Mermaid() string {
 		open, close := shape(n.Kind)
 		fmt.Fprintf(&b, "%s%s%s\"%s\"%s\n", indent, id[n.Key], open, MermaidText(n.Label), close)
 	}
-	clusters, loose := g.placed()
-	for _, c := range clusters {
+	g.writeNodes(func(c Cluster) {
 		fmt.Fprintf(&b, "  subgraph %s[\"%s\"]\n", id["cluster:"+c.Key], MermaidText(c.Label))
-		for _, n := range c.nodes {
-			node("    ", n)
-		}
-		b.WriteString("  end\n")
-	}
-	for _, n := range loose {
-		node("  ", n)
-	}
+	}, func() { b.WriteString("  end\n") }, node)
 	for _, e := range g.Edges {
 		arrow := "-->"
 		if e.Dashed {
@@ -153,10 +145,13 @@ func (g *Graph) Mermaid() string {
 	return b.String()
 }
 
-// placed is g's clusters that hold nodes, each with its nodes, and the
-// nodes outside every cluster (all of a collapsed graph's), in order.
-func (g *Graph) placed() (clusters []placedCluster, loose []Node) {
+// writeNodes calls, for each of g's clusters that holds nodes, open, node
+// for each of its nodes (indented four spaces), and close; then node for
+// each node outside every cluster (all of a collapsed graph's), indented
+// two.
+func (g *Graph) writeNodes(open func(Cluster), close func(), node func(indent string, n Node)) {
 	inside := map[string][]Node{}
+	var loose []Node
 	for _, n := range g.Nodes {
 		if n.Cluster != "" && !g.Collapsed {
 			inside[n.Cluster] = append(inside[n.Cluster], n)
@@ -165,16 +160,18 @@ func (g *Graph) placed() (clusters []placedCluster, loose []Node) {
 		}
 	}
 	for _, c := range g.Clusters {
-		if len(inside[c.Key]) > 0 {
-			clusters = append(clusters, placedCluster{c, inside[c.Key]})
+		if len(inside[c.Key]) == 0 {
+			continue
 		}
+		open(c)
+		for _, n := range inside[c.Key] {
+			node("    ", n)
+		}
+		close()
 	}
-	return clusters, loose
-}
-
-type placedCluster struct {
-	Cluster
-	nodes []Node
+	for _, n := range loose {
+		node("  ", n)
+	}
 }
 
 // shape is the Mermaid brackets around a node's quoted label.
@@ -213,17 +210,9 @@ func (g *Graph) DOT() string {
 		}
 		fmt.Fprintf(&b, "%s%s [%s];\n", indent, id[n.Key], attrs)
 	}
-	clusters, loose := g.placed()
-	for _, c := range clusters {
+	g.writeNodes(func(c Cluster) {
 		fmt.Fprintf(&b, "  subgraph cluster_%s {\n    label=\"%s\";\n", id["cluster:"+c.Key], DOTText(c.Label))
-		for _, n := range c.nodes {
-			node("    ", n)
-		}
-		b.WriteString("  }\n")
-	}
-	for _, n := range loose {
-		node("  ", n)
-	}
+	}, func() { b.WriteString("  }\n") }, node)
 	for _, e := range g.Edges {
 		var attrs []string
 		if e.Label != "" {
