@@ -7,6 +7,8 @@
 #   gcc       - the race detector needs cgo; installed from Debian when missing
 #   kube-apiserver, etcd - degen diff --cluster's tests run them; built from
 #               the Go module proxy once per machine (scripts/testservers.sh)
+#   mermaid   - npm's mermaid 11.17.2 and jsdom 26.1.0 (scripts/mermaid-deps.sh),
+#               when node and npm are on the machine
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -34,6 +36,19 @@ if ! command -v gcc >/dev/null 2>&1; then
 	export DEBIAN_FRONTEND=noninteractive
 	as_root apt-get update -qq >/dev/null
 	as_root apt-get install -y -qq --no-install-recommends gcc libc6-dev >/dev/null
+fi
+
+# The Mermaid parser (npm: mermaid and jsdom at exact versions) that the
+# graph tests run over degen graph and degen diff --format markdown,
+# installed once per machine beside the Go build cache.
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+	if dir="$(./scripts/mermaid-deps.sh)"; then
+		echo "test-deps: mermaid: $dir" >&2
+	else
+		echo "test-deps: WARNING: installing mermaid failed; the Mermaid parse test skips (and fails when CI is set)" >&2
+	fi
+else
+	echo "test-deps: WARNING: node and npm are not installed; the Mermaid parse test skips (and fails when CI is set)" >&2
 fi
 
 for tool in promtool terraform kubectl git gcc; do

@@ -46,6 +46,8 @@ func registerCompletions(root *cobra.Command, g *globals) {
 				_ = c.RegisterFlagCompletionFunc("format", fixed("yaml", "json"))
 			case "explain":
 				_ = c.RegisterFlagCompletionFunc("format", fixed("text", "json"))
+			case "graph":
+				_ = c.RegisterFlagCompletionFunc("format", fixed("mermaid", "dot"))
 			case "diff":
 				_ = c.RegisterFlagCompletionFunc("format", fixed("text", "markdown", "json"))
 			}

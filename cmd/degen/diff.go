@@ -59,8 +59,12 @@ stderr say why; the exit code still counts files.
 
 --format markdown (for a pull-request comment) opens with a table of the
 objects added, changed and removed per environment and target, and lists a
-change that several environments share once, naming them. --format json
-gives old and new as JSON values.
+change that several environments share once, naming them. It ends with a
+Mermaid graph of each environment the change touches (degen graph), its
+added, removed and changed nodes marked against the old side's model: the
+model at --base, the --against environment, or, against out/, the model at
+git HEAD when out/ is as committed there (else unmarked, with a note).
+--format json gives old and new as JSON values.
 
 The new side is a fresh build of the model. The old side is out/ (default),
 the model's output at a git revision (--base REF, built from git archive; the
@@ -140,6 +144,7 @@ func checkReportFlags(format, color string) error {
 
 func runDiff(g *globals, req review.Request, format, color, parts string, stdout, stderr io.Writer) error {
 	req.Dir, req.Out, req.Targets, req.Place = g.dir, g.outDir(), targets.All(), g.place()
+	req.Graphs = format == "markdown"
 	what := "the model"
 	if req.Base != "" {
 		what = "the model here and at " + req.Base

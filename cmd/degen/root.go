@@ -240,6 +240,7 @@ command line, 3 out/ is stale (degen check). degen diff exits like diff(1):
 		newDiffCmd(g, stdout, stderr),
 		newPromoteCmd(g, stdout, stderr),
 		newExplainCmd(g, stdout),
+		newGraphCmd(g, stdout),
 		newInitCmd(stdout),
 		newSchemaCmd(stdout),
 		newImportCmd(stdout),

@@ -140,6 +140,10 @@ type Report struct {
 	// their generated files did, with the model's changes (filled by the
 	// caller, which has the models: see package review).
 	ModelOnly []ModelChanges `json:"modelOnly,omitempty"`
+	// Graphs are the pictures of the stacks of the environments the
+	// change touches, for Markdown (filled by the caller, which has the
+	// models: see package review).
+	Graphs []EnvGraph `json:"-"`
 	// Envs are the environments of the comparison (Options.Envs), in the
 	// order reports list them; Markdown merges a change that several of
 	// them share.

@@ -187,6 +187,8 @@ func WriteJSON(w io.Writer, r *Report) error {
 // which each change is listed once with the environments it applies to (an
 // image bump in every environment is one entry). Added and removed objects
 // show their content collapsed, multi-line values a unified diff. The
+// report ends with the rollout impact and the graph of each environment
+// the change touches (Report.Graphs), each whole or named as left out. The
 // result never exceeds limit bytes (and so characters); what does not fit
 // is cut at an entry boundary and a note says how many objects are not
 // shown.
@@ -506,7 +508,7 @@ func markdownParts(r *Report, limit, maxParts int) []string {
 		}
 	}
 	// The tail ends the last part: room for it is kept in every part.
-	tail := capLines(markdownTail(r), limit/4)
+	tail := capLines(markdownTail(r), limit/4) + markdownGraphs(r, limit/4)
 	limit -= len(tail)
 	newPart()
 	fmt.Fprintf(b, "**%s** in %s.\n\n", r.Summary(), textesc.Markdown(strings.Join(r.Targets(), ", ")))

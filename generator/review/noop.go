@@ -2,6 +2,7 @@ package review
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/degen-dev/degen/generator/diff"
@@ -26,30 +27,45 @@ func modelOnly(rep *diff.Report, old, new *model.Model, envs []string) {
 	}
 }
 
-// sinceHead returns the model of envs as committed at HEAD when comparing
-// out/ with the work tree's model can hide a model change: out/ is as
-// committed at HEAD (so it is HEAD's output, which degen check keeps true)
-// while the model's files are not. It returns nil otherwise, outside a git
-// repository, or when HEAD's model does not load: then there is nothing
-// sure to say.
-func sinceHead(req Request, envs []string) *model.Model {
+// touched are the environments the report's objects belong to.
+func touched(rep *diff.Report) []string {
+	var out []string
+	for _, e := range rep.Envs {
+		if !slices.Contains(rep.Unchanged(), e.Name) {
+			out = append(out, e.Name)
+		}
+	}
+	return out
+}
+
+// headModel returns the model of envs that out/ was built from, when that
+// is sure: out/ is as committed at git HEAD (so it is HEAD's output, which
+// degen check keeps true). That is cur itself when the model's files are
+// as committed too, else the model at HEAD. It returns nil and known false
+// otherwise: outside a git repository, when out/ differs from HEAD, or
+// when HEAD's model does not load.
+func headModel(req Request, cur *model.Model, envs []string) (m *model.Model, known bool) {
 	dir, err := filepath.Abs(req.Dir)
 	if err != nil {
-		return nil
+		return nil, false
 	}
 	out, err := filepath.Abs(req.Out)
 	if err != nil {
-		return nil
+		return nil, false
 	}
 	if st, err := git(dir, "status", "--porcelain", "--", out); err != nil || st != "" {
-		return nil
+		return nil, false
 	}
 	spec := []string{"status", "--porcelain", "--", "."}
 	if rel, err := filepath.Rel(dir, out); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
 		spec = append(spec, ":(exclude)"+filepath.ToSlash(rel))
 	}
-	if st, err := git(dir, spec...); err != nil || st == "" {
-		return nil
+	st, err := git(dir, spec...)
+	if err != nil {
+		return nil, false
+	}
+	if st == "" {
+		return cur, true
 	}
 	var head *model.Model
 	err = atRevision("HEAD", dir, func(tmp string) error {
@@ -57,7 +73,7 @@ func sinceHead(req Request, envs []string) *model.Model {
 		return err
 	})
 	if err != nil {
-		return nil
+		return nil, false
 	}
-	return head
+	return head, true
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/degen-dev/degen/generator"
 	"github.com/degen-dev/degen/generator/diff"
+	"github.com/degen-dev/degen/generator/graph"
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/target"
 )
@@ -34,6 +35,11 @@ type Request struct {
 	Ignore []diff.Ignore
 	// Place is where out/ lies (generator.PlaceOf).
 	Place target.Place
+	// Graphs draws the stack of each environment the change touches
+	// (diff.Report.Graphs, for Markdown), its changes marked against the
+	// old side's model: the model at Base, the environment Against, or
+	// against out/ the model at git HEAD when out/ is as committed there.
+	Graphs bool
 }
 
 // UsageError is a request that makes no sense.
@@ -53,7 +59,7 @@ type Result struct {
 // model changed and none of its files did, the report says so
 // (diff.Report.ModelOnly): with Base from the model at that revision,
 // against out/ from the model at HEAD when out/ is as committed there and
-// the model is not (see sinceHead).
+// the model is not (see headModel).
 func Run(req Request) (*Result, error) {
 	opts := generator.Options{Dir: req.Dir, Envs: req.Envs, Targets: req.Targets, Place: req.Place}
 	switch {
@@ -78,9 +84,21 @@ func Run(req Request) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w (out/ was edited by hand or is corrupt: restore it from git or run degen build)", err)
 	}
-	if envs := withFiles(rep.Unchanged(), res.Owners); len(envs) > 0 {
-		if head := sinceHead(req, envs); head != nil {
-			modelOnly(rep, head, m, envs)
+	unchanged := withFiles(rep.Unchanged(), res.Owners)
+	if req.Graphs && !rep.Empty() {
+		// One load of HEAD's model serves both.
+		head, known := headModel(req, m, append(unchanged, touched(rep)...))
+		if head != nil && head != m {
+			modelOnly(rep, head, m, unchanged)
+		}
+		note := ""
+		if !known {
+			note = "changes not marked: out/ is not as committed at git HEAD, so the model it was built from is unknown (degen diff --base REF marks them)"
+		}
+		drawGraphs(rep, head, m, note)
+	} else if len(unchanged) > 0 {
+		if head, _ := headModel(req, m, unchanged); head != nil && head != m {
+			modelOnly(rep, head, m, unchanged)
 		}
 	}
 	return &Result{Report: rep, Warnings: res.Warnings}, nil
@@ -107,6 +125,9 @@ func base(req Request, opts generator.Options) (*Result, error) {
 		return nil, err
 	}
 	modelOnly(rep, oldModel, m, withFiles(rep.Unchanged(), res.Owners))
+	if req.Graphs {
+		drawGraphs(rep, oldModel, m, "marked against "+req.Base)
+	}
 	return &Result{Report: rep, Warnings: res.Warnings}, nil
 }
 
@@ -143,6 +164,10 @@ func against(req Request, opts generator.Options) (*Result, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if req.Graphs {
+		g := graph.ChangesKeyed(m.Envs[req.Against], m.Envs[env], oldEnv.ValueKey(), newEnv.ValueKey())
+		rep.Graphs = []diff.EnvGraph{{Env: env, Mermaid: g.Mermaid(), Note: "marked against environment " + req.Against}}
 	}
 	return &Result{Report: rep, Warnings: envWarnings(res.Warnings, env)}, nil
 }
