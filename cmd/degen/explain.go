@@ -56,11 +56,14 @@ value a JSON value ("2Gi", 3), not JSON text inside a string.`,
 			return completePath(g, env, prefix), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if env == "" {
-				return g.needEnv()
-			}
 			if format != "text" && format != "json" {
 				return usageErr("--format must be text or json, not %q", format)
+			}
+			if isFileArg(args[0]) {
+				return explainOut(g, stdout, args[0], format)
+			}
+			if env == "" {
+				return g.needEnv()
 			}
 			path := args[0]
 			// A field of a generated object is mapped once the model is
