@@ -112,7 +112,15 @@ func Out(m *model.Model, targets []target.Target, place target.Place, ref OutRef
 	for i := range lines {
 		lines[i].Files = files
 	}
-	originOf := func(l target.Line) (string, bool) { return origin.Origin(explained, l) }
+	originOf := func(l target.Line) (path string, ok bool) {
+		// A target's mistake is a line it cannot explain, not a crash.
+		defer func() {
+			if recover() != nil {
+				path, ok = "", false
+			}
+		}()
+		return origin.Origin(explained, l)
+	}
 	l, err := pick(ref, lines, originOf, countLines(data))
 	if err != nil {
 		return nil, err
@@ -134,11 +142,13 @@ func Out(m *model.Model, targets []target.Target, place target.Place, ref OutRef
 // writer runs the targets env lists until one writes file; it returns
 // the target, the file and every file the target wrote.
 func writer(env, base *model.Environment, targets []target.Target, place target.Place, file string) (target.Target, target.File, map[string][]byte, error) {
-	for _, t := range target.ForBuild(targets) {
+	for _, t := range targets {
 		if !env.Has(t.Name()) {
 			continue
 		}
-		out, err := t.Generate(target.Input{Env: env, Base: base, Place: place})
+		// The target that runs is the build's; the one that says where
+		// its lines come from is the registered one.
+		out, err := target.ForBuild([]target.Target{t})[0].Generate(target.Input{Env: env, Base: base, Place: place})
 		if err != nil {
 			return nil, target.File{}, nil, fmt.Errorf("target %s, environment %s: %w", t.Name(), env.Name, err)
 		}

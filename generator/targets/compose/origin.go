@@ -52,9 +52,9 @@ func (Target) Origin(env *model.Environment, l target.Line) (string, bool) {
 		}
 		return p("ports")
 	case "deploy":
-		if _, q, ok := keypath.Match(rest, "deploy", "resources", "*", "*"); ok {
-			kind := map[string]string{"limits": "limits", "reservations": "requests"}[rest[2]]
-			field := map[string]string{"cpus": "cpu", "memory": "memory"}[q[0]]
+		if q, _, ok := keypath.Match(rest, "deploy", "resources", "*", "*"); ok {
+			kind := map[string]string{"limits": "limits", "reservations": "requests"}[q[0]]
+			field := map[string]string{"cpus": "cpu", "memory": "memory"}[q[1]]
 			if kind != "" && field != "" {
 				return p("resources", kind, field)
 			}
