@@ -21,7 +21,7 @@ import (
 // not KIND/NAME.FIELD.
 func isFileArg(arg string) bool {
 	file, _, _ := strings.Cut(arg, "#")
-	return strings.Contains(file, "/") && !explain.IsObjectField(arg) || strings.HasPrefix(file, "out")
+	return strings.Contains(file, "/") && !explain.IsObjectField(arg)
 }
 
 // explainOut explains a line of a file of out/: out/FILE[:LINE|#FIELD],
