@@ -15,7 +15,9 @@ type Owner = kubefield.Owner
 
 // OwnerOf returns the owner of a field of a generated Kubernetes workload
 // (kubefield.OwnerOf).
-func OwnerOf(env *model.Environment, field string) (Owner, bool) { return kubefield.OwnerOf(env, field) }
+func OwnerOf(env *model.Environment, field string) (Owner, bool) {
+	return kubefield.OwnerOf(env, field)
+}
 
 // IsObjectField reports whether field names a field of a generated object
 // (KIND/NAME.FIELD) rather than a model path.

@@ -204,7 +204,9 @@ func serviceNamed(env *model.Environment, name string) *model.Service {
 
 // containerOrigin maps a field of a service's container.
 func containerOrigin(env *model.Environment, s *model.Service, rest []string) (string, bool) {
-	svc := func(parts ...any) (string, bool) { return model.P(append([]any{"services", s.Name}, parts...)...), true }
+	svc := func(parts ...any) (string, bool) {
+		return model.P(append([]any{"services", s.Name}, parts...)...), true
+	}
 	if len(rest) == 0 {
 		return svc()
 	}
