@@ -134,7 +134,10 @@ func Out(m *model.Model, targets []target.Target, place target.Place, ref OutRef
 	}
 	x, err := explainIn(m, explained, path)
 	if err != nil {
-		return nil, fmt.Errorf("out/%s:%d comes from %s, which explain cannot read: %w", ref.File, l.Number, path, err)
+		return nil, &OutError{
+			Msg:  fmt.Sprintf("out/%s:%d (%s) maps to the model field %s, which the environment does not have: %v", ref.File, l.Number, qualified(l), path, err),
+			Hint: nearest(ref.File, lines, originOf, l.Number),
+		}
 	}
 	return &OutExplanation{File: ref.File, Line: l.Number, Object: l.Object, Field: l.Field(), Target: t.Name(), Env: x.Env, Path: path, Explanation: x}, nil
 }
