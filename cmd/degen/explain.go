@@ -17,7 +17,7 @@ import (
 func newExplainCmd(g *globals, stdout io.Writer) *cobra.Command {
 	var env, format string
 	cmd := &cobra.Command{
-		Use:   "explain --env NAME PATH",
+		Use:   "explain --env NAME PATH | explain out/FILE[:LINE|#FIELD]",
 		Short: "Show a field's value and the CUE sources that decided it",
 		Long: `explain prints the value of a field of one resolved environment and every
 CUE source that contributed to it: the environment's delta (envs/NAME.cue),
@@ -37,12 +37,26 @@ HorizontalPodAutoscaler's (services.NAME.autoscaling), not
 services.NAME.replicas.
 An unknown field is exit 2 naming the fields that exist and, for a typo, the nearest ones ("did you mean").
 
+Given a file of out/ instead, out/FILE:LINE or out/FILE#FIELD (no --env:
+the out/ index says which environment wrote it), explain names the target
+that wrote the line, the model field its Origin maps the line's key path
+to, and explains that field: for Kubernetes objects, overlay patches and
+kustomization.yaml entries, Argo CD and Flux objects, Compose files, .env
+files, tfvars, Prometheus configuration and rules, flags.json. FIELD is the
+line's key path as explain prints it (KIND/NAME.spec.replicas in a file of
+several objects). A path outside out/, a file degen did not write, a line
+past the end, a comment or a line no model field decides is exit 2 naming
+the nearest lines it can explain; a file that is not what degen writes now
+is exit 1 (run degen build).
+
 --format json prints {"env", "path", "value", "sources", "decidedBy"}, with
 value a JSON value ("2Gi", 3), not JSON text inside a string.`,
 		Example: `  degen explain --env prod services.api.replicas
   degen explain --env prod 'services."api".resources.limits.memory'
   degen explain --env dev params.logLevel --format json
-  degen explain --env prod 'Deployment/api.spec.replicas'`,
+  degen explain --env prod 'Deployment/api.spec.replicas'
+  degen explain out/terraform/prod.tfvars:23
+  degen explain 'out/flags/prod/flags.json#my_flag' --format json`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageErr("explain takes one model path, got %d: e.g. degen explain --env prod services.web.replicas (see degen explain --help)", len(args))
@@ -56,11 +70,14 @@ value a JSON value ("2Gi", 3), not JSON text inside a string.`,
 			return completePath(g, env, prefix), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if env == "" {
-				return g.needEnv()
-			}
 			if format != "text" && format != "json" {
 				return usageErr("--format must be text or json, not %q", format)
+			}
+			if isFileArg(args[0]) {
+				return explainOut(g, stdout, args[0], format)
+			}
+			if env == "" {
+				return g.needEnv()
 			}
 			path := args[0]
 			// A field of a generated object is mapped once the model is

@@ -10,6 +10,7 @@ import (
 	"github.com/pmezard/go-difflib/difflib"
 
 	"github.com/degen-dev/degen/generator/policy"
+	"github.com/degen-dev/degen/generator/target"
 )
 
 // The diff hides what the leak check of degen build denies, and nothing
@@ -419,14 +420,6 @@ func keySegment(k string) string {
 	return "[" + string(q) + "]"
 }
 
-// joinPath joins segments with dots, except before a bracketed key.
-func joinPath(path []string) string {
-	var b strings.Builder
-	for i, p := range path {
-		if i > 0 && !strings.HasPrefix(p, "[") {
-			b.WriteByte('.')
-		}
-		b.WriteString(p)
-	}
-	return b.String()
-}
+// joinPath joins segments with dots, except before a bracketed key, as
+// degen explain prints a line of out/ (target.JoinKeys).
+func joinPath(path []string) string { return target.JoinKeys(path) }

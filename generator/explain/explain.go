@@ -67,6 +67,13 @@ func Explain(m *model.Model, env, path string) (*Explanation, error) {
 	if !ok {
 		return nil, &load.UnknownEnvError{Name: env, Known: m.EnvNames()}
 	}
+	return explainIn(m, e, path)
+}
+
+// explainIn explains the field at path of e, an environment of m or its
+// base model.
+func explainIn(m *model.Model, e *model.Environment, path string) (*Explanation, error) {
+	env := e.Name
 	p, err := ParsePath(path)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,60 @@
+package target
+
+import (
+	"strings"
+
+	"github.com/degen-dev/degen/generator/model"
+)
+
+// Line is the syntax node at one line of a generated file, as degen
+// explain finds it by parsing the file with the library the target wrote
+// it with (YAML, HCL, dotenv): the document it is in and the key path from
+// the document's root to the node.
+type Line struct {
+	// File is the file's path relative to out/.
+	File string
+	// Number is the line, from 1.
+	Number int
+	// Object is KIND/NAME of the document holding the line when it has a
+	// kind and a metadata.name (a Kubernetes object), else empty.
+	Object string
+	// Keys is the key path: map keys, "[n]" for a list index, or
+	// "[name=x]" for a list element that is a map with a string name.
+	Keys []string
+	// Value is the scalar at the line, when the node is one.
+	Value string
+	// Doc is the decoded document holding the line (maps, lists,
+	// scalars), for a target that reads a sibling of the node.
+	Doc any
+	// Files are the files the target wrote for the environment, by path
+	// relative to out/, for a line that refers to another file.
+	Files map[string][]byte
+}
+
+// Field is the key path as degen diff prints a field:
+// spec.template.spec.containers[name=web].image.
+func (l Line) Field() string { return JoinKeys(l.Keys) }
+
+// JoinKeys joins a key path with dots, list selectors attached to their
+// key: containers[name=web].image.
+func JoinKeys(keys []string) string {
+	var b strings.Builder
+	for i, k := range keys {
+		if i > 0 && !strings.HasPrefix(k, "[") {
+			b.WriteByte('.')
+		}
+		b.WriteString(k)
+	}
+	return b.String()
+}
+
+// Origin is implemented by a target that can say which model field decided
+// a line of a file it writes: degen explain out/FILE:LINE. Origin returns
+// the model path below the environment (as model.P builds it), and false
+// for a line no model field decides (a fixed header, a label every object
+// carries). It reads only env and l; it is derived from the same rules
+// Generate follows, per kind of key, not per line.
+type Origin interface {
+	Target
+	Origin(env *model.Environment, l Line) (path string, ok bool)
+}

@@ -1,0 +1,25 @@
+package prometheus
+
+import (
+	"strings"
+
+	"github.com/degen-dev/degen/generator/internal/promconfig"
+	"github.com/degen-dev/degen/generator/model"
+	"github.com/degen-dev/degen/generator/target"
+)
+
+var _ target.Origin = Target{}
+
+// Origin maps a line of a rules file to its alert rule, and a line of
+// prometheus.yml to the intervals or the scraped service's metrics.
+func (Target) Origin(env *model.Environment, l target.Line) (string, bool) {
+	if strings.HasPrefix(l.File, promconfig.AlertsPath(env)+"/") {
+		return promconfig.RuleOrigin(env, l.Keys)
+	}
+	for _, f := range promconfig.Flavours(env) {
+		if l.File == promconfig.Path(env, f) {
+			return promconfig.ConfigOrigin(env, l.Keys)
+		}
+	}
+	return "", false
+}
