@@ -119,9 +119,10 @@ type validator struct {
 	errs cueerrors.Error
 }
 
-// pos returns the position of the value at the given path selectors.
+// pos returns the position of the value at the given path selectors: the
+// locator's line in the Load's syntax trees (Line), nothing evaluated.
 func (v *validator) pos(sel ...cue.Selector) token.Pos {
-	return PosOf(v.env, sel...)
+	return Line(v.env, cue.MakePath(sel...).String())
 }
 
 func (v *validator) errorf(pos token.Pos, format string, args ...any) {
