@@ -216,6 +216,54 @@ func (t *Trees) where(env string, sel []string) [3]token.Pos {
 	return out
 }
 
+// envLabels are the names of the environments the model's files write a
+// block for (environments: prod: …), sorted, each once; patterns
+// ([N=string]: …) are no names.
+func (t *Trees) envLabels() []string {
+	if t == nil {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	seen := map[string]bool{}
+	for _, n := range t.names() {
+		tr := t.files[n]
+		if tr.schema {
+			continue
+		}
+		for _, d := range tr.file.Decls {
+			fd, ok := d.(*ast.Field)
+			if !ok || !labelIs(fd.Label, model.PathEnvironments) {
+				continue
+			}
+			st, ok := fd.Value.(*ast.StructLit)
+			if !ok {
+				continue
+			}
+			for _, e := range st.Elts {
+				if ef, ok := e.(*ast.Field); ok {
+					if name, ok := labelName(ef.Label); ok {
+						seen[name] = true
+					}
+				}
+			}
+		}
+	}
+	return model.SortedKeys(seen)
+}
+
+// writes reports whether a model file writes the whole path sel (labels,
+// unquoted) in environment env's own block.
+func (t *Trees) writes(env string, sel ...string) bool {
+	if t == nil {
+		return false
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	_, whole := t.envHit(env, sel)
+	return whole
+}
+
 // splitPath splits a path in CUE syntax into its labels, unquoted.
 func splitPath(path string) ([]string, bool) {
 	if path == "" {
