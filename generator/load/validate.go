@@ -132,15 +132,11 @@ func (v *validator) envName() {
 		return
 	}
 	others := slices.DeleteFunc(t.envLabels(), func(n string) bool { return n == name })
-	idx := suggest.Closest(name, others)
-	if len(idx) == 0 {
+	near := didYouMean(name, others)
+	if near == "" {
 		return
 	}
-	var near []string
-	for _, i := range idx {
-		near = append(near, others[i])
-	}
-	v.errorf(v.pos(), "its block sets neither stage nor artefacts, so it builds as an environment of its own, and its name is close to %s: did you mean %s? fix the name, or give %s a stage and artefacts if it is a new environment", strings.Join(near, " or "), strings.Join(near, " or "), name)
+	v.errorf(v.pos(), "its block sets neither stage nor artefacts, so it builds as an environment of its own: %sgive %s a stage and artefacts if it is a new environment", near, name)
 }
 
 // pos returns the position of the value at the given path selectors: the
@@ -432,4 +428,18 @@ func networksHint(env *model.Environment) string {
 		return "add it under networks (networks: NAME: description: \"…\"), or remove it: the environment defines none"
 	}
 	return fmt.Sprintf("add it under networks or fix the name (defined: %v)", model.SortedKeys(env.Networks))
+}
+
+// didYouMean is "did you mean "x"? or " when names hold a name close to
+// want (suggest.Closest), else "".
+func didYouMean(want string, names []string) string {
+	idx := suggest.Closest(want, names)
+	if len(idx) == 0 {
+		return ""
+	}
+	var near []string
+	for _, i := range idx {
+		near = append(near, strconv.Quote(names[i]))
+	}
+	return "did you mean " + strings.Join(near, " or ") + "? or "
 }

@@ -231,22 +231,8 @@ func (t *Trees) envLabels() []string {
 		if tr.schema {
 			continue
 		}
-		for _, d := range tr.file.Decls {
-			fd, ok := d.(*ast.Field)
-			if !ok || !labelIs(fd.Label, model.PathEnvironments) {
-				continue
-			}
-			st, ok := fd.Value.(*ast.StructLit)
-			if !ok {
-				continue
-			}
-			for _, e := range st.Elts {
-				if ef, ok := e.(*ast.Field); ok {
-					if name, ok := labelName(ef.Label); ok {
-						seen[name] = true
-					}
-				}
-			}
+		for name := range envLabels(tr.file) {
+			seen[name] = true
 		}
 	}
 	return model.SortedKeys(seen)
