@@ -85,7 +85,7 @@ func explainIn(m *model.Model, e *model.Environment, path string) (*Explanation,
 	}
 	v := ev.LookupPath(p)
 	if !v.Exists() {
-		return nil, notFound(ev, p, env)
+		return nil, notFound(e, ev, p)
 	}
 	x := explainValue(m, env, v, map[string][]string{}, 0)
 	x.Path = p.String()
@@ -246,7 +246,9 @@ func line(files map[string][]string, pos token.Pos, root string) string {
 }
 
 // notFound names the deepest existing value on the way to p and its fields.
-func notFound(env cue.Value, p cue.Path, name string) error {
+// Its position is the locator's line for that value (load.Line).
+func notFound(e *model.Environment, env cue.Value, p cue.Path) error {
+	name := e.Name
 	sels := p.Selectors()
 	v := env
 	var i int
@@ -282,7 +284,7 @@ func notFound(env cue.Value, p cue.Path, name string) error {
 			hint = "did you mean " + strings.Join(near, " or ") + "? " + hint
 		}
 	}
-	return cueerrors.Newf(load.DecidingPos(v), "environment %s has no field %s in %s: %s (paths look like services.api.replicas)", name, sels[i].String(), at, hint)
+	return cueerrors.Newf(load.Line(e, v.Path().String()), "environment %s has no field %s in %s: %s (paths look like services.api.replicas)", name, sels[i].String(), at, hint)
 }
 
 // label is the unquoted label a selector names; false for an index.

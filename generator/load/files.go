@@ -90,7 +90,7 @@ func (v *validator) mounts() {
 			}
 			if m.Volume != "" {
 				if _, ok := env.Volumes[m.Volume]; !ok {
-					v.errorf(v.pos(at("volume")...), "service %q mounts volume %q, which is not defined: add it under volumes", name, m.Volume)
+					v.errorf(v.pos(at("volume")...), "service %q mounts volume %q, which is not defined: %sadd it under volumes", name, m.Volume, didYouMean(m.Volume, model.SortedKeys(env.Volumes)))
 				}
 			}
 			if m.Secret != "" {

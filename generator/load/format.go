@@ -264,6 +264,16 @@ func (f *formatter) disjunction(path []string, bs []cueerrors.Error) entry {
 	for _, b := range bs {
 		all = append(all, cueerrors.Positions(b)...)
 	}
+	for _, b := range bs {
+		// A value a condition of the schema fixes (effect:
+		// "NoExecute" under if tolerationSeconds…): its sentence,
+		// not the alternatives of the field's own disjunction.
+		if r, ok := f.fieldRule(b); ok {
+			if v := f.modelValue(b); v != "" {
+				return byFieldRule(entry{path: path, positions: dedupPos(all)}, r, v)
+			}
+		}
+	}
 	if value, allowed, ok := f.enum(bs); ok {
 		return entry{path: path, positions: dedupPos(all), code: "not-one-of",
 			msg:  fmt.Sprintf("%s is not one of %s", shorten(value), strings.Join(allowed, ", ")),

@@ -70,15 +70,25 @@ func TestFormatShortensValues(t *testing.T) {
 	}
 }
 
+// TestDecodeErrorPositioned: a value the Go model cannot hold is placed
+// by the locator, from its path, in the trees the Load kept.
 func TestDecodeErrorPositioned(t *testing.T) {
-	src := "services: a: replicas: 2\nservices: b: replicas: 100000000000000000000\n"
-	v := cuecontext.New().CompileString(src, cue.Filename("x.cue"))
-	_, err := decodeEnv(v)
+	root := t.TempDir()
+	file := filepath.Join(root, "envs", "x.cue")
+	src := "environments: x: {\n\tservices: a: replicas: 2\n\tservices: b: replicas: 100000000000000000000\n}\n"
+	v := cuecontext.New().CompileString(src, cue.Filename(file))
+	_, err := decodeEnv(v.LookupPath(cue.ParsePath("environments.x")))
 	if err == nil {
 		t.Fatal("an overflowing number decoded")
 	}
-	got := Format(err, ".")
-	want := regexp.MustCompile(`\A\./x\.cue:2:\d+: error: schema: services\.b\.replicas: 100000000000000000000 is out of range for a 64-bit integer: `)
+	trees := newTrees(root)
+	f, perr := parser.ParseFile(file, src)
+	if perr != nil {
+		t.Fatal(perr)
+	}
+	trees.addFile(f)
+	got := Format(&treesError{err: err, trees: trees}, root)
+	want := regexp.MustCompile(`\A\./envs/x\.cue:3:\d+: error: schema \(x\): services\.b\.replicas: 100000000000000000000 is out of range for a 64-bit integer: `)
 	if !want.MatchString(got) {
 		t.Errorf("got\n%s\nwant it to match\n%s", got, want)
 	}

@@ -41,8 +41,8 @@ type Options struct {
 	// that a caller can start on them while Load goes on. It runs on Load's
 	// goroutine and must not block for long. The base and the environments
 	// its untagged files define share a CUE context; a goroutine of the
-	// caller reads their CUE values only under the context's lock (PosOf
-	// and EnvValue take it). After an error Load returns, the
+	// caller reads their CUE values only under the context's lock (EnvValue
+	// takes it). After an error Load returns, the
 	// environments already given are not a valid model.
 	Resolved func(env *model.Environment, base bool)
 	// Plan, when set, is Scan's plan of the files, so that a caller that
@@ -51,13 +51,14 @@ type Options struct {
 	// Visit, when set, is given each resolved environment (not the base)
 	// on the goroutine that evaluated it, before Resolved, while its CUE
 	// context is live: environments are visited concurrently, and a
-	// visitor that looks up positions (PosOf, EnvValue) costs no second
+	// visitor that reads values (EnvValue) costs no second
 	// evaluation.
 	Visit func(env *model.Environment)
 	// Keep keeps every CUE context until the model is dropped. Otherwise
 	// an instance's context is let go once its environments are visited,
 	// so that the build's memory holds about one context per worker, and
-	// a position asked for later evaluates the instance again (once).
+	// a value asked for later (EnvValue) evaluates the instance again
+	// (once); positions come from the syntax trees and need none.
 	Keep bool
 	// Skip names environments the caller already has (from a cache):
 	// their instances are not evaluated, and they are not in the returned
@@ -291,7 +292,7 @@ func evalBase(repo *repofs.Repo, root string, want []string, plan *Plan, opts *O
 		if want != nil && !slices.Contains(want, n) || skip[n] || r.errs[n] != nil {
 			continue
 		}
-		env, err := resolveEnv(root, envsV, n, mu)
+		env, err := resolveEnv(root, envsV, n, mu, opts.trees)
 		if err != nil {
 			r.errs[n] = err
 			continue
@@ -376,7 +377,7 @@ func evalEnv(repo *repofs.Repo, root, name string, plan *Plan, opts *Options, wi
 		return r, nil
 	}
 	mu := &sync.Mutex{}
-	env, err := resolveEnv(root, envsV, name, mu)
+	env, err := resolveEnv(root, envsV, name, mu, opts.trees)
 	if err != nil {
 		r.errs[name] = err
 		return r, nil
@@ -466,8 +467,8 @@ func asList(err error) cueerrors.Error {
 }
 
 // resolveEnv decodes and checks environment name of envsV, whose context
-// mu guards.
-func resolveEnv(root string, envsV cue.Value, name string, mu *sync.Mutex) (*model.Environment, error) {
+// mu guards; the validator's positions are looked up in trees.
+func resolveEnv(root string, envsV cue.Value, name string, mu *sync.Mutex, trees *Trees) (*model.Environment, error) {
 	envV := envsV.LookupPath(cue.MakePath(cue.Str(name)))
 	if !envV.Exists() {
 		return nil, cueerrors.Newf(token.NoPos, "environment %s: no file defines environments: %s: its files carry @if(%s) but say nothing of it (add environments: %s: {...} to one of them)", name, name, model.EnvTag(name), name)
@@ -478,6 +479,7 @@ func resolveEnv(root string, envsV cue.Value, name string, mu *sync.Mutex) (*mod
 	}
 	env.Root = root
 	setLock(env, mu)
+	setTrees(env, trees)
 	if err := Validate(env); err != nil {
 		return nil, err
 	}
@@ -642,7 +644,8 @@ func decodeError(v cue.Value, err error) error {
 	for _, s := range at.Path().Selectors() {
 		path = append(path, s.String())
 	}
-	return &pathError{pos: DecidingPos(at), path: path, msg: what}
+	// No position: the formatter's locator finds the line from the path.
+	return &pathError{path: path, msg: what}
 }
 
 // lookupJSONField finds the value that encoding/json names by a dotted

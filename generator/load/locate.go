@@ -67,21 +67,48 @@ func places(m *model.Model, env, path string) []diag.Pos {
 	if trees == nil {
 		trees = TreesOf(m.Base)
 	}
-	if trees == nil {
+	var out []diag.Pos
+	for _, p := range trees.lines(env, path) {
+		out = append(out, toPos(p, m.Root))
+	}
+	return out
+}
+
+// lines is the locator on the trees' own positions: the lines that decide
+// the value at path of env, best first, the schema's only when no model
+// file writes it; the environment's block when nothing leads to path.
+func (t *Trees) lines(env, path string) []token.Pos {
+	if t == nil {
 		return nil
 	}
-	ps := trees.deciding(env, path)
-	if len(ps) == 0 {
-		ps = trees.Where(env, "")
+	if env == model.BaseName {
+		env = ""
 	}
-	var out []diag.Pos
+	ps := t.deciding(env, path)
+	if len(ps) == 0 {
+		ps = t.Where(env, "")
+	}
+	var out []token.Pos
 	for i, p := range ps {
 		if i > 0 && InSchema(p) {
 			break
 		}
-		out = append(out, toPos(p, m.Root))
+		out = append(out, p)
 	}
 	return out
+}
+
+// Line is the first of the locator's lines for the value at path of env
+// (Place), as the CUE position an error list carries; NoPos when Load did
+// not make env.
+func Line(env *model.Environment, path string) token.Pos {
+	if env == nil {
+		return token.NoPos
+	}
+	if ps := TreesOf(env).lines(env.Name, path); len(ps) > 0 {
+		return ps[0]
+	}
+	return token.NoPos
 }
 
 // PlaceAll fills the position of each diagnostic of ds that has a path and

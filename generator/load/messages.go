@@ -1,6 +1,7 @@
 package load
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -64,6 +65,43 @@ func (f *formatter) ruleOfError(e cueerrors.Error) (rule, bool) {
 		}
 	}
 	return rule{}, false
+}
+
+// fieldRule returns the rule written on a schema field that e's
+// positions name itself (operator: "Exists" @error(…) under an if), not
+// one it refers to: the schema's own sentence for a value a condition
+// fixes, which says more than the values that conflict.
+func (f *formatter) fieldRule(e cueerrors.Error) (rule, bool) {
+	for _, p := range cueerrors.Positions(e) {
+		if !InSchema(p) {
+			continue
+		}
+		if r, ok := f.trees.fieldRuleAt(p); ok {
+			return r, true
+		}
+	}
+	return rule{}, false
+}
+
+// modelValue is the literal of the first of e's positions on the model's
+// lines (the value the user wrote), or "".
+func (f *formatter) modelValue(e cueerrors.Error) string {
+	for _, p := range f.rank(cueerrors.Positions(e)) {
+		if r := f.fileRank(p); r != rankEnv && r != rankBase {
+			continue
+		}
+		if v, ok := f.trees.literal(p); ok && !f.isConstraint(p) {
+			return v
+		}
+	}
+	return ""
+}
+
+// byFieldRule is en named by the rule r of the schema's field: value is
+// not what r says.
+func byFieldRule(en entry, r rule, value string) entry {
+	en.code, en.msg, en.hint = r.Code, fmt.Sprintf("%s is not %s", shorten(value), r.Is), r.Hint
+	return en
 }
 
 func boolRank(b bool) int {
@@ -209,6 +247,15 @@ func (f *formatter) conflict(e cueerrors.Error, en entry, a, b string) entry {
 	if basePos.IsValid() && envPos.IsValid() {
 		baseVal, _ := f.trees.literal(basePos)
 		envVal, _ := f.trees.literal(envPos)
+		if set := f.trees.schemaEnum(f.envSel(en.path)); set != nil && !slices.Contains(set, envVal) {
+			// The environment's value is wrong whatever the base
+			// says: the set it must be one of.
+			en.code = "not-one-of"
+			en.msg = fmt.Sprintf("%s is not one of %s", shorten(envVal), strings.Join(set, ", "))
+			en.hint = fmt.Sprintf("use one of them, e.g. %s (the base sets %s at %s)", baseVal, shorten(baseVal), f.relPos(basePos))
+			en.positions = append([]token.Pos{envPos, basePos}, en.positions...)
+			return en
+		}
 		en.msg = fmt.Sprintf("the environment sets %s, but the base fixes it to %s (%s)", shorten(envVal), shorten(baseVal), f.relPos(basePos))
 		en.hint = fmt.Sprintf("make the base's value a default an environment may override: write %s at %s", overridable(baseVal), f.relPos(basePos))
 		en.positions = append([]token.Pos{envPos, basePos}, en.positions...)
@@ -219,9 +266,25 @@ func (f *formatter) conflict(e cueerrors.Error, en entry, a, b string) entry {
 		en.hint = fmt.Sprintf("keep one of them, or make one a default the other may override (*%s | _)", a)
 		return en
 	}
+	if r, ok := f.fieldRule(e); ok {
+		return byFieldRule(en, r, cmp.Or(f.modelValue(e), b))
+	}
 	en.msg = fmt.Sprintf("conflicting values %s and %s: the schema requires one of them here", a, b)
 	en.hint = "change the model's value to the one the schema requires (degen schema shows the field and why)"
 	return en
+}
+
+// envSel is a CUE error's path as labels below the environment,
+// unquoted: environments.prod.services.web is services, web.
+func (f *formatter) envSel(path []string) []string {
+	sel := unquoteAll(dropLets(path))
+	switch {
+	case len(sel) >= 2 && sel[0] == model.PathEnvironments:
+		return sel[2:]
+	case len(sel) >= 1 && sel[0] == model.PathBase:
+		return sel[1:]
+	}
+	return sel
 }
 
 // onlyModel reports whether the values of e are all on the model's lines.

@@ -32,7 +32,7 @@ func TestOverlay(t *testing.T) {
 	if got := m.Envs["prod"].Params["appTag"]; got != "v9.9.9" {
 		t.Errorf("params.appTag = %v, want the overlay's v9.9.9", got)
 	}
-	if p := PosAt(m.Envs["prod"], "params.appTag"); p.Line() != line {
+	if p := Line(m.Envs["prod"], "params.appTag"); p.Line() != line {
 		t.Errorf("params.appTag decided at %v, want the overlay's line %d", p, line)
 	}
 	plain, err := Load(Options{Dir: "../..", Envs: []string{"prod"}})

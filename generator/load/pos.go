@@ -11,76 +11,10 @@ import (
 	"github.com/degen-dev/degen/generator/model"
 )
 
-// DecidingPos returns the source position that best explains v to a model
-// author: the conjunct that gives the concrete value in the model's own files
-// rather than the schema constraint it satisfies. The order of preference is
-// a concrete conjunct outside schema/, then any conjunct outside schema/,
-// then v's own position.
-func DecidingPos(v cue.Value) token.Pos {
-	var concrete, model []token.Pos
-	var walk func(cue.Value, int)
-	walk = func(x cue.Value, depth int) {
-		op, args := x.Expr()
-		if op == cue.AndOp && depth < 8 {
-			for _, a := range args {
-				walk(a, depth+1)
-			}
-			return
-		}
-		p := x.Pos()
-		if !p.IsValid() || InSchema(p) {
-			return
-		}
-		model = append(model, p)
-		if op == cue.NoOp && x.IsConcrete() {
-			concrete = append(concrete, p)
-		}
-	}
-	walk(v, 0)
-	switch {
-	case len(concrete) > 0:
-		return concrete[0]
-	case len(model) > 0:
-		return model[0]
-	}
-	return v.Pos()
-}
-
 // InSchema reports whether p lies in the schema module degen serves (see
 // SchemaRoot).
 func InSchema(p token.Pos) bool {
 	return strings.HasPrefix(filepath.ToSlash(p.Filename()), SchemaRoot+"/")
-}
-
-// PosOf returns the source position of the value at the given path of
-// env, for messages: the deciding conjunct in the model's own files (see
-// DecidingPos). A path that does not exist falls back to its closest
-// existing parent. It takes the lock of env's CUE context.
-func PosOf(env *model.Environment, sel ...cue.Selector) token.Pos {
-	src, ok := env.Source.(*source)
-	if !ok {
-		return token.NoPos
-	}
-	defer src.lock()()
-	root := src.value()
-	if !root.Exists() {
-		return token.NoPos
-	}
-	v := root.LookupPath(cue.MakePath(sel...))
-	for !v.Exists() && len(sel) > 0 {
-		sel = sel[:len(sel)-1]
-		v = root.LookupPath(cue.MakePath(sel...))
-	}
-	return DecidingPos(v)
-}
-
-// PosAt is PosOf for a path in CUE syntax (model.P).
-func PosAt(env *model.Environment, path string) token.Pos {
-	p := cue.ParsePath(path)
-	if p.Err() != nil {
-		return PosOf(env)
-	}
-	return PosOf(env, p.Selectors()...)
 }
 
 // source is the loader's model.Source: a CUE value and the lock of the
@@ -90,7 +24,8 @@ func PosAt(env *model.Environment, path string) token.Pos {
 // A build drops the value once the environment is checked, so that its
 // CUE context can be freed while the others are evaluated (see
 // Options.Keep): reload then evaluates the instance again, once, the
-// first time a position is asked for (an error's, after the targets).
+// first time the value is asked for (EnvValue: a policy, explain).
+// Positions never need it: they are looked up in the syntax trees (Line).
 type source struct {
 	v  cue.Value
 	mu *sync.Mutex

@@ -2,6 +2,7 @@ package load
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"cuelang.org/go/cue/token"
 
 	"github.com/degen-dev/degen/generator/model"
+	"github.com/degen-dev/degen/generator/suggest"
 )
 
 // Validate checks what the schema cannot say on its own: references between
@@ -21,6 +23,7 @@ import (
 func Validate(env *model.Environment) error {
 	dropDisabled(env)
 	v := &validator{env: env}
+	v.envName()
 	v.services()
 	v.ordinals()
 	v.mounts()
@@ -119,9 +122,27 @@ type validator struct {
 	errs cueerrors.Error
 }
 
-// pos returns the position of the value at the given path selectors.
+// envName checks that an environment whose block sets neither stage nor
+// artefacts (only overrides) is not a misspelt name of another: such a
+// block would silently build an environment of its own, and never change
+// the one meant.
+func (v *validator) envName() {
+	t, name := TreesOf(v.env), v.env.Name
+	if t == nil || name == model.BaseName || t.writes(name, "stage") || t.writes(name, "artefacts") {
+		return
+	}
+	others := slices.DeleteFunc(t.envLabels(), func(n string) bool { return n == name })
+	near := didYouMean(name, others)
+	if near == "" {
+		return
+	}
+	v.errorf(v.pos(), "its block sets neither stage nor artefacts, so it builds as an environment of its own: %sgive %s a stage and artefacts if it is a new environment", near, name)
+}
+
+// pos returns the position of the value at the given path selectors: the
+// locator's line in the Load's syntax trees (Line), nothing evaluated.
 func (v *validator) pos(sel ...cue.Selector) token.Pos {
-	return PosOf(v.env, sel...)
+	return Line(v.env, cue.MakePath(sel...).String())
 }
 
 func (v *validator) errorf(pos token.Pos, format string, args ...any) {
@@ -152,7 +173,7 @@ func (v *validator) services() {
 		}
 		for i, n := range s.Networks {
 			if _, ok := env.Networks[n]; !ok {
-				v.errorf(v.pos(svcSel(name, "networks", strconv.Itoa(i))...), "service %q joins network %q, which is not defined: add it under networks or fix the name (defined: %v)", name, n, model.SortedKeys(env.Networks))
+				v.errorf(v.pos(svcSel(name, "networks", strconv.Itoa(i))...), "service %q joins network %q, which is not defined: %s", name, n, networksHint(env))
 			}
 		}
 		ports := map[string]bool{}
@@ -399,4 +420,26 @@ func (v *validator) runtimes() {
 			v.errorf(at, "monitoring.operator has no monitorLabels: give the labels its serviceMonitorSelector and podMonitorSelector match (kube-prometheus-stack: release: \"<helm release>\"), or Prometheus selects none of the monitors")
 		}
 	}
+}
+
+// networksHint says what to do about a network that is not defined.
+func networksHint(env *model.Environment) string {
+	if len(env.Networks) == 0 {
+		return "add it under networks (networks: NAME: description: \"…\"), or remove it: the environment defines none"
+	}
+	return fmt.Sprintf("add it under networks or fix the name (defined: %v)", model.SortedKeys(env.Networks))
+}
+
+// didYouMean is "did you mean "x"? or " when names hold a name close to
+// want (suggest.Closest), else "".
+func didYouMean(want string, names []string) string {
+	idx := suggest.Closest(want, names)
+	if len(idx) == 0 {
+		return ""
+	}
+	var near []string
+	for _, i := range idx {
+		near = append(near, strconv.Quote(names[i]))
+	}
+	return "did you mean " + strings.Join(near, " or ") + "? or "
 }

@@ -216,6 +216,40 @@ func (t *Trees) where(env string, sel []string) [3]token.Pos {
 	return out
 }
 
+// envLabels are the names of the environments the model's files write a
+// block for (environments: prod: …), sorted, each once; patterns
+// ([N=string]: …) are no names.
+func (t *Trees) envLabels() []string {
+	if t == nil {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	seen := map[string]bool{}
+	for _, n := range t.names() {
+		tr := t.files[n]
+		if tr.schema {
+			continue
+		}
+		for name := range envLabels(tr.file) {
+			seen[name] = true
+		}
+	}
+	return model.SortedKeys(seen)
+}
+
+// writes reports whether a model file writes the whole path sel (labels,
+// unquoted) in environment env's own block.
+func (t *Trees) writes(env string, sel ...string) bool {
+	if t == nil {
+		return false
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	_, whole := t.envHit(env, sel)
+	return whole
+}
+
 // splitPath splits a path in CUE syntax into its labels, unquoted.
 func splitPath(path string) ([]string, bool) {
 	if path == "" {
@@ -343,8 +377,16 @@ func (t *Trees) Decider(env string, sel []string) token.Pos {
 // schema's definitions (services: [N=#Name]: #Service) and pattern
 // constraints: the constraint a value of the path meets.
 func (t *Trees) schemaPos(sel []string) token.Pos {
+	_, pos, _ := t.schemaWalk(sel)
+	return pos
+}
+
+// schemaWalk follows sel through the schema's #Environment (schemaPos):
+// the values of the deepest fields found, the first one's position, and
+// whether they are the whole path's.
+func (t *Trees) schemaWalk(sel []string) ([]ast.Expr, token.Pos, bool) {
 	if len(sel) == 0 {
-		return token.NoPos
+		return nil, token.NoPos, false
 	}
 	exprs := t.schemaDefs["#Environment"]
 	var pos token.Pos
@@ -361,13 +403,47 @@ func (t *Trees) schemaPos(sel []string) token.Pos {
 		}
 		if len(next) == 0 {
 			if i == 0 {
-				return token.NoPos
+				return nil, token.NoPos, false
 			}
-			return pos
+			return exprs, pos, false
 		}
 		exprs, pos = next, at
 	}
-	return pos
+	return exprs, pos, true
+}
+
+// schemaEnum is the set of values the schema allows at sel (labels below
+// the environment, unquoted) when it writes the field as a disjunction of
+// literals (condition: *"started" | "healthy" | "completed"), as they are
+// written; nil otherwise.
+func (t *Trees) schemaEnum(sel []string) []string {
+	if t == nil {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	exprs, _, whole := t.schemaWalk(sel)
+	if !whole || len(exprs) != 1 {
+		return nil
+	}
+	var out []string
+	var walk func(ast.Expr) bool
+	walk = func(e ast.Expr) bool {
+		switch x := e.(type) {
+		case *ast.BinaryExpr:
+			return x.Op == token.OR && walk(x.X) && walk(x.Y)
+		case *ast.UnaryExpr:
+			return x.Op == token.MUL && walk(x.X)
+		case *ast.BasicLit:
+			out = append(out, x.Value)
+			return true
+		}
+		return false
+	}
+	if !walk(exprs[0]) || len(out) < 2 {
+		return nil
+	}
+	return out
 }
 
 // fieldsOf returns the values of e's fields matching label: a regular
@@ -476,13 +552,20 @@ func (t *Trees) Rank(p token.Pos, root string) int {
 		return rankEnv
 	}
 	for _, d := range tr.file.Decls {
+		if lc, ok := d.(*ast.LetClause); ok && contains(lc, p) {
+			// A let every environment shares, as the base does.
+			return rankBase
+		}
 		fd, ok := d.(*ast.Field)
 		if !ok || !contains(fd, p) {
 			continue
 		}
 		n, _ := labelName(fd.Label)
+		id, ident := fd.Label.(*ast.Ident)
 		switch {
-		case strings.HasPrefix(n, "#"):
+		case strings.HasPrefix(n, "#"), ident && strings.HasPrefix(id.Name, "_"):
+			// A definition (#Base) or a hidden field (_images)
+			// every environment shares: the base's.
 			return rankBase
 		case n == model.PathEnvironments:
 			return envsRank(fd.Value, p)
@@ -620,18 +703,26 @@ func splitAttr(body string) []string {
 	return append(out, body[start:])
 }
 
-// ruleAt returns the rule of the innermost field of a schema or model
-// file that holds p and has one, or whose value is a reference to a
-// definition that has one (image: #Image).
-func (t *Trees) ruleAt(p token.Pos) (rule, bool) {
-	if t == nil || !p.IsValid() {
+// fieldRuleAt returns the rule of the @error attribute of the innermost
+// field of a file that holds p, when that field carries one itself.
+func (t *Trees) fieldRuleAt(p token.Pos) (rule, bool) {
+	inner := t.fieldAt(p)
+	if inner == nil {
 		return rule{}, false
+	}
+	return ruleOfField(inner)
+}
+
+// fieldAt is the innermost field of a kept file that holds p, or nil.
+func (t *Trees) fieldAt(p token.Pos) *ast.Field {
+	if t == nil || !p.IsValid() {
+		return nil
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	tr := t.files[p.Filename()]
 	if tr == nil {
-		return rule{}, false
+		return nil
 	}
 	var inner *ast.Field
 	ast.Walk(tr.file, func(n ast.Node) bool {
@@ -643,12 +734,22 @@ func (t *Trees) ruleAt(p token.Pos) (rule, bool) {
 		}
 		return true
 	}, nil)
+	return inner
+}
+
+// ruleAt returns the rule of the innermost field of a schema or model
+// file that holds p and has one, or whose value is a reference to a
+// definition that has one (image: #Image).
+func (t *Trees) ruleAt(p token.Pos) (rule, bool) {
+	inner := t.fieldAt(p)
 	if inner == nil {
 		return rule{}, false
 	}
 	if r, ok := ruleOfField(inner); ok {
 		return r, true
 	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	return t.ruleOf(inner.Value)
 }
 
