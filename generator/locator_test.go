@@ -31,6 +31,10 @@ func TestOneLocator(t *testing.T) {
 		// explain lists every conjunct of a value with its
 		// position: CUE's answer to "where does this come from".
 		"generator/explain": "the conjuncts explain lists",
+		// promote edits the syntax of an environment's file and keeps
+		// the edited nodes' positions, so that cue/format lays the
+		// file out as it was: no report's position.
+		"generator/promote": "the positions of edited syntax",
 	}
 	used := map[string]bool{}
 	fset := token.NewFileSet()
