@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
 
@@ -91,6 +93,10 @@ HTTP. On any error the lock file is left as it was.`,
 // offline.
 func ensureCharts(g *globals) error {
 	lock, err := charts.ReadLock(g.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		// No model there: the build says what is missing.
+		return nil
+	}
 	if err != nil || len(lock.Charts) == 0 {
 		return err
 	}
