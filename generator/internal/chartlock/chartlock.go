@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -123,6 +124,10 @@ func CachePath(dir, digest string) (string, error) {
 	return filepath.Join(dir, "sha256", hexsum+".tgz"), nil
 }
 
+// maxCachedChart is the most a cached chart archive may hold, the bound
+// of a chart's files in all.
+const maxCachedChart = 10 << 20
+
 // Cached is e's chart archive from the cache in dir, checked against e's
 // digest. fs.ErrNotExist says it is not there.
 func Cached(dir string, e Entry) ([]byte, error) {
@@ -130,9 +135,20 @@ func Cached(dir string, e Entry) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(p)
+	// The cache is degen's scratch outside the repository; a file there
+	// is still read only up to a chart's bound (10 MiB), and its digest
+	// decides whether it is used.
+	f, err := os.Open(p)
 	if err != nil {
 		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxCachedChart+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxCachedChart {
+		return nil, fmt.Errorf("the cached archive %s is over %d bytes, more than a chart may be: delete it and build again", p, maxCachedChart)
 	}
 	if got := Digest(data); got != e.ChartDigest {
 		return nil, fmt.Errorf("the cached archive of %s %s is %s, the lock says %s: delete %s and build again", e.Chart, e.Version, got, e.ChartDigest, p)
