@@ -22,6 +22,19 @@ func TestTargetsAreSiblings(t *testing.T) {
 	if len(files) == 0 {
 		t.Fatal("no target package found")
 	}
+	eachModuleImport(t, files, func(at token.Position, rel string) {
+		if rel != "generator/model" && rel != "generator/target" && !strings.HasPrefix(rel, "generator/internal/") {
+			t.Errorf("%s imports %s%s: a target imports only generator/model, generator/target and generator/internal/…", at, module, rel)
+		}
+	})
+}
+
+// eachModuleImport calls fn with the position and the module-relative path
+// (generator/model) of every import of degen's own packages in the Go
+// files among files that are not tests.
+func eachModuleImport(t *testing.T, files []string, fn func(at token.Position, rel string)) {
+	t.Helper()
+	const module = "github.com/degen-dev/degen/"
 	fset := token.NewFileSet()
 	for _, name := range files {
 		if strings.HasSuffix(name, "_test.go") {
@@ -33,12 +46,8 @@ func TestTargetsAreSiblings(t *testing.T) {
 		}
 		for _, imp := range f.Imports {
 			p, _ := strconv.Unquote(imp.Path.Value)
-			rel, ok := strings.CutPrefix(p, module)
-			if !ok {
-				continue
-			}
-			if rel != "generator/model" && rel != "generator/target" && !strings.HasPrefix(rel, "generator/internal/") {
-				t.Errorf("%s imports %s: a target imports only generator/model, generator/target and generator/internal/…", fset.Position(imp.Pos()), p)
+			if rel, ok := strings.CutPrefix(p, module); ok {
+				fn(fset.Position(imp.Pos()), rel)
 			}
 		}
 	}
