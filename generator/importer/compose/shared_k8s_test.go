@@ -290,14 +290,7 @@ func strictDecode(apiVersion, kind string, data []byte) error {
 		if err != nil {
 			return err
 		}
-		p, err := crd.Problems(data)
-		if err != nil {
-			return err
-		}
-		if len(p) > 0 {
-			return fmt.Errorf("external-secrets' CRD refuses it: %s", strings.Join(p, "; "))
-		}
-		return nil
+		return crd.Check("external-secrets", data)
 	default:
 		return fmt.Errorf("apiVersion %s kind %s: not a kind this test knows", apiVersion, kind)
 	}

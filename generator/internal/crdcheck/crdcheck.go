@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	apiextv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -102,4 +103,18 @@ func (c *CRD) Problems(data []byte) ([]string, error) {
 		problems = append(problems, "unknown field "+p)
 	}
 	return problems, nil
+}
+
+// Check is Problems as one error: nil when the API server would accept
+// the object, else an error that names the CRD's owner (the project that
+// publishes it, e.g. "external-secrets") and every problem.
+func (c *CRD) Check(owner string, data []byte) error {
+	p, err := c.Problems(data)
+	if err != nil {
+		return err
+	}
+	if len(p) > 0 {
+		return fmt.Errorf("%s's %s CRD refuses it: %s", owner, c.Kind, strings.Join(p, "; "))
+	}
+	return nil
 }

@@ -1,7 +1,6 @@
 package kubernetes
 
 import (
-	"fmt"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -47,14 +46,7 @@ func monitoringCRDCheck(kind string, data []byte) error {
 	if !ok {
 		return &unknownKind{monitoringAPI, kind}
 	}
-	p, err := crd.Problems(data)
-	if err != nil {
-		return err
-	}
-	if len(p) > 0 {
-		return fmt.Errorf("prometheus-operator's %s CRD refuses it: %s", kind, strings.Join(p, "; "))
-	}
-	return nil
+	return crd.Check("prometheus-operator", data)
 }
 
 // TestMonitoringCRD: the CRD check refuses an unknown field, a wrong

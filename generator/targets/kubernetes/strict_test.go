@@ -1,7 +1,6 @@
 package kubernetes
 
 import (
-	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -144,14 +143,7 @@ func externalSecretCRDCheck(data []byte) error {
 	if err != nil {
 		return err
 	}
-	p, err := crd.Problems(data)
-	if err != nil {
-		return err
-	}
-	if len(p) > 0 {
-		return fmt.Errorf("external-secrets' CRD refuses it: %s", strings.Join(p, "; "))
-	}
-	return nil
+	return crd.Check("external-secrets", data)
 }
 
 // TestExternalSecretCRD: the CRD check alone refuses an unserved version,
