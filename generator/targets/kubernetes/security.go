@@ -51,7 +51,7 @@ func (b *builder) security(s *model.Service, pod *corev1.PodSpec, c *corev1.Cont
 			}
 		}
 		if uid != nil && *uid == 0 {
-			return b.errorf(s.Name, at, "service %q runs as uid 0 (root) while runAsNonRoot is true: the kubelet would refuse to start it; give it a non-root uid, or security: runAsNonRoot: false", s.Name)
+			return b.errorf(s.Name, at, "service %q runs as uid 0 (root) while runAsNonRoot is true: the kubelet would refuse to start it; give it a non-root uid, or let it run as root with the reason: security: relaxedAllowed: runAsNonRoot: \"<reason>\"", s.Name)
 		}
 	}
 	escalates := s.Privileged || hasCap(s.CapAdd, "SYS_ADMIN")
