@@ -12,7 +12,17 @@ type Security struct {
 	AllowPrivilegeEscalation *bool   `json:"allowPrivilegeEscalation,omitempty"`
 	DropAllCapabilities      *bool   `json:"dropAllCapabilities,omitempty"`
 	ReadOnlyRootFilesystem   *bool   `json:"readOnlyRootFilesystem,omitempty"`
+	// RelaxedAllowed gives, by field (RunAsNonRoot's and
+	// DropAllCapabilities's JSON names), the reason a service turns off
+	// what hardened stages turn on; the schema has set the field false.
+	// A service's only.
+	RelaxedAllowed map[string]string `json:"relaxedAllowed,omitempty"`
 }
+
+// Hardened reports whether the environment's stage runs every container
+// as non-root with every capability dropped unless the service says why
+// not (schema #Security.relaxedAllowed): staging and production.
+func (e *Environment) Hardened() bool { return e.Stage == "staging" || e.Stage == "production" }
 
 // Over returns s with every field o sets replaced by o's.
 func (s Security) Over(o Security) Security {
@@ -24,6 +34,7 @@ func (s Security) Over(o Security) Security {
 	over(&s.AllowPrivilegeEscalation, o.AllowPrivilegeEscalation)
 	over(&s.DropAllCapabilities, o.DropAllCapabilities)
 	over(&s.ReadOnlyRootFilesystem, o.ReadOnlyRootFilesystem)
+	s.RelaxedAllowed = o.RelaxedAllowed
 	return s
 }
 

@@ -53,6 +53,56 @@ func checkServiceAccounts(t *testing.T, r *modelRun) {
 // TestServiceAccounts runs checkServiceAccounts on the default model.
 func TestServiceAccounts(t *testing.T) { checkServiceAccounts(t, theDefault(t)) }
 
+// checkHardenedPods: in every staging and production overlay build, every
+// container of a service's pod runs as non-root and drops ALL
+// capabilities, unless the service names the field in
+// security.relaxedAllowed with a reason; it returns how many containers
+// were judged and how many a reason let out.
+func checkHardenedPods(t *testing.T, r *modelRun) (judged, relaxed int) {
+	t.Helper()
+	for _, env := range kubeEnvs(r.model) {
+		me := r.model.Envs[env]
+		if !me.Hardened() {
+			continue
+		}
+		for id, pod := range podTemplates(t, r.built[env]) {
+			svc := me.Services[pod.Labels[labelName]]
+			if svc == nil {
+				continue // a Helm component's pod
+			}
+			for _, c := range append(append([]corev1.Container(nil), pod.Spec.InitContainers...), pod.Spec.Containers...) {
+				judged++
+				sc := c.SecurityContext
+				if sc == nil {
+					sc = &corev1.SecurityContext{}
+				}
+				nonRoot := isTrue(sc.RunAsNonRoot) || sc.RunAsNonRoot == nil && pod.Spec.SecurityContext != nil && isTrue(pod.Spec.SecurityContext.RunAsNonRoot)
+				drops := sc.Capabilities != nil && dropsAll(sc.Capabilities.Drop)
+				for f, ok := range map[string]bool{"runAsNonRoot": nonRoot, "dropAllCapabilities": drops} {
+					switch why := svc.Security.RelaxedAllowed[f]; {
+					case why != "" && ok:
+						t.Errorf("%s: %s container %s: security.relaxedAllowed.%s says %q, but the container is not relaxed", env, id, c.Name, f, why)
+					case why != "":
+						relaxed++
+					case !ok:
+						t.Errorf("%s: %s container %s: %s is off in stage %s and the service gives no reason (security.relaxedAllowed)", env, id, c.Name, f, me.Stage)
+					}
+				}
+			}
+		}
+	}
+	return judged, relaxed
+}
+
+// TestHardenedPods runs checkHardenedPods on the default model, whose
+// staging and prod run some containers as root with a reason.
+func TestHardenedPods(t *testing.T) {
+	judged, relaxed := checkHardenedPods(t, theDefault(t))
+	if judged == 0 || relaxed == 0 {
+		t.Errorf("%d containers judged, %d relaxed with a reason: the check proved nothing", judged, relaxed)
+	}
+}
+
 // hardenModel adds, to the default model's prod, a service with each of
 // the fields of issue 14 set.
 const hardenModel = `package envs

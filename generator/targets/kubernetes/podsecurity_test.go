@@ -84,22 +84,40 @@ func podTemplates(t *testing.T, built map[string]map[string]any) map[string]*cor
 	return out
 }
 
-// namespaceLevel reads the enforced level off the built Namespace.
+// namespaceLevel reads the enforced level off the built Namespace, as the
+// Pod Security admission reads its labels (psaapi.PolicyToEvaluate, over
+// defaults that are none of the levels written, so that a missing label
+// shows): it enforces a level at the cluster's own version, and warns and
+// audits at "restricted" whatever it enforces.
 func namespaceLevel(t *testing.T, built map[string]map[string]any, ns string) string {
 	t.Helper()
 	obj, ok := built["v1/Namespace/"+ns+"@"]
 	if !ok {
 		t.Fatalf("no Namespace %s in the build", ns)
 	}
-	labels, _ := obj["metadata"].(map[string]any)["labels"].(map[string]any)
-	if v := labels[labelPSAEnforceVersion]; v != "latest" {
-		t.Errorf("Namespace %s: %s = %v, want latest", ns, labelPSAEnforceVersion, v)
+	raw, _ := obj["metadata"].(map[string]any)["labels"].(map[string]any)
+	labels := map[string]string{}
+	for k, v := range raw {
+		labels[k], _ = v.(string)
 	}
-	level, _ := labels[labelPSAEnforce].(string)
-	if _, err := psaapi.ParseLevel(level); err != nil {
-		t.Fatalf("Namespace %s: %s = %q: %v", ns, labelPSAEnforce, level, err)
+	old := psaapi.LevelVersion{Level: psaapi.LevelPrivileged, Version: psaapi.MajorMinorVersion(1, 0)}
+	p, errs := psaapi.PolicyToEvaluate(labels, psaapi.Policy{Enforce: old, Audit: old, Warn: old})
+	if len(errs) > 0 {
+		t.Fatalf("Namespace %s: the admission refuses its labels: %v", ns, errs.ToAggregate())
 	}
-	return level
+	if _, ok := labels[labelPSAEnforce]; !ok {
+		t.Fatalf("Namespace %s: no %s label", ns, labelPSAEnforce)
+	}
+	restricted := psaapi.LevelVersion{Level: psaapi.LevelRestricted, Version: psaapi.LatestVersion()}
+	for mode, lv := range map[string]psaapi.LevelVersion{"enforce": p.Enforce, "warn": p.Warn, "audit": p.Audit} {
+		if !lv.Version.Latest() {
+			t.Errorf("Namespace %s: %s at version %s, want latest", ns, mode, lv.Version)
+		}
+		if mode != "enforce" && lv != restricted {
+			t.Errorf("Namespace %s: %s at %s, want %s", ns, mode, lv, restricted)
+		}
+	}
+	return string(p.Enforce.Level)
 }
 
 // TestPodSecurity runs the Pod Security admission checker over every pod

@@ -1,6 +1,7 @@
 package kubernetes
 
 import (
+	"fmt"
 	"reflect"
 
 	corev1 "k8s.io/api/core/v1"
@@ -16,6 +17,9 @@ import (
 // readOnly, privileged, capAdd, capDrop).
 func (b *builder) security(s *model.Service, pod *corev1.PodSpec, c *corev1.Container) error {
 	eff := b.env.Kubernetes.Security.Over(s.Security)
+	if err := b.checkHardened(s, eff); err != nil {
+		return err
+	}
 	var psc corev1.PodSecurityContext
 	if isTrue(eff.RunAsNonRoot) {
 		psc.RunAsNonRoot = eff.RunAsNonRoot
@@ -47,7 +51,7 @@ func (b *builder) security(s *model.Service, pod *corev1.PodSpec, c *corev1.Cont
 			}
 		}
 		if uid != nil && *uid == 0 {
-			return b.errorf(s.Name, at, "service %q runs as uid 0 (root) while runAsNonRoot is true: the kubelet would refuse to start it; give it a non-root uid, or security: runAsNonRoot: false", s.Name)
+			return b.errorf(s.Name, at, "service %q runs as uid 0 (root) while runAsNonRoot is true: the kubelet would refuse to start it; give it a non-root uid, or let it run as root with the reason: security: relaxedAllowed: runAsNonRoot: \"<reason>\"", s.Name)
 		}
 	}
 	escalates := s.Privileged || hasCap(s.CapAdd, "SYS_ADMIN")
@@ -72,6 +76,41 @@ func (b *builder) security(s *model.Service, pod *corev1.PodSpec, c *corev1.Cont
 	}
 	if !reflect.DeepEqual(*sc, corev1.SecurityContext{}) {
 		c.SecurityContext = sc
+	}
+	return nil
+}
+
+// checkHardened is an error when, in a staging or production
+// environment, s runs without runAsNonRoot or keeps capabilities and does
+// not say why in security.relaxedAllowed: at the service's own field when
+// it turns it off, else at the environment's. The base has no stage of its
+// own: each environment's build judges its services.
+func (b *builder) checkHardened(s *model.Service, eff model.Security) error {
+	if !b.envOnly || !b.env.Hardened() {
+		return nil
+	}
+	for _, f := range []struct {
+		name, does string
+		v          *bool
+	}{
+		{"runAsNonRoot", "may run as root", eff.RunAsNonRoot},
+		{"dropAllCapabilities", "keeps the runtime's default capabilities", eff.DropAllCapabilities},
+	} {
+		if isTrue(f.v) || s.Security.RelaxedAllowed[f.name] != "" {
+			continue
+		}
+		how := fmt.Sprintf("say why on the service with security: relaxedAllowed: %s: \"<reason>\" (e.g. its image starts as root and switches user itself)", f.name)
+		if f.name == "runAsNonRoot" {
+			how += ", or give it the non-root uid its image runs as (security.runAsUser) and drop the override"
+		} else {
+			how += ", or drop the override and give back the capabilities it needs with capAdd"
+		}
+		msg := "service %q %s (%s false) in environment %s, whose stage %s turns %s on for every container unless the service says why not: %s"
+		args := []any{s.Name, f.does, f.name, b.env.Name, b.env.Stage, f.name, how}
+		if s.Security.RunAsNonRoot != nil && f.name == "runAsNonRoot" || s.Security.DropAllCapabilities != nil && f.name == "dropAllCapabilities" {
+			return b.errorf(s.Name, []string{"security", f.name}, msg, args...)
+		}
+		return b.errorAt(model.P("kubernetes", "security", f.name), msg, args...)
 	}
 	return nil
 }

@@ -17,7 +17,7 @@ import (
 // each whose pods derive their identity as the model says, and generation
 // is deterministic.
 func TestStacks(t *testing.T) {
-	scraped, ordinal, restricted, cronJobs := 0, 0, 0, 0
+	scraped, ordinal, restricted, cronJobs, hardened := 0, 0, 0, 0, 0
 	stacks.Each(t, repoRoot, Name, func(t *testing.T, m *model.Model, envs []string) {
 		r, err := newRun(t, m)
 		if err != nil {
@@ -37,6 +37,10 @@ func TestStacks(t *testing.T) {
 			}
 		})
 		t.Run("serviceaccounts", func(t *testing.T) { checkServiceAccounts(t, r) })
+		t.Run("hardened", func(t *testing.T) {
+			j, _ := checkHardenedPods(t, r)
+			hardened += j
+		})
 		for _, env := range envs {
 			for _, obj := range r.built[env] {
 				if obj["kind"] == "CronJob" {
@@ -72,6 +76,9 @@ func TestStacks(t *testing.T) {
 	// decoded strictly and judged by it.
 	if restricted == 0 {
 		t.Error("no stack has an environment at Pod Security \"restricted\": the checker proved nothing of that level")
+	}
+	if hardened == 0 {
+		t.Error("no stack has a staging or production environment with a container: the non-root and capability defaults were judged on none")
 	}
 	if cronJobs == 0 {
 		t.Error("no stack's build holds a CronJob")
