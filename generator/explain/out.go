@@ -56,7 +56,10 @@ type OutExplanation struct {
 	// the base model for a file shared by environments.
 	Env string `json:"env"`
 	// Path is the model path that decided the line.
-	Path        string       `json:"path"`
+	Path string `json:"path"`
+	// Default marks a line degen writes by its own defaults for the model
+	// entry at Path: no field of the entry decides it.
+	Default     bool         `json:"default,omitempty"`
 	Explanation *Explanation `json:"explanation"`
 }
 
@@ -101,31 +104,20 @@ func Out(m *model.Model, targets []target.Target, place target.Place, ref OutRef
 	if file.Shared {
 		explained = m.Base
 	}
-	origin, ok := t.(target.Origin)
-	if !ok {
-		return nil, &OutError{Msg: fmt.Sprintf("out/%s: target %s cannot say where its lines come from", ref.File, t.Name())}
+	originOf, err := attributor(t, explained, files)
+	if err != nil {
+		return nil, &OutError{Msg: fmt.Sprintf("out/%s: %v", ref.File, err)}
 	}
 	lines, err := Lines(ref.File, data)
 	if err != nil {
 		return nil, err
 	}
-	for i := range lines {
-		lines[i].Files = files
-	}
-	originOf := func(l target.Line) (path string, ok bool) {
-		// A target's mistake is a line it cannot explain, not a crash.
-		defer func() {
-			if recover() != nil {
-				path, ok = "", false
-			}
-		}()
-		return origin.Origin(explained, l)
-	}
 	l, err := pick(ref, lines, originOf, countLines(data))
 	if err != nil {
 		return nil, err
 	}
-	path, ok := originOf(l)
+	at, ok := originOf(l)
+	path := at.Path
 	if !ok {
 		return nil, &OutError{
 			Msg:  fmt.Sprintf("out/%s:%d (%s) is written by target %s, but no model field decides it", ref.File, l.Number, qualified(l), t.Name()),
@@ -139,7 +131,28 @@ func Out(m *model.Model, targets []target.Target, place target.Place, ref OutRef
 			Hint: nearest(ref.File, lines, originOf, l.Number),
 		}
 	}
-	return &OutExplanation{File: ref.File, Line: l.Number, Object: l.Object, Field: l.Field(), Target: t.Name(), Env: x.Env, Path: path, Explanation: x}, nil
+	return &OutExplanation{File: ref.File, Line: l.Number, Object: l.Object, Field: l.Field(), Target: t.Name(), Env: x.Env, Path: path, Default: at.Default, Explanation: x}, nil
+}
+
+// originOf attributes a line of a generated file (target.Origin).
+type originOf func(target.Line) (target.Attribution, bool)
+
+// attributor is the Origin of target t for the files it wrote for env.
+func attributor(t target.Target, env *model.Environment, files map[string][]byte) (originOf, error) {
+	origin, ok := t.(target.Origin)
+	if !ok {
+		return nil, fmt.Errorf("target %s cannot say where its lines come from", t.Name())
+	}
+	return func(l target.Line) (at target.Attribution, ok bool) {
+		// A target's mistake is a line it cannot explain, not a crash.
+		defer func() {
+			if recover() != nil {
+				at, ok = target.Attribution{}, false
+			}
+		}()
+		l.Files = files
+		return origin.Origin(env, l)
+	}, nil
 }
 
 // writer runs the targets env lists until one writes file; it returns
@@ -170,7 +183,7 @@ func writer(env, base *model.Environment, targets []target.Target, place target.
 
 // pick returns the line ref names: by number, by field, or the first line
 // a model field decides when ref names the file only.
-func pick(ref OutRef, lines []target.Line, originOf func(target.Line) (string, bool), total int) (target.Line, error) {
+func pick(ref OutRef, lines []target.Line, originOf originOf, total int) (target.Line, error) {
 	switch {
 	case ref.Field != "":
 		var fields []string
@@ -206,7 +219,7 @@ func pick(ref OutRef, lines []target.Line, originOf func(target.Line) (string, b
 }
 
 // nearest names the explainable lines closest to n, a few on each side.
-func nearest(file string, lines []target.Line, originOf func(target.Line) (string, bool), n int) string {
+func nearest(file string, lines []target.Line, originOf originOf, n int) string {
 	var ok []target.Line
 	for _, l := range lines {
 		if _, yes := originOf(l); yes {

@@ -15,7 +15,12 @@ var _ target.Origin = Target{}
 // its image, environment, ports, resources, health check, dependencies
 // and other keys (snake_case keys are the model's camelCase fields); a
 // top-level volume or network to its declaration.
-func (Target) Origin(env *model.Environment, l target.Line) (string, bool) {
+func (Target) Origin(env *model.Environment, l target.Line) (target.Attribution, bool) {
+	return target.Attribute(env, l, fieldOrigin, nil)
+}
+
+// fieldOrigin is the model field that decides l.
+func fieldOrigin(env *model.Environment, l target.Line) (string, bool) {
 	if top, _, ok := keypath.Match(l.Keys, "*", "*"); ok && (top[0] == "volumes" && hasVolume(env, top[1]) || top[0] == "networks" && hasNetwork(env, top[1])) {
 		return model.P(top[0], top[1]), true
 	}

@@ -27,7 +27,12 @@ var _ target.Origin = Target{}
 // resources, variables, ports, probes and command to the service's; a
 // ConfigMap's variables to the service's env; a Service's ports; an
 // autoscaler's bounds; a PrometheusRule's rules to the alert groups.
-func (Target) Origin(env *model.Environment, l target.Line) (string, bool) {
+func (Target) Origin(env *model.Environment, l target.Line) (target.Attribution, bool) {
+	return target.Attribute(env, l, fieldOrigin, nil)
+}
+
+// fieldOrigin is the model field that decides l.
+func fieldOrigin(env *model.Environment, l target.Line) (string, bool) {
 	if path.Base(l.File) == "kustomization.yaml" {
 		return kustomizationOrigin(env, l)
 	}

@@ -12,7 +12,12 @@ var _ target.Origin = Target{}
 
 // Origin maps a line of a rules file to its alert rule, and a line of
 // prometheus.yml to the intervals or the scraped service's metrics.
-func (Target) Origin(env *model.Environment, l target.Line) (string, bool) {
+func (Target) Origin(env *model.Environment, l target.Line) (target.Attribution, bool) {
+	return target.Attribute(env, l, fieldOrigin, nil)
+}
+
+// fieldOrigin is the model field that decides l.
+func fieldOrigin(env *model.Environment, l target.Line) (string, bool) {
 	if strings.HasPrefix(l.File, promconfig.AlertsPath(env)+"/") {
 		return promconfig.RuleOrigin(env, l.Keys)
 	}

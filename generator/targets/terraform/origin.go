@@ -11,7 +11,12 @@ var _ target.Origin = Target{}
 // Origin maps an attribute of a tfvars file, or a key inside its value, to
 // the variable's value in terraform.variables; an attribute of a variable
 // block of variables.tf to its declaration there.
-func (Target) Origin(env *model.Environment, l target.Line) (string, bool) {
+func (Target) Origin(env *model.Environment, l target.Line) (target.Attribution, bool) {
+	return target.Attribute(env, l, fieldOrigin, nil)
+}
+
+// fieldOrigin is the model field that decides l.
+func fieldOrigin(env *model.Environment, l target.Line) (string, bool) {
 	if l.File == VariablesPath {
 		stars, rest, ok := keypath.Match(l.Keys, "variable", "*")
 		if !ok {
