@@ -14,24 +14,6 @@ import (
 	"github.com/degen-dev/degen/generator/targets"
 )
 
-// fixedLine is the kind of a line of a generated file that holds no value
-// and so answers "degen's fixed output" rather than a model field: a
-// comment (the header, the notes degen writes above a value), a YAML
-// document separator, or a line of brackets closing (or opening) a JSON
-// or HCL map or list. Every other non-blank line must be attributed.
-func fixedLine(text string) (string, bool) {
-	t := strings.TrimSpace(text)
-	switch {
-	case strings.HasPrefix(t, "#"):
-		return "comment", true
-	case t == "---":
-		return "document separator", true
-	case strings.Trim(t, "{}[](),") == "":
-		return "bracket", true
-	}
-	return "", false
-}
-
 // coverage counts, per target, the non-blank lines of every file the
 // targets write for every environment of a model.
 type coverage struct {
@@ -54,7 +36,11 @@ func attributeAll(t *testing.T, dir string) map[string]*coverage {
 		env  *model.Environment
 		path string
 	}
-	explained := map[key]error{}
+	type result struct {
+		shortened bool
+		err       error
+	}
+	explained := map[key]result{}
 	for _, name := range m.EnvNames() {
 		env := m.Envs[name]
 		for _, tg := range targets.All() {
@@ -115,19 +101,19 @@ func attributeAll(t *testing.T, dir string) map[string]*coverage {
 						continue
 					}
 					k := key{e, a.Path}
-					err, done := explained[k]
+					r, done := explained[k]
 					if !done {
 						var x *Explanation
-						x, err = explainIn(m, e, a.Path)
-						if err == nil && x.DecidedBy == "" && len(x.Sources) == 0 {
-							err = fmt.Errorf("no CUE position")
+						x, _, r.shortened, r.err = explainOwned(m, e, a.Path)
+						if r.err == nil && len(x.Sources) == 0 {
+							r.err = fmt.Errorf("no CUE position")
 						}
-						explained[k] = err
+						explained[k] = r
 					}
 					switch {
-					case err != nil:
-						c.missing = append(c.missing, fmt.Sprintf("out/%s:%d %s: %s: %v", f.Path, i+1, qualified(l), a.Path, err))
-					case a.Default:
+					case r.err != nil:
+						c.missing = append(c.missing, fmt.Sprintf("out/%s:%d %s: %s: %v", f.Path, i+1, qualified(l), a.Path, r.err))
+					case a.Default || r.shortened:
 						c.dflt++
 					default:
 						c.field++

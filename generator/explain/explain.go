@@ -319,11 +319,19 @@ func (x *Explanation) MarshalJSON() ([]byte, error) {
 // each, with no raw control or bidi character.
 func (x *Explanation) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s.%s = %s\n", textesc.Line(x.Env), textesc.Line(x.Path), textesc.Value(x.Value))
+	fmt.Fprintf(&b, "%s.%s = %s\n", textesc.Line(x.Env), textesc.Line(x.Path), shortValue(x.Value))
 	x.writeSources(&b, "")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// valueWidth is how much of a value the text prints: a struct (a whole
+// service) is one line, cut with an ellipsis; --format json has it all.
+const valueWidth = 200
+
+// shortValue is a value escaped on one line, cut at valueWidth bytes on
+// a character boundary.
+func shortValue(v string) string { return textesc.Truncate(textesc.Value(v), valueWidth) }
 
 func (x *Explanation) writeSources(b *strings.Builder, indent string) {
 	width := 0
@@ -338,7 +346,7 @@ func (x *Explanation) writeSources(b *strings.Builder, indent string) {
 		fmt.Fprintf(b, "%s%s %-*s  %-10s  %s\n", indent, mark, width, textesc.Line(s.Pos), s.Role, textesc.Line(s.Layer))
 		fmt.Fprintf(b, "%s  %-*s  | %s\n", indent, width, "", textesc.Line(s.Line))
 		if s.Via != nil {
-			fmt.Fprintf(b, "%s    which is %s = %s\n", indent, textesc.Line(s.Via.Path), textesc.Value(s.Via.Value))
+			fmt.Fprintf(b, "%s    which is %s = %s\n", indent, textesc.Line(s.Via.Path), shortValue(s.Via.Value))
 			s.Via.writeSources(b, indent+"    ")
 		}
 	}

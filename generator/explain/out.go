@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"cuelang.org/go/cue"
+
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/target"
 	"github.com/degen-dev/degen/generator/textesc"
@@ -124,14 +126,37 @@ func Out(m *model.Model, targets []target.Target, place target.Place, ref OutRef
 			Hint: nearest(ref.File, lines, originOf, l.Number),
 		}
 	}
-	x, err := explainIn(m, explained, path)
+	x, path, shortened, err := explainOwned(m, explained, path)
 	if err != nil {
 		return nil, &OutError{
 			Msg:  fmt.Sprintf("out/%s:%d (%s) maps to the model field %s, which the environment does not have: %v", ref.File, l.Number, qualified(l), path, err),
 			Hint: nearest(ref.File, lines, originOf, l.Number),
 		}
 	}
-	return &OutExplanation{File: ref.File, Line: l.Number, Object: l.Object, Field: l.Field(), Target: t.Name(), Env: x.Env, Path: path, Default: at.Default, Explanation: x}, nil
+	return &OutExplanation{File: ref.File, Line: l.Number, Object: l.Object, Field: l.Field(), Target: t.Name(), Env: x.Env, Path: path, Default: at.Default || shortened, Explanation: x}, nil
+}
+
+// explainOwned explains the field at path or, when the environment does
+// not have it (the model leaves the field to degen's default), the
+// nearest entry above it that it has: the path explained and whether it
+// is shorter than path.
+func explainOwned(m *model.Model, e *model.Environment, path string) (*Explanation, string, bool, error) {
+	x, err := explainIn(m, e, path)
+	if err == nil {
+		return x, path, false, nil
+	}
+	p, perr := ParsePath(path)
+	if perr != nil {
+		return nil, path, false, err
+	}
+	sels := p.Selectors()
+	for n := len(sels) - 1; n >= 1; n-- {
+		up := cue.MakePath(sels[:n]...).String()
+		if x, uerr := explainIn(m, e, up); uerr == nil {
+			return x, up, true, nil
+		}
+	}
+	return nil, path, false, err
 }
 
 // originOf attributes a line of a generated file (target.Origin).
@@ -266,8 +291,12 @@ func (o *OutExplanation) WriteText(w io.Writer) error {
 	if o.Object != "" {
 		field = o.Object + "." + field
 	}
-	if _, err := fmt.Fprintf(w, "out/%s:%d %s, written by target %s, comes from the model field %s\n",
-		textesc.Line(o.File), o.Line, textesc.Line(field), textesc.Line(o.Target), textesc.Line(o.Path)); err != nil {
+	from := "comes from the model field"
+	if o.Default {
+		from = "is degen's default for"
+	}
+	if _, err := fmt.Fprintf(w, "out/%s:%d %s, written by target %s, %s %s\n",
+		textesc.Line(o.File), o.Line, textesc.Line(field), textesc.Line(o.Target), from, textesc.Line(o.Path)); err != nil {
 		return err
 	}
 	return o.Explanation.WriteText(w)

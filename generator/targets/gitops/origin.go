@@ -16,7 +16,14 @@ var _ target.Origin = Target{}
 // revision of kubernetes, the Application's project and sync policy
 // kubernetes.argocd.
 func (Target) Origin(env *model.Environment, l target.Line) (target.Attribution, bool) {
-	return target.Attribute(env, l, fieldOrigin, nil)
+	return target.Attribute(env, l, fieldOrigin, ownerOrigin)
+}
+
+// ownerOrigin: every other key of the entry points (their fixed kinds,
+// labels and paths) is written for the environment's kubernetes
+// settings.
+func ownerOrigin(*model.Environment, target.Line) (string, bool) {
+	return model.P("kubernetes"), true
 }
 
 // fieldOrigin is the model field that decides l.

@@ -12,7 +12,13 @@ var _ target.Origin = Target{}
 // the variable's value in terraform.variables; an attribute of a variable
 // block of variables.tf to its declaration there.
 func (Target) Origin(env *model.Environment, l target.Line) (target.Attribution, bool) {
-	return target.Attribute(env, l, fieldOrigin, nil)
+	return target.Attribute(env, l, fieldOrigin, ownerOrigin)
+}
+
+// ownerOrigin: the other lines of variables.tf (the terraform block) are
+// written for the model's terraform settings.
+func ownerOrigin(*model.Environment, target.Line) (string, bool) {
+	return model.P("terraform"), true
 }
 
 // fieldOrigin is the model field that decides l.
