@@ -102,7 +102,6 @@ func fixedLine(text string) (string, bool) {
 	return "", false
 }
 
-
 // yamlLines walks every document of a YAML stream.
 func yamlLines(data []byte) ([]target.Line, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))

@@ -1,6 +1,7 @@
 package kubernetes
 
 import (
+	"encoding/json"
 	"path"
 	"slices"
 	"strconv"
@@ -261,8 +262,8 @@ func objectOrigin(env *model.Environment, object string, keys []string) (string,
 			}
 			return containerOrigin(env, c, keys[at+2:])
 		}
-		if slices.Contains(keys, "securityContext") {
-			return model.P("services", s.Name, "security"), true
+		if at := slices.Index(keys, "securityContext"); at >= 0 {
+			return securityOrigin(env, s, keys[at+1:])
 		}
 	case "Service":
 		if stars, _, ok := keypath.Match(keys, "spec", "ports", "*"); ok && s != nil {
@@ -382,7 +383,9 @@ func containerOrigin(env *model.Environment, s *model.Service, rest []string) (s
 		}
 		return svc("image")
 	case "securityContext":
-		return svc("security")
+		return securityOrigin(env, s, rest[1:])
+	case "envFrom":
+		return svc("env")
 	case "command":
 		return svc("entrypoint")
 	case "args":
@@ -415,6 +418,29 @@ func containerOrigin(env *model.Environment, s *model.Service, rest []string) (s
 		return svc("startup")
 	}
 	return "", false
+}
+
+// securityOrigin maps a field of a pod's or a container's securityContext
+// to the field of the service's security that sets it, else to the
+// environment's default (kubernetes.security), as security.go applies
+// them.
+func securityOrigin(env *model.Environment, s *model.Service, rest []string) (string, bool) {
+	if len(rest) == 0 {
+		return model.P("services", s.Name, "security"), true
+	}
+	field := rest[0]
+	switch field {
+	case "capabilities":
+		field = "dropAllCapabilities"
+	case "runAsNonRoot", "runAsUser", "runAsGroup", "fsGroup", "seccompProfile", "allowPrivilegeEscalation", "readOnlyRootFilesystem":
+	default:
+		return model.P("services", s.Name, "security"), true
+	}
+	var own map[string]any
+	if data, err := json.Marshal(s.Security); err == nil && json.Unmarshal(data, &own) == nil && own[field] != nil {
+		return model.P("services", s.Name, "security", field), true
+	}
+	return model.P("kubernetes", "security", field), true
 }
 
 // envOrigin maps a variable of a service to its value, secret or flag.
