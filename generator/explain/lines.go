@@ -92,12 +92,14 @@ func continued(data []byte, lines []target.Line) []target.Line {
 func fixedLine(text string) (string, bool) {
 	t := strings.TrimSpace(text)
 	switch {
+	case t == "":
+		return "", false
 	case strings.HasPrefix(t, "#"):
 		return "comment", true
 	case t == "---":
 		return "document separator", true
 	case strings.Trim(t, "{}[](),") == "":
-		return "bracket", true
+		return "brackets", true
 	}
 	return "", false
 }

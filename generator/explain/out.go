@@ -57,12 +57,17 @@ type OutExplanation struct {
 	// Env is the environment explained: the one that wrote the file, or
 	// the base model for a file shared by environments.
 	Env string `json:"env"`
-	// Path is the model path that decided the line.
-	Path string `json:"path"`
+	// Path is the model path that decided the line; empty for a Fixed
+	// line.
+	Path string `json:"path,omitempty"`
 	// Default marks a line degen writes by its own defaults for the model
 	// entry at Path: no field of the entry decides it.
-	Default     bool         `json:"default,omitempty"`
-	Explanation *Explanation `json:"explanation"`
+	Default bool `json:"default,omitempty"`
+	// Fixed is the kind of a line that holds no value (a comment, a
+	// document separator, a line of brackets): degen's fixed output, which
+	// no model field decides. It has no Path nor Explanation.
+	Fixed       string       `json:"fixed,omitempty"`
+	Explanation *Explanation `json:"explanation,omitempty"`
 }
 
 // OutError is a line degen cannot explain, with what it can explain
@@ -114,6 +119,9 @@ func Out(m *model.Model, targets []target.Target, place target.Place, ref OutRef
 	if err != nil {
 		return nil, err
 	}
+	if kind, ok := fixedAt(data, lines, ref.Line); ok {
+		return &OutExplanation{File: ref.File, Line: ref.Line, Target: t.Name(), Env: explained.Name, Fixed: kind}, nil
+	}
 	l, err := pick(ref, lines, originOf, countLines(data))
 	if err != nil {
 		return nil, err
@@ -157,6 +165,16 @@ func explainOwned(m *model.Model, e *model.Environment, path string) (*Explanati
 		}
 	}
 	return nil, path, false, err
+}
+
+// fixedAt is the kind of line n of data (fixedLine) when it holds no
+// node of lines.
+func fixedAt(data []byte, lines []target.Line, n int) (string, bool) {
+	text := strings.Split(string(data), "\n")
+	if n < 1 || n > len(text) || slices.ContainsFunc(lines, func(l target.Line) bool { return l.Number == n }) {
+		return "", false
+	}
+	return fixedLine(text[n-1])
 }
 
 // originOf attributes a line of a generated file (target.Origin).
@@ -233,7 +251,7 @@ func pick(ref OutRef, lines []target.Line, originOf originOf, total int) (target
 				return l, nil
 			}
 		}
-		return target.Line{}, &OutError{Msg: fmt.Sprintf("out/%s:%d holds no value (a comment, a blank line or the rest of a value above)", ref.File, ref.Line), Hint: nearest(ref.File, lines, originOf, ref.Line)}
+		return target.Line{}, &OutError{Msg: fmt.Sprintf("out/%s:%d is a blank line", ref.File, ref.Line), Hint: nearest(ref.File, lines, originOf, ref.Line)}
 	}
 	for _, l := range lines {
 		if _, ok := originOf(l); ok {
@@ -290,6 +308,11 @@ func (o *OutExplanation) WriteText(w io.Writer) error {
 	field := o.Field
 	if o.Object != "" {
 		field = o.Object + "." + field
+	}
+	if o.Fixed != "" {
+		_, err := fmt.Fprintf(w, "out/%s:%d is degen's fixed output (%s), written by target %s: no model field decides it\n",
+			textesc.Line(o.File), o.Line, o.Fixed, textesc.Line(o.Target))
+		return err
 	}
 	from := "comes from the model field"
 	if o.Default {
