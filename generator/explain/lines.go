@@ -106,6 +106,7 @@ func fixedLine(text string) (string, bool) {
 
 // yamlLines walks every document of a YAML stream.
 func yamlLines(data []byte) ([]target.Line, error) {
+	text := strings.Split(string(data), "\n")
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var out []target.Line
 	for {
@@ -132,6 +133,22 @@ func yamlLines(data []byte) ([]target.Line, error) {
 				l.Value = n.Value
 			}
 			out = append(out, l)
+			if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+				// Every line of a block scalar is the value's, one
+				// starting with # too: the lines below the key
+				// indented deeper than it.
+				for i := n.Line; i < len(text); i++ {
+					t := strings.TrimLeft(text[i], " ")
+					if t != "" && len(text[i])-len(t) < n.Column {
+						break
+					}
+					if t != "" {
+						c := l
+						c.Number = i + 1
+						out = append(out, c)
+					}
+				}
+			}
 		})
 	}
 }
@@ -147,7 +164,7 @@ func walkYAML(n *yaml.Node, keys []string, visit func(*yaml.Node, []string)) {
 			at := append(keys, k.Value)
 			line := *k
 			if v.Kind == yaml.ScalarNode {
-				line.Kind, line.Value = yaml.ScalarNode, v.Value
+				line.Kind, line.Value, line.Style = yaml.ScalarNode, v.Value, v.Style
 			} else {
 				line.Kind = yaml.MappingNode
 			}

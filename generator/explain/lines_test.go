@@ -62,8 +62,9 @@ spec:
 	}, {
 		// The rest of a block scalar is the value's line.
 		file: "compose/dev/web.yml",
-		data: "services:\n  web:\n    environment:\n      CONF: |\n        a: 1\n        b: 2\n    image: web\n",
-		want: map[int]string{4: " services.web.environment.CONF", 5: " services.web.environment.CONF", 6: " services.web.environment.CONF", 7: " services.web.image"},
+		data: "services:\n  web:\n    environment:\n      CONF: |\n        a: 1\n        # b\n\n        c: 2\n    # a comment\n    image: web\n",
+		want: map[int]string{4: " services.web.environment.CONF", 5: " services.web.environment.CONF", 6: " services.web.environment.CONF", 8: " services.web.environment.CONF", 10: " services.web.image"},
+		none: []int{7, 9},
 	}, {
 		// A block is its type and labels.
 		file: "terraform/variables.tf",
