@@ -83,13 +83,34 @@ func explainIn(m *model.Model, e *model.Environment, path string) (*Explanation,
 	if !ok {
 		return nil, fmt.Errorf("environment %s was not loaded by load.Load", env)
 	}
-	v := ev.LookupPath(p)
+	v := lookup(ev, p)
 	if !v.Exists() {
 		return nil, notFound(e, ev, p)
 	}
 	x := explainValue(m, env, v, map[string][]string{}, 0)
 	x.Path = p.String()
 	return x, nil
+}
+
+// lookup is the value at p, looking into the default of a value with one
+// on the way (an element of syncOptions: *["A=b"] | [...string]).
+func lookup(v cue.Value, p cue.Path) cue.Value {
+	if at := v.LookupPath(p); at.Exists() {
+		return at
+	}
+	for _, sel := range p.Selectors() {
+		next := v.LookupPath(cue.MakePath(sel))
+		if !next.Exists() {
+			if d, ok := v.Default(); ok {
+				next = d.LookupPath(cue.MakePath(sel))
+			}
+		}
+		if !next.Exists() {
+			return next
+		}
+		v = next
+	}
+	return v
 }
 
 // explainValue collects the sources of v; a source that refers to another
