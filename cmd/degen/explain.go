@@ -44,8 +44,13 @@ to, and explains that field: for Kubernetes objects, overlay patches and
 kustomization.yaml entries, Argo CD and Flux objects, Compose files, .env
 files, tfvars, Prometheus configuration and rules, flags.json. FIELD is the
 line's key path as explain prints it (KIND/NAME.spec.replicas in a file of
-several objects). A path outside out/, a file degen did not write, a line
-past the end, a comment or a line no model field decides is exit 2 naming
+several objects). A line no field decides (a fixed apiVersion, a default
+label) is "degen's default for" the model entry it is written for (the
+service, volume, network...), with that entry's CUE line. The value is
+printed on one line, cut at 200 bytes (--format json has it whole). A
+comment, --- or a line of brackets is degen's fixed output. A path
+outside out/, a file degen did not write, a line past the end or a blank
+line is exit 2 naming
 the nearest lines it can explain; a file that is not what degen writes now
 is exit 1 (run degen build).
 

@@ -83,13 +83,34 @@ func explainIn(m *model.Model, e *model.Environment, path string) (*Explanation,
 	if !ok {
 		return nil, fmt.Errorf("environment %s was not loaded by load.Load", env)
 	}
-	v := ev.LookupPath(p)
+	v := lookup(ev, p)
 	if !v.Exists() {
 		return nil, notFound(e, ev, p)
 	}
 	x := explainValue(m, env, v, map[string][]string{}, 0)
 	x.Path = p.String()
 	return x, nil
+}
+
+// lookup is the value at p, looking into the default of a value with one
+// on the way (an element of syncOptions: *["A=b"] | [...string]).
+func lookup(v cue.Value, p cue.Path) cue.Value {
+	if at := v.LookupPath(p); at.Exists() {
+		return at
+	}
+	for _, sel := range p.Selectors() {
+		next := v.LookupPath(cue.MakePath(sel))
+		if !next.Exists() {
+			if d, ok := v.Default(); ok {
+				next = d.LookupPath(cue.MakePath(sel))
+			}
+		}
+		if !next.Exists() {
+			return next
+		}
+		v = next
+	}
+	return v
 }
 
 // explainValue collects the sources of v; a source that refers to another
@@ -319,11 +340,19 @@ func (x *Explanation) MarshalJSON() ([]byte, error) {
 // each, with no raw control or bidi character.
 func (x *Explanation) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s.%s = %s\n", textesc.Line(x.Env), textesc.Line(x.Path), textesc.Value(x.Value))
+	fmt.Fprintf(&b, "%s.%s = %s\n", textesc.Line(x.Env), textesc.Line(x.Path), shortValue(x.Value))
 	x.writeSources(&b, "")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// valueWidth is how much of a value the text prints: a struct (a whole
+// service) is one line, cut with an ellipsis; --format json has it all.
+const valueWidth = 200
+
+// shortValue is a value escaped on one line, cut at valueWidth bytes on
+// a character boundary.
+func shortValue(v string) string { return textesc.Truncate(textesc.Value(v), valueWidth) }
 
 func (x *Explanation) writeSources(b *strings.Builder, indent string) {
 	width := 0
@@ -338,7 +367,7 @@ func (x *Explanation) writeSources(b *strings.Builder, indent string) {
 		fmt.Fprintf(b, "%s%s %-*s  %-10s  %s\n", indent, mark, width, textesc.Line(s.Pos), s.Role, textesc.Line(s.Layer))
 		fmt.Fprintf(b, "%s  %-*s  | %s\n", indent, width, "", textesc.Line(s.Line))
 		if s.Via != nil {
-			fmt.Fprintf(b, "%s    which is %s = %s\n", indent, textesc.Line(s.Via.Path), textesc.Value(s.Via.Value))
+			fmt.Fprintf(b, "%s    which is %s = %s\n", indent, textesc.Line(s.Via.Path), shortValue(s.Via.Value))
 			s.Via.writeSources(b, indent+"    ")
 		}
 	}

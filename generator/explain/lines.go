@@ -42,6 +42,7 @@ func Lines(file string, data []byte) ([]target.Line, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
+	slices.SortStableFunc(lines, func(a, b target.Line) int { return a.Number - b.Number })
 	seen := map[int]bool{}
 	out := lines[:0]
 	for _, l := range lines {
@@ -51,11 +52,61 @@ func Lines(file string, data []byte) ([]target.Line, error) {
 			out = append(out, l)
 		}
 	}
-	return out, nil
+	return continued(data, out), nil
+}
+
+// continued adds, for each line that holds no node but the rest of a
+// value begun above (a block scalar, a quoted string or a heredoc over
+// several lines), the line of that value. Blank lines and fixedLine's
+// lines are left out.
+func continued(data []byte, lines []target.Line) []target.Line {
+	if len(lines) == 0 {
+		return lines
+	}
+	var out []target.Line
+	next := 0
+	var above *target.Line
+	for i, text := range strings.Split(string(data), "\n") {
+		n := i + 1
+		if next < len(lines) && lines[next].Number == n {
+			out = append(out, lines[next])
+			above = &lines[next]
+			next++
+			continue
+		}
+		if _, fixed := fixedLine(text); fixed || strings.TrimSpace(text) == "" || above == nil {
+			continue
+		}
+		l := *above
+		l.Number = n
+		out = append(out, l)
+	}
+	return out
+}
+
+// fixedLine is the kind of a line of a generated file that holds no value
+// and so answers "degen's fixed output" rather than a model field: a
+// comment (the header, the notes degen writes above a value), a YAML
+// document separator, or a line of brackets closing (or opening) a JSON
+// or HCL map or list. Every other non-blank line must be attributed.
+func fixedLine(text string) (string, bool) {
+	t := strings.TrimSpace(text)
+	switch {
+	case t == "":
+		return "", false
+	case strings.HasPrefix(t, "#"):
+		return "comment", true
+	case t == "---":
+		return "document separator", true
+	case strings.Trim(t, "{}[](),") == "":
+		return "brackets", true
+	}
+	return "", false
 }
 
 // yamlLines walks every document of a YAML stream.
 func yamlLines(data []byte) ([]target.Line, error) {
+	text := strings.Split(string(data), "\n")
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var out []target.Line
 	for {
@@ -82,6 +133,22 @@ func yamlLines(data []byte) ([]target.Line, error) {
 				l.Value = n.Value
 			}
 			out = append(out, l)
+			if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+				// Every line of a block scalar is the value's, one
+				// starting with # too: the lines below the key
+				// indented deeper than it.
+				for i := n.Line; i < len(text); i++ {
+					t := strings.TrimLeft(text[i], " ")
+					if t != "" && len(text[i])-len(t) < n.Column {
+						break
+					}
+					if t != "" {
+						c := l
+						c.Number = i + 1
+						out = append(out, c)
+					}
+				}
+			}
 		})
 	}
 }
@@ -97,7 +164,7 @@ func walkYAML(n *yaml.Node, keys []string, visit func(*yaml.Node, []string)) {
 			at := append(keys, k.Value)
 			line := *k
 			if v.Kind == yaml.ScalarNode {
-				line.Kind, line.Value = yaml.ScalarNode, v.Value
+				line.Kind, line.Value, line.Style = yaml.ScalarNode, v.Value, v.Style
 			} else {
 				line.Kind = yaml.MappingNode
 			}
@@ -167,7 +234,9 @@ func hclLines(file string, data []byte) ([]target.Line, error) {
 			out = append(out, hclExprLines(it.expr, at)...)
 		}
 		for _, blk := range b.Blocks {
-			walkBody(blk.Body, append(append(append([]string(nil), keys...), blk.Type), blk.Labels...))
+			at := append(append(append([]string(nil), keys...), blk.Type), blk.Labels...)
+			out = append(out, target.Line{Number: blk.TypeRange.Start.Line, Keys: at})
+			walkBody(blk.Body, at)
 		}
 	}
 	walkBody(body, nil)

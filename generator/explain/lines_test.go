@@ -6,7 +6,7 @@ import (
 )
 
 // TestLines maps lines of each kind of generated file to their object and
-// key path, and leaves comments and blank lines out.
+// key path, and leaves comments, blank lines and brackets out.
 func TestLines(t *testing.T) {
 	cases := []struct {
 		file, data string
@@ -59,6 +59,18 @@ spec:
 		data: "# header\n\n# read by web.A\nA=1\nB=\"two words\"\n",
 		want: map[int]string{4: " A", 5: " B"},
 		none: []int{1, 2, 3},
+	}, {
+		// The rest of a block scalar is the value's line.
+		file: "compose/dev/web.yml",
+		data: "services:\n  web:\n    environment:\n      CONF: |\n        a: 1\n        # b\n\n        c: 2\n    # a comment\n    image: web\n",
+		want: map[int]string{4: " services.web.environment.CONF", 5: " services.web.environment.CONF", 6: " services.web.environment.CONF", 8: " services.web.environment.CONF", 10: " services.web.image"},
+		none: []int{7, 9},
+	}, {
+		// A block is its type and labels.
+		file: "terraform/variables.tf",
+		data: "variable \"brokers\" {\n  type = number\n}\n",
+		want: map[int]string{1: " variable.brokers", 2: " variable.brokers.type"},
+		none: []int{3},
 	}}
 	for _, c := range cases {
 		lines, err := Lines(c.file, []byte(c.data))
@@ -79,7 +91,7 @@ spec:
 		}
 		for _, n := range c.none {
 			if g, ok := got[n]; ok {
-				t.Errorf("%s:%d = %q, want no node (comment or blank)", c.file, n, g)
+				t.Errorf("%s:%d = %q, want no node (comment, blank or brackets)", c.file, n, g)
 			}
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"cuelang.org/go/cue"
+
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/target"
 	"github.com/degen-dev/degen/generator/textesc"
@@ -55,9 +57,17 @@ type OutExplanation struct {
 	// Env is the environment explained: the one that wrote the file, or
 	// the base model for a file shared by environments.
 	Env string `json:"env"`
-	// Path is the model path that decided the line.
-	Path        string       `json:"path"`
-	Explanation *Explanation `json:"explanation"`
+	// Path is the model path that decided the line; empty for a Fixed
+	// line.
+	Path string `json:"path,omitempty"`
+	// Default marks a line degen writes by its own defaults for the model
+	// entry at Path: no field of the entry decides it.
+	Default bool `json:"default,omitempty"`
+	// Fixed is the kind of a line that holds no value (a comment, a
+	// document separator, a line of brackets): degen's fixed output, which
+	// no model field decides. It has no Path nor Explanation.
+	Fixed       string       `json:"fixed,omitempty"`
+	Explanation *Explanation `json:"explanation,omitempty"`
 }
 
 // OutError is a line degen cannot explain, with what it can explain
@@ -101,45 +111,91 @@ func Out(m *model.Model, targets []target.Target, place target.Place, ref OutRef
 	if file.Shared {
 		explained = m.Base
 	}
-	origin, ok := t.(target.Origin)
-	if !ok {
-		return nil, &OutError{Msg: fmt.Sprintf("out/%s: target %s cannot say where its lines come from", ref.File, t.Name())}
+	originOf, err := attributor(t, explained, files)
+	if err != nil {
+		return nil, &OutError{Msg: fmt.Sprintf("out/%s: %v", ref.File, err)}
 	}
 	lines, err := Lines(ref.File, data)
 	if err != nil {
 		return nil, err
 	}
-	for i := range lines {
-		lines[i].Files = files
-	}
-	originOf := func(l target.Line) (path string, ok bool) {
-		// A target's mistake is a line it cannot explain, not a crash.
-		defer func() {
-			if recover() != nil {
-				path, ok = "", false
-			}
-		}()
-		return origin.Origin(explained, l)
+	if kind, ok := fixedAt(data, lines, ref.Line); ok {
+		return &OutExplanation{File: ref.File, Line: ref.Line, Target: t.Name(), Env: explained.Name, Fixed: kind}, nil
 	}
 	l, err := pick(ref, lines, originOf, countLines(data))
 	if err != nil {
 		return nil, err
 	}
-	path, ok := originOf(l)
+	at, ok := originOf(l)
+	path := at.Path
 	if !ok {
 		return nil, &OutError{
 			Msg:  fmt.Sprintf("out/%s:%d (%s) is written by target %s, but no model field decides it", ref.File, l.Number, qualified(l), t.Name()),
 			Hint: nearest(ref.File, lines, originOf, l.Number),
 		}
 	}
-	x, err := explainIn(m, explained, path)
+	x, path, shortened, err := explainOwned(m, explained, path)
 	if err != nil {
 		return nil, &OutError{
 			Msg:  fmt.Sprintf("out/%s:%d (%s) maps to the model field %s, which the environment does not have: %v", ref.File, l.Number, qualified(l), path, err),
 			Hint: nearest(ref.File, lines, originOf, l.Number),
 		}
 	}
-	return &OutExplanation{File: ref.File, Line: l.Number, Object: l.Object, Field: l.Field(), Target: t.Name(), Env: x.Env, Path: path, Explanation: x}, nil
+	return &OutExplanation{File: ref.File, Line: l.Number, Object: l.Object, Field: l.Field(), Target: t.Name(), Env: x.Env, Path: path, Default: at.Default || shortened, Explanation: x}, nil
+}
+
+// explainOwned explains the field at path or, when the environment does
+// not have it (the model leaves the field to degen's default), the
+// nearest entry above it that it has: the path explained and whether it
+// is shorter than path.
+func explainOwned(m *model.Model, e *model.Environment, path string) (*Explanation, string, bool, error) {
+	x, err := explainIn(m, e, path)
+	if err == nil {
+		return x, path, false, nil
+	}
+	p, perr := ParsePath(path)
+	if perr != nil {
+		return nil, path, false, err
+	}
+	sels := p.Selectors()
+	for n := len(sels) - 1; n >= 1; n-- {
+		up := cue.MakePath(sels[:n]...).String()
+		if x, uerr := explainIn(m, e, up); uerr == nil {
+			return x, up, true, nil
+		}
+	}
+	return nil, path, false, err
+}
+
+// fixedAt is the kind of line n of data (fixedLine) when it holds no
+// node of lines.
+func fixedAt(data []byte, lines []target.Line, n int) (string, bool) {
+	text := strings.Split(string(data), "\n")
+	if n < 1 || n > len(text) || slices.ContainsFunc(lines, func(l target.Line) bool { return l.Number == n }) {
+		return "", false
+	}
+	return fixedLine(text[n-1])
+}
+
+// originOf attributes a line of a generated file (target.Origin).
+type originOf func(target.Line) (target.Attribution, bool)
+
+// attributor is the Origin of target t for the files it wrote for env.
+func attributor(t target.Target, env *model.Environment, files map[string][]byte) (originOf, error) {
+	origin, ok := t.(target.Origin)
+	if !ok {
+		return nil, fmt.Errorf("target %s cannot say where its lines come from", t.Name())
+	}
+	return func(l target.Line) (at target.Attribution, ok bool) {
+		// A target's mistake is a line it cannot explain, not a crash.
+		defer func() {
+			if recover() != nil {
+				at, ok = target.Attribution{}, false
+			}
+		}()
+		l.Files = files
+		return origin.Origin(env, l)
+	}, nil
 }
 
 // writer runs the targets env lists until one writes file; it returns
@@ -170,7 +226,7 @@ func writer(env, base *model.Environment, targets []target.Target, place target.
 
 // pick returns the line ref names: by number, by field, or the first line
 // a model field decides when ref names the file only.
-func pick(ref OutRef, lines []target.Line, originOf func(target.Line) (string, bool), total int) (target.Line, error) {
+func pick(ref OutRef, lines []target.Line, originOf originOf, total int) (target.Line, error) {
 	switch {
 	case ref.Field != "":
 		var fields []string
@@ -195,7 +251,7 @@ func pick(ref OutRef, lines []target.Line, originOf func(target.Line) (string, b
 				return l, nil
 			}
 		}
-		return target.Line{}, &OutError{Msg: fmt.Sprintf("out/%s:%d holds no value (a comment, a blank line or the rest of a value above)", ref.File, ref.Line), Hint: nearest(ref.File, lines, originOf, ref.Line)}
+		return target.Line{}, &OutError{Msg: fmt.Sprintf("out/%s:%d is a blank line", ref.File, ref.Line), Hint: nearest(ref.File, lines, originOf, ref.Line)}
 	}
 	for _, l := range lines {
 		if _, ok := originOf(l); ok {
@@ -206,7 +262,7 @@ func pick(ref OutRef, lines []target.Line, originOf func(target.Line) (string, b
 }
 
 // nearest names the explainable lines closest to n, a few on each side.
-func nearest(file string, lines []target.Line, originOf func(target.Line) (string, bool), n int) string {
+func nearest(file string, lines []target.Line, originOf originOf, n int) string {
 	var ok []target.Line
 	for _, l := range lines {
 		if _, yes := originOf(l); yes {
@@ -253,8 +309,17 @@ func (o *OutExplanation) WriteText(w io.Writer) error {
 	if o.Object != "" {
 		field = o.Object + "." + field
 	}
-	if _, err := fmt.Fprintf(w, "out/%s:%d %s, written by target %s, comes from the model field %s\n",
-		textesc.Line(o.File), o.Line, textesc.Line(field), textesc.Line(o.Target), textesc.Line(o.Path)); err != nil {
+	if o.Fixed != "" {
+		_, err := fmt.Fprintf(w, "out/%s:%d is degen's fixed output (%s), written by target %s: no model field decides it\n",
+			textesc.Line(o.File), o.Line, o.Fixed, textesc.Line(o.Target))
+		return err
+	}
+	from := "comes from the model field"
+	if o.Default {
+		from = "is degen's default for"
+	}
+	if _, err := fmt.Fprintf(w, "out/%s:%d %s, written by target %s, %s %s\n",
+		textesc.Line(o.File), o.Line, textesc.Line(field), textesc.Line(o.Target), from, textesc.Line(o.Path)); err != nil {
 		return err
 	}
 	return o.Explanation.WriteText(w)

@@ -48,13 +48,52 @@ func JoinKeys(keys []string) string {
 	return b.String()
 }
 
+// Attribution is what decides a line of a generated file: the model path
+// of the field that decides it, or, for a line degen writes by its own
+// defaults (a label every object carries, the default security context),
+// the model entry the line is written for (the service, volume, network,
+// alert group, flag), marked Default.
+type Attribution struct {
+	// Path is the model path below the environment, as model.P builds it.
+	Path string
+	// Default marks a line no field of Path decides: degen writes it for
+	// the entry Path names, by its own rules.
+	Default bool
+}
+
+// Field attributes a line to the model field at path.
+func Field(path string) (Attribution, bool) { return Attribution{Path: path}, true }
+
+// DefaultFor attributes a line to degen's default for the model entry at
+// path.
+func DefaultFor(path string) (Attribution, bool) {
+	return Attribution{Path: path, Default: true}, true
+}
+
 // Origin is implemented by a target that can say which model field decided
 // a line of a file it writes: degen explain out/FILE:LINE. Origin returns
-// the model path below the environment (as model.P builds it), and false
-// for a line no model field decides (a fixed header, a label every object
-// carries). It reads only env and l; it is derived from the same rules
+// the most specific model field that decides the line, else the model entry
+// the line is written for (DefaultFor), and false for a line no model entry
+// is behind. It reads only env and l; it is derived from the same rules
 // Generate follows, per kind of key, not per line.
 type Origin interface {
 	Target
-	Origin(env *model.Environment, l Line) (path string, ok bool)
+	Origin(env *model.Environment, l Line) (Attribution, bool)
+}
+
+// Attribute is the Origin of a target that maps a line to a field
+// (field) and, failing that, to the model entry it is written for
+// (owner): the most specific answer first. Either may be nil.
+func Attribute(env *model.Environment, l Line, field, owner func(*model.Environment, Line) (string, bool)) (Attribution, bool) {
+	if field != nil {
+		if p, ok := field(env, l); ok {
+			return Field(p)
+		}
+	}
+	if owner != nil {
+		if p, ok := owner(env, l); ok {
+			return DefaultFor(p)
+		}
+	}
+	return Attribution{}, false
 }

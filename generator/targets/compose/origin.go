@@ -2,6 +2,7 @@ package compose
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/degen-dev/degen/generator/internal/keypath"
 	"github.com/degen-dev/degen/generator/model"
@@ -15,7 +16,38 @@ var _ target.Origin = Target{}
 // its image, environment, ports, resources, health check, dependencies
 // and other keys (snake_case keys are the model's camelCase fields); a
 // top-level volume or network to its declaration.
-func (Target) Origin(env *model.Environment, l target.Line) (string, bool) {
+func (Target) Origin(env *model.Environment, l target.Line) (target.Attribution, bool) {
+	return target.Attribute(env, l, fieldOrigin, ownerOrigin)
+}
+
+// ownerOrigin is the model entry a key is written for when no field
+// decides it: the service of a Compose service (its replicas' too), the
+// volume of an ordinal service's numbered volume (data-1), the service
+// a volume is named after, else the Compose settings of the model.
+func ownerOrigin(env *model.Environment, l target.Line) (string, bool) {
+	if len(l.Keys) >= 2 {
+		switch l.Keys[0] {
+		case "services":
+			if s := serviceOf(env, l.Keys[1]); s != nil {
+				return model.P("services", s.Name), true
+			}
+		case "volumes":
+			name := strings.TrimRightFunc(l.Keys[1], func(r rune) bool { return r >= '0' && r <= '9' })
+			if v := strings.TrimSuffix(name, "-"); v != name && hasVolume(env, v) {
+				return model.P("volumes", v), true
+			}
+			for _, s := range env.ServiceNames() {
+				if strings.HasPrefix(l.Keys[1], s+"-") {
+					return model.P("services", s), true
+				}
+			}
+		}
+	}
+	return model.P("compose"), true
+}
+
+// fieldOrigin is the model field that decides l.
+func fieldOrigin(env *model.Environment, l target.Line) (string, bool) {
 	if top, _, ok := keypath.Match(l.Keys, "*", "*"); ok && (top[0] == "volumes" && hasVolume(env, top[1]) || top[0] == "networks" && hasNetwork(env, top[1])) {
 		return model.P(top[0], top[1]), true
 	}

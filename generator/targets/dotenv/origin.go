@@ -14,7 +14,12 @@ var _ target.Origin = Target{}
 // from, as render does (composevars.Variables): a value to the value of
 // the first service variable that reads it, a flag to the flag's value, a
 // secret's placeholder to the service variable that names the secret.
-func (Target) Origin(env *model.Environment, l target.Line) (string, bool) {
+func (Target) Origin(env *model.Environment, l target.Line) (target.Attribution, bool) {
+	return target.Attribute(env, l, fieldOrigin, nil)
+}
+
+// fieldOrigin is the model field that decides l.
+func fieldOrigin(env *model.Environment, l target.Line) (string, bool) {
 	if len(l.Keys) != 1 {
 		return "", false
 	}

@@ -15,7 +15,19 @@ var _ target.Origin = Target{}
 // and the destination are the namespace, the source the repository and
 // revision of kubernetes, the Application's project and sync policy
 // kubernetes.argocd.
-func (Target) Origin(env *model.Environment, l target.Line) (string, bool) {
+func (Target) Origin(env *model.Environment, l target.Line) (target.Attribution, bool) {
+	return target.Attribute(env, l, fieldOrigin, ownerOrigin)
+}
+
+// ownerOrigin: every other key of the entry points (their fixed kinds,
+// labels and paths) is written for the environment's kubernetes
+// settings.
+func ownerOrigin(*model.Environment, target.Line) (string, bool) {
+	return model.P("kubernetes"), true
+}
+
+// fieldOrigin is the model field that decides l.
+func fieldOrigin(env *model.Environment, l target.Line) (string, bool) {
 	kind, _, _ := strings.Cut(l.Object, "/")
 	field := l.Field()
 	k := func(parts ...any) (string, bool) { return model.P(append([]any{"kubernetes"}, parts...)...), true }

@@ -1,6 +1,7 @@
 package kubernetes
 
 import (
+	"encoding/json"
 	"path"
 	"slices"
 	"strconv"
@@ -27,7 +28,114 @@ var _ target.Origin = Target{}
 // resources, variables, ports, probes and command to the service's; a
 // ConfigMap's variables to the service's env; a Service's ports; an
 // autoscaler's bounds; a PrometheusRule's rules to the alert groups.
-func (Target) Origin(env *model.Environment, l target.Line) (string, bool) {
+func (Target) Origin(env *model.Environment, l target.Line) (target.Attribution, bool) {
+	return target.Attribute(env, l, fieldOrigin, ownerOrigin)
+}
+
+// ownerOrigin is the model entry a line is written for when no field
+// decides it (degen's fixed apiVersion, labels, defaults): the entry the
+// object is generated for (objectOwner), the environment's namespace for
+// a kustomization.yaml.
+func ownerOrigin(env *model.Environment, l target.Line) (string, bool) {
+	if path.Base(l.File) == "kustomization.yaml" {
+		return model.P("namespace"), true
+	}
+	object := l.Object
+	if object == "" {
+		var ok bool
+		if object, _, ok = jsonPatchField(l); !ok {
+			return "", false
+		}
+	}
+	kind, name, _ := strings.Cut(object, "/")
+	return objectOwner(env, kind, name)
+}
+
+// deletedBy is the field that removes an object of the base from an
+// overlay (a patch $patch: delete): the enabled field of the service the
+// base object is labelled with, which the environment turns off.
+func deletedBy(env *model.Environment, l target.Line, kind, name string) (string, bool) {
+	base := baseDir + "/"
+	suffix := "/" + strings.ToLower(kind) + "-" + name + ".yaml"
+	for _, f := range model.SortedKeys(l.Files) {
+		if !strings.HasPrefix(f, base) || !strings.HasSuffix(f, suffix) {
+			continue
+		}
+		var obj struct {
+			Metadata struct {
+				Labels map[string]string `json:"labels"`
+			} `json:"metadata"`
+		}
+		if yaml.Unmarshal(l.Files[f], &obj) == nil && obj.Metadata.Labels[labelName] != "" {
+			return model.P("services", obj.Metadata.Labels[labelName], "enabled"), true
+		}
+	}
+	return "", false
+}
+
+// objectOwner is the model entry an object is generated for, by its kind
+// and name as build.go names it: the namespace and its quota and limit
+// range, a secret, a volume's claim, a network's policies, the flags'
+// ConfigMap, an alert group's rule, the ingress; else the service the
+// object is named after (web, web-config, web-hpa, web-allow-scrape),
+// the longest service name first.
+func objectOwner(env *model.Environment, kind, name string) (string, bool) {
+	switch {
+	case kind == "Namespace" || name == env.Namespace:
+		return model.P("namespace"), true
+	case kind == "ResourceQuota" && env.Kubernetes.Quota != nil:
+		return model.P("kubernetes", "quota"), true
+	case kind == "LimitRange" && env.Kubernetes.LimitRange != nil:
+		return model.P("kubernetes", "limitRange"), true
+	case kind == "Ingress":
+		return model.P("kubernetes", "ingressName"), true
+	case kind == "ConfigMap" && name == flagsConfigMap:
+		return model.P("flags"), true
+	}
+	if _, ok := env.Secrets[name]; ok {
+		return model.P("secrets", name), true
+	}
+	if _, ok := env.Volumes[name]; ok {
+		return model.P("volumes", name), true
+	}
+	if _, ok := env.Networks[strings.TrimSuffix(name, "-egress")]; ok {
+		return model.P("networks", strings.TrimSuffix(name, "-egress")), true
+	}
+	if g, ok := strings.CutPrefix(name, "alerts-"); ok && kind == "PrometheusRule" {
+		if _, ok := env.Monitoring.AlertGroups[g]; ok {
+			return model.P("monitoring", "alertGroups", g), true
+		}
+	}
+	if s := serviceNamed(env, name); s != nil {
+		return model.P("services", s.Name), true
+	}
+	if s := serviceOwning(env, name); s != nil {
+		return model.P("services", s.Name), true
+	}
+	if strings.HasPrefix(name, "egress-") && env.Kubernetes.Egress != nil {
+		return model.P("kubernetes", "egress"), true
+	}
+	return "", false
+}
+
+// serviceOwning is the service an object is named after: the service of
+// that name, else the longest service name the object's name starts
+// with, followed by a dash.
+func serviceOwning(env *model.Environment, name string) *model.Service {
+	if s := env.Services[name]; s != nil {
+		return s
+	}
+	var best *model.Service
+	for _, n := range env.ServiceNames() {
+		if strings.HasPrefix(name, n+"-") && (best == nil || len(n) > len(best.Name)) {
+			best = env.Services[n]
+		}
+	}
+	return best
+}
+
+// fieldOrigin is the model field that decides l.
+func fieldOrigin(env *model.Environment, l target.Line) (string, bool) {
 	if path.Base(l.File) == "kustomization.yaml" {
 		return kustomizationOrigin(env, l)
 	}
@@ -37,6 +145,10 @@ func (Target) Origin(env *model.Environment, l target.Line) (string, bool) {
 		if object, keys, ok = jsonPatchField(l); !ok {
 			return "", false
 		}
+	}
+	if doc, ok := l.Doc.(map[string]any); ok && doc["$patch"] == "delete" {
+		kind, name, _ := strings.Cut(object, "/")
+		return deletedBy(env, l, kind, name)
 	}
 	return objectOrigin(env, object, keys)
 }
@@ -132,6 +244,9 @@ func objectOrigin(env *model.Environment, object string, keys []string) (string,
 		return model.P("namespace"), true
 	}
 	s := serviceNamed(env, name)
+	if p, ok := labelOrigin(env, s, keys); ok {
+		return p, true
+	}
 	switch kind {
 	case "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob":
 		if s == nil {
@@ -146,6 +261,9 @@ func objectOrigin(env *model.Environment, object string, keys []string) (string,
 				c = env.Services[n]
 			}
 			return containerOrigin(env, c, keys[at+2:])
+		}
+		if at := slices.Index(keys, "securityContext"); at >= 0 {
+			return securityOrigin(env, s, keys[at+1:])
 		}
 	case "Service":
 		if stars, _, ok := keypath.Match(keys, "spec", "ports", "*"); ok && s != nil {
@@ -173,6 +291,42 @@ func objectOrigin(env *model.Environment, object string, keys []string) (string,
 	return "", false
 }
 
+// labelOrigin maps a label or an annotation degen puts on an object or
+// its pods, or a selector of them: the project's name (part-of), the
+// service's name and group (component), the networks a service is on,
+// the configuration its config-hash annotation hashes (the service's
+// variables).
+func labelOrigin(env *model.Environment, s *model.Service, keys []string) (string, bool) {
+	if len(keys) < 2 {
+		return "", false
+	}
+	parent, key := keys[len(keys)-2], keys[len(keys)-1]
+	if parent != "labels" && parent != "matchLabels" && parent != "selector" && parent != "annotations" {
+		return "", false
+	}
+	switch {
+	case key == labelPartOf:
+		return model.P("project", "name"), true
+	case key == configHashAnnotation && s != nil:
+		return model.P("services", s.Name, "env"), true
+	case key == labelComponent && s != nil:
+		return model.P("services", s.Name, "group"), true
+	case key == labelName && s != nil:
+		return model.P("services", s.Name), true
+	case strings.HasPrefix(key, labelNetworkPrefix):
+		n := strings.TrimPrefix(key, labelNetworkPrefix)
+		if s != nil {
+			if i := slices.Index(s.Networks, n); i >= 0 {
+				return model.P("services", s.Name, "networks", i), true
+			}
+		}
+		if _, ok := env.Networks[n]; ok {
+			return model.P("networks", n), true
+		}
+	}
+	return "", false
+}
+
 // ownerOf is the model field an object is generated for: the namespace,
 // a service (an object named after it or its ConfigMap, headless or pods
 // Service), a secret.
@@ -189,14 +343,21 @@ func ownerOf(env *model.Environment, kind, name string) (string, bool) {
 	return "", false
 }
 
-// serviceNamed is the service an object name is derived from.
+// serviceNamed is the service an object name is derived from: its name
+// or its hostname, alone or with the suffix of its ConfigMap, headless or
+// pods Service.
 func serviceNamed(env *model.Environment, name string) *model.Service {
 	if s := env.Services[name]; s != nil {
 		return s
 	}
-	for _, suffix := range []string{"-config", model.HeadlessSuffix, "-pods"} {
-		if s := env.Services[strings.TrimSuffix(name, suffix)]; s != nil && strings.HasSuffix(name, suffix) {
-			return s
+	for _, n := range env.ServiceNames() {
+		s := env.Services[n]
+		for _, base := range []string{s.Name, s.Hostname} {
+			for _, suffix := range []string{"", "-config", model.HeadlessSuffix, "-pods"} {
+				if base != "" && name == base+suffix {
+					return s
+				}
+			}
 		}
 	}
 	return nil
@@ -213,8 +374,18 @@ func containerOrigin(env *model.Environment, s *model.Service, rest []string) (s
 	switch rest[0] {
 	case "image":
 		return svc("image")
+	case "name":
+		return svc()
 	case "imagePullPolicy":
-		return svc("pullPolicy")
+		// Set by the model, else decided by the image's tag.
+		if s.PullPolicy != "" {
+			return svc("pullPolicy")
+		}
+		return svc("image")
+	case "securityContext":
+		return securityOrigin(env, s, rest[1:])
+	case "envFrom":
+		return svc("env")
 	case "command":
 		return svc("entrypoint")
 	case "args":
@@ -247,6 +418,29 @@ func containerOrigin(env *model.Environment, s *model.Service, rest []string) (s
 		return svc("startup")
 	}
 	return "", false
+}
+
+// securityOrigin maps a field of a pod's or a container's securityContext
+// to the field of the service's security that sets it, else to the
+// environment's default (kubernetes.security), as security.go applies
+// them.
+func securityOrigin(env *model.Environment, s *model.Service, rest []string) (string, bool) {
+	if len(rest) == 0 {
+		return model.P("services", s.Name, "security"), true
+	}
+	field := rest[0]
+	switch field {
+	case "capabilities":
+		field = "dropAllCapabilities"
+	case "runAsNonRoot", "runAsUser", "runAsGroup", "fsGroup", "seccompProfile", "allowPrivilegeEscalation", "readOnlyRootFilesystem":
+	default:
+		return model.P("services", s.Name, "security"), true
+	}
+	var own map[string]any
+	if data, err := json.Marshal(s.Security); err == nil && json.Unmarshal(data, &own) == nil && own[field] != nil {
+		return model.P("services", s.Name, "security", field), true
+	}
+	return model.P("kubernetes", "security", field), true
 }
 
 // envOrigin maps a variable of a service to its value, secret or flag.

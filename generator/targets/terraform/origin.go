@@ -11,7 +11,18 @@ var _ target.Origin = Target{}
 // Origin maps an attribute of a tfvars file, or a key inside its value, to
 // the variable's value in terraform.variables; an attribute of a variable
 // block of variables.tf to its declaration there.
-func (Target) Origin(env *model.Environment, l target.Line) (string, bool) {
+func (Target) Origin(env *model.Environment, l target.Line) (target.Attribution, bool) {
+	return target.Attribute(env, l, fieldOrigin, ownerOrigin)
+}
+
+// ownerOrigin: the other lines of variables.tf (the terraform block) are
+// written for the model's terraform settings.
+func ownerOrigin(*model.Environment, target.Line) (string, bool) {
+	return model.P("terraform"), true
+}
+
+// fieldOrigin is the model field that decides l.
+func fieldOrigin(env *model.Environment, l target.Line) (string, bool) {
 	if l.File == VariablesPath {
 		stars, rest, ok := keypath.Match(l.Keys, "variable", "*")
 		if !ok {
