@@ -83,6 +83,10 @@ type Set struct {
 	// insts are the generic package and, when the model has policies/,
 	// the model's.
 	insts []cue.Value
+	// views are insts with only the rules over the environment
+	// (views[viewEnv]) or over the output (views[viewOutput]); see
+	// buildViews.
+	views [2][]cue.Value
 }
 
 // ModelContractFile is the name under which the contract of the generic
@@ -126,16 +130,19 @@ func loadSet(root string, ld Loader, ctx *cue.Context) (*Set, error) {
 	if err := s.insts[0].Err(); err != nil {
 		return nil, fmt.Errorf("internal error: loading degen's generic policies: %w", err)
 	}
+	pkgs := []*build.Instance{generic}
 	if own != nil {
 		v := ctx.BuildInstance(own)
 		if err := v.Err(); err != nil {
 			return nil, fmt.Errorf("loading policies: %w", err)
 		}
 		s.insts = append(s.insts, v)
+		pkgs = append(pkgs, own)
 	}
 	if err := s.readRules(); err != nil {
 		return nil, err
 	}
+	s.buildViews(ctx, pkgs)
 	return s, nil
 }
 
@@ -340,6 +347,22 @@ func (s *Set) check(env *model.Environment, output bool, objects map[string][]ta
 	if len(rules) == 0 {
 		return nil, nil
 	}
+	view := viewEnv
+	if output {
+		view = viewOutput
+	}
+	out, err := s.checkIn(s.views[view], rules, env, objects)
+	if err != nil {
+		// A rule that reads another rule does not find it in a view:
+		// the whole instance judges, and gives the error if there is one.
+		out, err = s.checkIn(s.insts, rules, env, objects)
+	}
+	return out, err
+}
+
+// checkIn evaluates rules in insts, the packages of the policies (s.insts
+// or one of s.views), filled with env and objects.
+func (s *Set) checkIn(insts []cue.Value, rules []Rule, env *model.Environment, objects map[string][]target.Object) ([]Violation, error) {
 	// One value fills env and output, so that each instance is evaluated
 	// once (every fill evaluates the whole instance). Without objects,
 	// output is empty: a rule over the output judges nothing generated.
@@ -350,14 +373,14 @@ func (s *Set) check(env *model.Environment, output bool, objects map[string][]ta
 	if err != nil {
 		return nil, fmt.Errorf("encoding environment %s for policies: %w", env.Name, err)
 	}
-	in := s.insts[0].Context().CompileBytes(data, cue.Filename(env.Name+".json"))
+	in := insts[0].Context().CompileBytes(data, cue.Filename(env.Name+".json"))
 	if err := in.Err(); err != nil {
 		return nil, fmt.Errorf("encoding environment %s for policies: %w", env.Name, err)
 	}
-	filled := make([]cue.Value, len(s.insts))
+	filled := make([]cue.Value, len(insts))
 	for _, r := range rules {
 		if !filled[r.inst].Exists() {
-			filled[r.inst] = s.insts[r.inst].Unify(in)
+			filled[r.inst] = insts[r.inst].Unify(in)
 		}
 	}
 	var out []Violation

@@ -618,3 +618,39 @@ func printed(vs []policy.Violation) []string {
 	}
 	return out
 }
+
+// TestRuleReadingAnotherRule: the rules over the environment are evaluated
+// without the rules over the output (and the other way round); a rule that
+// reads one of the other kind still sees it.
+func TestRuleReadingAnotherRule(t *testing.T) {
+	dir := tinyModel(t, map[string]string{"policies/p.cue": `package policies
+
+rules: "output-rule": {
+	description: "d"
+	severity: default: "deny"
+	reads: "output"
+	violations: []
+}
+rules: "reads-another": {
+	description: "d"
+	severity: default: "warn"
+	violations: [if len(rules."output-rule".violations) == 0 {message: "m", path: "params.logLevel"}]
+}
+`})
+	m, err := load.Load(load.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(load.Format(err, dir))
+	}
+	rep, err := policy.Run(m, load.Policies{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, v := range rep.Violations {
+		got = append(got, v.Env+"/"+v.Rule)
+	}
+	want := "dev/reads-another local/reads-another prod/reads-another staging/reads-another"
+	if strings.Join(got, " ") != want {
+		t.Errorf("violations %q, want %s", got, want)
+	}
+}
