@@ -2,8 +2,10 @@
 # (scripts/test-deps.sh, which also builds kube-apiserver and etcd once per
 # machine: the cluster tests fail rather than skip without them), runs every
 # Go test, runs the packages whose builds
-# use several goroutines under the race detector, checks that out/ is current
-# and that the model passes its policies.
+# use several goroutines under the race detector, runs kube-score over every
+# Kubernetes overlay of the default model and of testdata/stacks
+# (scanners/kubescore), checks that out/ is current and that the model passes
+# its policies.
 GO ?= go
 
 .PHONY: test build check bench bench-scale
@@ -16,6 +18,8 @@ test:
 	DEGEN_TESTSERVERS_REQUIRED=1 $(GO) test -count=1 -timeout 30m ./...
 	@echo "== go test -race (the packages that build with several goroutines)"
 	$(GO) test -count=1 -timeout 30m -race ./generator/ ./generator/load/ ./generator/policy/ ./generator/writer/
+	@echo "== kube-score (scanners/kubescore, a module of its own: kube-score v1.20.0 builds against older k8s.io modules)"
+	cd scanners/kubescore && $(GO) test -count=1 -timeout 10m .
 	@echo "== degen check and vet on the default model"
 	$(GO) run ./cmd/degen check --all
 	$(GO) run ./cmd/degen vet --all

@@ -606,6 +606,7 @@ func fillEmpty(env *model.Environment) {
 		env.Artefacts = []string{}
 	}
 	for _, s := range env.Services {
+		s.ImagePinned = model.ImagePinned(s.Image)
 		if len(s.Networks) == 0 && s.NetworkMode == "" {
 			// The schema's word: a service that names no network is on
 			// the network "default".

@@ -143,6 +143,10 @@ type Quota struct {
 	CPU    string `json:"cpu"`
 	Memory string `json:"memory"`
 	Pods   int    `json:"pods"`
+	// LimitsCPU and LimitsMemory bound the containers' limits, "" for no
+	// bound.
+	LimitsCPU    string `json:"limitsCPU,omitempty"`
+	LimitsMemory string `json:"limitsMemory,omitempty"`
 }
 
 // LimitRange is the namespace LimitRange for containers.
@@ -151,4 +155,10 @@ type LimitRange struct {
 	DefaultMemory        string `json:"defaultMemory"`
 	DefaultRequestCPU    string `json:"defaultRequestCPU"`
 	DefaultRequestMemory string `json:"defaultRequestMemory"`
+	// MinCPU, MinMemory, MaxCPU and MaxMemory bound any container's
+	// requests and limits, "" for no bound.
+	MinCPU    string `json:"minCPU,omitempty"`
+	MinMemory string `json:"minMemory,omitempty"`
+	MaxCPU    string `json:"maxCPU,omitempty"`
+	MaxMemory string `json:"maxMemory,omitempty"`
 }

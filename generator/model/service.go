@@ -41,6 +41,10 @@ type Service struct {
 	// ImageUnpinnedAllowed is the reason an unpinned image is accepted
 	// (policy images-pinned-accepted), or "".
 	ImageUnpinnedAllowed string `json:"imageUnpinnedAllowed,omitempty"`
+	// ImagePinned is degen's reading of Image (ImagePinned), not a field
+	// of the model: the loader sets it, so that the policies read the
+	// rule the Kubernetes target's pull policy follows.
+	ImagePinned bool `json:"imagePinned"`
 	// Host is what of its node the service's pods share, or nil.
 	Host *Host `json:"host,omitempty"`
 	// Tolerations let the pods run on tainted nodes (Kubernetes).

@@ -1,8 +1,10 @@
 package gitops_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -13,23 +15,37 @@ import (
 	"github.com/degen-dev/degen/generator/targets/gitops"
 )
 
-// argoCRD is Argo CD's own Application CRD (testdata/argocd).
-var argoCRD = sync.OnceValues(func() (*crdcheck.CRD, error) {
-	return crdcheck.Load(filepath.Join("testdata", "argocd", "application-crd.yaml"))
+// argoCRDs are Argo CD's own Application CRDs (testdata/argocd): v3.5.7's
+// and a later commit's.
+var argoCRDs = sync.OnceValues(func() ([]*crdcheck.CRD, error) {
+	var crds []*crdcheck.CRD
+	for _, f := range []string{"application-crd.yaml", "application-crd-37ee009.yaml"} {
+		crd, err := crdcheck.Load(filepath.Join("testdata", "argocd", f))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		crds = append(crds, crd)
+	}
+	return crds, nil
 })
 
-// argoProblems returns what the API server would refuse in an Application.
+// argoProblems returns what the API server would refuse in an Application
+// under either CRD.
 func argoProblems(t *testing.T, data []byte) []string {
 	t.Helper()
-	crd, err := argoCRD()
+	crds, err := argoCRDs()
 	if err != nil {
 		t.Fatalf("Argo CD's Application CRD: %v", err)
 	}
-	p, err := crd.Problems(data)
-	if err != nil {
-		t.Fatalf("Application: %v", err)
+	var all []string
+	for _, crd := range crds {
+		p, err := crd.Problems(data)
+		if err != nil {
+			t.Fatalf("Application: %v", err)
+		}
+		all = append(all, p...)
 	}
-	return p
+	return slices.Compact(slices.Sorted(slices.Values(all)))
 }
 
 // TestArgoApplicationSchema: each of the default model's Argo CD

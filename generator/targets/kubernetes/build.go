@@ -524,6 +524,12 @@ func (b *builder) namespace() error {
 			corev1.ResourceRequestsMemory: must([]string{"quota", "memory"}, k.Quota.Memory),
 			corev1.ResourcePods:           *resource.NewQuantity(int64(k.Quota.Pods), resource.DecimalSI),
 		}
+		if k.Quota.LimitsCPU != "" {
+			quota[corev1.ResourceLimitsCPU] = must([]string{"quota", "limitsCPU"}, k.Quota.LimitsCPU)
+		}
+		if k.Quota.LimitsMemory != "" {
+			quota[corev1.ResourceLimitsMemory] = must([]string{"quota", "limitsMemory"}, k.Quota.LimitsMemory)
+		}
 	}
 	var lr *corev1.LimitRangeItem
 	if k.LimitRange != nil {
@@ -532,9 +538,27 @@ func (b *builder) namespace() error {
 			Default:        corev1.ResourceList{corev1.ResourceCPU: must([]string{"limitRange", "defaultCPU"}, k.LimitRange.DefaultCPU), corev1.ResourceMemory: must([]string{"limitRange", "defaultMemory"}, k.LimitRange.DefaultMemory)},
 			DefaultRequest: corev1.ResourceList{corev1.ResourceCPU: must([]string{"limitRange", "defaultRequestCPU"}, k.LimitRange.DefaultRequestCPU), corev1.ResourceMemory: must([]string{"limitRange", "defaultRequestMemory"}, k.LimitRange.DefaultRequestMemory)},
 		}
+		bound := func(field, v string, name corev1.ResourceName, into *corev1.ResourceList) {
+			if v == "" {
+				return
+			}
+			if *into == nil {
+				*into = corev1.ResourceList{}
+			}
+			(*into)[name] = must([]string{"limitRange", field}, v)
+		}
+		bound("minCPU", k.LimitRange.MinCPU, corev1.ResourceCPU, &lr.Min)
+		bound("minMemory", k.LimitRange.MinMemory, corev1.ResourceMemory, &lr.Min)
+		bound("maxCPU", k.LimitRange.MaxCPU, corev1.ResourceCPU, &lr.Max)
+		bound("maxMemory", k.LimitRange.MaxMemory, corev1.ResourceMemory, &lr.Max)
 	}
 	if len(errs) > 0 {
 		return errs[0]
+	}
+	if lr != nil {
+		if err := b.limitRangeOrder(lr); err != nil {
+			return err
+		}
 	}
 	// Whether the quota admits the workloads is a judgement, with a
 	// severity per environment: policies/quota.cue (namespace-quota).
@@ -568,6 +592,33 @@ func (b *builder) namespace() error {
 	for _, o := range objs {
 		if err := b.add("namespace", o); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// limitRangeOrder refuses, at the model's field, a LimitRange the API
+// server refuses: for each resource, min ≤ defaultRequest ≤ default ≤ max.
+func (b *builder) limitRangeOrder(lr *corev1.LimitRangeItem) error {
+	for _, r := range []struct {
+		name  corev1.ResourceName
+		field string
+	}{{corev1.ResourceCPU, "CPU"}, {corev1.ResourceMemory, "Memory"}} {
+		chain := []struct {
+			field string
+			list  corev1.ResourceList
+		}{{"min", lr.Min}, {"defaultRequest", lr.DefaultRequest}, {"default", lr.Default}, {"max", lr.Max}}
+		var lo string
+		var loQty resource.Quantity
+		for _, c := range chain {
+			q, ok := c.list[r.name]
+			if !ok {
+				continue
+			}
+			if lo != "" && loQty.Cmp(q) > 0 {
+				return b.errorAt(model.P("kubernetes", "limitRange", c.field+r.field), "%s %s is below %s %s: the API server refuses a LimitRange unless min ≤ defaultRequest ≤ default ≤ max; raise %s%s or lower %s%s", c.field+r.field, q.String(), lo+r.field, loQty.String(), c.field, r.field, lo, r.field)
+			}
+			lo, loQty = c.field, q
 		}
 	}
 	return nil
