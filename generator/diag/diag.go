@@ -150,8 +150,10 @@ func (d Diagnostic) showsID() bool {
 
 // verdict is a policy's word for the severity, as policies/ overrides
 // name it.
-func (d Diagnostic) verdict() string {
-	if d.Severity == Error {
+func (d Diagnostic) verdict() string { return verdict(d.Severity) }
+
+func verdict(s Severity) string {
+	if s == Error {
 		return "deny"
 	}
 	return "warn"
@@ -167,7 +169,7 @@ func (d Diagnostic) key() string {
 // policy's verdict (warn, deny) as policies/ writes it, else the severity.
 func (d Diagnostic) word(s Severity) string {
 	if d.Source == "policy" && d.Code != "" {
-		return Diagnostic{Severity: s}.verdict()
+		return verdict(s)
 	}
 	return string(s)
 }
