@@ -138,26 +138,6 @@ type formatter struct {
 	trees *Trees
 }
 
-// SourceFile returns the content of the file a position names: a file of
-// the schema module, or a model file under root, read through the model's
-// confined view; false for any other.
-func SourceFile(name, root string) ([]byte, bool) {
-	if src, ok := SchemaFile(name); ok {
-		return src, true
-	}
-	rel, err := filepath.Rel(root, name)
-	if root == "" || err != nil || !filepath.IsLocal(rel) {
-		return nil, false
-	}
-	repo, err := OpenRepo(root)
-	if err != nil {
-		return nil, false
-	}
-	defer repo.Close()
-	src, err := repo.ReadFile(filepath.ToSlash(rel))
-	return src, err == nil
-}
-
 func (f *formatter) fileRank(p token.Pos) int { return f.trees.Rank(p, f.root) }
 
 func (f *formatter) entryRank(e entry) int {
