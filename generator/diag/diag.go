@@ -337,6 +337,10 @@ func (l List) Error() string {
 	return strings.Join(lines, "\n")
 }
 
+// Diagnostics are l's diagnostics: a List is what load.Diagnostics and
+// the printer take apart.
+func (l List) Diagnostics() []Diagnostic { return l }
+
 // HasErrors reports whether any diagnostic of l has severity Error.
 func (l List) HasErrors() bool {
 	return slices.ContainsFunc(l, func(d Diagnostic) bool { return d.Severity == Error })

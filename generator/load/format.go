@@ -231,7 +231,21 @@ func (f *formatter) entries(errs []cueerrors.Error) []entry {
 		}
 		out = append(out, f.explain(e, entry{path: e.Path(), msg: msg, positions: cueerrors.Positions(e)}))
 	}
-	return out
+	return dropUnusedImports(out)
+}
+
+// dropUnusedImports drops "imported and not used" at an import already
+// reported as not found: one problem, one line.
+func dropUnusedImports(es []entry) []entry {
+	notFound := map[token.Pos]bool{}
+	for _, e := range es {
+		if e.code == "import-not-found" && len(e.positions) > 0 {
+			notFound[e.positions[0]] = true
+		}
+	}
+	return slices.DeleteFunc(es, func(e entry) bool {
+		return strings.HasPrefix(e.msg, "imported and not used") && len(e.positions) > 0 && notFound[e.positions[0]]
+	})
 }
 
 // disjunction makes one problem of the branches of a failed disjunction:
