@@ -156,8 +156,11 @@ func Build(opts Options) (*model.Model, *Result, error) {
 		for _, name := range model.SortedKeys(cachedEnvs) {
 			rep.Add(cachedEnvs[name].Violations...)
 		}
-		if err := rep.Err(); err != nil {
-			return m, nil, err
+		if rep.Err() != nil {
+			// A denied build prints its warnings too: those the model
+			// acknowledges are not among them.
+			_, rep.Violations = AcknowledgePolicies(m, nil, rep.Violations)
+			return m, nil, rep.Err()
 		}
 	}
 	// What each fresh instance made, before acknowledgements.

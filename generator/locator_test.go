@@ -29,7 +29,8 @@ func TestOneLocator(t *testing.T) {
 		// looks up itself until it stops importing load.
 		"generator/policy": "policy files and violations",
 		// explain lists every conjunct of a value with its
-		// position: CUE's answer to "where does this come from".
+		// position: CUE's answer to "where does this come from". The
+		// line it shows there is the Load's (load.SourceLine).
 		"generator/explain": "the conjuncts explain lists",
 		// promote edits the syntax of an environment's file and keeps
 		// the edited nodes' positions, so that cue/format lays the
@@ -102,5 +103,55 @@ func TestOneLocator(t *testing.T) {
 		if !used[pkg] {
 			t.Errorf("%s no longer takes positions apart (%s): remove its exception", pkg, why)
 		}
+	}
+}
+
+// TestNoRereadAfterLoad: a position, and the source line explain shows
+// for it, come from what the Load kept (load.Trees: the syntax trees and
+// the bytes they were parsed from), never from reading a model file again.
+// The packages that place, print or explain problems, and the locator's
+// files of generator/load, open no file; and the helper that re-read one
+// (SourceFile) stays gone.
+func TestNoRereadAfterLoad(t *testing.T) {
+	reads := []string{"OpenRepo", "ReadFile", "Open", "OpenFile", "OpenRoot", "OpenInRoot", "ReadDir", "SourceFile", "SchemaFile"}
+	pkgs := []string{"explain", "policy", "diag"}
+	locator := []string{"locate.go", "where.go", "format.go", "messages.go", "diagnostic.go", "pos.go", "ordinal.go"}
+	fset := token.NewFileSet()
+	var checked int
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		dir, base := filepath.ToSlash(filepath.Dir(path)), filepath.Base(path)
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		for _, decl := range f.Decls {
+			if fd, ok := decl.(*ast.FuncDecl); ok && fd.Name.Name == "SourceFile" {
+				t.Errorf("%s: SourceFile read a model file again after the Load: serve the line from load.Trees (SourceLine)", fset.Position(fd.Pos()))
+			}
+		}
+		if !slices.Contains(pkgs, dir) && !(dir == "load" && slices.Contains(locator, base)) {
+			return nil
+		}
+		checked++
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			if sel, ok := call.Fun.(*ast.SelectorExpr); ok && slices.Contains(reads, sel.Sel.Name) {
+				t.Errorf("%s: %s calls %s: a problem's position and line come from what the Load kept (load.Trees), not from reading a file again", fset.Position(call.Pos()), path, sel.Sel.Name)
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked < len(pkgs)+len(locator) {
+		t.Fatalf("only %d files checked: the walk missed the packages", checked)
 	}
 }

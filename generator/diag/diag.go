@@ -123,6 +123,17 @@ type Diagnostic struct {
 	// Also are other lines that take part (the base's value an environment
 	// conflicts with, the schema's constraint).
 	Also []Pos `json:"also,omitempty"`
+	// Milder are the environments where the same problem was found with a
+	// lower severity (a policy that denies in prod and warns in local),
+	// sorted; Merge fills it, so that the problem is one line.
+	Milder []Milder `json:"milder,omitempty"`
+}
+
+// Milder is the same problem found with a lower severity in some
+// environments.
+type Milder struct {
+	Severity Severity `json:"severity"`
+	Envs     []string `json:"envs"`
 }
 
 // ID is what a model's acknowledge list names to accept a warning:
@@ -139,24 +150,45 @@ func (d Diagnostic) showsID() bool {
 
 // verdict is a policy's word for the severity, as policies/ overrides
 // name it.
-func (d Diagnostic) verdict() string {
-	if d.Severity == Error {
+func (d Diagnostic) verdict() string { return verdict(d.Severity) }
+
+func verdict(s Severity) string {
+	if s == Error {
 		return "deny"
 	}
 	return "warn"
 }
 
 // key is what makes two diagnostics the same problem, whatever environment
-// found it.
+// found it and with whatever severity.
 func (d Diagnostic) key() string {
-	return strings.Join([]string{string(d.Severity), d.Source, d.Code, d.Subject, d.Path, d.Message, d.Hint, d.Pos.String()}, "\x00")
+	return strings.Join([]string{d.Source, d.Code, d.Subject, d.Path, d.Message, d.Hint, d.Pos.String()}, "\x00")
+}
+
+// word is how Text names a severity among the other environments: a
+// policy's verdict (warn, deny) as policies/ writes it, else the severity.
+func (d Diagnostic) word(s Severity) string {
+	if d.Source == "policy" && d.Code != "" {
+		return verdict(s)
+	}
+	return string(s)
+}
+
+// milder is the parenthesis of the environments with a lower severity:
+// "warn in local; note in dev".
+func (d Diagnostic) milder() string {
+	parts := make([]string, len(d.Milder))
+	for i, m := range d.Milder {
+		parts[i] = d.word(m.Severity) + " in " + strings.Join(m.Envs, ", ")
+	}
+	return strings.Join(parts, "; ")
 }
 
 // Text is the diagnostic as degen prints it: one line (escaped) with what
 // is wrong and what to do, then its other positions on indented lines:
 //
 //	./envs/prod.cue:12:3: error: schema (prod, staging): services.web.image: "redis" is not a pinned image reference: give a tag or a digest, e.g. image: "redis:7.4.1"
-//	./envs/stack.cue:14:3: error: [deny] prod/resources-set: services.web.resources: service web sets no cpu limits: add resources: limits: cpu (also staging) [policy/resources-set/web]
+//	./envs/stack.cue:14:3: error: [deny] prod/resources-set: services.web.resources: service web sets no cpu limits: add resources: limits: cpu (also staging; warn in local) [policy/resources-set/web]
 func (d Diagnostic) Text() string {
 	var b strings.Builder
 	if !d.Pos.IsZero() {
@@ -170,8 +202,15 @@ func (d Diagnostic) Text() string {
 		b.WriteString(string(d.Severity) + ": [" + d.verdict() + "] " + textesc.Line(d.Envs[0]+"/"+d.Code) + ": ")
 	} else {
 		b.WriteString(string(d.Severity) + ": " + textesc.Line(d.Source))
+		var envs []string
 		if len(d.Envs) > 0 {
-			b.WriteString(" (" + textesc.Line(strings.Join(d.Envs, ", ")) + ")")
+			envs = append(envs, strings.Join(d.Envs, ", "))
+		}
+		if len(d.Milder) > 0 {
+			envs = append(envs, d.milder())
+		}
+		if len(envs) > 0 {
+			b.WriteString(" (" + textesc.Line(strings.Join(envs, "; ")) + ")")
 		}
 		b.WriteString(": ")
 	}
@@ -186,8 +225,17 @@ func (d Diagnostic) Text() string {
 	if d.Hint != "" {
 		b.WriteString(": " + textesc.Line(d.Hint))
 	}
-	if staged && len(d.Envs) > 1 {
-		b.WriteString(" (also " + textesc.Line(strings.Join(d.Envs[1:], ", ")) + ")")
+	if staged {
+		var rest []string
+		if len(d.Envs) > 1 {
+			rest = append(rest, "also "+strings.Join(d.Envs[1:], ", "))
+		}
+		if len(d.Milder) > 0 {
+			rest = append(rest, d.milder())
+		}
+		if len(rest) > 0 {
+			b.WriteString(" (" + textesc.Line(strings.Join(rest, "; ")) + ")")
+		}
 	}
 	if d.showsID() {
 		b.WriteString(" [" + textesc.Line(d.ID()) + "]")
@@ -198,25 +246,48 @@ func (d Diagnostic) Text() string {
 	return b.String()
 }
 
-// Merge folds diagnostics that differ only in their environments into one
-// naming them all, and sorts the result (Sort). The input is not changed.
+// Merge folds diagnostics that differ only in their environments and
+// severities into one naming them all: it has the highest severity found,
+// Envs are the environments found with it and Milder the others. The
+// result is sorted (Sort); the input is not changed.
 func Merge(ds []Diagnostic) []Diagnostic {
 	var out []Diagnostic
+	var found []map[Severity][]string
 	at := map[string]int{}
 	for _, d := range ds {
 		k := d.key()
-		if i, ok := at[k]; ok {
-			out[i].Envs = append(out[i].Envs, d.Envs...)
-			continue
+		i, ok := at[k]
+		if !ok {
+			i = len(out)
+			at[k] = i
+			d.Also = slices.Clone(d.Also)
+			out = append(out, d)
+			found = append(found, map[Severity][]string{})
+		} else if rank(d.Severity) < rank(out[i].Severity) {
+			out[i].Severity = d.Severity
 		}
-		at[k] = len(out)
-		d.Envs = slices.Clone(d.Envs)
-		d.Also = slices.Clone(d.Also)
-		out = append(out, d)
+		found[i][d.Severity] = append(found[i][d.Severity], d.Envs...)
+		for _, m := range d.Milder {
+			found[i][m.Severity] = append(found[i][m.Severity], m.Envs...)
+		}
 	}
 	for i := range out {
-		slices.Sort(out[i].Envs)
-		out[i].Envs = slices.Compact(out[i].Envs)
+		out[i].Envs, out[i].Milder = nil, nil
+		for _, s := range []Severity{Error, Warning, Note} {
+			envs := found[i][s]
+			slices.Sort(envs)
+			envs = slices.Compact(envs)
+			// An environment is named once, with its highest severity.
+			envs = slices.DeleteFunc(envs, func(e string) bool {
+				return slices.Contains(out[i].Envs, e) || slices.ContainsFunc(out[i].Milder, func(m Milder) bool { return slices.Contains(m.Envs, e) })
+			})
+			switch {
+			case s == out[i].Severity:
+				out[i].Envs = envs
+			case rank(s) > rank(out[i].Severity) && len(envs) > 0:
+				out[i].Milder = append(out[i].Milder, Milder{Severity: s, Envs: envs})
+			}
+		}
 	}
 	Sort(out)
 	return out
@@ -265,6 +336,10 @@ func (l List) Error() string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// Diagnostics are l's diagnostics: a List is what load.Diagnostics and
+// the printer take apart.
+func (l List) Diagnostics() []Diagnostic { return l }
 
 // HasErrors reports whether any diagnostic of l has severity Error.
 func (l List) HasErrors() bool {

@@ -65,3 +65,33 @@ func TestTextNamesSubjectOrPath(t *testing.T) {
 		t.Errorf("a schema error shows an ID: %s", s.Text())
 	}
 }
+
+// TestMergeFoldsSeverities: a policy that denies in prod and staging and
+// warns in local is one line, the error's, naming the others.
+func TestMergeFoldsSeverities(t *testing.T) {
+	d := Diagnostic{Source: "policy", Code: "resources-set", Subject: "worker", Path: "services.worker.resources",
+		Message: "no cpu limits", Hint: "add one", Pos: Pos{File: "./stack.cue", Line: 14, Col: 3}}
+	var ds []Diagnostic
+	for _, e := range []struct {
+		env string
+		sev Severity
+	}{{"local", Warning}, {"staging", Error}, {"prod", Error}, {"dev", Warning}} {
+		x := d
+		x.Envs, x.Severity = []string{e.env}, e.sev
+		ds = append(ds, x)
+	}
+	got := Merge(ds)
+	if len(got) != 1 {
+		t.Fatalf("Merge gave %d diagnostics, want 1: %v", len(got), got)
+	}
+	want := "./stack.cue:14:3: error: [deny] prod/resources-set: services.worker.resources: no cpu limits: add one (also staging; warn in dev, local) [policy/resources-set/worker]"
+	if got[0].Text() != want {
+		t.Errorf("Text =\n%s\nwant\n%s", got[0].Text(), want)
+	}
+	s := Diagnostic{Source: "schema", Code: "c", Severity: Warning, Message: "m", Envs: []string{"local"}}
+	e := s
+	e.Severity, e.Envs = Error, []string{"prod"}
+	if got, want := Merge([]Diagnostic{s, e})[0].Text(), "error: schema (prod; warning in local): m"; got != want {
+		t.Errorf("Text = %q, want %q", got, want)
+	}
+}

@@ -87,7 +87,7 @@ func explainIn(m *model.Model, e *model.Environment, path string) (*Explanation,
 	if !v.Exists() {
 		return nil, notFound(e, ev, p)
 	}
-	x := explainValue(m, env, v, map[string][]string{}, 0)
+	x := explainValue(m, e, v, 0)
 	x.Path = p.String()
 	return x, nil
 }
@@ -116,7 +116,8 @@ func lookup(v cue.Value, p cue.Path) cue.Value {
 // explainValue collects the sources of v; a source that refers to another
 // field (replicas: P.flinkTaskManagers) is followed, up to a few steps, and
 // the referenced field's own explanation is attached as Via.
-func explainValue(m *model.Model, env string, v cue.Value, files map[string][]string, depth int) *Explanation {
+func explainValue(m *model.Model, e *model.Environment, v cue.Value, depth int) *Explanation {
+	env := e.Name
 	x := &Explanation{Env: env, Path: v.Path().String(), Value: render(v)}
 	seen := map[string]bool{}
 	for _, c := range conjuncts(v) {
@@ -124,13 +125,13 @@ func explainValue(m *model.Model, env string, v cue.Value, files map[string][]st
 		if !pos.IsValid() {
 			continue
 		}
-		s := Source{Pos: relPos(pos, m.Root), Layer: layer(pos, m.Root, env), Role: role(c), Line: line(files, pos, m.Root)}
+		s := Source{Pos: relPos(pos, m.Root), Layer: layer(pos, m.Root, env), Role: role(c), Line: load.SourceLine(e, pos)}
 		if seen[s.Pos] {
 			continue
 		}
 		seen[s.Pos] = true
 		if ref, ok := reference(c); ok && depth < 4 {
-			s.Via = explainValue(m, env, ref, files, depth+1)
+			s.Via = explainValue(m, e, ref, depth+1)
 			s.Via.Path = exprText(c)
 			if s.Role == Sets && s.Via.DecidedBy != "" {
 				s.Role = "refers"
@@ -250,21 +251,6 @@ func layer(pos token.Pos, root, env string) string {
 
 // relPos prints a position as ./file:line:col relative to root.
 func relPos(p token.Pos, root string) string { return load.RelPos(p, root) }
-
-// line returns the trimmed source line at pos, reading each file once.
-func line(files map[string][]string, pos token.Pos, root string) string {
-	name := pos.Filename()
-	lines, ok := files[name]
-	if !ok {
-		data, _ := load.SourceFile(name, root)
-		lines = strings.Split(string(data), "\n")
-		files[name] = lines
-	}
-	if n := pos.Line(); n >= 1 && n <= len(lines) {
-		return strings.TrimSpace(lines[n-1])
-	}
-	return ""
-}
 
 // notFound names the deepest existing value on the way to p and its fields.
 // Its position is the locator's line for that value (load.Line).

@@ -138,26 +138,6 @@ type formatter struct {
 	trees *Trees
 }
 
-// SourceFile returns the content of the file a position names: a file of
-// the schema module, or a model file under root, read through the model's
-// confined view; false for any other.
-func SourceFile(name, root string) ([]byte, bool) {
-	if src, ok := SchemaFile(name); ok {
-		return src, true
-	}
-	rel, err := filepath.Rel(root, name)
-	if root == "" || err != nil || !filepath.IsLocal(rel) {
-		return nil, false
-	}
-	repo, err := OpenRepo(root)
-	if err != nil {
-		return nil, false
-	}
-	defer repo.Close()
-	src, err := repo.ReadFile(filepath.ToSlash(rel))
-	return src, err == nil
-}
-
 func (f *formatter) fileRank(p token.Pos) int { return f.trees.Rank(p, f.root) }
 
 func (f *formatter) entryRank(e entry) int {
@@ -251,7 +231,21 @@ func (f *formatter) entries(errs []cueerrors.Error) []entry {
 		}
 		out = append(out, f.explain(e, entry{path: e.Path(), msg: msg, positions: cueerrors.Positions(e)}))
 	}
-	return out
+	return dropUnusedImports(out)
+}
+
+// dropUnusedImports drops "imported and not used" at an import already
+// reported as not found: one problem, one line.
+func dropUnusedImports(es []entry) []entry {
+	notFound := map[token.Pos]bool{}
+	for _, e := range es {
+		if e.code == "import-not-found" && len(e.positions) > 0 {
+			notFound[e.positions[0]] = true
+		}
+	}
+	return slices.DeleteFunc(es, func(e entry) bool {
+		return strings.HasPrefix(e.msg, "imported and not used") && len(e.positions) > 0 && notFound[e.positions[0]]
+	})
 }
 
 // disjunction makes one problem of the branches of a failed disjunction:

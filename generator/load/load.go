@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -25,6 +26,7 @@ import (
 	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 
+	"github.com/degen-dev/degen/generator/diag"
 	"github.com/degen-dev/degen/generator/internal/repofs"
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/suggest"
@@ -507,6 +509,13 @@ func parseOverlay(repo *repofs.Repo, root string, tags []string, log *readLog, o
 		var mp *load.MultiplePackageError
 		if errors.As(err, &mp) {
 			return nil, PackageClash(repo, root, "envs", mp)
+		}
+		var nf *load.NoFilesError
+		if errors.As(err, &nf) || strings.Contains(err.Error(), "matched no packages") {
+			dir := path.Clean(model.EnvsPackage)
+			return nil, diag.List{{Source: model.SourceModel, Code: "no-model-files", Pos: diag.Pos{File: "./" + dir},
+				Severity: diag.Error, Message: fmt.Sprintf("%s/ holds no CUE file of package %s, so there is no model to build", dir, dir),
+				Hint: fmt.Sprintf("put the model's files in %s/ (degen init writes %s/stack.cue), or run degen in the model's root (--dir)", dir, dir)}}
 		}
 		return nil, err
 	}

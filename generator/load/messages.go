@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/degen-dev/degen/generator/model"
 	"github.com/degen-dev/degen/generator/suggest"
+	"github.com/degen-dev/degen/schema"
 )
 
 // This file turns CUE's words into a model author's: each problem gets a
@@ -37,6 +39,8 @@ func (f *formatter) explain(e cueerrors.Error, en entry) entry {
 		return f.conflict(e, en, strs[0], strs[1])
 	case format == "field not allowed":
 		return f.notAllowed(en)
+	case format == "import failed", format == "builtin package %q undefined":
+		return importFailed(e, en)
 	case format == "incomplete value %v":
 		return f.incomplete(e, en)
 	case format == "reference %q not found" && len(args) == 1:
@@ -403,6 +407,20 @@ func dropLets(path []string) []string {
 	return slices.DeleteFunc(slices.Clone(path), func(s string) bool {
 		return strings.HasPrefix(s, "let[") || strings.HasPrefix(s, "let ")
 	})
+}
+
+// importFailed names the import no package answers and what the model
+// may import: the schema, a package of its own module, a CUE standard
+// package. CUE's words name the importing package, not the import.
+func importFailed(e cueerrors.Error, en entry) entry {
+	en.code = "import-not-found"
+	en.path = nil
+	en.msg = "this import is not a package this model can use"
+	if m := regexp.MustCompile(`package "([^"]+)"`).FindStringSubmatch(render(e) + " " + e.Error()); m != nil {
+		en.msg = fmt.Sprintf("import %q is not a package this model can use", m[1])
+	}
+	en.hint = fmt.Sprintf("import the schema as %q, a package of this module by its full path, or a CUE standard package (\"strings\")", schema.ImportPath)
+	return en
 }
 
 // syntaxHint is what to do about a parse error, by its message.

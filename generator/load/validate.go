@@ -179,7 +179,7 @@ func (v *validator) services() {
 		ports := map[string]bool{}
 		for i, p := range s.Ports {
 			if ports[p.Name] {
-				v.errorf(v.pos(svcSel(name, "ports", strconv.Itoa(i), "name")...), "service %q has two ports named %q: port names must be unique", name, p.Name)
+				v.errorf(v.pos(svcSel(name, "ports", strconv.Itoa(i), "name")...), "service %q has two ports named %q: give each port its own name, e.g. %q", name, p.Name, p.Name+"-2")
 			}
 			ports[p.Name] = true
 		}
@@ -379,7 +379,7 @@ func (v *validator) cycles() {
 					i--
 				}
 				cycle := append(append([]string{}, stack[i:]...), d)
-				v.errorf(v.pos(svcSel(n, "dependsOn", d)...), "dependsOn cycle %v: Compose cannot start any of these; remove one dependency", cycle)
+				v.errorf(v.pos(svcSel(n, "dependsOn", d)...), "dependsOn cycle %s: Compose cannot start any of these services; remove one dependency", strings.Join(cycle, " → "))
 				return true
 			case white:
 				if visit(d) {

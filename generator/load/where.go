@@ -1,6 +1,7 @@
 package load
 
 import (
+	"bytes"
 	"errors"
 	"path/filepath"
 	"slices"
@@ -20,13 +21,17 @@ import (
 
 // Trees are the CUE syntax trees of the files a Load parsed: the model's
 // files of envs/ and the schema module's, as cue/load gave them to the
-// evaluator. Positions are looked up in them (Where, Rank) without reading
-// a file again or evaluating anything. A Trees is safe for concurrent use;
-// the instances of a Load add to it as they are parsed.
+// evaluator, and the bytes they were parsed from. Positions are looked up
+// in them (Where, Rank) and a position's source line is served from them
+// (SourceLine) without reading a file again or evaluating anything. A
+// Trees is safe for concurrent use; the instances of a Load add to it as
+// they are parsed.
 type Trees struct {
 	root  string
 	mu    sync.Mutex
 	files map[string]*tree // by file name, as token.Pos names it
+	// src are the files' bytes as the loader read them, by file name.
+	src map[string][]byte
 	// schemaDefs are the schema's top-level definitions, by name, and
 	// modelDefs the model's (#Base, #Params…).
 	schemaDefs, modelDefs map[string][]ast.Expr
@@ -52,7 +57,7 @@ type tree struct {
 
 // newTrees returns an empty Trees for the model at root.
 func newTrees(root string) *Trees {
-	return &Trees{root: root, files: map[string]*tree{}, schemaDefs: map[string][]ast.Expr{}, modelDefs: map[string][]ast.Expr{}}
+	return &Trees{root: root, files: map[string]*tree{}, src: map[string][]byte{}, schemaDefs: map[string][]ast.Expr{}, modelDefs: map[string][]ast.Expr{}}
 }
 
 // add keeps the files of inst and of the instances it imports, once per
@@ -72,6 +77,12 @@ func (t *Trees) add(inst *build.Instance) {
 		seen[in] = true
 		for _, f := range in.Files {
 			t.addFile(f)
+		}
+		// cue/load leaves the bytes it parsed on the build file.
+		for _, bf := range in.BuildFiles {
+			if b, ok := bf.Source.([]byte); ok && t.src[bf.Filename] == nil {
+				t.src[bf.Filename] = b
+			}
 		}
 		for _, imp := range in.Imports {
 			walk(imp)
@@ -135,6 +146,33 @@ func (t *Trees) addFile(f *ast.File) {
 	}
 	t.files[f.Filename] = tr
 }
+
+// SourceLine returns the line of p's file, trimmed, from the bytes the
+// Load parsed; "" when the Load read no such file or line.
+func (t *Trees) SourceLine(p token.Pos) string {
+	if t == nil || !p.IsValid() {
+		return ""
+	}
+	t.mu.Lock()
+	src := t.src[p.Filename()]
+	t.mu.Unlock()
+	n := p.Line()
+	for i := 1; i < n && src != nil; i++ {
+		j := bytes.IndexByte(src, '\n')
+		if j < 0 {
+			return ""
+		}
+		src = src[j+1:]
+	}
+	if j := bytes.IndexByte(src, '\n'); j >= 0 {
+		src = src[:j]
+	}
+	return strings.TrimSpace(string(src))
+}
+
+// SourceLine is the trimmed line at p of a file the Load that made env
+// parsed (TreesOf(env).SourceLine).
+func SourceLine(env *model.Environment, p token.Pos) string { return TreesOf(env).SourceLine(p) }
 
 // names are the file names kept, sorted.
 func (t *Trees) names() []string { return model.SortedKeys(t.files) }
