@@ -90,7 +90,7 @@ func Import(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	p := src.project
-	c := &converter{src: src, into: into, secrets: map[string]*obj{}, secretVars: map[string]string{}, variables: map[string]string{}, literalSecrets: map[string]string{}, patches: map[string]*obj{}, fromEnvironment: map[string]bool{}}
+	c := &converter{src: src, into: into, secrets: map[string]*obj{}, secretVars: map[string]string{}, variables: map[string]string{}, literalSecrets: map[string]string{}, patches: map[string]*obj{}, fromEnvironment: map[string]bool{}, hostAllowed: map[string]*obj{}}
 	project := model.KubeName(p.Name)
 	if project == "" {
 		project = "stack"

@@ -245,7 +245,7 @@ func convert(env *model.Environment, s *model.Service, root string) (*service, e
 		errs = append(errs, model.Errorf(env, model.P("services", s.Name, "health", "form"),
 			"environment %s: service %q health form CMD-SHELL runs one shell command, but command has %d elements: join them into one string or use form CMD", env.Name, s.Name, len(h.Command)))
 	}
-	out.Healthcheck = health(s)
+	out.Healthcheck = health(env, s)
 	if r := limits(s.Resources); r != nil {
 		if out.Deploy == nil {
 			out.Deploy = &deploy{}
@@ -327,7 +327,7 @@ func HealthTest(s *model.Service) []string {
 	}
 }
 
-func health(s *model.Service) *healthcheck {
+func health(env *model.Environment, s *model.Service) *healthcheck {
 	if s.Health == nil {
 		return nil
 	}
@@ -335,8 +335,17 @@ func health(s *model.Service) *healthcheck {
 	if h.Type == "none" {
 		return &healthcheck{Test: HealthTest(s)}
 	}
+	test := escapeAll(HealthTest(s))
+	// ${KEY} of a secret the command reads (escaped above) is the
+	// interpolation of the secret's variable, which the user sets.
+	for _, k := range model.SortedKeys(h.Secrets) {
+		ref := required(env.Secrets[h.Secrets[k]].EnvVar)
+		for i := range test {
+			test[i] = strings.ReplaceAll(test[i], "$${"+k+"}", ref)
+		}
+	}
 	return &healthcheck{
-		Test:          escapeAll(HealthTest(s)),
+		Test:          test,
 		Interval:      h.Interval,
 		Timeout:       h.Timeout,
 		Retries:       h.Retries,

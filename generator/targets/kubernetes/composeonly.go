@@ -60,6 +60,9 @@ func (b *builder) composeOnly(s *model.Service, c *corev1.Container) {
 		b.warn(s.Name, model.P("services", s.Name, "platform"), "platform-not-carried", "platform "+s.Platform+" is not carried: the node's platform picks the image; pin nodes with a kubernetes.patches nodeSelector (kubernetes.io/arch) if the image has one platform")
 	}
 	for _, m := range s.Mounts {
+		if m.ComposeOnly && model.DockerSocket(m.HostPath) {
+			b.warn(s.Name, model.P("services", s.Name, "mounts"), "docker-socket-not-carried", "the Docker socket "+m.HostPath+" is mounted in Compose only: Kubernetes nodes run no Docker daemon, so here the service has none; what it does with Docker (start containers, read their logs) needs another way on Kubernetes")
+		}
 		if m.SELinux != "" && !m.ComposeOnly {
 			b.warn(s.Name, model.P("services", s.Name, "mounts"), "selinux-not-carried", "selinux "+m.SELinux+" of the mount of "+m.Target+" is not carried: Kubernetes relabels by the pod's seLinuxOptions")
 		}

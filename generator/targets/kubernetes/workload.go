@@ -175,7 +175,9 @@ func (b *builder) podSpec(s *model.Service) (corev1.PodSpec, []corev1.Persistent
 		return corev1.PodSpec{}, nil, err
 	}
 	c.Resources = res
-	b.probes(s, &c)
+	if err := b.probes(s, &c); err != nil {
+		return corev1.PodSpec{}, nil, err
+	}
 	// Each workload runs as its own ServiceAccount, which mounts no API
 	// token unless the model asks.
 	pod := corev1.PodSpec{ServiceAccountName: s.Name, PriorityClassName: s.PriorityClassName}
