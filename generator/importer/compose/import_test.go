@@ -238,8 +238,11 @@ func TestVariablesAsComposeMeansThem(t *testing.T) {
 func TestHostPathsStayHostPaths(t *testing.T) {
 	stack, report := importCorpus(t, "hostpaths")
 	wantIn(t, "the model", stack,
-		`hostPath: "/var/run/docker.sock"`,
+		"hostPath:    \"/var/run/docker.sock\"\n\t\t\t\tcomposeOnly: true",
 		"hostPath:    \"~/.aws\"\n\t\t\t\tcomposeOnly: true",
+		// The host access the Compose file grants is accepted, quoting it.
+		`hostAccessAllowed: "/var/run/docker.sock": "the Compose file mounts the host's /var/run/docker.sock at /var/run/docker.sock"`,
+		`hostAccessAllowed: "/etc/aws": "the Compose file mounts the host's /etc/aws at /aws"`,
 		"hostPath:    \"~/cache\"",
 		"hostPath:    \"data\"",
 		"hostPath:    \"~/.app-cfg/web\"", // ${CONFIG}/web, CONFIG=~/.app-cfg
@@ -249,5 +252,6 @@ func TestHostPathsStayHostPaths(t *testing.T) {
 	}
 	wantIn(t, "the report", report,
 		"services.agent.volumes: host: bind source /var/run/docker.sock stays absolute",
-		"services.agent.volumes: host: bind source ~/.aws stays ~/.aws")
+		"services.agent.volumes: host: bind source ~/.aws stays ~/.aws",
+		"services.agent.volumes: host: the Docker socket /var/run/docker.sock is mounted in Compose only (composeOnly): Kubernetes nodes run no Docker daemon")
 }
