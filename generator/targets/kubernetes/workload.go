@@ -200,7 +200,7 @@ func (b *builder) podSpec(s *model.Service) (corev1.PodSpec, []corev1.Persistent
 	var claims []corev1.PersistentVolumeClaim
 	for i, m := range s.Mounts {
 		if m.ComposeOnly {
-			b.warn(s.Name, model.P("services", s.Name, "mounts", i), "compose-only-mount", "mount of "+m.Target+" is a source-code bind mount of local development (composeOnly) and is left out; a file the service needs on Kubernetes is a config mount (file, content or render)")
+			b.composeOnlyMount(s, i, m)
 			continue
 		}
 		vm := corev1.VolumeMount{MountPath: m.Target, ReadOnly: m.ReadOnly}
