@@ -203,6 +203,8 @@ type Port struct {
 	AppProtocol   string `json:"appProtocol"`
 	// HostIP is the address HostPort is published on, "" for every one.
 	HostIP string `json:"hostIP,omitempty"`
+	// Mode is Compose's port mode ("host", "ingress"), or "".
+	Mode string `json:"mode,omitempty"`
 }
 
 // EnvVar is one environment variable: exactly one of Value, Secret or Flag.
@@ -278,6 +280,8 @@ type Mount struct {
 	SubPath string `json:"subPath,omitempty"`
 	// SELinux is the relabelling of a HostPath, "z" or "Z", or "".
 	SELinux string `json:"selinux,omitempty"`
+	// Propagation is a HostPath's bind propagation (rshared, …), or "".
+	Propagation string `json:"propagation,omitempty"`
 	// Text is the content of a Config mount the model gives: File's bytes,
 	// Render encoded, or Content. Package load sets it, so targets never
 	// read the repository.

@@ -60,7 +60,7 @@ type converter struct {
 	// hostAllowed is each Compose service's hostAccessAllowed.
 	hostAllowed map[string]*obj
 	findings    []Finding
-	errs     []error
+	errs        []error
 }
 
 // lit is a path written with dots between keys that hold none.
@@ -660,8 +660,8 @@ func (c *converter) ports(name string, s types.ServiceConfig) []any {
 		default:
 			c.report(name, lit("ports.host_ip"), Dropped, true, "host_ip %s is not an address: the port is published on every address", p.HostIP)
 		}
-		if p.Mode != "" && p.Mode != "ingress" {
-			c.report(name, lit("ports.mode"), Dropped, true, "mode %s is not carried", p.Mode)
+		if p.Mode == "host" {
+			port.set("mode", p.Mode)
 		}
 		out = append(out, port)
 	}
@@ -1088,6 +1088,12 @@ func (c *converter) mounts(name string, vols []types.ServiceVolumeConfig) ([]any
 			m.set("selinux", b.SELinux)
 			bb := *b
 			bb.SELinux = ""
+			rest.Bind = &bb
+		}
+		if b := rest.Bind; b != nil && b.Propagation != "" && v.Type == types.VolumeTypeBind {
+			m.set("propagation", b.Propagation)
+			bb := *b
+			bb.Propagation = ""
 			rest.Bind = &bb
 		}
 		if rest.Bind != nil && rest.Bind.Propagation == "" && rest.Bind.SELinux == "" && rest.Bind.Recursive == "" {

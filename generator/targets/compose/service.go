@@ -99,6 +99,7 @@ type port struct {
 	Protocol    string `json:"protocol"`
 	AppProtocol string `json:"app_protocol,omitempty"`
 	HostIP      string `json:"host_ip,omitempty"`
+	Mode        string `json:"mode,omitempty"`
 }
 
 type dependency struct {
@@ -146,7 +147,8 @@ type volumeMount struct {
 
 // bind are the options of a bind mount.
 type bind struct {
-	SELinux string `json:"selinux,omitempty"`
+	Propagation string `json:"propagation,omitempty"`
+	SELinux     string `json:"selinux,omitempty"`
 }
 
 // condition maps a model dependency condition to Compose's.
@@ -215,7 +217,7 @@ func convert(env *model.Environment, s *model.Service, root string) (*service, e
 		}
 		out.Ports = append(out.Ports, port{
 			Name: p.Name, Target: p.ContainerPort, Published: strconv.Itoa(p.HostPort),
-			Protocol: strings.ToLower(p.Protocol), AppProtocol: p.AppProtocol, HostIP: p.HostIP,
+			Protocol: strings.ToLower(p.Protocol), AppProtocol: p.AppProtocol, HostIP: p.HostIP, Mode: p.Mode,
 		})
 	}
 	if len(s.Env) > 0 {
@@ -275,6 +277,12 @@ func convert(env *model.Environment, s *model.Service, root string) (*service, e
 		}
 		if m.SELinux != "" && (m.HostPath != "" || m.Volume != "") {
 			vm.Bind = &bind{SELinux: m.SELinux}
+		}
+		if m.Propagation != "" && m.HostPath != "" {
+			if vm.Bind == nil {
+				vm.Bind = &bind{}
+			}
+			vm.Bind.Propagation = m.Propagation
 		}
 		out.Volumes = append(out.Volumes, vm)
 	}

@@ -60,6 +60,9 @@ func (b *builder) composeOnly(s *model.Service, c *corev1.Container) {
 		b.warn(s.Name, model.P("services", s.Name, "platform"), "platform-not-carried", "platform "+s.Platform+" is not carried: the node's platform picks the image; pin nodes with a kubernetes.patches nodeSelector (kubernetes.io/arch) if the image has one platform")
 	}
 	for _, m := range s.Mounts {
+		if m.Propagation != "" && !m.ComposeOnly {
+			b.warn(s.Name, model.P("services", s.Name, "mounts"), "propagation-not-carried", "propagation "+m.Propagation+" of the mount of "+m.Target+" is not carried: the hostPath volume mounts with Kubernetes' default propagation (None); set mountPropagation with kubernetes.patches")
+		}
 		if m.SELinux != "" && !m.ComposeOnly {
 			b.warn(s.Name, model.P("services", s.Name, "mounts"), "selinux-not-carried", "selinux "+m.SELinux+" of the mount of "+m.Target+" is not carried: Kubernetes relabels by the pod's seLinuxOptions")
 		}
