@@ -309,7 +309,8 @@ func (c *converter) healthSecrets(svc string, out *obj, u use) bool {
 		return false
 	}
 	h.setAfter("command", "secrets", secrets)
-	c.report(svc, u.path, Secret, false, "${%s} is a secret: the command says ${%s} and health.secrets names the model secret read from ${%s}, whose value is never written (Compose interpolates it; Kubernetes gives the container the variable and runs the check through the shell)", strings.Join(secrets.labels(), "}, ${"), strings.Join(secrets.labels(), "}, ${"), strings.Join(secrets.labels(), "}, ${"))
+	refs := "${" + strings.Join(secrets.labels(), "}, ${") + "}"
+	c.report(svc, u.path, Secret, false, "%s is a secret: the command keeps %s and health.secrets names the model secret each is read from; the value is never written (Compose interpolates it, Kubernetes gives the container the variable and runs the check through the shell)", refs, refs)
 	return true
 }
 
