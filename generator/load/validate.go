@@ -189,6 +189,13 @@ func (v *validator) services() {
 		for _, ev := range s.EnvNames() {
 			v.envVar(name, ev, s.Env[ev])
 		}
+		if s.Health != nil {
+			for _, k := range model.SortedKeys(s.Health.Secrets) {
+				if _, ok := env.Secrets[s.Health.Secrets[k]]; !ok {
+					v.errorf(v.pos(svcSel(name, "health", "secrets", k)...), "service %q: health reads secret %q as ${%s}, which is not defined: add it under secrets", name, s.Health.Secrets[k], k)
+				}
+			}
+		}
 		if s.Autoscaling != nil {
 			// The autoscaling struct's own position is the schema's; its
 			// required minReplicas is where the model writes it.

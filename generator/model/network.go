@@ -13,6 +13,8 @@ type Network struct {
 	EnableIPv6 *bool             `json:"enableIPv6,omitempty"`
 	// IPAM is Compose's ipam block as the model gives it, or nil.
 	IPAM map[string]any `json:"ipam,omitempty"`
+	// Labels are the network's Docker labels (Compose only).
+	Labels map[string]string `json:"labels,omitempty"`
 }
 
 // Volume is a named volume (Compose) or claim (Kubernetes).
@@ -27,4 +29,6 @@ type Volume struct {
 	DockerName string            `json:"dockerName,omitempty"`
 	Driver     string            `json:"driver,omitempty"`
 	DriverOpts map[string]string `json:"driverOpts,omitempty"`
+	// Labels are the volume's Docker labels (Compose only).
+	Labels map[string]string `json:"labels,omitempty"`
 }

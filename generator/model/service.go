@@ -2,6 +2,7 @@ package model
 
 import (
 	"encoding/json"
+	"path"
 )
 
 // Service is one container workload.
@@ -206,6 +207,8 @@ type Port struct {
 	AppProtocol   string `json:"appProtocol"`
 	// HostIP is the address HostPort is published on, "" for every one.
 	HostIP string `json:"hostIP,omitempty"`
+	// Mode is Compose's port mode ("host", "ingress"), or "".
+	Mode string `json:"mode,omitempty"`
 }
 
 // EnvVar is one environment variable: exactly one of Value, Secret or Flag.
@@ -245,9 +248,12 @@ type HealthCheck struct {
 	StartPeriod   string   `json:"startPeriod,omitempty"`
 	StartInterval string   `json:"startInterval,omitempty"`
 	// Form is "CMD", "CMD-SHELL" or empty (by the length of Command).
-	Form                string `json:"form,omitempty"`
-	InitialDelaySeconds int    `json:"initialDelaySeconds"`
-	PeriodSeconds       int    `json:"periodSeconds"`
+	Form string `json:"form,omitempty"`
+	// Secrets maps a variable of Command (${KEY}) to the model secret
+	// whose value it stands for.
+	Secrets             map[string]string `json:"secrets,omitempty"`
+	InitialDelaySeconds int               `json:"initialDelaySeconds"`
+	PeriodSeconds       int               `json:"periodSeconds"`
 }
 
 // Mount is a volume mount: exactly one of Volume, HostPath, Config or
@@ -278,6 +284,8 @@ type Mount struct {
 	SubPath string `json:"subPath,omitempty"`
 	// SELinux is the relabelling of a HostPath, "z" or "Z", or "".
 	SELinux string `json:"selinux,omitempty"`
+	// Propagation is a HostPath's bind propagation (rshared, …), or "".
+	Propagation string `json:"propagation,omitempty"`
 	// Text is the content of a Config mount the model gives: File's bytes,
 	// Render encoded, or Content. Package load sets it, so targets never
 	// read the repository.
@@ -372,4 +380,20 @@ func (s *Service) PodsService() string {
 // headless "<hostname>-pods" Service.
 func (s *Service) NeedsPodsService() bool {
 	return s.Metrics != nil && s.PerPod() && !s.Stateful() && !s.Batch()
+}
+
+// DockerSocket reports whether a host path is a Docker API socket (Docker's
+// or Podman's, which speaks the same API): a container mounting it drives
+// the host's Docker daemon, which Kubernetes nodes do not run.
+func DockerSocket(hostPath string) bool {
+	base := path.Base(path.Clean(hostPath))
+	return base == "docker.sock" || base == "podman.sock"
+}
+
+// HostClock reports whether a host path is one of the files that give a
+// container the host's time zone (/etc/localtime, /etc/timezone): on
+// Kubernetes the TZ variable says it.
+func HostClock(hostPath string) bool {
+	p := path.Clean(hostPath)
+	return p == "/etc/localtime" || p == "/etc/timezone"
 }

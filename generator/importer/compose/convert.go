@@ -56,9 +56,11 @@ type converter struct {
 	fromEnvironment map[string]bool
 	// plain are the environment entries that read a variable as a plain
 	// value.
-	plain    []plainUse
-	findings []Finding
-	errs     []error
+	plain []plainUse
+	// hostAllowed is each Compose service's hostAccessAllowed.
+	hostAllowed map[string]*obj
+	findings    []Finding
+	errs        []error
 }
 
 // lit is a path written with dots between keys that hold none.
@@ -228,8 +230,14 @@ func (c *converter) service(s types.ServiceConfig) *obj {
 		rest.Extends = nil // compose-go has applied it
 	}
 	c.leftover(name, lit(""), rest)
+	if h := c.hostAllowed[name]; !h.empty() {
+		out.set("hostAccessAllowed", h)
+	}
 	for _, u := range c.src.interpolated(name) {
 		if why, x := c.secretUse(u); x != "" {
+			if c.healthSecrets(name, out, u) {
+				continue
+			}
 			c.failAt(name, u.path, "service %s: %s %s: the model would hold its value, and a secret is never written into the model; read it from an environment entry (environment: %s: ${%s}), which the import keeps as a secret reference", name, strings.Join(u.path, "."), why, x, x)
 			continue
 		}
@@ -263,6 +271,60 @@ func (c *converter) secretUse(u use) (why, variable string) {
 		}
 	}
 	return "", ""
+}
+
+// healthSecrets keeps the secrets a health check's test interpolates
+// references: each secret's value in the command becomes ${X} again and
+// health.secrets maps X to the model secret read from ${X}, so neither the
+// model nor out/ holds the value (the Compose target interpolates ${X}
+// again; Kubernetes gives the container X from the secret). False when u
+// is not the test or a value cannot be found in it.
+func (c *converter) healthSecrets(svc string, out *obj, u use) bool {
+	if strings.Join(u.path, ".") != "healthcheck.test" {
+		return false
+	}
+	h, _ := out.value("health").(*obj)
+	cmd, _ := h.value("command").([]any)
+	if cmd == nil {
+		return false
+	}
+	secrets := &obj{}
+	for _, x := range u.vars {
+		v, set := c.src.env[x]
+		if !set || v == "" || !policy.SecretName(x) && !policy.LooksSecret(v) {
+			continue
+		}
+		found := false
+		for i, e := range cmd {
+			if s, ok := e.(string); ok && strings.Contains(s, v) {
+				cmd[i], found = strings.ReplaceAll(s, v, "${"+x+"}"), true
+			}
+		}
+		if !found {
+			return false
+		}
+		secrets.set(x, c.secret(x, svc, x))
+	}
+	if secrets.empty() {
+		return false
+	}
+	h.setAfter("command", "secrets", secrets)
+	refs := "${" + strings.Join(secrets.labels(), "}, ${") + "}"
+	c.report(svc, u.path, Secret, false, "%s is a secret: the command keeps %s and health.secrets names the model secret each is read from; the value is never written (Compose interpolates it, Kubernetes gives the container the variable and runs the check through the shell)", refs, refs)
+	return true
+}
+
+// hostAccess accepts host access the Compose file grants a service in its
+// hostAccessAllowed, with the reason quoting the file, as
+// imageUnpinnedAllowed accepts an unpinned image: the host-* policies
+// then leave it alone until the user deletes the key.
+func (c *converter) hostAccess(svc, key, reason string) {
+	if c.hostAllowed[svc] == nil {
+		c.hostAllowed[svc] = &obj{}
+	}
+	if c.hostAllowed[svc].value(key) == nil {
+		c.hostAllowed[svc].set(key, reason)
+	}
 }
 
 // fromShellNote says that variables' values came from the process
@@ -455,6 +517,10 @@ func (c *converter) process(name string, s types.ServiceConfig, out *obj, rest *
 	}
 	if s.Privileged {
 		out.set("privileged", true)
+		c.hostAccess(name, "privileged", "the Compose file runs it privileged (privileged: true)")
+	}
+	for _, cp := range s.CapAdd {
+		c.hostAccess(name, strings.TrimPrefix(cp, "CAP_"), "the Compose file adds capability "+cp+" (cap_add)")
 	}
 	if len(s.Labels) > 0 {
 		l := &obj{}
@@ -595,8 +661,8 @@ func (c *converter) ports(name string, s types.ServiceConfig) []any {
 		default:
 			c.report(name, lit("ports.host_ip"), Dropped, true, "host_ip %s is not an address: the port is published on every address", p.HostIP)
 		}
-		if p.Mode != "" && p.Mode != "ingress" {
-			c.report(name, lit("ports.mode"), Dropped, true, "mode %s is not carried", p.Mode)
+		if p.Mode == "host" {
+			port.set("mode", p.Mode)
 		}
 		out = append(out, port)
 	}
@@ -981,10 +1047,26 @@ func (c *converter) mounts(name string, vols []types.ServiceVolumeConfig) ([]any
 		case types.VolumeTypeBind:
 			p := c.bindSource(name, v)
 			m.set("hostPath", p)
-			if !filepath.IsAbs(p) {
+			switch {
+			case !filepath.IsAbs(p):
 				// Kubernetes needs an absolute hostPath: a project-relative
 				// bind (source code, a config file) is Compose only.
 				m.set("composeOnly", true)
+			case model.DockerSocket(p):
+				m.set("composeOnly", true)
+				c.report(name, field, Host, false, "the Docker socket %s is mounted in Compose only (composeOnly): Kubernetes nodes run no Docker daemon, so on Kubernetes the service has none (degen build warns)", p)
+			case dockerUser(vols):
+				// A host path beside the Docker socket is shared with the
+				// containers the service starts through it (appwrite's
+				// executor mounts /tmp for its runtimes).
+				m.set("composeOnly", true)
+				c.report(name, field, Host, false, "the host's %s is mounted in Compose only (composeOnly): the service also mounts the Docker socket, and shares the path with the containers it starts through it, which Kubernetes does not run", p)
+			case model.HostClock(p):
+				m.set("composeOnly", true)
+				c.report(name, field, Host, false, "%s, the host's time zone, is mounted in Compose only (composeOnly): on Kubernetes give the service the time zone in env TZ (e.g. TZ: value: \"Europe/Berlin\")", p)
+			}
+			if filepath.IsAbs(p) {
+				c.hostAccess(name, p, fmt.Sprintf("the Compose file mounts the host's %s at %s", p, v.Target))
 			}
 		case types.VolumeTypeTmpfs:
 			t := v.Target
@@ -1009,6 +1091,12 @@ func (c *converter) mounts(name string, vols []types.ServiceVolumeConfig) ([]any
 			bb.SELinux = ""
 			rest.Bind = &bb
 		}
+		if b := rest.Bind; b != nil && b.Propagation != "" && v.Type == types.VolumeTypeBind {
+			m.set("propagation", b.Propagation)
+			bb := *b
+			bb.Propagation = ""
+			rest.Bind = &bb
+		}
 		if rest.Bind != nil && rest.Bind.Propagation == "" && rest.Bind.SELinux == "" && rest.Bind.Recursive == "" {
 			rest.Bind = nil // create_host_path: Compose's default for the file's syntax
 		}
@@ -1019,6 +1107,16 @@ func (c *converter) mounts(name string, vols []types.ServiceVolumeConfig) ([]any
 		out = append(out, m)
 	}
 	return out, tmpfs
+}
+
+// dockerUser reports whether a service's mounts include the Docker socket.
+func dockerUser(vols []types.ServiceVolumeConfig) bool {
+	for _, v := range vols {
+		if v.Type == types.VolumeTypeBind && filepath.IsAbs(v.Source) && model.DockerSocket(filepath.ToSlash(v.Source)) {
+			return true
+		}
+	}
+	return false
 }
 
 // bindSource is the model's hostPath of a bind mount. A path the file

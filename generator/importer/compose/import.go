@@ -90,7 +90,7 @@ func Import(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	p := src.project
-	c := &converter{src: src, into: into, secrets: map[string]*obj{}, secretVars: map[string]string{}, variables: map[string]string{}, literalSecrets: map[string]string{}, patches: map[string]*obj{}, fromEnvironment: map[string]bool{}}
+	c := &converter{src: src, into: into, secrets: map[string]*obj{}, secretVars: map[string]string{}, variables: map[string]string{}, literalSecrets: map[string]string{}, patches: map[string]*obj{}, fromEnvironment: map[string]bool{}, hostAllowed: map[string]*obj{}}
 	project := model.KubeName(p.Name)
 	if project == "" {
 		project = "stack"
@@ -283,6 +283,10 @@ func (c *converter) topNetworks(p *types.Project) *obj {
 			o.set("enableIPv6", *nw.EnableIPv6)
 			rest.EnableIPv6 = nil
 		}
+		if len(nw.Labels) > 0 {
+			o.set("labels", stringMap(nw.Labels))
+			rest.Labels = nil
+		}
 		if ipam := jsonMap(nw.Ipam); len(ipam) > 0 {
 			o.set("ipam", patchValue(ipam))
 		}
@@ -306,6 +310,10 @@ func (c *converter) topVolumes(p *types.Project) *obj {
 		if len(v.DriverOpts) > 0 {
 			o.set("driverOpts", stringMap(v.DriverOpts))
 			rest.DriverOpts = nil
+		}
+		if len(v.Labels) > 0 {
+			o.set("labels", stringMap(v.Labels))
+			rest.Labels = nil
 		}
 		c.named(o, "volumes", c.volumes[n], v.Name, bool(v.External))
 		c.leftover("", []string{"volumes", n}, rest)

@@ -104,14 +104,16 @@ func TestShellSecretsStayReferences(t *testing.T) {
 	for name, tc := range map[string]struct {
 		compose, want, err string
 	}{
-		"secret name":      {"    environment:\n      STRIPE_KEY: ${STRIPE_KEY}\n", `STRIPE_KEY: secret: "stripe-key"`, ""},
-		"secret key":       {"    environment:\n      SESSION_SECRET: ${SEED}\n", `SESSION_SECRET: secret: "seed"`, ""},
-		"secret value":     {"    environment:\n      OTHER: ${PLAIN}\n", `OTHER: secret: "plain"`, ""},
-		"passed through":   {"    environment:\n      - STRIPE_KEY\n", `STRIPE_KEY: secret: "stripe-key"`, ""},
-		"plain":            {"    environment:\n      PORT: ${PORT}\n", `value:    *"8080" | _`, ""},
-		"in a command":     {"    command: [run, \"${STRIPE_KEY}\"]\n", "", "compose.yaml:4:5: service a: command interpolates ${STRIPE_KEY}, whose name says it is a secret"},
-		"value in a label": {"    labels:\n      note: \"${PLAIN}\"\n", "", "compose.yaml:5:7: service a: labels.note interpolates ${PLAIN}, whose value looks like a secret"},
-		"key of a label":   {"    labels:\n      api.token: \"${SEED}\"\n", "", "compose.yaml:5:7: service a: labels.api.token interpolates ${SEED} into api.token, whose name says it is a secret"},
+		"secret name":           {"    environment:\n      STRIPE_KEY: ${STRIPE_KEY}\n", `STRIPE_KEY: secret: "stripe-key"`, ""},
+		"secret key":            {"    environment:\n      SESSION_SECRET: ${SEED}\n", `SESSION_SECRET: secret: "seed"`, ""},
+		"secret value":          {"    environment:\n      OTHER: ${PLAIN}\n", `OTHER: secret: "plain"`, ""},
+		"passed through":        {"    environment:\n      - STRIPE_KEY\n", `STRIPE_KEY: secret: "stripe-key"`, ""},
+		"plain":                 {"    environment:\n      PORT: ${PORT}\n", `value:    *"8080" | _`, ""},
+		"in a health check":     {"    healthcheck:\n      test: [CMD-SHELL, \"curl -H 'Bearer ${STRIPE_KEY}' localhost\"]\n", `secrets: STRIPE_KEY: "stripe-key"`, ""},
+		"in a CMD health check": {"    healthcheck:\n      test: [CMD, curl, -H, \"Bearer ${STRIPE_KEY}\"]\n", `"Bearer ${STRIPE_KEY}"`, ""},
+		"in a command":          {"    command: [run, \"${STRIPE_KEY}\"]\n", "", "compose.yaml:4:5: service a: command interpolates ${STRIPE_KEY}, whose name says it is a secret"},
+		"value in a label":      {"    labels:\n      note: \"${PLAIN}\"\n", "", "compose.yaml:5:7: service a: labels.note interpolates ${PLAIN}, whose value looks like a secret"},
+		"key of a label":        {"    labels:\n      api.token: \"${SEED}\"\n", "", "compose.yaml:5:7: service a: labels.api.token interpolates ${SEED} into api.token, whose name says it is a secret"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -236,8 +238,11 @@ func TestVariablesAsComposeMeansThem(t *testing.T) {
 func TestHostPathsStayHostPaths(t *testing.T) {
 	stack, report := importCorpus(t, "hostpaths")
 	wantIn(t, "the model", stack,
-		`hostPath: "/var/run/docker.sock"`,
+		"hostPath:    \"/var/run/docker.sock\"\n\t\t\t\tcomposeOnly: true",
 		"hostPath:    \"~/.aws\"\n\t\t\t\tcomposeOnly: true",
+		// The host access the Compose file grants is accepted, quoting it.
+		`hostAccessAllowed: "/var/run/docker.sock": "the Compose file mounts the host's /var/run/docker.sock at /var/run/docker.sock"`,
+		`hostAccessAllowed: "/etc/aws": "the Compose file mounts the host's /etc/aws at /aws"`,
 		"hostPath:    \"~/cache\"",
 		"hostPath:    \"data\"",
 		"hostPath:    \"~/.app-cfg/web\"", // ${CONFIG}/web, CONFIG=~/.app-cfg
@@ -247,5 +252,6 @@ func TestHostPathsStayHostPaths(t *testing.T) {
 	}
 	wantIn(t, "the report", report,
 		"services.agent.volumes: host: bind source /var/run/docker.sock stays absolute",
-		"services.agent.volumes: host: bind source ~/.aws stays ~/.aws")
+		"services.agent.volumes: host: bind source ~/.aws stays ~/.aws",
+		"services.agent.volumes: host: the Docker socket /var/run/docker.sock is mounted in Compose only (composeOnly): Kubernetes nodes run no Docker daemon")
 }

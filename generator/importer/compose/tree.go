@@ -76,6 +76,28 @@ func (o *obj) setAfter(after, label string, v any) {
 	o.set(label, v)
 }
 
+// value is the value of label, nil when o has none.
+func (o *obj) value(label string) any {
+	if o == nil {
+		return nil
+	}
+	for _, f := range o.fields {
+		if f.label == label {
+			return f.value
+		}
+	}
+	return nil
+}
+
+// labels are o's labels in order.
+func (o *obj) labels() []string {
+	out := make([]string, len(o.fields))
+	for i, f := range o.fields {
+		out[i] = f.label
+	}
+	return out
+}
+
 func (o *obj) empty() bool { return o == nil || len(o.fields) == 0 }
 
 func strList(list []string) []any {

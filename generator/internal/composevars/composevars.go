@@ -48,27 +48,36 @@ type Variable struct {
 func Variables(env *model.Environment) ([]Variable, error) {
 	vars := map[string]*Variable{}
 	var errs []error
+	// add records ref read by what (an env entry or the health check) of
+	// svc, at the CUE path at.
+	add := func(ref Variable, svc, what, user string, at []any) {
+		prev, seen := vars[ref.Name]
+		if !seen {
+			ref.Users = []string{user}
+			vars[ref.Name] = &ref
+			return
+		}
+		if prev.Kind != ref.Kind || prev.Value != ref.Value || prev.Description != ref.Description {
+			errs = append(errs, model.Errorf(env, model.P(at...),
+				"environment %s: service %q %s uses Compose variable %s as a %s, but %s uses it as a %s with another value: give one of them another variable name",
+				env.Name, svc, what, ref.Name, ref.Kind, prev.Users[0], prev.Kind))
+			return
+		}
+		prev.Users = append(prev.Users, user)
+	}
 	for _, svc := range env.ServiceNames() {
 		s := env.Services[svc]
 		for _, name := range s.EnvNames() {
-			ref, ok := Reference(env, s.Env[name])
-			if !ok {
-				continue
+			if ref, ok := Reference(env, s.Env[name]); ok {
+				add(ref, svc, "env "+name, svc+"."+name, []any{"services", svc, "env", name})
 			}
-			user := svc + "." + name
-			prev, seen := vars[ref.Name]
-			if !seen {
-				ref.Users = []string{user}
-				vars[ref.Name] = &ref
-				continue
+		}
+		if s.Health != nil {
+			// ${KEY} of the health check's command reads a secret.
+			for _, k := range model.SortedKeys(s.Health.Secrets) {
+				ref, _ := Reference(env, model.EnvVar{Secret: s.Health.Secrets[k]})
+				add(ref, svc, "health", svc+".health", []any{"services", svc, "health", "secrets", k})
 			}
-			if prev.Kind != ref.Kind || prev.Value != ref.Value || prev.Description != ref.Description {
-				errs = append(errs, model.Errorf(env, model.P("services", svc, "env", name),
-					"environment %s: service %q env %s uses Compose variable %s as a %s, but %s uses it as a %s with another value: give one of them another variable name",
-					env.Name, svc, name, ref.Name, ref.Kind, prev.Users[0], prev.Kind))
-				continue
-			}
-			prev.Users = append(prev.Users, user)
 		}
 		for i, m := range s.Mounts {
 			if m.Secret == "" {

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"sort"
 	"strings"
@@ -291,15 +292,20 @@ func baseFile(env *model.Environment) file {
 		if !n.External {
 			// Compose refuses a driver on an external network.
 			nw.Driver = n.Driver
+			nw.Labels = escapeMap(n.Labels)
 			if n.Description != "" {
-				nw.Labels = map[string]string{DescriptionLabel: n.Description}
+				nw.Labels = maps.Clone(nw.Labels)
+				if nw.Labels == nil {
+					nw.Labels = map[string]string{}
+				}
+				nw.Labels[DescriptionLabel] = n.Description
 			}
 		}
 		f.Networks[name] = nw
 	}
 	perReplica := replicaVolumes(env)
 	for name, v := range env.Volumes {
-		vol := volume{Name: escape(v.DockerName), External: v.External, Driver: v.Driver, DriverOpts: escapeMap(v.DriverOpts)}
+		vol := volume{Name: escape(v.DockerName), External: v.External, Driver: v.Driver, DriverOpts: escapeMap(v.DriverOpts), Labels: escapeMap(v.Labels)}
 		if s := perReplica[name]; s != nil {
 			for _, o := range s.Ordinals() {
 				r := vol

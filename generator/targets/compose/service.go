@@ -99,6 +99,7 @@ type port struct {
 	Protocol    string `json:"protocol"`
 	AppProtocol string `json:"app_protocol,omitempty"`
 	HostIP      string `json:"host_ip,omitempty"`
+	Mode        string `json:"mode,omitempty"`
 }
 
 type dependency struct {
@@ -146,7 +147,8 @@ type volumeMount struct {
 
 // bind are the options of a bind mount.
 type bind struct {
-	SELinux string `json:"selinux,omitempty"`
+	Propagation string `json:"propagation,omitempty"`
+	SELinux     string `json:"selinux,omitempty"`
 }
 
 // condition maps a model dependency condition to Compose's.
@@ -215,7 +217,7 @@ func convert(env *model.Environment, s *model.Service, root string) (*service, e
 		}
 		out.Ports = append(out.Ports, port{
 			Name: p.Name, Target: p.ContainerPort, Published: strconv.Itoa(p.HostPort),
-			Protocol: strings.ToLower(p.Protocol), AppProtocol: p.AppProtocol, HostIP: p.HostIP,
+			Protocol: strings.ToLower(p.Protocol), AppProtocol: p.AppProtocol, HostIP: p.HostIP, Mode: p.Mode,
 		})
 	}
 	if len(s.Env) > 0 {
@@ -245,7 +247,7 @@ func convert(env *model.Environment, s *model.Service, root string) (*service, e
 		errs = append(errs, model.Errorf(env, model.P("services", s.Name, "health", "form"),
 			"environment %s: service %q health form CMD-SHELL runs one shell command, but command has %d elements: join them into one string or use form CMD", env.Name, s.Name, len(h.Command)))
 	}
-	out.Healthcheck = health(s)
+	out.Healthcheck = health(env, s)
 	if r := limits(s.Resources); r != nil {
 		if out.Deploy == nil {
 			out.Deploy = &deploy{}
@@ -275,6 +277,12 @@ func convert(env *model.Environment, s *model.Service, root string) (*service, e
 		}
 		if m.SELinux != "" && (m.HostPath != "" || m.Volume != "") {
 			vm.Bind = &bind{SELinux: m.SELinux}
+		}
+		if m.Propagation != "" && m.HostPath != "" {
+			if vm.Bind == nil {
+				vm.Bind = &bind{}
+			}
+			vm.Bind.Propagation = m.Propagation
 		}
 		out.Volumes = append(out.Volumes, vm)
 	}
@@ -327,7 +335,7 @@ func HealthTest(s *model.Service) []string {
 	}
 }
 
-func health(s *model.Service) *healthcheck {
+func health(env *model.Environment, s *model.Service) *healthcheck {
 	if s.Health == nil {
 		return nil
 	}
@@ -335,8 +343,17 @@ func health(s *model.Service) *healthcheck {
 	if h.Type == "none" {
 		return &healthcheck{Test: HealthTest(s)}
 	}
+	test := escapeAll(HealthTest(s))
+	// ${KEY} of a secret the command reads (escaped above) is the
+	// interpolation of the secret's variable, which the user sets.
+	for _, k := range model.SortedKeys(h.Secrets) {
+		ref := required(env.Secrets[h.Secrets[k]].EnvVar)
+		for i := range test {
+			test[i] = strings.ReplaceAll(test[i], "$${"+k+"}", ref)
+		}
+	}
 	return &healthcheck{
-		Test:          escapeAll(HealthTest(s)),
+		Test:          test,
 		Interval:      h.Interval,
 		Timeout:       h.Timeout,
 		Retries:       h.Retries,

@@ -60,6 +60,9 @@ func (b *builder) composeOnly(s *model.Service, c *corev1.Container) {
 		b.warn(s.Name, model.P("services", s.Name, "platform"), "platform-not-carried", "platform "+s.Platform+" is not carried: the node's platform picks the image; pin nodes with a kubernetes.patches nodeSelector (kubernetes.io/arch) if the image has one platform")
 	}
 	for _, m := range s.Mounts {
+		if m.Propagation != "" && !m.ComposeOnly {
+			b.warn(s.Name, model.P("services", s.Name, "mounts"), "propagation-not-carried", "propagation "+m.Propagation+" of the mount of "+m.Target+" is not carried: the hostPath volume mounts with Kubernetes' default propagation (None); set mountPropagation with kubernetes.patches")
+		}
 		if m.SELinux != "" && !m.ComposeOnly {
 			b.warn(s.Name, model.P("services", s.Name, "mounts"), "selinux-not-carried", "selinux "+m.SELinux+" of the mount of "+m.Target+" is not carried: Kubernetes relabels by the pod's seLinuxOptions")
 		}
@@ -89,5 +92,21 @@ func (b *builder) composeOnlyNetworksVolumes() {
 		if vol.Driver != "" && vol.Driver != "local" || len(vol.DriverOpts) > 0 {
 			b.warn(v, model.P("volumes", v, "driver"), "volume-driver-not-carried", "volume "+v+"'s Docker driver and options are not carried: its claim takes the environment's class")
 		}
+	}
+}
+
+// composeOnlyMount warns that a Compose-only mount is left out, saying
+// what the service lacks on Kubernetes: the Docker socket (nodes run no
+// Docker daemon), the host's time zone (TZ says it), or a source-code bind
+// mount of local development.
+func (b *builder) composeOnlyMount(s *model.Service, i int, m model.Mount) {
+	at := model.P("services", s.Name, "mounts", i)
+	switch {
+	case model.DockerSocket(m.HostPath):
+		b.warn(s.Name, at, "docker-socket-not-carried", "the Docker socket "+m.HostPath+" is mounted in Compose only: Kubernetes nodes run no Docker daemon, so here the service has none; what it does with Docker (start containers, read their logs) needs another way on Kubernetes")
+	case model.HostClock(m.HostPath):
+		b.warn(s.Name, at, "host-clock-not-carried", "the host's "+m.HostPath+" is mounted in Compose only: on Kubernetes the container keeps its image's time zone; give it env TZ (e.g. TZ: value: \"Europe/Berlin\")")
+	default:
+		b.warn(s.Name, at, "compose-only-mount", "mount of "+m.Target+" is a source-code bind mount of local development (composeOnly) and is left out; a file the service needs on Kubernetes is a config mount (file, content or render)")
 	}
 }

@@ -15,8 +15,11 @@ import (
 // service that opens ports and has neither readiness nor liveness is a
 // warning: Kubernetes would send it traffic before it listens and never
 // restart it when it hangs.
-func (b *builder) probes(s *model.Service, c *corev1.Container) {
+func (b *builder) probes(s *model.Service, c *corev1.Container) error {
 	if h := s.Health; h != nil && h.Type != "none" {
+		if err := b.healthSecrets(s, c); err != nil {
+			return err
+		}
 		c.ReadinessProbe = probe(h)
 		c.LivenessProbe = lenient(probe(h))
 	}
@@ -34,6 +37,35 @@ func (b *builder) probes(s *model.Service, c *corev1.Container) {
 		sort.Strings(names)
 		b.warn(s.Name, model.P("services", s.Name, "ports"), "no-probe", "opens ports ("+strings.Join(names, ", ")+") but has no probe: Kubernetes sends it traffic before it listens and never restarts it when it hangs; give it health (readiness and liveness) or liveness")
 	}
+	return nil
+}
+
+// healthSecrets gives the container the variables its health check's
+// command reads from secrets (${KEY}): the probe runs the command through
+// the shell, which expands them from the container's environment; an exec
+// probe's command is not expanded, so a command that is no shell command
+// is refused.
+func (b *builder) healthSecrets(s *model.Service, c *corev1.Container) error {
+	h := s.Health
+	if len(h.Secrets) == 0 {
+		return nil
+	}
+	if len(h.Command) != 1 || h.Form == "CMD" {
+		return b.errorf(s.Name, []string{"health", "secrets"}, "service %q: health reads secrets (%s) in a command Kubernetes runs without a shell, so nothing expands them: write the command as one shell command (form \"CMD-SHELL\") or drop the secrets from this environment", s.Name, strings.Join(model.SortedKeys(h.Secrets), ", "))
+	}
+	for _, k := range model.SortedKeys(h.Secrets) {
+		sec := h.Secrets[k]
+		if e, ok := s.Env[k]; ok {
+			if e.Secret == sec {
+				continue // the container has it already
+			}
+			return b.errorf(s.Name, []string{"health", "secrets", k}, "service %q: health reads secret %q as ${%s}, but env %s says something else, and on Kubernetes the shell reads ${%s} from the container's environment: give the health check another variable name", s.Name, sec, k, k, k)
+		}
+		c.Env = append(c.Env, corev1.EnvVar{Name: k, ValueFrom: &corev1.EnvVarSource{
+			SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: sec}, Key: secretDataKey},
+		}})
+	}
+	return nil
 }
 
 // modelProbe maps a model probe: http and tcp probe the named port, exec

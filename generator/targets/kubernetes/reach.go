@@ -17,7 +17,8 @@ import (
 // the one home of what the Kubernetes target makes of that: a service
 // other services reach by name and that declares no port gets the ports
 // those references name (a URL's port or scheme, a HOST/PORT pair) or,
-// failing that, its image's well-known port, each reported
+// failing that, the port its own health check reaches or its image's
+// well-known port, each reported
 // (port-inferred); where none can be found the target warns at the
 // reference (port-unknown) with the line that fixes it. The model is left
 // as written: declaring the port there silences the warning.
@@ -147,6 +148,24 @@ func mentions(variable, value, host string) []mention {
 		}
 		out = append(out, m)
 	}
+}
+
+// healthPort is the port a service's own health check reaches it on
+// (curl -f http://localhost:5000/status), which it listens on, or 0.
+func healthPort(s *model.Service) int {
+	if s.Health == nil {
+		return 0
+	}
+	for _, cmd := range s.Health.Command {
+		for _, host := range []string{"localhost", "127.0.0.1", s.Hostname, s.Name} {
+			for _, m := range mentions("URL", cmd, host) {
+				if m.explicit {
+					return m.port
+				}
+			}
+		}
+	}
+	return 0
 }
 
 // pairedPort is the port of a HOST/PORT pair: variable names the host
@@ -371,7 +390,8 @@ func syncWaves(env *model.Environment) map[string]int {
 // and that it does not declare, or nil when it needs none. A service that
 // declares ports gets those that references write out (broker:29092); one
 // that declares none also those a URL's scheme or a HOST/PORT pair names
-// or, failing them, its image's well-known port.
+// or, failing them, the port its own health check reaches or its image's
+// well-known port.
 func (b *builder) inferPorts(x *reach, s *model.Service) *model.Service {
 	if s.Batch() {
 		return nil
@@ -400,8 +420,11 @@ func (b *builder) inferPorts(x *reach, s *model.Service) *model.Service {
 	}
 	if len(s.Ports) > 0 {
 		unknown = nil
-	} else if len(ports) == 0 {
-		if p := imagePort(s.Image); p != 0 && (len(refs) > 0 || x.dependedOn[s.Name]) {
+	} else if len(ports) == 0 && (len(refs) > 0 || x.dependedOn[s.Name]) {
+		if p := healthPort(s); p != 0 {
+			ports[p] = "the port its own health check reaches"
+			unknown = nil
+		} else if p := imagePort(s.Image); p != 0 {
 			ports[p] = fmt.Sprintf("image %s's well-known port", s.Image)
 			unknown = nil
 		}

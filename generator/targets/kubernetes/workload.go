@@ -175,7 +175,9 @@ func (b *builder) podSpec(s *model.Service) (corev1.PodSpec, []corev1.Persistent
 		return corev1.PodSpec{}, nil, err
 	}
 	c.Resources = res
-	b.probes(s, &c)
+	if err := b.probes(s, &c); err != nil {
+		return corev1.PodSpec{}, nil, err
+	}
 	// Each workload runs as its own ServiceAccount, which mounts no API
 	// token unless the model asks.
 	pod := corev1.PodSpec{ServiceAccountName: s.Name, PriorityClassName: s.PriorityClassName}
@@ -198,7 +200,7 @@ func (b *builder) podSpec(s *model.Service) (corev1.PodSpec, []corev1.Persistent
 	var claims []corev1.PersistentVolumeClaim
 	for i, m := range s.Mounts {
 		if m.ComposeOnly {
-			b.warn(s.Name, model.P("services", s.Name, "mounts", i), "compose-only-mount", "mount of "+m.Target+" is a source-code bind mount of local development (composeOnly) and is left out; a file the service needs on Kubernetes is a config mount (file, content or render)")
+			b.composeOnlyMount(s, i, m)
 			continue
 		}
 		vm := corev1.VolumeMount{MountPath: m.Target, ReadOnly: m.ReadOnly}
