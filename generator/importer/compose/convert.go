@@ -465,6 +465,11 @@ func (c *converter) identity(s types.ServiceConfig, out *obj, rest *types.Servic
 func (c *converter) process(name string, s types.ServiceConfig, out *obj, rest *types.ServiceConfig, tmpfs []string) {
 	if s.User != "" {
 		out.set("user", s.User)
+		if runsAsRoot(s.User) {
+			// Staging and production run every container as non-root
+			// unless the service gives the reason: the Compose file is it.
+			out.get("security").set("relaxedAllowed", (&obj{}).set("runAsNonRoot", "the Compose file runs it as root (user: "+s.User+")"))
+		}
 	}
 	if s.WorkingDir != "" {
 		out.set("workingDir", s.WorkingDir)
@@ -1251,4 +1256,10 @@ func isEmpty(v any) bool {
 		return true
 	}
 	return false
+}
+
+// runsAsRoot says whether a Compose user (user, uid, user:group) is root.
+func runsAsRoot(user string) bool {
+	u, _, _ := strings.Cut(user, ":")
+	return u == "0" || u == "root"
 }
