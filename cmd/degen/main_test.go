@@ -81,22 +81,29 @@ func TestScripts(t *testing.T) {
 
 // lineOf sets $LINE to the number of the first line of a file that matches
 // a regular expression, so that a script editing the repository's model
-// can expect a position there without pinning a line that moves:
+// can expect a position there without pinning a line that moves; with a
+// second expression, the first such line whose next line matches it:
 //
-//	lineof file regexp
+//	lineof file regexp [regexp of the next line]
 func lineOf(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 {
-		ts.Fatalf("usage: lineof file regexp")
+	if neg || len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: lineof file regexp [regexp of the next line]")
 	}
 	re, err := regexp.Compile(args[1])
 	ts.Check(err)
-	for i, line := range strings.Split(ts.ReadFile(args[0]), "\n") {
-		if re.MatchString(line) {
+	var next *regexp.Regexp
+	if len(args) == 3 {
+		next, err = regexp.Compile(args[2])
+		ts.Check(err)
+	}
+	lines := strings.Split(ts.ReadFile(args[0]), "\n")
+	for i, line := range lines {
+		if re.MatchString(line) && (next == nil || i+1 < len(lines) && next.MatchString(lines[i+1])) {
 			ts.Setenv("LINE", strconv.Itoa(i+1))
 			return
 		}
 	}
-	ts.Fatalf("no line of %s matches %s", args[0], args[1])
+	ts.Fatalf("no line of %s matches %s", args[0], strings.Join(args[1:], " then "))
 }
 
 // copyModel copies the repository's model into the script's work directory:
