@@ -3,8 +3,8 @@ package load
 import (
 	"cmp"
 	"fmt"
-	"slices"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
